@@ -1,0 +1,187 @@
+"""Loading a run's configuration: defaults <- TOML file <- `--set key=value` overrides.
+
+The models' defaults are the reference; each strategy's TOML file documents the same values
+(a test keeps them equal). Everything is validated before any work starts, and a refusal names
+the key, the value given and the rule, with a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import ConfigError
+from engine.settings import (
+    DEFAULT_BENCHMARKS,
+    BacktestSettings,
+    Benchmark,
+    DataSettings,
+    ReportSettings,
+)
+from engine.strategy import Strategy
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "backtest": BacktestSettings,
+    "data": DataSettings,
+    "report": ReportSettings,
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The validated, effective configuration of one strategy run."""
+
+    strategy: str
+    params: BaseModel
+    backtest: BacktestSettings
+    data: DataSettings
+    report: ReportSettings
+    benchmarks: tuple[Benchmark, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able form (dates as ISO strings, no end date as "latest")."""
+        doc: dict[str, Any] = self.params.model_dump(mode="json")
+        for name in SECTIONS:
+            doc[name] = getattr(self, name).model_dump(mode="json")
+        if doc["backtest"]["end"] is None:
+            doc["backtest"]["end"] = "latest"
+        doc["benchmarks"] = [b.model_dump(mode="json") for b in self.benchmarks]
+        return doc
+
+    def to_toml(self) -> str:
+        return f"# effective configuration of {self.strategy}\n" + tomli_w.dumps(self.as_dict())
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """'a.b=value' -> (['a', 'b'], value); the value is read as TOML, else as a plain string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. --set lead_days=15")
+    parts = key.split(".")
+    if any(not p.strip() for p in parts):
+        raise ConfigError(f"--set {text!r}: the key {key!r} has an empty part")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return [p.strip() for p in parts], value
+
+
+def apply_overrides(doc: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    out = _deep_copy(doc)
+    for text in overrides:
+        parts, value = parse_override(text)
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(parts[: i + 1])
+                raise ConfigError(f"--set {text!r}: {where!r} is a value, not a section")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _deep_copy(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: _deep_copy(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_deep_copy(v) for v in doc]
+    return doc
+
+
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _format_errors(exc: ValidationError, prefix: str, model: type[BaseModel]) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join([prefix, *loc]) if prefix else ".".join(loc)
+        if err["type"] == "extra_forbidden":
+            known = _known_keys(model) if len(loc) == 1 else []
+            hint = difflib.get_close_matches(loc[-1], known, n=1)
+            tip = f"; did you mean {hint[0]!r}?" if hint else ""
+            listing = f" Known keys: {', '.join(known)}." if known else ""
+            lines.append(f"unknown key {key!r}{tip}{listing}")
+        else:
+            value = err.get("input")
+            shown = repr(value) if not isinstance(value, dict) else "a table"
+            lines.append(f"{key} = {shown} is refused: {err['msg']}")
+    return "\n".join(lines)
+
+
+def validate_model(model: type[BaseModel], doc: Any, prefix: str) -> BaseModel:
+    if not isinstance(doc, dict):
+        raise ConfigError(f"[{prefix}] must be a table of keys, got {doc!r}")
+    try:
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, prefix, model)) from None
+
+
+def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
+    """Validate a merged document; every problem is collected into one ConfigError."""
+    doc = dict(doc)
+    sections = {name: doc.pop(name, {}) for name in SECTIONS}
+    raw_benchmarks = doc.pop("benchmarks", None)
+    problems: list[str] = []
+    validated: dict[str, BaseModel] = {}
+    for name, model in [("", strategy.params_model), *SECTIONS.items()]:
+        part = doc if name == "" else sections[name]
+        try:
+            validated[name] = validate_model(model, part, name)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    benchmarks: list[Benchmark] = []
+    if raw_benchmarks is None:
+        benchmarks = list(DEFAULT_BENCHMARKS)
+    elif not isinstance(raw_benchmarks, list) or not raw_benchmarks:
+        problems.append("benchmarks must be a non-empty array of tables ([[benchmarks]])")
+    else:
+        for i, item in enumerate(raw_benchmarks):
+            try:
+                benchmarks.append(validate_model(Benchmark, item, f"benchmarks.{i}"))  # type: ignore[arg-type]
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise ConfigError(f"the {strategy.name} config is invalid:\n" + "\n".join(problems))
+    return RunConfig(
+        strategy=strategy.name,
+        params=validated[""],
+        backtest=validated["backtest"],  # type: ignore[arg-type]
+        data=validated["data"],  # type: ignore[arg-type]
+        report=validated["report"],  # type: ignore[arg-type]
+        benchmarks=tuple(benchmarks),
+    )
+
+
+def load_config(
+    strategy: Strategy, config_file: Path | None = None, overrides: list[str] | tuple = ()
+) -> RunConfig:
+    """The strategy's default TOML (or `config_file` instead), then overrides, validated."""
+    doc = read_toml(config_file if config_file is not None else strategy.default_config)
+    return build_config(strategy, apply_overrides(doc, list(overrides)))

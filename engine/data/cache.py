@@ -1,0 +1,355 @@
+"""The local parquet cache: one file per ticker holding its full history plus provenance.
+
+Why parquet with key-value metadata: `data status` can answer from the schema alone, and a
+checksum of the values lets a read detect a damaged file instead of backtesting on it. Writes are
+atomic (temp file + fsync + os.replace) under a per-ticker file lock, so two processes refreshing
+the same ticker never leave a torn or half-written file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import filelock
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from engine.data.model import FIELDS, SourceInfo
+from engine.errors import DataUnavailableError
+
+FORMAT_KEY = "rotation_lab_cache"
+FORMAT_VERSION = "1"
+COLUMNS = ("date", *FIELDS)
+REQUIRED_META = (
+    "ticker",
+    "provider",
+    "origin",
+    "fetched_at",
+    "first",
+    "last",
+    "rows",
+    "close_only",
+    "values_sha256",
+)
+LOCK_TIMEOUT_S = 120.0
+
+
+class CorruptCacheError(DataUnavailableError):
+    """A cache file exists but cannot be trusted (unreadable, wrong schema, bad checksum)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cache file {path} is unusable: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def utc_now() -> dt.datetime:
+    """Current time, timezone-aware UTC (one place so provenance times agree)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def utc_now_iso() -> str:
+    return utc_now().isoformat(timespec="seconds")
+
+
+def empty_history_frame(index: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """An all-NaN frame with the history layout (date index, the six float64 fields)."""
+    idx = index if index is not None else pd.DatetimeIndex([], name="date").as_unit("ns")
+    return pd.DataFrame(np.nan, index=idx, columns=list(FIELDS), dtype="float64")
+
+
+@dataclass(frozen=True)
+class History:
+    """One ticker's full stored history as a provider produced it, with its provenance.
+
+    `frame` is indexed by date (datetime64[ns], named "date", ascending) with exactly the
+    FIELDS columns as float64. `extra` holds provider-specific provenance (mirror size, mtime,
+    sha256) that the cache keeps alongside the values.
+    """
+
+    ticker: str
+    frame: pd.DataFrame
+    provider: str
+    origin: str
+    fetched_at: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def first(self) -> str:
+        return self.frame.index[0].date().isoformat() if len(self.frame) else ""
+
+    @property
+    def last(self) -> str:
+        return self.frame.index[-1].date().isoformat() if len(self.frame) else ""
+
+    @property
+    def close_only(self) -> bool:
+        """True when the source has no open/high/low at all (only closes)."""
+        return bool(self.frame[["open", "high", "low"]].isna().all().all())
+
+    def source_info(self, served_from_cache: bool) -> SourceInfo:
+        return SourceInfo(
+            ticker=self.ticker,
+            provider=self.provider,
+            origin=self.origin,
+            fetched_at=self.fetched_at,
+            first=self.first,
+            last=self.last,
+            rows=self.rows,
+            served_from_cache=served_from_cache,
+            close_only=self.close_only,
+        )
+
+
+def values_sha256(frame: pd.DataFrame) -> str:
+    """SHA-256 of the dates and the six fields' float64 values (NaN canonicalised)."""
+    digest = hashlib.sha256()
+    index = pd.DatetimeIndex(frame.index).as_unit("ns")
+    digest.update(np.asarray(index.asi8, dtype=np.int64).tobytes())
+    values = frame[list(FIELDS)].to_numpy(dtype=np.float64, copy=True)
+    values[np.isnan(values)] = np.nan
+    digest.update(np.ascontiguousarray(values).tobytes())
+    return digest.hexdigest()
+
+
+def entry_path(cache_dir: Path, ticker: str) -> Path:
+    return cache_dir / f"{ticker}.parquet"
+
+
+def lock_for(path: Path) -> filelock.FileLock:
+    """The per-ticker lock every writer (and the corrupt-file mover) takes."""
+    return filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
+
+
+def _metadata(history: History) -> dict[str, str]:
+    meta = {
+        FORMAT_KEY: FORMAT_VERSION,
+        "ticker": history.ticker,
+        "provider": history.provider,
+        "origin": history.origin,
+        "fetched_at": history.fetched_at,
+        "first": history.first,
+        "last": history.last,
+        "rows": str(history.rows),
+        "close_only": "true" if history.close_only else "false",
+        "values_sha256": values_sha256(history.frame),
+    }
+    meta.update({k: str(v) for k, v in history.extra.items()})
+    return meta
+
+
+def _to_table(history: History) -> pa.Table:
+    frame = history.frame
+    index = pd.DatetimeIndex(frame.index).as_unit("ns")
+    columns = {"date": pa.array(index.to_numpy(), type=pa.timestamp("ns"))}
+    for name in FIELDS:
+        columns[name] = pa.array(frame[name].to_numpy(dtype=np.float64), type=pa.float64())
+    table = pa.table(columns)
+    return table.replace_schema_metadata(_metadata(history))
+
+
+def write_entry(cache_dir: Path, history: History) -> Path:
+    """Store `history` as the ticker's cache entry, atomically, under the ticker's lock."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = entry_path(cache_dir, history.ticker)
+    table = _to_table(history)
+    try:
+        with lock_for(path):
+            _atomic_write(table, path)
+    except filelock.Timeout as exc:
+        raise DataUnavailableError(
+            f"{history.ticker}: could not lock {path}.lock within {LOCK_TIMEOUT_S:.0f}s; another "
+            "rotation-lab process is updating this ticker. Retry when it has finished."
+        ) from exc
+    except OSError as exc:
+        raise DataUnavailableError(
+            f"{history.ticker}: could not write the cache file {path}: {exc}. Check that the "
+            "cache folder is writable and the disk is not full."
+        ) from exc
+    return path
+
+
+def _atomic_write(table: pa.Table, path: Path) -> None:
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pq.write_table(table, handle, compression="zstd")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable; best effort (not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_entry(cache_dir: Path, ticker: str) -> History | None:
+    """The ticker's cache entry, None when there is none; CorruptCacheError when untrustworthy."""
+    path = entry_path(cache_dir, ticker)
+    try:
+        # One open() and one read: a concurrent os.replace cannot mix two versions (reading by
+        # path lets pyarrow reopen the file between the footer and the pages).
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CorruptCacheError(path, f"cannot be read ({exc})") from exc
+    try:
+        table = pq.read_table(pa.BufferReader(raw))
+    except Exception as exc:  # any failure to decode means the file cannot be trusted
+        raise CorruptCacheError(path, f"not a readable parquet file ({exc})") from exc
+    meta = _decode_meta(table.schema.metadata, path)
+    _check_schema(table.schema, path)
+    frame = _frame_from_table(table)
+    _check_values(frame, meta, ticker, path)
+    extra = {k: v for k, v in meta.items() if k not in REQUIRED_META and k != FORMAT_KEY}
+    return History(
+        ticker=ticker,
+        frame=frame,
+        provider=meta["provider"],
+        origin=meta["origin"],
+        fetched_at=meta["fetched_at"],
+        extra=extra,
+    )
+
+
+def read_meta(path: Path) -> dict[str, str]:
+    """The provenance of a cache file from its schema only (cheap: no values are read)."""
+    try:
+        with path.open("rb") as handle:  # one handle: consistent even during a replace
+            schema = pq.read_schema(handle)
+    except Exception as exc:
+        raise CorruptCacheError(path, f"not a readable parquet file ({exc})") from exc
+    return _decode_meta(schema.metadata, path)
+
+
+def _decode_meta(raw: Mapping[bytes, bytes] | None, path: Path) -> dict[str, str]:
+    meta = {k.decode(): v.decode() for k, v in (raw or {}).items()}
+    if meta.get(FORMAT_KEY) != FORMAT_VERSION:
+        raise CorruptCacheError(path, "no rotation-lab cache metadata (wrong or foreign file)")
+    missing = [k for k in REQUIRED_META if k not in meta]
+    if missing:
+        raise CorruptCacheError(path, f"metadata lacks {', '.join(missing)}")
+    return meta
+
+
+def _check_schema(schema: pa.Schema, path: Path) -> None:
+    if tuple(schema.names) != COLUMNS:
+        raise CorruptCacheError(path, f"columns are {list(schema.names)}, expected {list(COLUMNS)}")
+    if schema.field("date").type != pa.timestamp("ns"):
+        raise CorruptCacheError(path, f"date column has type {schema.field('date').type}")
+    bad = [n for n in FIELDS if schema.field(n).type != pa.float64()]
+    if bad:
+        raise CorruptCacheError(path, f"columns {bad} are not float64")
+
+
+def _frame_from_table(table: pa.Table) -> pd.DataFrame:
+    dates = table.column("date").to_numpy().astype("datetime64[ns]")
+    index = pd.DatetimeIndex(dates, name="date").as_unit("ns")
+    data = {
+        name: table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
+        for name in FIELDS
+    }
+    return pd.DataFrame(data, index=index, columns=list(FIELDS))
+
+
+def _check_values(frame: pd.DataFrame, meta: Mapping[str, str], ticker: str, path: Path) -> None:
+    if meta["ticker"] != ticker:
+        raise CorruptCacheError(path, f"holds ticker {meta['ticker']!r}, not {ticker!r}")
+    if str(len(frame)) != meta["rows"]:
+        raise CorruptCacheError(path, f"has {len(frame)} rows, metadata says {meta['rows']}")
+    if frame.index.hasnans or not frame.index.is_monotonic_increasing:
+        raise CorruptCacheError(path, "dates are missing or out of order")
+    if values_sha256(frame) != meta["values_sha256"]:
+        raise CorruptCacheError(path, "values do not match their checksum")
+
+
+def move_aside(path: Path) -> Path | None:
+    """Rename a corrupt entry to `<name>.corrupt-<timestamp>` so it is kept for inspection.
+
+    Done under the ticker's lock so a concurrent writer's fresh file is never the one moved.
+    Returns the new path, or None when the file was already gone or replaced meanwhile.
+    """
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    try:
+        before = path.stat()
+    except FileNotFoundError:
+        return None
+    try:
+        with lock_for(path):
+            now = path.stat()
+            if (now.st_ino, now.st_mtime_ns, now.st_size) != (
+                before.st_ino,
+                before.st_mtime_ns,
+                before.st_size,
+            ):
+                return None
+            os.replace(path, target)
+    except (OSError, filelock.Timeout):
+        return None
+    return target
+
+
+def staleness(
+    history: History,
+    mirror_file: Path | None,
+    max_age_days: float,
+    now: dt.datetime | None = None,
+) -> str | None:
+    """Why a cache entry should be refreshed, or None when it is fresh.
+
+    A mirror entry is fresh while the mirror file keeps its size and mtime (a vanished mirror
+    file leaves the entry valid: it is then the only copy). A downloaded entry ages out after
+    `max_age_days`.
+    """
+    if history.provider == "mirror":
+        if mirror_file is None or not mirror_file.exists():
+            return None
+        stat = mirror_file.stat()
+        size, mtime = history.extra.get("mirror_size"), history.extra.get("mirror_mtime_ns")
+        if (str(stat.st_size), str(stat.st_mtime_ns)) != (size, mtime):
+            return f"the mirror file {mirror_file} changed since it was imported"
+        return None
+    fetched = parse_iso_utc(history.fetched_at)
+    if fetched is None:
+        return f"its fetch time {history.fetched_at!r} is unreadable"
+    age = (now or utc_now()) - fetched
+    if age >= dt.timedelta(days=max_age_days):
+        return f"it was fetched {age.total_seconds() / 86400:.1f} days ago (max {max_age_days:g})"
+    return None
+
+
+def parse_iso_utc(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

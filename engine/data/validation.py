@@ -1,0 +1,164 @@
+"""Checks run on every loaded history: findings are reported as DataIssue, never fixed.
+
+Why report instead of repair: a backtest must use the prices as published; the user decides
+whether a flagged value is real (VIX doubling, negative T-bill yields) or a data error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from engine.data.model import DataIssue
+
+# Series whose close is a yield in percent: zero or negative values are real, not errors.
+YIELD_TICKERS = frozenset({"^IRX", "^TNX", "^FVX", "^TYX"})
+LARGE_MOVE = 0.25
+RANGE_REL_TOL = 1e-6
+RANGE_ABS_TOL = 1e-6
+MAX_LISTED_DATES = 1000
+
+
+def iso_dates(dates: Iterable[pd.Timestamp], limit: int = MAX_LISTED_DATES) -> tuple[str, ...]:
+    """ISO strings of at most `limit` dates (messages give the full count)."""
+    out = []
+    for i, d in enumerate(dates):
+        if i >= limit:
+            break
+        out.append(pd.Timestamp(d).date().isoformat())
+    return tuple(out)
+
+
+def _preview(dates: tuple[str, ...], total: int, shown: int = 5) -> str:
+    head = ", ".join(dates[:shown])
+    return head + (f" and {total - shown} more" if total > shown else "")
+
+
+def duplicate_dates(ticker: str, frame: pd.DataFrame) -> DataIssue | None:
+    """An error issue when the history has a date twice (the value to use is ambiguous)."""
+    dup = frame.index[frame.index.duplicated(keep="first")].unique()
+    if dup.empty:
+        return None
+    dates = iso_dates(dup)
+    return DataIssue(
+        ticker=ticker,
+        kind="duplicate_dates",
+        severity="error",
+        message=f"{ticker}: {len(dup)} date(s) appear more than once ({_preview(dates, len(dup))})"
+        "; keep one row per date in the source (mirror CSV) and reload",
+        dates=dates,
+    )
+
+
+def validate(
+    ticker: str,
+    rows: pd.DataFrame,
+    history_first: pd.Timestamp,
+    history_last: pd.Timestamp,
+    first_session: pd.Timestamp,
+    last_session: pd.Timestamp,
+) -> list[DataIssue]:
+    """Issues of one ticker's rows inside the requested sessions (non-sessions already removed).
+
+    `history_first/last` are the ends of the full stored history, `first/last_session` the
+    ends of the requested range.
+    """
+    issues: list[DataIssue] = []
+    issues += _bad_prices(ticker, rows)
+    issues += _close_outside_range(ticker, rows)
+    issues += _large_moves(ticker, rows)
+    if history_first > first_session:
+        issues.append(
+            DataIssue(
+                ticker,
+                "starts_late",
+                "info",
+                f"{ticker}: history starts on {history_first.date()}, after the first requested "
+                f"session {first_session.date()}; earlier sessions are NaN",
+                (history_first.date().isoformat(),),
+            )
+        )
+    if history_last < last_session:
+        issues.append(
+            DataIssue(
+                ticker,
+                "ends_early",
+                "info",
+                f"{ticker}: history ends on {history_last.date()}, before the last requested "
+                f"session {last_session.date()}; later sessions are NaN",
+                (history_last.date().isoformat(),),
+            )
+        )
+    return issues
+
+
+def _bad_prices(ticker: str, rows: pd.DataFrame) -> list[DataIssue]:
+    """NaN closes, and non-positive prices except for yield series."""
+    columns = ["close", "adj_close"] + [c for c in ("open", "high", "low") if rows[c].notna().any()]
+    values = rows[columns]
+    bad = values.isna()
+    if ticker not in YIELD_TICKERS:
+        bad |= values <= 0
+    mask = bad.any(axis=1).to_numpy()
+    if not mask.any():
+        return []
+    dates = iso_dates(rows.index[mask])
+    total = int(mask.sum())
+    cols = [c for c in columns if bad[c].any()]
+    what = "missing" if ticker in YIELD_TICKERS else "missing, zero or negative"
+    return [
+        DataIssue(
+            ticker,
+            "non_positive_price",
+            "warning",
+            f"{ticker}: {total} row(s) have a {what} price in {', '.join(cols)} "
+            f"({_preview(dates, total)})",
+            dates,
+        )
+    ]
+
+
+def _close_outside_range(ticker: str, rows: pd.DataFrame) -> list[DataIssue]:
+    close, low, high = rows["close"], rows["low"], rows["high"]
+    tol_high = high.abs() * RANGE_REL_TOL + RANGE_ABS_TOL
+    tol_low = low.abs() * RANGE_REL_TOL + RANGE_ABS_TOL
+    mask = ((close > high + tol_high) | (close < low - tol_low)).to_numpy()
+    if not mask.any():
+        return []
+    dates = iso_dates(rows.index[mask])
+    total = int(mask.sum())
+    return [
+        DataIssue(
+            ticker,
+            "close_outside_range",
+            "info",
+            f"{ticker}: close outside [low, high] on {total} session(s) ({_preview(dates, total)})",
+            dates,
+        )
+    ]
+
+
+def _large_moves(ticker: str, rows: pd.DataFrame) -> list[DataIssue]:
+    if ticker.startswith("^"):
+        return []
+    adj = rows["adj_close"].dropna()
+    adj = adj[adj > 0]
+    change = adj.pct_change().iloc[1:]
+    big = change[np.abs(change.to_numpy()) > LARGE_MOVE]
+    if big.empty:
+        return []
+    dates = iso_dates(big.index)
+    worst = big.iloc[int(np.argmax(np.abs(big.to_numpy())))]
+    return [
+        DataIssue(
+            ticker,
+            "large_move",
+            "warning",
+            f"{ticker}: adj_close moves more than {LARGE_MOVE:.0%} in one session on "
+            f"{len(big)} date(s) ({_preview(dates, len(big))}; largest {worst:+.1%}); check for "
+            "an unadjusted split or a bad print",
+            dates,
+        )
+    ]

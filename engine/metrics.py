@@ -1,0 +1,229 @@
+"""Performance statistics, all in one place, with the conventions stated.
+
+Conventions: a year is 252 sessions; returns are simple daily returns of the equity curve; the
+risk-free rate is an annual percentage turned into a daily rate by compounding, (1+rf)^(1/252)-1;
+volatility uses the sample standard deviation (ddof=1). Turnover is traded value (buys plus
+sells) divided by the average equity, per year: switching a whole portfolio once counts 200%.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from engine.results import BacktestResult
+
+PERIODS_PER_YEAR = 252
+
+# key -> (label, format). Formats: pct (0.123 -> 12.3%), ratio (2 decimals), int, sessions.
+METRICS: dict[str, tuple[str, str]] = {
+    "start": ("Start", "date"),
+    "end": ("End", "date"),
+    "final_equity": ("Final equity", "money"),
+    "total_return": ("Total return", "pct"),
+    "cagr": ("CAGR", "pct"),
+    "ann_volatility": ("Annual volatility", "pct"),
+    "sharpe": ("Sharpe", "ratio"),
+    "sortino": ("Sortino", "ratio"),
+    "max_drawdown": ("Max drawdown", "pct"),
+    "max_drawdown_sessions": ("Max drawdown length (sessions)", "int"),
+    "longest_drawdown_sessions": ("Longest drawdown (sessions)", "int"),
+    "calmar": ("Calmar", "ratio"),
+    "turnover": ("Turnover per year", "pct"),
+    "rebalances": ("Rebalances", "int"),
+    "time_in_market": ("Time in market", "pct"),
+    "best_year": ("Best year", "pct"),
+    "worst_year": ("Worst year", "pct"),
+    "beta": ("Beta", "ratio"),
+    "correlation": ("Correlation", "ratio"),
+}
+
+
+def daily_risk_free(annual_pct: float) -> float:
+    return (1.0 + annual_pct / 100.0) ** (1.0 / PERIODS_PER_YEAR) - 1.0
+
+
+def total_return(equity: pd.Series) -> float:
+    return float(equity.iloc[-1] / equity.iloc[0] - 1.0)
+
+
+def cagr(equity: pd.Series) -> float:
+    """Compound annual growth over len(equity)-1 daily steps of 1/252 year each."""
+    years = (len(equity) - 1) / PERIODS_PER_YEAR
+    if years <= 0:
+        return float("nan")
+    growth = equity.iloc[-1] / equity.iloc[0]
+    return float(growth ** (1.0 / years) - 1.0) if growth > 0 else -1.0
+
+
+def ann_volatility(returns: pd.Series) -> float:
+    return float(returns.std(ddof=1) * math.sqrt(PERIODS_PER_YEAR))
+
+
+def sharpe(returns: pd.Series, risk_free_pct: float = 0.0) -> float:
+    excess = returns - daily_risk_free(risk_free_pct)
+    sd = excess.std(ddof=1)
+    return float(excess.mean() / sd * math.sqrt(PERIODS_PER_YEAR)) if sd > 0 else float("nan")
+
+
+def sortino(returns: pd.Series, risk_free_pct: float = 0.0) -> float:
+    """Mean excess return over downside deviation (root mean square of negative excess)."""
+    excess = returns - daily_risk_free(risk_free_pct)
+    downside = math.sqrt(float((np.minimum(excess, 0.0) ** 2).mean()))
+    if downside == 0:
+        return float("nan")
+    return float(excess.mean() / downside * math.sqrt(PERIODS_PER_YEAR))
+
+
+def drawdown(equity: pd.Series) -> pd.Series:
+    """Fractional distance below the running peak (0 at a new high, negative otherwise)."""
+    return equity / equity.cummax() - 1.0
+
+
+def max_drawdown(equity: pd.Series) -> float:
+    return float(drawdown(equity).min())
+
+
+def _underwater_spells(equity: pd.Series) -> list[tuple[int, int]]:
+    """(peak position, recovery-or-last position) of every spell below a previous peak."""
+    under = (drawdown(equity) < 0).to_numpy()
+    spells: list[tuple[int, int]] = []
+    start = None
+    for i, flag in enumerate(under):
+        if flag and start is None:
+            start = i - 1  # the peak is the session before the first one under water
+        elif not flag and start is not None:
+            spells.append((start, i))
+            start = None
+    if start is not None:
+        spells.append((start, len(under) - 1))
+    return spells
+
+
+def max_drawdown_sessions(equity: pd.Series) -> int:
+    """Sessions from the peak before the deepest drawdown to its recovery (or the last session)."""
+    if len(equity) < 2:
+        return 0
+    trough = int(np.argmin(drawdown(equity).to_numpy()))
+    for peak, end in _underwater_spells(equity):
+        if peak < trough <= end:
+            return end - peak
+    return 0
+
+
+def longest_drawdown_sessions(equity: pd.Series) -> int:
+    return max((end - peak for peak, end in _underwater_spells(equity)), default=0)
+
+
+def calendar_year_returns(equity: pd.Series) -> pd.Series:
+    """Return of each calendar year; the first and last may be partial years."""
+    year_end = equity.groupby(equity.index.year).last()
+    previous = year_end.shift(1)
+    previous.iloc[0] = equity.iloc[0]
+    out = year_end / previous - 1.0
+    out.index.name = "year"
+    return out
+
+
+def turnover(result: BacktestResult) -> float:
+    years = (len(result.equity) - 1) / PERIODS_PER_YEAR
+    if years <= 0 or result.orders.empty:
+        return 0.0
+    traded = float(result.orders["value"].abs().sum())
+    return traded / float(result.equity.mean()) / years
+
+
+def beta_correlation(returns: pd.Series, benchmark: pd.Series) -> tuple[float, float]:
+    both = pd.concat([returns, benchmark], axis=1, join="inner").dropna()
+    if len(both) < 3 or both.iloc[:, 1].var() == 0:
+        return float("nan"), float("nan")
+    cov = np.cov(both.iloc[:, 0], both.iloc[:, 1], ddof=1)
+    beta = cov[0, 1] / cov[1, 1]
+    corr = cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]) if cov[0, 0] > 0 else float("nan")
+    return float(beta), float(corr)
+
+
+def compute_stats(
+    result: BacktestResult,
+    benchmark_returns: pd.Series | None = None,
+    risk_free_pct: float = 0.0,
+) -> dict[str, object]:
+    """Every metric of METRICS for one run; beta/correlation need `benchmark_returns`."""
+    eq, r = result.equity, result.returns.iloc[1:]  # the first return is 0 by construction
+    years = calendar_year_returns(eq)
+    beta, corr = (
+        beta_correlation(r, benchmark_returns.iloc[1:])
+        if benchmark_returns is not None
+        else (float("nan"), float("nan"))
+    )
+    gross = result.weights.sum(axis=1)
+    mdd = max_drawdown(eq)
+    growth = cagr(eq)
+    return {
+        "start": eq.index[0].date(),
+        "end": eq.index[-1].date(),
+        "final_equity": float(eq.iloc[-1]),
+        "total_return": total_return(eq),
+        "cagr": growth,
+        "ann_volatility": ann_volatility(r),
+        "sharpe": sharpe(r, risk_free_pct),
+        "sortino": sortino(r, risk_free_pct),
+        "max_drawdown": mdd,
+        "max_drawdown_sessions": max_drawdown_sessions(eq),
+        "longest_drawdown_sessions": longest_drawdown_sessions(eq),
+        "calmar": growth / abs(mdd) if mdd < 0 else float("nan"),
+        "turnover": turnover(result),
+        "rebalances": int(result.orders["date"].nunique()) if not result.orders.empty else 0,
+        "time_in_market": float((gross > 1e-9).mean()),
+        "best_year": float(years.max()),
+        "worst_year": float(years.min()),
+        "beta": beta,
+        "correlation": corr,
+    }
+
+
+def stats_table(
+    results: Mapping[str, BacktestResult],
+    benchmark_returns: pd.Series | None = None,
+    risk_free_pct: float = 0.0,
+) -> pd.DataFrame:
+    """Metric rows (METRICS order) x one column per run, raw values."""
+    columns = {
+        name: compute_stats(res, benchmark_returns, risk_free_pct) for name, res in results.items()
+    }
+    table = pd.DataFrame(columns, index=list(METRICS), dtype=object)
+    table.index.name = "metric"
+    return table
+
+
+def yearly_table(results: Mapping[str, BacktestResult]) -> pd.DataFrame:
+    return pd.DataFrame({name: calendar_year_returns(res.equity) for name, res in results.items()})
+
+
+def format_value(value: object, fmt: str) -> str:
+    """Human formatting shared by the terminal table and the reports."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if fmt == "pct":
+        return f"{float(value) * 100:.2f}%"
+    if fmt == "ratio":
+        return f"{float(value):.2f}"
+    if fmt == "int":
+        return f"{int(value):d}"
+    if fmt == "money":
+        return f"{float(value):,.2f}"
+    return str(value)
+
+
+def format_stats(table: pd.DataFrame) -> pd.DataFrame:
+    """The stats table with labels as index and values formatted as strings."""
+    out = table.copy().astype(object)
+    for key in table.index:
+        fmt = METRICS[key][1]
+        out.loc[key] = [format_value(v, fmt) for v in table.loc[key]]
+    out.index = [METRICS[k][0] for k in table.index]
+    out.index.name = "metric"
+    return out

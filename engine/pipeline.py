@@ -1,0 +1,216 @@
+"""One strategy run: data -> target weights -> portfolios -> metrics -> report input.
+
+The flow is one-way; each step only consumes what the previous one produced. Nothing here knows
+which strategy it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import secrets
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from engine.backtest import cash_returns_from_series, run_backtest, static_mix_weights
+from engine.calendar import nyse_sessions
+from engine.config import RunConfig
+from engine.data import load_market_data
+from engine.data.model import MarketData
+from engine.errors import DataQualityError
+from engine.metrics import stats_table, yearly_table
+from engine.report.model import ReportInput
+from engine.results import BacktestResult
+from engine.strategy import Strategy
+
+VERSIONED_PACKAGES = (
+    "vectorbt",
+    "pandas",
+    "numpy",
+    "numba",
+    "yfinance",
+    "matplotlib",
+    "exchange-calendars",
+    "pyarrow",
+    "pydantic",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: pd.Timestamp
+    end: pd.Timestamp
+    note: str
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def new_run_id() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def needed_tickers(strategy: Strategy, cfg: RunConfig) -> list[str]:
+    """Tickers without which the run cannot happen: the strategy's, benchmarks', beta, cash."""
+    names = list(strategy.tickers(cfg.params))
+    for bench in cfg.benchmarks:
+        names.extend(bench.weights)
+    names.append(cfg.report.beta_benchmark)
+    if cfg.backtest.cash_ticker:
+        names.append(cfg.backtest.cash_ticker)
+    return list(dict.fromkeys(t.upper() for t in names))
+
+
+def data_window(strategy: Strategy, cfg: RunConfig) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Load from `lookback` sessions before the start, so the first decision has its history."""
+    start = pd.Timestamp(cfg.backtest.start)
+    end = pd.Timestamp(cfg.backtest.end) if cfg.backtest.end else pd.Timestamp.today().normalize()
+    lookback = strategy.lookback_sessions(cfg.params)
+    before = nyse_sessions(start - pd.DateOffset(days=int(lookback * 1.6) + 30), start)
+    first = before[-(lookback + 1)] if len(before) > lookback else before[0]
+    return first, end
+
+
+def common_period(data: MarketData, tickers: list[str], cfg: RunConfig) -> Period:
+    """Latest first date and earliest last date among the needed tickers, within the request."""
+    firsts = data.first_valid()[tickers]
+    lasts = data.last_valid()[tickers]
+    missing = firsts[firsts.isna()].index.tolist()
+    if missing:
+        raise DataQualityError(f"no price at all in the requested range for {missing}")
+    wanted_start = pd.Timestamp(cfg.backtest.start)
+    latest_first, late_ticker = firsts.max(), firsts.idxmax()
+    start = max(data.index[data.index >= wanted_start][0], latest_first)
+    end = lasts.min()
+    if cfg.backtest.end is not None:
+        end = min(end, data.index[data.index <= pd.Timestamp(cfg.backtest.end)][-1])
+    if end <= start:
+        raise DataQualityError(
+            f"the needed tickers {tickers} share no period: latest first date "
+            f"{latest_first.date()} ({late_ticker}), earliest last date {lasts.min().date()} "
+            f"({lasts.idxmin()})"
+        )
+    why_start = (
+        f"the requested start {wanted_start.date()}"
+        if start > latest_first
+        else f"the first date of {late_ticker} (latest first date among {', '.join(tickers)}; "
+        f"requested start {wanted_start.date()})"
+    )
+    why_end = (
+        f"the requested end {cfg.backtest.end}"
+        if cfg.backtest.end is not None and end < lasts.min()
+        else f"the last date of {lasts.idxmin()} (earliest last date among the needed tickers)"
+    )
+    note = (
+        f"Period {start.date()} to {end.date()}: starts on {why_start}; ends on {why_end}. "
+        "All strategies and benchmarks run on this same period."
+    )
+    return Period(start=start, end=end, note=note)
+
+
+def trim_weights(weights: pd.DataFrame, period_index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Restrict to the period; the allocation wanted at its start is carried in as the first row."""
+    before = weights.loc[: period_index[0]].dropna(how="all")
+    trimmed = weights.reindex(period_index)
+    if trimmed.iloc[0].isna().all() and not before.empty:
+        trimmed.iloc[0] = before.iloc[-1]
+    return trimmed
+
+
+def _cash_returns(data: MarketData, cfg: RunConfig, index: pd.DatetimeIndex) -> pd.Series | None:
+    ticker = cfg.backtest.cash_ticker.upper()
+    if not ticker:
+        return None
+    series = data.adj_close[ticker]
+    return cash_returns_from_series(series, cfg.backtest.cash_ticker_kind).reindex(index)
+
+
+def _notes(cfg: RunConfig, data: MarketData, period: Period, strategy: BacktestResult) -> list[str]:
+    notes = [
+        f"Decisions use closes up to day t and trade {cfg.backtest.lag} session(s) later at the "
+        f"{cfg.backtest.trade_at}; fees {cfg.backtest.fees_bps:g} bps and slippage "
+        f"{cfg.backtest.slippage_bps:g} bps on traded value; returns from adjusted closes "
+        "(dividends reinvested).",
+    ]
+    if not cfg.backtest.cash_ticker:
+        notes.append("Uninvested cash earns nothing (no cash_ticker configured).")
+    else:
+        notes.append(
+            f"Uninvested cash earns {cfg.backtest.cash_ticker} ({cfg.backtest.cash_ticker_kind}); "
+            f"it earned {strategy.cash_earned:,.2f} over the period. On sessions without a "
+            "published yield the previous one is used."
+        )
+    last_year_end = nyse_sessions(f"{period.end.year}-12-01", f"{period.end.year}-12-31")[-1]
+    if period.end < last_year_end:
+        notes.append(f"{period.end.year} is a partial year: the data ends on {period.end.date()}.")
+    warnings = [i for i in data.issues if i.severity != "info"]
+    if warnings:
+        notes.append(
+            f"{len(warnings)} data validation finding(s) of warning level or above; "
+            "see the data section."
+        )
+    return notes
+
+
+def run_strategy(
+    strategy: Strategy,
+    cfg: RunConfig,
+    project_root: Path,
+    command: str,
+    run_id: str | None = None,
+) -> ReportInput:
+    """Everything a report needs for one strategy run, computed on one common period."""
+    tickers = needed_tickers(strategy, cfg)
+    first, last = data_window(strategy, cfg)
+    data = load_market_data(tickers, first, last, cfg.data, project_root)
+
+    period = common_period(data, tickers, cfg)
+    weights = strategy.target_weights(data, cfg.params)
+    period_index = data.index[(data.index >= period.start) & (data.index <= period.end)]
+    weights = trim_weights(weights, period_index)
+    cash = _cash_returns(data, cfg, period_index)
+
+    result = run_backtest(weights, data, cfg.backtest, name=strategy.name, cash_returns=cash)
+    benchmarks = {
+        b.name: run_backtest(
+            static_mix_weights(period_index, b.weights, b.rebalance),
+            data,
+            cfg.backtest,
+            name=b.name,
+            cash_returns=cash,
+        )
+        for b in cfg.benchmarks
+    }
+    everything = {strategy.name: result, **benchmarks}
+    beta_prices = data.adj_close[cfg.report.beta_benchmark.upper()].reindex(period_index)
+    beta_returns = beta_prices.pct_change(fill_method=None).fillna(0.0)
+    stats = stats_table(everything, beta_returns, cfg.backtest.risk_free_pct)
+
+    return ReportInput(
+        title=strategy.name,
+        description=strategy.description,
+        run_id=run_id or new_run_id(),
+        command=command,
+        strategy=result,
+        benchmarks=benchmarks,
+        stats=stats,
+        yearly=yearly_table(everything),
+        tables=strategy.tables(data, cfg.params),
+        config=cfg.as_dict(),
+        config_toml=cfg.to_toml(),
+        data=data,
+        period=(period.start.date(), period.end.date()),
+        period_note=period.note,
+        versions=package_versions(),
+        notes=_notes(cfg, data, period, result),
+    )

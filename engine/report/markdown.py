@@ -1,0 +1,94 @@
+"""The report as Markdown: the same sections and numbers as report.html (one `ReportView`).
+
+Tables go through `DataFrame.to_markdown()` (tabulate, pipe format) with number parsing off, so
+every cell keeps the exact text of the HTML report; charts are the PNG files next to report.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from engine.report.html import ReportView, Table
+
+
+def _cell(text: str) -> str:
+    """Cell text safe inside a pipe table: no line breaks, literal pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def table_markdown(table: Table) -> str:
+    """The table (with its note, if any) as Markdown; just the note when it has no rows."""
+    parts = []
+    if table.note:
+        parts.append(f"_{_cell(table.note)}_")
+    if not table.empty:
+        frame = pd.DataFrame(
+            [[_cell(c.text) for c in row] for row in table.rows],
+            columns=[_cell(c) or " " for c in table.columns],
+        )
+        align = ["right" if n else "left" for n in table.numeric]
+        parts.append(
+            frame.to_markdown(index=False, disable_numparse=True, colalign=align, tablefmt="pipe")
+        )
+    return "\n\n".join(parts)
+
+
+def _fenced(text: str, lang: str = "") -> str:
+    """A fenced code block whose fence is longer than any backtick run inside `text`."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def render_markdown(
+    view: ReportView, equity_image: str = "equity.png", drawdown_image: str = "drawdown.png"
+) -> str:
+    out: list[str] = [f"# {view.title}"]
+    if view.description:
+        out.append(view.description)
+    out.append(f"Run `{view.run_id}`, generated {view.created_at}")
+    period = f"**Period:** {view.period_start} to {view.period_end}"
+    if view.period_note:
+        period += f". {view.period_note}"
+    out.append(period)
+    out.append("**Command:**\n\n" + _fenced(view.command, "sh"))
+    if view.notes:
+        lines = ["> **Notes and caveats**", ">"]
+        lines += [f"> - {' '.join(note.split())}" for note in view.notes]
+        out.append("\n".join(lines))
+
+    out.append("## Statistics")
+    out.append(table_markdown(view.stats))
+    out.append("## Equity")
+    out.append(f"![Equity curves (log scale)]({equity_image})")
+    out.append("## Drawdown")
+    out.append(f"![Drawdowns]({drawdown_image})")
+    out.append(f"## {view.yearly.title}")
+    out.append(table_markdown(view.yearly))
+
+    if view.tables:
+        out.append("## Strategy diagnostics")
+        for table in view.tables:
+            out.append(f"### {table.title}")
+            out.append(table_markdown(table))
+
+    out.append(f"## {view.allocations.title}")
+    out.append(table_markdown(view.allocations))
+    out.append(f"## {view.orders.title}")
+    out.append(table_markdown(view.orders))
+
+    out.append("## Data")
+    out.append(f"### {view.provenance.title}")
+    out.append(table_markdown(view.provenance))
+    out.append(f"### {view.issues.title}")
+    out.append(table_markdown(view.issues))
+    out.append("### Price data fingerprint")
+    out.append(f"SHA-256 of every price used: `{view.fingerprint}`")
+
+    out.append("## Effective configuration")
+    out.append(_fenced(view.config_toml, "toml"))
+    out.append(f"## {view.versions.title}")
+    out.append(table_markdown(view.versions))
+    return "\n\n".join(part for part in out if part) + "\n"

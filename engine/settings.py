@@ -1,0 +1,143 @@
+"""Typed, validated settings shared by every strategy: data, backtest, benchmarks, report.
+
+pydantic does the checking (types, ranges, unknown keys) so a bad value is refused before any work
+with a message naming the key; `engine.config` turns its errors into one readable message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Provider = Literal["cache", "mirror", "yfinance"]
+
+
+class Strict(BaseModel):
+    """Base for every config model: unknown keys are errors, values are not coerced loosely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class DataSettings(Strict):
+    """Where prices come from and how the local cache behaves."""
+
+    providers: list[Provider] = Field(
+        default=["cache", "mirror", "yfinance"],
+        min_length=1,
+        description="Providers tried in order; 'cache' only answers for tickers it already holds.",
+    )
+    mirror_dir: str = Field(
+        default="../shared/market-data",
+        description="Folder of <TICKER>.csv files (offline mirror); relative to the project root.",
+    )
+    cache_dir: str = Field(default="data_cache", description="Local parquet cache folder.")
+    max_cache_age_days: float = Field(
+        default=1.0,
+        ge=0,
+        description="A downloaded (yfinance) cache entry older than this is refreshed when a "
+        "later provider can; mirror entries are refreshed when the mirror file changes.",
+    )
+    download_retries: int = Field(default=3, ge=1, le=10)
+    download_backoff_s: float = Field(default=2.0, ge=0, description="First retry wait; doubles.")
+    download_timeout_s: float = Field(default=20.0, gt=0)
+    max_ffill_sessions: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Forward-fill a missing price across at most this many sessions (0 = never);"
+        " every fill is reported.",
+    )
+
+    @field_validator("providers")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"each provider may appear once, got {v}")
+        return v
+
+
+class BacktestSettings(Strict):
+    """Period, costs and execution shared by the strategy and its benchmarks."""
+
+    start: dt.date = Field(default=dt.date(2000, 1, 1), description="First session considered.")
+    end: dt.date | None = Field(
+        default=None, description="Last session; 'latest' (or none) = the latest data."
+    )
+    initial_cash: float = Field(default=100_000.0, gt=0)
+    fees_bps: float = Field(default=1.0, ge=0, le=1000, description="Fee, bps of traded value.")
+    slippage_bps: float = Field(
+        default=1.0, ge=0, le=1000, description="Price concession, bps, against the trader."
+    )
+    lag: int = Field(
+        default=1,
+        ge=1,
+        le=20,
+        description="Sessions between the decision close and the trade (1 = next session).",
+    )
+    trade_at: Literal["close", "open"] = Field(
+        default="close", description="Fill at the close or the open of the trade session."
+    )
+    cash_ticker: str = Field(
+        default="",
+        description="Series the uninvested part earns (e.g. '^IRX' or 'BIL'); '' = cash earns 0.",
+    )
+    cash_ticker_kind: Literal["annual_yield_pct", "price"] = Field(
+        default="annual_yield_pct",
+        description="'annual_yield_pct' for a yield in percent (^IRX), 'price' for a fund (BIL).",
+    )
+    risk_free_pct: float = Field(
+        default=0.0, ge=-5, le=25, description="Annual risk-free rate for Sharpe/Sortino, percent."
+    )
+
+    @field_validator("end", mode="before")
+    @classmethod
+    def _latest(cls, v: object) -> object:
+        return None if v in ("", "latest") else v
+
+    @model_validator(mode="after")
+    def _dates(self) -> BacktestSettings:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Benchmark(Strict):
+    """A static mix run through the same engine, costs and lag as the strategy."""
+
+    name: str = Field(min_length=1)
+    weights: dict[str, float] = Field(min_length=1)
+    rebalance: Literal["none", "monthly", "quarterly", "yearly"] = "none"
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        check_weight_map(v)
+        return v
+
+
+class ReportSettings(Strict):
+    output_dir: str = Field(default="reports", description="Relative to the project root.")
+    beta_benchmark: str = Field(
+        default="SPY", description="Ticker whose buy-and-hold returns beta/correlation use."
+    )
+
+
+def check_weight_map(weights: dict[str, float], max_gross: float = 1.0) -> None:
+    """A long-only weight map: every weight in [0, 1], total at most `max_gross`."""
+    for ticker, w in weights.items():
+        if not ticker or ticker != ticker.strip():
+            raise ValueError(f"ticker {ticker!r} is empty or has spaces")
+        if not 0.0 <= w <= 1.0:
+            raise ValueError(f"weight of {ticker} is {w}; each weight must be in [0, 1]")
+    total = sum(weights.values())
+    if total > max_gross + 1e-9:
+        raise ValueError(f"weights sum to {total:.6g}; the total must be at most {max_gross}")
+
+
+DEFAULT_BENCHMARKS = [
+    Benchmark(name="SPY buy & hold", weights={"SPY": 1.0}),
+    Benchmark(name="IWM buy & hold", weights={"IWM": 1.0}),
+    Benchmark(name="50/50 IWM/SPY monthly", weights={"IWM": 0.5, "SPY": 0.5}, rebalance="monthly"),
+]

@@ -1,0 +1,126 @@
+"""first10days on synthetic prices where the leader of each year is planted by construction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.calendar import nyse_sessions
+from strategies.first10days import Params, target_weights, yearly_leadership
+from tests.helpers import market_data, random_walk
+
+TICKERS = ["SPY", "QQQ", "IWM", "DIA"]
+OTHERS = {"SPY": 0.01, "QQQ": 0.02, "IWM": 0.0, "DIA": 0.005}
+
+
+def _planted(leaders: dict[int, str], lead_days: int = 10) -> pd.DataFrame:
+    """Flat prices except over days 1..N of each year: the planted leader gains 5%, the others
+    their own distinct smaller return (SPY 1%, QQQ 2%, IWM 0%, DIA 0.5%)."""
+    index = nyse_sessions("2018-12-01", "2021-12-31")
+    prices = pd.DataFrame(100.0, index=index, columns=TICKERS)
+    daily = pd.DataFrame(0.0, index=index, columns=TICKERS)
+    for year, leader in leaders.items():
+        days = index[index.year == year][:lead_days]
+        for ticker, total in OTHERS.items():
+            daily.loc[days, ticker] = (1 + total) ** (1 / lead_days) - 1
+        daily.loc[days, leader] = 1.05 ** (1 / lead_days) - 1
+    return prices * (1 + daily).cumprod()
+
+
+def test_leader_and_returns_per_year_are_found():
+    prices = _planted({2019: "IWM", 2020: "QQQ", 2021: "IWM"})
+    table = yearly_leadership(market_data(prices), Params())
+    assert table.loc[[2019, 2020, 2021], "leader"].tolist() == ["IWM", "QQQ", "IWM"]
+    assert table.loc[[2019, 2020, 2021], "signal"].tolist() == ["lead", "base", "lead"]
+    assert table.loc[2019, "IWM_ret"] == pytest.approx(0.05)
+    assert table.loc[2019, "SPY_ret"] == pytest.approx(0.01)
+    assert table.loc[2020, "small_cap_rank"] == 4
+    assert table.loc[2020, "DIA_ret"] == pytest.approx(0.005)
+    assert table.loc[2019, "decision_date"] == pd.Timestamp("2019-01-15").date()  # 10th session
+    assert table.loc[2019, "anchor_date"] == pd.Timestamp("2018-12-31").date()
+    assert bool(table.loc[2021, "year_complete"])
+
+
+def test_weights_switch_after_day_n_and_back_after_year_end():
+    prices = _planted({2019: "IWM", 2020: "QQQ", 2021: "IWM"})
+    w = target_weights(market_data(prices), Params())
+    rows = w.dropna(how="all")
+    dates = rows.index.strftime("%Y-%m-%d").tolist()
+    assert dates == ["2018-12-03", "2019-01-15", "2019-12-31", "2021-01-15", "2021-12-31"]
+    assert rows["IWM"].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0]
+    assert rows["SPY"].tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
+
+
+def test_integer_horizon_holds_lead_for_that_many_sessions():
+    prices = _planted({2019: "IWM"})
+    w = target_weights(market_data(prices), Params(horizon=5))
+    rows = w.dropna(how="all")
+    sessions_2019 = prices.index[prices.index.year == 2019]
+    assert rows.index[1] == sessions_2019[9]
+    assert rows.index[2] == sessions_2019[14]  # base wanted after 5 sessions of lead
+    assert rows.loc[sessions_2019[14], "SPY"] == 1.0
+
+
+def test_anchor_first_close_ignores_the_first_session():
+    """IWM jumps only on day 1: it leads from the prior close, not from day 1's close."""
+    index = nyse_sessions("2019-12-01", "2020-03-31")
+    prices = pd.DataFrame(100.0, index=index, columns=TICKERS)
+    day1 = index[index.year == 2020][0]
+    prices.loc[day1:, "IWM"] = 110.0
+    prices.loc[index[index.year == 2020][5] :, "QQQ"] = 102.0
+    data = market_data(prices)
+    assert yearly_leadership(data, Params()).loc[2020, "leader"] == "IWM"
+    assert yearly_leadership(data, Params(anchor="first_close")).loc[2020, "leader"] == "QQQ"
+
+
+def test_anchor_first_open_uses_the_adjusted_open():
+    index = nyse_sessions("2019-12-01", "2020-03-31")
+    closes = pd.DataFrame(100.0, index=index, columns=TICKERS)
+    opens = closes.copy()
+    day1 = index[index.year == 2020][0]
+    opens.loc[day1, "SPY"] = 90.0  # SPY opened low on day 1, so from the open it gained 11%
+    closes.loc[index[index.year == 2020][3] :, "IWM"] = 105.0
+    table = yearly_leadership(market_data(closes, opens), Params(anchor="first_open"))
+    assert table.loc[2020, "leader"] == "SPY"
+    assert table.loc[2020, "SPY_ret"] == pytest.approx(100 / 90 - 1)
+
+
+def test_small_cap_without_data_makes_no_decision():
+    prices = _planted({2019: "IWM", 2020: "IWM", 2021: "IWM"})
+    prices.loc[:"2019-12-31", "IWM"] = np.nan  # IWM starts trading in 2020
+    table = yearly_leadership(market_data(prices), Params())
+    assert table.index.tolist() == [2020, 2021]  # years before IWM's first price are left out
+    assert pd.isna(table.loc[2020, "leader"])  # no prior-year close for IWM
+    assert "IWM" in table.loc[2020, "note"]
+    assert table.loc[2020, "signal"] == "base"
+    assert table.loc[2021, "signal"] == "lead"
+    assert table.loc[2021, "members_compared"] == 4
+
+
+def test_weights_never_use_prices_after_the_decision_day():
+    """Shocking all prices after a random day t leaves every weight up to t unchanged."""
+    prices = random_walk(TICKERS, "2010-11-01", "2016-12-31", seed=11)
+    base = target_weights(market_data(prices), Params())
+    rng = np.random.default_rng(2)
+    for t in rng.integers(30, len(prices) - 30, size=8):
+        shocked = prices.copy()
+        shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
+        other = target_weights(market_data(shocked), Params())
+        pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"small_cap": "IJR"}, "not in universe"),
+        ({"universe": ["SPY", "SPY", "IWM"]}, "duplicates"),
+        ({"lead": {"IWM": 1.5}}, r"\[0, 1\]"),
+        ({"base": {"SPY": 0.7, "QQQ": 0.7}}, "at most 1"),
+        ({"horizon": 0}, "greater than or equal to 1"),
+        ({"anchor": "first_day"}, "prior_close"),
+    ],
+)
+def test_bad_params_are_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        Params(**change)
