@@ -162,6 +162,52 @@ def _notes(cfg: RunConfig, data: MarketData, period: Period, strategy: BacktestR
     return notes
 
 
+def load_data_for(
+    strategy: Strategy, cfg: RunConfig, project_root: Path, extra: list[str] | tuple = ()
+) -> MarketData:
+    """Every ticker the run needs (and the strategy's optional ones), from the lookback on."""
+    tickers = needed_tickers(strategy, cfg) + [t.upper() for t in extra]
+    tickers += [t.upper() for t in strategy.optional_tickers(cfg.params)]
+    first, last = data_window(strategy, cfg)
+    return load_market_data(list(dict.fromkeys(tickers)), first, last, cfg.data, project_root)
+
+
+def period_index(data: MarketData, period: Period) -> pd.DatetimeIndex:
+    return data.index[(data.index >= period.start) & (data.index <= period.end)]
+
+
+def simulate_strategy(
+    strategy: Strategy, cfg: RunConfig, data: MarketData, period: Period
+) -> BacktestResult:
+    """The strategy's weights on the whole data, trimmed to the period, through the engine."""
+    index = period_index(data, period)
+    weights = trim_weights(strategy.target_weights(data, cfg.params), index)
+    cash = _cash_returns(data, cfg, index)
+    return run_backtest(weights, data, cfg.backtest, name=strategy.name, cash_returns=cash)
+
+
+def simulate_benchmarks(
+    cfg: RunConfig, data: MarketData, period: Period
+) -> dict[str, BacktestResult]:
+    index = period_index(data, period)
+    cash = _cash_returns(data, cfg, index)
+    return {
+        b.name: run_backtest(
+            static_mix_weights(index, b.weights, b.rebalance),
+            data,
+            cfg.backtest,
+            name=b.name,
+            cash_returns=cash,
+        )
+        for b in cfg.benchmarks
+    }
+
+
+def beta_returns(cfg: RunConfig, data: MarketData, period: Period) -> pd.Series:
+    prices = data.adj_close[cfg.report.beta_benchmark.upper()].reindex(period_index(data, period))
+    return prices.pct_change(fill_method=None).fillna(0.0)
+
+
 def run_strategy(
     strategy: Strategy,
     cfg: RunConfig,
@@ -170,32 +216,12 @@ def run_strategy(
     run_id: str | None = None,
 ) -> ReportInput:
     """Everything a report needs for one strategy run, computed on one common period."""
-    tickers = needed_tickers(strategy, cfg)
-    first, last = data_window(strategy, cfg)
-    data = load_market_data(tickers, first, last, cfg.data, project_root)
-
-    period = common_period(data, tickers, cfg)
-    weights = strategy.target_weights(data, cfg.params)
-    period_index = data.index[(data.index >= period.start) & (data.index <= period.end)]
-    weights = trim_weights(weights, period_index)
-    cash = _cash_returns(data, cfg, period_index)
-
-    result = run_backtest(weights, data, cfg.backtest, name=strategy.name, cash_returns=cash)
-    benchmarks = {
-        b.name: run_backtest(
-            static_mix_weights(period_index, b.weights, b.rebalance),
-            data,
-            cfg.backtest,
-            name=b.name,
-            cash_returns=cash,
-        )
-        for b in cfg.benchmarks
-    }
+    data = load_data_for(strategy, cfg, project_root)
+    period = common_period(data, needed_tickers(strategy, cfg), cfg)
+    result = simulate_strategy(strategy, cfg, data, period)
+    benchmarks = simulate_benchmarks(cfg, data, period)
     everything = {strategy.name: result, **benchmarks}
-    beta_prices = data.adj_close[cfg.report.beta_benchmark.upper()].reindex(period_index)
-    beta_returns = beta_prices.pct_change(fill_method=None).fillna(0.0)
-    stats = stats_table(everything, beta_returns, cfg.backtest.risk_free_pct)
-
+    stats = stats_table(everything, beta_returns(cfg, data, period), cfg.backtest.risk_free_pct)
     return ReportInput(
         title=strategy.name,
         description=strategy.description,

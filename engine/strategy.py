@@ -25,12 +25,18 @@ def _no_tables(data: MarketData, params: BaseModel) -> dict[str, pd.DataFrame]:
     return {}
 
 
+def _no_optional_tickers(params: BaseModel) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class Strategy:
     """A rule set: its parameters' model, the tickers it needs and its weight function.
 
     `tickers(params)` are the tickers the rule cannot run without: the backtest period starts
-    when the last of them starts trading. `lookback_sessions(params)` is how much history before
+    when the last of them starts trading. `optional_tickers(params)` are loaded too but do not
+    bound the period: the rule must treat them as ineligible while they have no price (e.g. a
+    sector fund launched later). `lookback_sessions(params)` is how much history before
     the period start the rule needs to make its first decision. `tables` returns diagnostics
     for the report (e.g. a per-year table), computed from the same data.
     """
@@ -43,4 +49,5 @@ class Strategy:
     target_weights: Callable[[MarketData, BaseModel], pd.DataFrame]
     tables: Callable[[MarketData, BaseModel], dict[str, pd.DataFrame]] = _no_tables
     lookback_sessions: Callable[[BaseModel], int] = _default_lookback
+    optional_tickers: Callable[[BaseModel], list[str]] = _no_optional_tickers
     key_params: tuple[str, ...] = field(default_factory=tuple)

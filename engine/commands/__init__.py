@@ -1,0 +1,16 @@
+"""CLI commands, one module each. A module exposes:
+
+    NAME: str                       the sub-command ("list", "data", ...)
+    HELP: str                       one line for --help
+    add_arguments(parser, strategies) -> None
+    run(args, strategies, argv) -> int (exit code)
+
+`engine.cli` builds the parser from `COMMANDS`; strategies themselves are sub-commands too
+(`run_backtest.py first10days`), handled by `engine.commands.run_strategy`.
+"""
+
+from __future__ import annotations
+
+from engine.commands import data_cmd, list_cmd
+
+COMMANDS = (list_cmd, data_cmd)
