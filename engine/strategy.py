@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from engine.data.model import MarketData
+from engine.settings import DEFAULT_BENCHMARKS, Benchmark
 
 
 def _default_lookback(params: BaseModel) -> int:
@@ -38,7 +39,8 @@ class Strategy:
     bound the period: the rule must treat them as ineligible while they have no price (e.g. a
     sector fund launched later). `lookback_sessions(params)` is how much history before
     the period start the rule needs to make its first decision. `tables` returns diagnostics
-    for the report (e.g. a per-year table), computed from the same data.
+    for the report (e.g. a per-year table), computed from the same data. `default_benchmarks`
+    are used when a config names none (the strategy's TOML states the same list).
     """
 
     name: str
@@ -51,3 +53,4 @@ class Strategy:
     lookback_sessions: Callable[[BaseModel], int] = _default_lookback
     optional_tickers: Callable[[BaseModel], list[str]] = _no_optional_tickers
     key_params: tuple[str, ...] = field(default_factory=tuple)
+    default_benchmarks: tuple[Benchmark, ...] = tuple(DEFAULT_BENCHMARKS)

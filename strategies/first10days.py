@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from engine.calendar import nyse_sessions
 from engine.data.model import MarketData
 from engine.settings import Strict, check_weight_map
 from engine.strategy import Strategy
+from strategies import rules
 
 ANCHORS = ("prior_close", "first_close", "first_open")
 
@@ -80,10 +80,6 @@ def _anchor_prices(data: MarketData, params: Params) -> tuple[pd.DataFrame, pd.D
     return close, close
 
 
-def _last_session_of_year(year: int) -> pd.Timestamp:
-    return nyse_sessions(f"{year}-12-01", f"{year}-12-31")[-1]
-
-
 def _outcomes(
     prices: pd.DataFrame, day_n: pd.Timestamp, prior_close: pd.Timestamp | None, year: int
 ) -> dict[str, object]:
@@ -94,7 +90,7 @@ def _outcomes(
     year_end = year_rows.index[-1]
     row: dict[str, object] = {
         "year_end_date": year_end.date(),
-        "year_complete": bool(year_end == _last_session_of_year(year)),
+        "year_complete": bool(year_end == rules.last_session_of_year(year)),
     }
     for ticker in prices.columns:
         at_end = prices.at[year_end, ticker]
@@ -189,14 +185,8 @@ def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
         else:
             last_lead = min(n + params.horizon - 1, len(sessions) - 2)
         wants_lead[sessions[n : last_lead + 1]] = True
-    columns = list(dict.fromkeys([*params.base, *params.lead]))
-    base = pd.Series(params.base, dtype=float).reindex(columns).fillna(0.0)
-    lead = pd.Series(params.lead, dtype=float).reindex(columns).fillna(0.0)
-    changes = wants_lead.ne(wants_lead.shift(1))  # True on the first session too
-    weights = pd.DataFrame(np.nan, index=index, columns=columns)
-    for day in index[changes.to_numpy()]:
-        weights.loc[day] = (lead if wants_lead[day] else base).to_numpy()
-    return weights
+    columns = rules.weight_columns(params.base, params.lead)
+    return rules.flag_rows(wants_lead, on=params.lead, off=params.base, columns=columns)
 
 
 def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:

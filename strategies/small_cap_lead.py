@@ -1,0 +1,139 @@
+"""small_cap_lead: overweight small caps after they have led large caps.
+
+The rule from the press ("the great rotation", January 2026): once small caps lead, lean into
+them. Three readings of "lead", all measured on the signal tickers `small` and `large` (IWM and
+SPY by default, or e.g. ^RUT and ^GSPC), which may differ from the traded tickers:
+
+- "return_spread": small's k-session return minus large's is above `spread_threshold`.
+- "ratio_ma": the small/large price ratio is above its m-session simple moving average by more
+  than `ratio_threshold` (0 = simply above it).
+- "streak": small's daily change beat large's (strictly greater return) on each of the last s
+  sessions; the overweight allocation is then wanted for h sessions from that close, and every
+  further session that still satisfies the condition restarts the h-session count.
+
+While the lead holds, the "overweight" allocation is wanted, otherwise the "base" one. Decisions
+use closes up to t only. A session where an input is missing (or, in the first two modes, the
+indicator is still warming up) makes no decision and keeps the previous allocation; before the
+first decision base is wanted. In "streak" a session whose daily change cannot be measured (a
+missing price that day or the day before) is not a winning session: it ends the streak.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from engine.data.model import MarketData
+from engine.settings import Strict, check_weight_map
+from engine.strategy import Strategy
+from strategies import rules
+
+
+class Params(Strict):
+    """Defaults here are the documented defaults; strategies/small_cap_lead.toml repeats them."""
+
+    mode: Literal["return_spread", "ratio_ma", "streak"] = "return_spread"
+    small: str = Field(default="IWM", description="Signal ticker for the small-cap side")
+    large: str = Field(default="SPY", description="Signal ticker for the large-cap side")
+    lookback_days: int = Field(default=20, ge=1, le=252, description="k (return_spread)")
+    spread_threshold: float = Field(
+        default=0.01, ge=-1.0, le=1.0, description="Lead needed over k sessions (0.01 = 1 pp)"
+    )
+    ma_days: int = Field(default=50, ge=2, le=500, description="m (ratio_ma)")
+    ratio_threshold: float = Field(
+        default=0.0, ge=-0.5, le=0.5, description="Ratio above its SMA by more than this"
+    )
+    streak_days: int = Field(default=5, ge=1, le=60, description="s (streak)")
+    hold_days: int = Field(default=20, ge=1, le=252, description="h (streak)")
+    overweight: dict[str, float] = Field(default={"IWM": 0.7, "SPY": 0.3}, min_length=1)
+    base: dict[str, float] = Field(default={"IWM": 0.3, "SPY": 0.7}, min_length=1)
+
+    @field_validator("overweight", "base")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        check_weight_map(v)
+        return v
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> Params:
+        if self.small == self.large:
+            raise ValueError(f"small and large must differ, both are {self.small!r}")
+        return self
+
+
+def tickers(params: Params) -> list[str]:
+    return list(dict.fromkeys([params.small, params.large, *params.overweight, *params.base]))
+
+
+def signal(data: MarketData, params: Params) -> pd.DataFrame:
+    """Per session: the lead measure, the decision (1/0/NaN) and the state held after the close.
+
+    The measure is the k-session return spread, the ratio's distance above its SMA, or the
+    current winning streak length, depending on the mode.
+    """
+    small = data.adj_close[params.small]
+    large = data.adj_close[params.large]
+    if params.mode == "streak":
+        wins = small.pct_change(fill_method=None) > large.pct_change(fill_method=None)
+        measure = rules.run_length(wins)
+        held = rules.hold_for(measure >= params.streak_days, params.hold_days)
+        decision = rules.decide(held, small, large)
+    else:
+        threshold = (
+            params.spread_threshold if params.mode == "return_spread" else params.ratio_threshold
+        )
+        decision, measure = rules.relative_decision(
+            small,
+            large,
+            params.mode,
+            lookback=params.lookback_days,
+            ma_sessions=params.ma_days,
+            threshold=threshold,
+        )
+    state = rules.hold_state(decision, initial=False)
+    return pd.DataFrame({"measure": measure, "decision": decision, "overweight": state})
+
+
+def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
+    """Rows only where the wanted allocation changes (and on the first session)."""
+    return rules.flag_rows(signal(data, params)["decision"], params.overweight, params.base)
+
+
+def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
+    """Per year, over the sessions with decisions: sessions overweight, their share and switches."""
+    sig = signal(data, params)
+    state = rules.decided_span(sig["overweight"], sig["decision"])
+    return {"per_year": rules.yearly_state_summary(state, "overweight")}
+
+
+def lookback_sessions(params: Params) -> int:
+    """Sessions of history the first decision needs in the configured mode."""
+    if params.mode == "return_spread":
+        return params.lookback_days
+    if params.mode == "ratio_ma":
+        return params.ma_days
+    return params.streak_days + params.hold_days
+
+
+STRATEGY = Strategy(
+    name="small_cap_lead",
+    description="Overweight small caps after a small-cap lead (return spread, ratio MA, streak).",
+    params_model=Params,
+    default_config=Path(__file__).with_suffix(".toml"),
+    tickers=tickers,
+    target_weights=target_weights,
+    tables=tables,
+    lookback_sessions=lookback_sessions,
+    key_params=(
+        "mode",
+        "small",
+        "large",
+        "lookback_days",
+        "spread_threshold",
+        "overweight",
+        "base",
+    ),
+)

@@ -1,0 +1,130 @@
+"""equal_weight_tilt on tiny synthetic RSP/SPY series where each decision is worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.calendar import nyse_sessions
+from engine.config import load_config
+from engine.paths import PROJECT_ROOT
+from engine.pipeline import run_strategy
+from strategies.equal_weight_tilt import (
+    STRATEGY,
+    Params,
+    allocations,
+    signal,
+    target_weights,
+    tickers,
+)
+from tests.helpers import MIRROR, market_data, random_walk
+
+DAYS = nyse_sessions("2021-03-01", "2021-03-31")
+# 2-session spreads RSP - SPY: day 2 0.25 - 0 = 0.25, day 3 0.5 - 0 = 0.5, day 4 0.2 - 0.25,
+# day 5 0 - 0.25 = -0.25, day 6 0.25 - 0 = 0.25.
+RSP = [100.0, 100.0, 125.0, 150.0, 150.0, 150.0, 187.5]
+SPY = [100.0, 100.0, 100.0, 100.0, 125.0, 125.0, 125.0]
+
+
+def _data(rsp: list[float] = RSP, spy: list[float] = SPY):
+    index = DAYS[: len(rsp)]
+    return market_data(pd.DataFrame({"RSP": rsp, "SPY": spy}, index=index))
+
+
+def _rows(weights: pd.DataFrame) -> tuple[list[int], list[list[float]]]:
+    rows = weights.dropna(how="all")
+    return [DAYS.get_loc(d) for d in rows.index], rows[["RSP", "SPY"]].to_numpy().tolist()
+
+
+def test_switch_mode_holds_all_of_the_leader():
+    params = Params(lookback_days=2, spread_threshold=0.3)
+    sig = signal(_data(), params)
+    assert sig["measure"].iloc[2:].tolist() == pytest.approx([0.25, 0.5, -0.05, -0.25, 0.25])
+    assert _rows(target_weights(_data(), params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
+    # Any lead (threshold 0) also favours equal weight on days 2 and 6.
+    rows = _rows(target_weights(_data(), Params(lookback_days=2)))
+    assert rows == ([0, 2, 4, 6], [[0, 1], [1, 0], [0, 1], [1, 0]])
+
+
+def test_tilt_mode_uses_the_configured_weight_maps():
+    params = Params(lookback_days=2, spread_threshold=0.3, mode="tilt")
+    positions, weights = _rows(target_weights(_data(), params))
+    assert positions == [0, 3, 4]
+    assert weights == [[0.3, 0.7], [0.7, 0.3], [0.3, 0.7]]
+    custom = Params(lookback_days=2, mode="tilt", tilt={"RSP": 0.5, "IWM": 0.5}, base={"SPY": 1})
+    assert allocations(custom) == ({"RSP": 0.5, "IWM": 0.5}, {"SPY": 1})
+    assert tickers(custom) == ["RSP", "SPY", "IWM"]
+    assert tickers(Params(tilt={"RSP": 0.5, "IWM": 0.5})) == ["RSP", "SPY"]  # switch ignores maps
+
+
+def test_ratio_ma_mode():
+    # RSP/SPY ratio 1, 1, 1, 2, 2, 2, 1; SMA3 from day 2: 1, 4/3, 5/3, 2, 5/3.
+    data = _data([100, 100, 100, 200, 200, 200, 100], [100] * 7)
+    params = Params(signal="ratio_ma", ma_days=3)
+    assert _rows(target_weights(data, params)) == ([0, 3, 5], [[0, 1], [1, 0], [0, 1]])
+    params = Params(signal="ratio_ma", ma_days=3, ratio_threshold=0.25)
+    assert _rows(target_weights(data, params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
+
+
+def test_weights_never_use_prices_after_the_decision_day():
+    """Shocking all prices after a random day t leaves every weight up to t unchanged."""
+    prices = random_walk(["RSP", "SPY"], "2015-01-01", "2016-12-31", seed=9)
+    for params in (Params(lookback_days=20), Params(signal="ratio_ma", ma_days=30, mode="tilt")):
+        base = target_weights(market_data(prices), params)
+        assert base.dropna(how="all").shape[0] > 10
+        rng = np.random.default_rng(8)
+        for t in rng.integers(40, len(prices) - 30, size=5):
+            shocked = prices.copy()
+            shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
+            other = target_weights(market_data(shocked), params)
+            pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"cap_weight": "RSP"}, "must differ"),
+        ({"mode": "blend"}, "switch"),
+        ({"tilt": {"RSP": 0.9, "SPY": 0.2}}, "at most 1"),
+        ({"signal": "rsi"}, "return_spread"),
+    ],
+)
+def test_bad_params_are_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        Params(**change)
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    if not MIRROR.is_dir():
+        pytest.skip(f"no market-data mirror at {MIRROR}")
+    tmp = tmp_path_factory.mktemp("equal_weight_tilt")
+    overrides = [
+        f"data.cache_dir='{tmp / 'cache'}'",
+        f"report.output_dir='{tmp / 'reports'}'",
+        f"data.mirror_dir='{MIRROR}'",
+        "data.providers=['cache', 'mirror']",
+    ]
+    return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
+
+
+@pytest.mark.realdata
+def test_on_real_data(real_run):
+    inp = real_run
+    # RSP is the last to start (2003-05-01) and the first to end (2026-07-01).
+    assert inp.period == (pd.Timestamp("2003-05-01").date(), pd.Timestamp("2026-07-01").date())
+    assert "RSP buy & hold" in inp.benchmarks
+    csv = {
+        t: pd.read_csv(MIRROR / f"{t}.csv", index_col="date", parse_dates=True)["adj_close"]
+        for t in ("RSP", "SPY")
+    }
+    prices = pd.DataFrame(csv).dropna()
+    spread = prices["RSP"].pct_change(63) - prices["SPY"].pct_change(63)
+    weights = inp.strategy.weights
+    # Recomputed from the CSVs: the session after each of these closes holds the fund that led.
+    for day in ("2009-12-31", "2017-12-29", "2022-06-30", "2024-06-28"):
+        after = weights.index[weights.index > pd.Timestamp(day)][0]
+        leader = "RSP" if spread[day] > 0 else "SPY"
+        assert weights.loc[after, leader] > 0.99, day
+    assert spread["2017-12-29"] < 0 < spread["2009-12-31"]  # both sides occur in the checks

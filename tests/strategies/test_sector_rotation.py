@@ -1,0 +1,359 @@
+"""sector_rotation on synthetic prices whose ranking, volatility and listing dates are planted,
+plus a real-data run checked against the mirror's CSV files read independently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.backtest import run_backtest
+from engine.calendar import nyse_sessions
+from engine.config import load_config
+from engine.paths import PROJECT_ROOT
+from engine.pipeline import run_strategy
+from engine.settings import BacktestSettings
+from strategies import discover
+from strategies.sector_rotation import (
+    Params,
+    holdings,
+    lookback_sessions,
+    optional_tickers,
+    regime_spread,
+    target_weights,
+    tickers,
+)
+from tests.helpers import MIRROR, market_data, random_walk
+
+
+def _growth(index: pd.DatetimeIndex, daily: dict[str, float | list[tuple[str, float]]]):
+    """Prices from 100 with a constant daily return, or piecewise: [(from_date, return), ...]."""
+    out = {}
+    for ticker, spec in daily.items():
+        steps = pd.Series(0.0, index=index)
+        pieces = [(str(index[0].date()), spec)] if isinstance(spec, float) else spec
+        for start, rate in pieces:
+            steps[steps.index >= pd.Timestamp(start)] = rate
+        steps.iloc[0] = 0.0
+        out[ticker] = 100.0 * (1.0 + steps).cumprod()
+    return pd.DataFrame(out)
+
+
+def _rows(weights: pd.DataFrame) -> pd.DataFrame:
+    return weights.dropna(how="all")
+
+
+def _dates(frame: pd.DataFrame | pd.DatetimeIndex) -> list[str]:
+    index = frame if isinstance(frame, pd.DatetimeIndex) else frame.index
+    return [str(pd.Timestamp(d).date()) for d in index]
+
+
+def _params(universe: list[str], **changes) -> Params:
+    return Params(universe=universe, late_listed=changes.pop("late_listed", []), **changes)
+
+
+def test_top_k_by_momentum_follows_the_leaders():
+    """A leads in January then falls; C is flat in January then leads: with L=10 the top two
+    are A and B at the end of January, C and B at the end of February."""
+    index = nyse_sessions("2021-01-04", "2021-03-31")
+    prices = _growth(
+        index,
+        {
+            "A": [("2021-01-04", 0.005), ("2021-02-01", -0.005)],
+            "B": 0.002,
+            "C": [("2021-01-04", 0.0), ("2021-02-01", 0.004)],
+            "D": 0.001,
+        },
+    )
+    rows = _rows(
+        target_weights(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
+    )
+    assert _dates(rows) == ["2021-01-29", "2021-02-26", "2021-03-31"]
+    assert rows.loc["2021-01-29"].tolist() == [0.5, 0.5, 0.0, 0.0]
+    assert rows.loc["2021-02-26"].tolist() == [0.0, 0.5, 0.5, 0.0]
+    table = holdings(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
+    feb = table.loc[pd.Timestamp("2021-02-26").date()]
+    assert (feb["pick_1"], feb["pick_2"]) == ("C", "B")
+    assert feb["momentum_1"] == pytest.approx(1.004**10 - 1, rel=1e-12)
+    assert feb["momentum_2"] == pytest.approx(1.002**10 - 1, rel=1e-12)
+    assert feb["cash"] == 0.0 and feb["eligible"] == 4
+
+
+def test_inverse_volatility_weights_are_exact():
+    """Daily returns g + a, g - a alternate, so any even window of V returns has sd
+    a * sqrt(V / (V - 1)): weights are proportional to 1/a. P (a=1%) and Q (a=2%) lead on
+    momentum, so P gets 2/3 and Q 1/3."""
+    index = nyse_sessions("2020-01-02", "2020-12-31")
+    sign = np.where(np.arange(len(index)) % 2 == 0, 1.0, -1.0)
+    spec = {"P": (0.003, 0.01), "Q": (0.002, 0.02), "R": (0.001, 0.005), "S": (-0.001, 0.01)}
+    prices = pd.DataFrame(
+        {t: 100.0 * np.cumprod(1.0 + g + a * sign) for t, (g, a) in spec.items()}, index=index
+    )
+    params = _params(list(spec), top_k=2, momentum_days=10, weighting="inverse_vol", vol_days=20)
+    rows = _rows(target_weights(market_data(prices), params))
+    assert len(rows) == 12  # January 2020 has the 21 sessions V=20 returns need
+    assert np.abs(rows["P"] - 2 / 3).max() < 1e-12
+    assert np.abs(rows["Q"] - 1 / 3).max() < 1e-12
+    assert (rows[["R", "S"]] == 0.0).all().all()
+    # With k = 3 but R and S without prices, only P and Q are eligible: they share 2/3 of the
+    # portfolio in the same 2:1 ratio and 1/3 stays in cash.
+    prices.loc[:, ["R", "S"]] = np.nan
+    rows = _rows(target_weights(market_data(prices), params.model_copy(update={"top_k": 3})))
+    assert np.abs(rows["P"] - 2 / 3 * 2 / 3).max() < 1e-12
+    assert np.abs(rows["Q"] - 2 / 3 * 1 / 3).max() < 1e-12
+
+
+@pytest.mark.parametrize(("days", "first_held"), [(21, "2020-03-31"), (22, "2020-04-30")])
+def test_a_late_listed_member_waits_for_its_full_history(days, first_held):
+    """NEW trades from 2020-03-02 and has the best momentum. March 2020 has 22 sessions
+    (2nd to 31st): L=21 needs 22 prices, so NEW is eligible on 03-31; L=22 only on 04-30.
+    Until then only two of k=3 are eligible: 1/3 each and 1/3 cash."""
+    index = nyse_sessions("2019-10-01", "2020-05-29")
+    prices = _growth(index, {"A": 0.001, "B": 0.0005, "NEW": 0.01})
+    prices.loc[prices.index < "2020-03-02", "NEW"] = np.nan
+    params = _params(["A", "B", "NEW"], late_listed=["NEW"], top_k=3, momentum_days=days)
+    rows = _rows(target_weights(market_data(prices), params))
+    held = rows.index[rows["NEW"] > 0]
+    assert _dates(held)[0] == first_held
+    before = rows[rows.index < first_held]
+    assert (before["NEW"] == 0).all()
+    assert np.allclose(before[["A", "B"]], 1 / 3, rtol=0, atol=1e-15)
+    table = holdings(market_data(prices), params)
+    assert table.loc[pd.Timestamp("2020-02-28").date(), "cash"] == pytest.approx(1 / 3)
+    assert table.loc[pd.Timestamp(first_held).date(), "pick_1"] == "NEW"
+    assert table.loc[pd.Timestamp(first_held).date(), "eligible"] == 3
+
+
+def test_monthly_and_weekly_rebalance_on_the_calendars_last_session():
+    """Thanksgiving Friday, Christmas Eve and New Year's Eve (Thursdays before a holiday) close
+    their weeks; the data ends on Wednesday 2021-01-20, which closes neither week nor month."""
+    index = nyse_sessions("2020-10-01", "2021-01-20")
+    prices = _growth(index, {"A": 0.001, "B": 0.002})
+    monthly = _rows(
+        target_weights(market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1))
+    )
+    weekly = _rows(
+        target_weights(
+            market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1, rebalance="weekly")
+        )
+    )
+    assert _dates(monthly.loc["2020-11-01":]) == ["2020-11-30", "2020-12-31"]
+    assert _dates(weekly.loc["2020-11-01":]) == [
+        "2020-11-06",
+        "2020-11-13",
+        "2020-11-20",
+        "2020-11-27",
+        "2020-12-04",
+        "2020-12-11",
+        "2020-12-18",
+        "2020-12-24",
+        "2020-12-31",
+        "2021-01-08",
+        "2021-01-15",
+    ]
+
+
+def _regime_prices(index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Sectors grow at fixed rates (X, in neither group, fastest); IWM vs SPY is planted: +10%
+    over the 5 sessions to 01-29 +30%, to 02-26 -24%, to 03-31 exactly +25% (SPY flat)."""
+    prices = _growth(
+        index, {"C1": 0.001, "C2": 0.002, "D1": 0.004, "D2": 0.003, "X": 0.005, "SPY": 0.0}
+    )
+    iwm = pd.Series(100.0, index=index)
+    iwm[iwm.index >= "2021-01-25"] = 130.0
+    iwm[iwm.index >= "2021-02-22"] = 99.0
+    iwm[iwm.index >= "2021-03-24"] = 100.0
+    iwm[iwm.index >= "2021-03-25"] = 125.0
+    return prices.assign(IWM=iwm)
+
+
+def _regime_params(threshold: float) -> Params:
+    return _params(
+        ["C1", "C2", "D1", "D2", "X"],
+        top_k=1,
+        momentum_days=10,
+        regime_filter=True,
+        cyclicals=["C1", "C2"],
+        defensives=["D1", "D2"],
+        regime_days=5,
+        regime_threshold=threshold,
+    )
+
+
+@pytest.mark.parametrize(("threshold", "march"), [(0.25, "D1"), (0.24, "C2")])
+def test_regime_filter_switches_between_the_groups(threshold, march):
+    index = nyse_sessions("2020-12-01", "2021-04-09")
+    data = market_data(_regime_prices(index))
+    rows = _rows(target_weights(data, _regime_params(threshold))).loc["2021-01-01":]
+    held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
+    # Small caps lead -> best cyclical (C2), not X or D1 which have more momentum.
+    # They lag -> best defensive. A spread of exactly 0.25 is not "more than" 0.25.
+    assert held == {"2021-01-29": ["C2"], "2021-02-26": ["D1"], "2021-03-31": [march]}
+    table = holdings(data, _regime_params(threshold))
+    assert table.loc[pd.Timestamp("2021-01-29").date(), "regime_spread"] == pytest.approx(0.30)
+    assert table.loc[pd.Timestamp("2021-03-31").date(), "regime_spread"] == 0.25
+
+
+def test_regime_spread_is_the_k_session_return_difference():
+    index = nyse_sessions("2021-03-01", "2021-03-10")
+    small = pd.Series([100.0, 101, 102, 103, 104, 110, 99, 98], index=index)
+    large = pd.Series([50.0, 50, 51, 52, 53, 55, 50, 50], index=index)
+    spread = regime_spread(small, large, 5)
+    assert spread.iloc[:5].isna().all()
+    assert spread.iloc[5] == pytest.approx((110 / 100 - 1) - (55 / 50 - 1))
+    assert spread.iloc[7] == pytest.approx((98 / 102 - 1) - (50 / 51 - 1))
+
+
+def test_an_undefined_regime_signal_keeps_the_holdings():
+    index = nyse_sessions("2020-12-01", "2021-04-09")
+    prices = _regime_prices(index)
+    prices.loc["2021-02-26", "IWM"] = np.nan
+    data = market_data(prices)
+    rows = _rows(target_weights(data, _regime_params(0.01))).loc["2021-01-01":]
+    assert _dates(rows) == ["2021-01-29", "2021-03-31"]
+    table = holdings(data, _regime_params(0.01))
+    feb = table.loc[pd.Timestamp("2021-02-26").date()]
+    assert feb["group"] == "undefined" and "no change" in feb["note"]
+
+
+def test_a_member_whose_data_ends_is_not_bought_when_it_could_not_be_sold():
+    """C leads but its prices stop on 2021-03-31 while A and B run on. Bought on 01-29 it is
+    sold on 03-01 (after the 02-26 decision): fine. Bought on 02-26 it would have to be sold on
+    04-01 with no price, so from 02-26 on it is left out; the engine can then run the weights."""
+    index = nyse_sessions("2020-12-01", "2021-05-14")
+    prices = _growth(index, {"A": 0.001, "B": 0.002, "C": 0.004})
+    prices.loc[prices.index > "2021-03-31", "C"] = np.nan
+    data = market_data(prices)
+    params = _params(["A", "B", "C"], late_listed=["C"], top_k=1, momentum_days=10)
+    rows = _rows(target_weights(data, params)).loc["2021-01-01":]
+    held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
+    assert held == {
+        "2021-01-29": ["C"],
+        "2021-02-26": ["B"],
+        "2021-03-31": ["B"],
+        "2021-04-30": ["B"],
+    }
+    table = holdings(data, params)
+    assert table.loc[pd.Timestamp("2021-02-26").date(), "left_out_data_ends"] == "C"
+    assert table.loc[pd.Timestamp("2021-01-29").date(), "left_out_data_ends"] == ""
+    result = run_backtest(target_weights(data, params).loc["2021-01-04":], data, BacktestSettings())
+    assert result.weights.loc["2021-02-10", "C"] > 0.99
+    assert result.weights.loc["2021-04-01":, "C"].eq(0).all()
+
+
+def test_weights_never_use_prices_after_the_decision_day():
+    """Shocking all prices after a random day t leaves every weight up to t unchanged, with
+    weekly rebalancing, inverse volatility, the regime filter and a late-listed member."""
+    names = ["C1", "C2", "C3", "D1", "D2", "NEW", "IWM", "SPY"]
+    prices = random_walk(names, "2014-01-01", "2017-12-31", seed=5)
+    prices.loc[prices.index < "2015-06-15", "NEW"] = np.nan
+    params = _params(
+        ["C1", "C2", "C3", "D1", "D2", "NEW"],
+        late_listed=["NEW"],
+        top_k=2,
+        momentum_days=40,
+        rebalance="weekly",
+        weighting="inverse_vol",
+        vol_days=20,
+        regime_filter=True,
+        cyclicals=["C1", "C2", "C3", "NEW"],
+        defensives=["D1", "D2"],
+        regime_threshold=0.0,
+    )
+    base = target_weights(market_data(prices), params)
+    assert base.notna().any(axis=1).sum() > 150
+    rng = np.random.default_rng(3)
+    for t in rng.integers(60, len(prices) - 10, size=6):
+        shocked = prices.copy()
+        shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
+        other = target_weights(market_data(shocked), params)
+        pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
+
+
+def test_required_optional_tickers_and_lookback():
+    default = Params()
+    assert tickers(default) == ["XLB", "XLE", "XLF", "XLI", "XLK", "XLP", "XLU", "XLV", "XLY"]
+    assert optional_tickers(default) == ["XLRE", "XLC", "KRE"]
+    assert tickers(Params(regime_filter=True))[-2:] == ["IWM", "SPY"]
+    assert lookback_sessions(default) == 126 + 1 + 23
+    assert lookback_sessions(Params(weighting="inverse_vol", vol_days=200, rebalance="weekly")) == (
+        200 + 1 + 5
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"universe": ["XLK", "XLK", "XLF"], "late_listed": []}, "duplicates"),
+        ({"late_listed": ["QQQ"]}, "not in universe"),
+        ({"top_k": 13}, "exceeds the universe"),
+        ({"universe": ["XLC", "KRE"], "late_listed": ["XLC", "KRE"], "top_k": 1}, "nothing bounds"),
+        ({"regime_filter": True, "defensives": ["XLU", "XLI"]}, "both cyclical and defensive"),
+        ({"regime_filter": True, "cyclicals": ["SMH"]}, "members of universe"),
+        ({"regime_filter": True, "regime_large": "IWM"}, "both 'IWM'"),
+        ({"weighting": "risk_parity"}, "inverse_vol"),
+        ({"momentum_days": 0}, "greater than or equal to 1"),
+    ],
+)
+def test_bad_params_are_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        Params(**change)
+
+
+# --------------------------------------------------------------------------- real data
+
+needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no market-data mirror at {MIRROR}")
+
+
+def _csv(ticker: str) -> pd.Series:
+    return pd.read_csv(MIRROR / f"{ticker}.csv", index_col="date", parse_dates=True)["adj_close"]
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sector_rotation")
+    strategy = discover()["sector_rotation"]
+    overrides = [
+        f"data.cache_dir='{tmp / 'cache'}'",
+        f"report.output_dir='{tmp / 'reports'}'",
+        f"data.mirror_dir='{MIRROR}'",
+        "data.providers=['cache', 'mirror']",
+    ]
+    cfg = load_config(strategy, overrides=overrides)
+    return cfg.params, run_strategy(strategy, cfg, PROJECT_ROOT, "test")
+
+
+@pytest.mark.realdata
+@needs_mirror
+def test_sector_rotation_on_real_data(real_run):
+    params, inp = real_run
+    assert inp.period == (pd.Timestamp("2000-05-26").date(), pd.Timestamp("2026-08-21").date())
+    wanted = inp.strategy.target_weights
+    held = inp.strategy.weights
+    # A late fund is wanted only once it has L+1 prices (its own CSV rows), and is then held.
+    for ticker, listed in {"XLRE": "2015-10-08", "XLC": "2018-06-19", "KRE": "2006-06-22"}.items():
+        own = _csv(ticker).dropna()
+        assert own.index[0] == pd.Timestamp(listed)
+        ready = own.index[params.momentum_days]
+        assert (wanted.loc[wanted.index < ready, ticker].fillna(0) == 0).all(), ticker
+        assert (held.loc[held.index <= ready, ticker] == 0).all(), ticker
+        assert (held[ticker] > 0.3).any(), ticker
+    assert (held.loc[held.index > "2026-07-31", "KRE"] == 0).all()  # KRE's data ends then
+    # Each decision is fully invested in k funds (at least nine are always eligible).
+    rows = wanted.dropna(how="all")
+    assert ((rows > 0).sum(axis=1) == params.top_k).all()
+    assert np.allclose(rows.sum(axis=1), 1.0)
+    # The picks of one decision, recomputed from the CSV files by row position.
+    day = pd.Timestamp("2020-03-31")
+    momentum = {}
+    for ticker in params.universe:
+        own = _csv(ticker).dropna()
+        at = own.index.get_loc(day)
+        if at >= params.momentum_days:
+            momentum[ticker] = own.iloc[at] / own.iloc[at - params.momentum_days] - 1
+    top = sorted(momentum, key=momentum.get, reverse=True)[: params.top_k]
+    row = inp.tables["holdings"].loc[day.date()]
+    assert [row["pick_1"], row["pick_2"], row["pick_3"]] == top
+    assert row["momentum_1"] == pytest.approx(momentum[top[0]], rel=1e-12)
+    assert row["eligible"] == len(momentum) == 12
+    assert inp.strategy.equity.notna().all()
