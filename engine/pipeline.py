@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +21,7 @@ from engine.calendar import nyse_sessions
 from engine.config import RunConfig
 from engine.data import load_market_data
 from engine.data.model import MarketData
-from engine.errors import DataQualityError
+from engine.errors import BadInputError, DataQualityError
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
 from engine.results import BacktestResult
@@ -41,9 +42,13 @@ VERSIONED_PACKAGES = (
 
 @dataclass(frozen=True)
 class Period:
+    """A run's first and last session; `note` says why, `start_reason`/`end_reason` each bound."""
+
     start: pd.Timestamp
     end: pd.Timestamp
     note: str
+    start_reason: str = ""
+    end_reason: str = ""
 
 
 def package_versions() -> dict[str, str]:
@@ -85,11 +90,27 @@ def common_period(data: MarketData, tickers: list[str], cfg: RunConfig) -> Perio
     """Latest first date and earliest last date among the needed tickers, within the request."""
     firsts = data.first_valid()[tickers]
     lasts = data.last_valid()[tickers]
-    missing = firsts[firsts.isna()].index.tolist()
-    if missing:
-        raise DataQualityError(f"no price at all in the requested range for {missing}")
     wanted_start = pd.Timestamp(cfg.backtest.start)
+    missing = firsts[firsts.isna()].index.tolist()
+    if missing:  # the user's period holds no price of a ticker the run cannot do without
+        spans = ", ".join(
+            f"{t} {data.sources[t].first} to {data.sources[t].last}"
+            for t in missing
+            if t in data.sources
+        )
+        raise BadInputError(
+            f"backtest.start = {wanted_start.date()} / backtest.end = "
+            f"{cfg.backtest.end or 'latest'} is refused: no price in that period for "
+            f"{', '.join(missing)}{f' (data: {spans})' if spans else ''}; choose a period "
+            "where every needed ticker trades"
+        )
     latest_first, late_ticker = firsts.max(), firsts.idxmax()
+    if lasts.min() < wanted_start:
+        raise BadInputError(
+            f"backtest.start = {wanted_start.date()} is refused: the needed tickers share no "
+            f"period from it on, the data of {lasts.idxmin()} ends on {lasts.min().date()}; "
+            "choose an earlier start"
+        )
     start = max(data.index[data.index >= wanted_start][0], latest_first)
     end = lasts.min()
     if cfg.backtest.end is not None:
@@ -112,10 +133,43 @@ def common_period(data: MarketData, tickers: list[str], cfg: RunConfig) -> Perio
         else f"the last date of {lasts.idxmin()} (earliest last date among the needed tickers)"
     )
     note = (
-        f"Period {start.date()} to {end.date()}: starts on {why_start}; ends on {why_end}. "
-        "All strategies and benchmarks run on this same period."
+        f"Starts on {why_start}; ends on {why_end}. "
+        "The strategy and its benchmarks run on this same period."
     )
-    return Period(start=start, end=end, note=note)
+    return Period(start=start, end=end, note=note, start_reason=why_start, end_reason=why_end)
+
+
+def _binding(periods: Mapping[str, Period], bound: str, when: pd.Timestamp) -> str:
+    """Who sets one bound of an intersection: the runs at that bound, grouped by reason."""
+    reasons: dict[str, list[str]] = {}
+    for label, period in periods.items():
+        if getattr(period, bound) == when:
+            reasons.setdefault(getattr(period, f"{bound}_reason"), []).append(label)
+    return "; ".join(f"{reason} for {', '.join(labels)}" for reason, labels in reasons.items())
+
+
+def intersect_periods(periods: Mapping[str, Period]) -> Period:
+    """The period every run shares: the latest start and the earliest end, and who set them.
+
+    Raises DataQualityError when the periods do not overlap.
+    """
+    if not periods:
+        raise ValueError("no period to intersect")
+    start = max(p.start for p in periods.values())
+    end = min(p.end for p in periods.values())
+    if end <= start:
+        listed = "; ".join(
+            f"{label} {p.start.date()} to {p.end.date()}" for label, p in periods.items()
+        )
+        raise DataQualityError(f"the runs share no period: {listed}")
+    why_start = _binding(periods, "start", start)
+    why_end = _binding(periods, "end", end)
+    note = (
+        f"Common period {start.date()} to {end.date()}, the intersection of each run's own "
+        f"period: starts on {why_start}; ends on {why_end}. All strategies and benchmarks run "
+        "on this same period."
+    )
+    return Period(start=start, end=end, note=note, start_reason=why_start, end_reason=why_end)
 
 
 def trim_weights(weights: pd.DataFrame, period_index: pd.DatetimeIndex) -> pd.DataFrame:

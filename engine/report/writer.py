@@ -20,15 +20,18 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from engine.data.model import MarketData
 from engine.errors import RotationLabError
 from engine.report import html, markdown, plots
 from engine.report.model import ReportInput
+from engine.results import BacktestResult
 
 TEMP_PREFIX = ".tmp-"
 LATEST_FILE = "latest.txt"
@@ -106,7 +109,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class _Folder:
+class ReportFolder:
     """Writes files into one folder and remembers each file's name, size and SHA-256."""
 
     def __init__(self, path: Path) -> None:
@@ -125,6 +128,11 @@ class _Folder:
     def write_csv(self, name: str, frame: pd.DataFrame, index: bool = True) -> None:
         self.write_text(name, csv_text(frame, index=index))
 
+    def write_json(self, name: str, record: dict[str, object]) -> None:
+        """`record` as strict JSON (NaN and infinities as null, dates as ISO text)."""
+        text = json.dumps(jsonable(record), indent=2, ensure_ascii=False, allow_nan=False)
+        self.write_text(name, text + "\n")
+
 
 # --------------------------------------------------------------------------- the frames
 
@@ -138,12 +146,17 @@ def equity_frame(inp: ReportInput) -> pd.DataFrame:
     return frame
 
 
-def weights_frame(inp: ReportInput) -> pd.DataFrame:
-    """Realised daily weights of the strategy plus the uninvested share as `cash`."""
-    frame = inp.strategy.weights.copy()
-    frame["cash"] = inp.strategy.cash_weight.reindex(frame.index)
+def realised_weights_frame(result: BacktestResult) -> pd.DataFrame:
+    """Realised daily weights of one run plus the uninvested share as `cash`."""
+    frame = result.weights.copy()
+    frame["cash"] = result.cash_weight.reindex(frame.index)
     frame.index.name = "date"
     return frame
+
+
+def weights_frame(inp: ReportInput) -> pd.DataFrame:
+    """Realised daily weights of the strategy plus the uninvested share as `cash`."""
+    return realised_weights_frame(inp.strategy)
 
 
 def target_weights_frame(inp: ReportInput) -> pd.DataFrame:
@@ -152,6 +165,15 @@ def target_weights_frame(inp: ReportInput) -> pd.DataFrame:
     frame = target[~target.isna().all(axis=1)].copy()
     frame.index.name = "date"
     return frame
+
+
+def data_record(data: MarketData, fingerprint: str) -> dict[str, object]:
+    """run.json's data section: the fingerprint, each ticker's provenance, every finding."""
+    return {
+        "fingerprint_sha256": fingerprint,
+        "tickers": {ticker: asdict(info) for ticker, info in data.sources.items()},
+        "issues": [asdict(issue) for issue in data.issues],
+    }
 
 
 def run_record(
@@ -171,11 +193,7 @@ def run_record(
         },
         "config": inp.config,
         "versions": inp.versions,
-        "data": {
-            "fingerprint_sha256": fingerprint,
-            "tickers": {ticker: asdict(info) for ticker, info in inp.data.sources.items()},
-            "issues": [asdict(issue) for issue in inp.data.issues],
-        },
+        "data": data_record(inp.data, fingerprint),
         "notes": list(inp.notes),
         "files": files,
     }
@@ -185,7 +203,7 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
     """Every report file into `folder` (run.json last, listing the others with their hashes)."""
     created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     fingerprint = inp.data.fingerprint()
-    out = _Folder(folder)
+    out = ReportFolder(folder)
 
     stats = inp.stats.copy()
     stats.index.name = stats.index.name or "metric"
@@ -217,9 +235,7 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
     out.write_text("report.html", html.render_html(view, equity_png, drawdown_png))
     out.write_text("report.md", markdown.render_markdown(view))
 
-    record = jsonable(run_record(inp, fingerprint, created_at, list(out.files)))
-    text = json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    out.write_text("run.json", text)
+    out.write_json("run.json", run_record(inp, fingerprint, created_at, list(out.files)))
 
 
 # --------------------------------------------------------------------------- publishing
@@ -272,22 +288,36 @@ def write_report(inp: ReportInput, reports_root: Path) -> Path:
     Raises ReportError if the run folder already exists (it is never overwritten) or if the
     folder cannot be written; in every failure case no partial report folder is left behind.
     """
-    _check_component(inp.title, "title")
-    _check_component(inp.run_id, "run id")
-    title_dir = Path(reports_root) / inp.title
-    final = title_dir / inp.run_id
+    return publish_folder(
+        reports_root, inp.title, inp.run_id, lambda folder: _write_files(inp, folder)
+    )
+
+
+def publish_folder(
+    reports_root: Path, title: str, run_id: str, fill: Callable[[Path], None]
+) -> Path:
+    """Create reports_root/<title>/<run_id> atomically: `fill` writes into a temporary folder
+    that is renamed into place only when it returns; latest.txt then names the run.
+
+    Raises ReportError if the run folder already exists (it is never overwritten) or if the
+    folder cannot be written; in every failure case no partial report folder is left behind.
+    """
+    _check_component(title, "title")
+    _check_component(run_id, "run id")
+    title_dir = Path(reports_root) / title
+    final = title_dir / run_id
     if final.exists():
         raise ReportError(f"report folder {final} already exists; refusing to overwrite it")
     try:
         title_dir.mkdir(parents=True, exist_ok=True)
-        temp = _make_temp_dir(title_dir, inp.run_id)
+        temp = _make_temp_dir(title_dir, run_id)
     except OSError as exc:
         raise ReportError(
             f"cannot create the report folder under {title_dir}: {exc.strerror or exc}"
         ) from exc
 
     try:
-        _write_files(inp, temp)
+        fill(temp)
         if final.exists():  # another process published the same run id meanwhile
             raise ReportError(f"report folder {final} already exists; refusing to overwrite it")
         try:
@@ -306,5 +336,5 @@ def write_report(inp: ReportInput, reports_root: Path) -> Path:
         shutil.rmtree(temp, ignore_errors=True)
         raise
 
-    _write_latest(title_dir, inp.run_id)
+    _write_latest(title_dir, run_id)
     return final

@@ -1,0 +1,74 @@
+"""`run_backtest.py compare A B ...`: several strategies on their common period, one report."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import time
+from collections.abc import Mapping, Sequence
+
+from engine.paths import PROJECT_ROOT, resolve
+from engine.strategy import Strategy
+
+NAME = "compare"
+HELP = "run several strategies on their common period and compare them in one report"
+EPILOG = """\
+Each STRATEGY runs with its default config. Give NAME@LABEL to run one strategy a second
+time under another config; LABEL.KEY=VALUE overrides and LABEL=FILE configs go to that label.
+
+examples:
+  python run_backtest.py compare first10days rsi_trim --set rsi_trim.backtest.fees_bps=3
+  python run_backtest.py compare first10days first10days@n15 --set first10days@n15.lead_days=15
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Strategy]) -> None:
+    parser.description = (
+        "Run the strategies on the period they all share (the intersection of their own\n"
+        "periods) with the benchmarks of the first one, and write one comparison report."
+    )
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "specs",
+        nargs="+",
+        metavar="STRATEGY[@LABEL]",
+        help=f"strategies to compare ({', '.join(sorted(strategies)) or 'none registered'})",
+    )
+    parser.add_argument(
+        "--config",
+        dest="configs",
+        action="append",
+        default=[],
+        metavar="LABEL=FILE",
+        help="TOML file replacing that strategy's default config, repeatable",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="LABEL.KEY=VALUE",
+        help="override one config value of one strategy (e.g. first10days.lead_days=15)",
+    )
+    parser.add_argument("--no-report", action="store_true", help="print the stats, write nothing")
+
+
+def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
+    # Heavy imports (vectorbt, matplotlib) only when a comparison is asked for.
+    from engine.compare import build_contenders, compare
+    from engine.report.compare import render_compare_summary, write_compare_report
+
+    started = time.perf_counter()
+    contenders = build_contenders(args.specs, strategies, args.configs, args.overrides)
+    command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
+    inp = compare(contenders, PROJECT_ROOT, command)
+    print(render_compare_summary(inp))
+    for note in inp.notes:
+        print(f"note: {note}")
+    if not args.no_report:
+        root = resolve(contenders[0].cfg.report.output_dir)
+        folder = write_compare_report(inp, root)
+        print(f"report: {folder / 'report.html'}")
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
