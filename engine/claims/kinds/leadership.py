@@ -1,0 +1,381 @@
+"""year_start_leadership: "when small caps lead after the first N sessions, stocks end higher".
+
+For each calendar year, every member's return from the anchor (prior year-end close, day-1
+close or day-1 open) to the close of the year's Nth session is compared; the small-cap member
+"leads" when its return is strictly the highest. Members without a price at the anchor or on
+day N are left out of that year's comparison (the count is in `members_compared`). Outcomes:
+the market's close on the year's last session above its prior year-end close (`year_up`) or
+above its day-N close (`rest_up`), and whether the small-cap member is still the best from the
+anchor to the year's last close (`keeps_no1`). Incomplete years are listed, not counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from engine.claims import years as Y
+from engine.claims.definitions import ClaimBase, Universe, YearStartLeadership
+from engine.claims.kinds import Kind
+from engine.claims.result import ClaimResult, Finding
+from engine.claims.studies import share_finding
+from engine.data.model import MarketData
+
+ANCHOR_TEXT = {
+    "prior_close": "the prior year-end close",
+    "first_close": "the close of the year's first session",
+    "first_open": "the open of the year's first session",
+}
+OUTCOME_TEXT = {
+    "year_up": "closed the year above its prior year-end close",
+    "rest_up": "closed the year above its close on the decision day",
+}
+
+
+def tickers(defn: ClaimBase) -> list[str]:
+    assert isinstance(defn, YearStartLeadership)
+    u = defn.universes[defn.universe]
+    return list(dict.fromkeys([*u.members, u.market]))
+
+
+def data_start(defn: ClaimBase) -> dt.date:
+    assert isinstance(defn, YearStartLeadership)
+    return dt.date(defn.start_year - 1, 12, 1)
+
+
+def _anchor_prices(data: MarketData, u: Universe, anchor: str) -> pd.DataFrame:
+    if anchor == "first_open":
+        name = "adj_open" if u.price_field == "adj_close" else "open"
+        return data.field(name)[u.members]
+    return data.field(u.price_field)[u.members]
+
+
+def yearly_table(data: MarketData, defn: YearStartLeadership) -> pd.DataFrame:
+    """One row per year: member returns to day N, the leader, the outcomes."""
+    u = defn.universes[defn.universe]
+    members = list(u.members)
+    close = data.field(u.price_field)
+    end_px = close[members].to_numpy(dtype=float)
+    start_px = _anchor_prices(data, u, defn.anchor).to_numpy(dtype=float)
+    series = {t: Y.Prices(close[t]) for t in dict.fromkeys([*members, u.market])}
+    small = members.index(u.small_cap)
+    rows = []
+    for ys in Y.year_slices(data.index, defn.start_year, defn.end_year):
+        row: dict[str, object] = {"year": ys.year}
+        anchor = Y.anchor_position(ys, defn.anchor)
+        if ys.length < defn.lead_days or anchor is None:
+            row["note"] = f"fewer than {defn.lead_days} sessions, or no anchor"
+            rows.append(row)
+            continue
+        day_n = ys.first + defn.lead_days - 1
+        row.update(anchor_date=ys.date(anchor), decision_date=ys.date(day_n))
+        base = start_px[anchor]
+        rets = end_px[day_n] / base - 1.0
+        row.update({f"{t}_ret": float(r) for t, r in zip(members, rets, strict=True)})
+        valid = np.isfinite(rets)
+        row["members_compared"] = int(valid.sum())
+        if not valid[small] or valid.sum() < defn.min_members:
+            row["note"] = f"{u.small_cap} or too few members have prices"
+            rows.append(row)
+            continue
+        others = valid.copy()
+        others[small] = False
+        row["leader"] = members[int(np.nanargmax(np.where(valid, rets, -np.inf)))]
+        row["signal"] = bool(rets[small] > rets[others].max())
+        if defn.anchor == "first_open" and ys.prior is not None:
+            prior = end_px[ys.prior]
+            same = np.abs(base / prior - 1.0) < 1e-7
+            row["open_is_prior_close"] = bool(np.any(same & valid))
+        row.update(_outcomes(series, end_px, ys, day_n, u, valid, base))
+        rows.append(row)
+    return _ordered(pd.DataFrame(rows).set_index("year"), u)
+
+
+def _outcomes(
+    series: dict[str, Y.Prices],
+    end_px: np.ndarray,
+    ys: Y.YearSlice,
+    day_n: int,
+    u: Universe,
+    compared: np.ndarray,
+    base: np.ndarray,
+) -> dict[str, object]:
+    market = series[u.market]
+    out: dict[str, object] = {"year_end_date": ys.date(ys.last)}
+    complete = market.complete(ys)
+    out["complete"] = complete
+    prior, at_n = market.at(ys.prior), market.at(day_n)
+    end = market.at(ys.last) if complete else float("nan")
+    out["market_year_ret"] = Y.returned(prior, end)
+    out["market_rest_ret"] = Y.returned(at_n, end)
+    if complete:
+        out["year_up"] = bool(end > prior) if np.isfinite(prior) else None
+        out["rest_up"] = bool(end > at_n)
+    members = list(u.members)
+    done = np.array([series[t].complete(ys) for t in members])
+    for i, t in enumerate(members):
+        if done[i]:
+            out[f"{t}_year_ret"] = Y.returned(series[t].at(ys.prior), series[t].at(ys.last))
+    if done[compared].all():
+        small = members.index(u.small_cap)
+        to_end = np.where(compared, end_px[ys.last] / base - 1.0, -np.inf)
+        out["year_leader"] = members[int(np.argmax(to_end))]
+        others = compared.copy()
+        others[small] = False
+        out["keeps_no1"] = bool(to_end[small] > to_end[others].max())
+    return out
+
+
+def _ordered(table: pd.DataFrame, u: Universe) -> pd.DataFrame:
+    columns = [
+        "anchor_date",
+        "decision_date",
+        *[f"{t}_ret" for t in u.members],
+        "members_compared",
+        "leader",
+        "signal",
+        "open_is_prior_close",
+        "year_end_date",
+        "complete",
+        "market_year_ret",
+        "market_rest_ret",
+        "year_up",
+        "rest_up",
+        "year_leader",
+        "keeps_no1",
+        *[f"{t}_year_ret" for t in u.members],
+        "note",
+    ]
+    table = table.reindex(columns=columns)
+    for col in ("signal", "open_is_prior_close", "complete", "year_up", "rest_up", "keeps_no1"):
+        table[col] = table[col].astype("boolean")
+    table["members_compared"] = table["members_compared"].astype("Int64")
+    table = table.rename(
+        columns={
+            "market_year_ret": f"{u.market}_year_ret_market",
+            "market_rest_ret": f"{u.market}_rest_ret",
+        }
+    )
+    if f"{u.market}_year_ret" in table.columns:  # the market is a member: no duplicate column
+        table = table.drop(columns=f"{u.market}_year_ret_market")
+    else:
+        table = table.rename(columns={f"{u.market}_year_ret_market": f"{u.market}_year_ret"})
+    return table
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _samples(table: pd.DataFrame, defn: YearStartLeadership) -> dict[str, pd.DataFrame]:
+    """The year sets the findings count: decided complete years, signal years, the window."""
+    known = table["signal"].notna() & table["complete"].fillna(False)
+    decided = table[known & table[defn.outcome].notna()]
+    signal = decided[decided["signal"].fillna(False)]
+    if defn.recent_mode == "signal_years":
+        recent = signal.tail(defn.recent_years)
+    else:
+        last_years = decided.index[-defn.recent_years :]
+        recent = signal[signal.index.isin(last_years)]
+    return {"decided": decided, "signal": signal, "recent": recent}
+
+
+def _span(frame: pd.DataFrame) -> str:
+    return f"{frame.index.min()}-{frame.index.max()}" if len(frame) else "none"
+
+
+def _year_lists(signal: pd.DataFrame, col: str) -> str:
+    hit = signal.index[signal[col].astype(bool)]
+    miss = signal.index[~signal[col].astype(bool)]
+    return (
+        f"yes in {', '.join(map(str, hit)) or 'none'}; no in {', '.join(map(str, miss)) or 'none'}"
+    )
+
+
+def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
+    assert isinstance(defn, YearStartLeadership)
+    return _findings(yearly_table(data, defn), defn)
+
+
+def _findings(table: pd.DataFrame, defn: YearStartLeadership) -> list[Finding]:
+    u = defn.universes[defn.universe]
+    s = _samples(table, defn)
+    decided, signal, recent = s["decided"], s["signal"], s["recent"]
+    col = defn.outcome
+    base_rate = float(decided[col].astype(float).mean()) if len(decided) else float("nan")
+    base_label = f"{u.market} {OUTCOME_TEXT[col]} in {len(decided)} years ({_span(decided)})"
+    c = defn.claimed
+    quoted = None
+    quoted_text = ""
+    if c.recent_hits is not None and c.recent_n is not None:
+        quoted = c.recent_hits / c.recent_n
+        quoted_text = f"{c.recent_hits} of {c.recent_n}"
+    window = (
+        f"the last {defn.recent_years} years in which {u.small_cap} led"
+        if defn.recent_mode == "signal_years"
+        else f"the years {u.small_cap} led among the last {defn.recent_years} complete years"
+    )
+    short = ""
+    if len(recent) < defn.recent_years and defn.recent_mode == "signal_years":
+        short = f"only {len(recent)} complete years in which {u.small_cap} led are in the data"
+    out = [
+        share_finding(
+            "ended_higher_recent",
+            f"{u.market} {OUTCOME_TEXT[col]}, in {window} ({_span(recent)})",
+            hits=int(recent[col].astype(bool).sum()),
+            n=len(recent),
+            base=base_rate,
+            base_n=len(decided),
+            base_label=base_label,
+            direction="above_base",
+            settings=defn.stats,
+            claimed=quoted,
+            claimed_text=quoted_text,
+            detail=short,
+        ),
+        share_finding(
+            "ended_higher_all",
+            f"{u.market} {OUTCOME_TEXT[col]}, in every year {u.small_cap} led ({_span(signal)})",
+            hits=int(signal[col].astype(bool).sum()),
+            n=len(signal),
+            base=base_rate,
+            base_n=len(decided),
+            base_label=base_label,
+            direction="above_base",
+            settings=defn.stats,
+            detail=_year_lists(signal, col),
+        ),
+    ]
+    kept = signal[signal["keeps_no1"].notna()]
+    all_known = decided[decided["keeps_no1"].notna()]
+    base_no1 = float(all_known["keeps_no1"].astype(float).mean()) if len(all_known) else np.nan
+    out.append(
+        share_finding(
+            "keeps_no1",
+            f"{u.small_cap} still the best member at year end (from "
+            f"{ANCHOR_TEXT[defn.anchor]}), in the years it led after day {defn.lead_days}",
+            hits=int(kept["keeps_no1"].astype(bool).sum()),
+            n=len(kept),
+            base=base_no1,
+            base_n=len(all_known),
+            base_label=f"{u.small_cap} best at year end in any of {len(all_known)} years",
+            direction="equals" if c.keeps_no1 is not None else "none",
+            settings=defn.stats,
+            claimed=c.keeps_no1,
+            claimed_text=f"about {c.keeps_no1:.0%}" if c.keeps_no1 is not None else "",
+            excluded=len(signal) - len(kept),
+        )
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def describe(defn: YearStartLeadership) -> list[str]:
+    u = defn.universes[defn.universe]
+    return [
+        f"Universe '{defn.universe}': {', '.join(u.members)} ({u.price_field} prices); "
+        f"small-cap member {u.small_cap}; market {u.market}.",
+        f"Leadership: each member's return from {ANCHOR_TEXT[defn.anchor]} to the close of the "
+        f"year's session {defn.lead_days}; {u.small_cap} leads when its return is strictly the "
+        "highest. Members with no price then are left out (at least "
+        f"{defn.min_members} needed).",
+        f"'Stocks ended higher': {u.market} {OUTCOME_TEXT[defn.outcome]}.",
+        f"'Keeps the No. 1 spot': {u.small_cap}'s return from the same anchor to the year's "
+        "last close is strictly the highest of the members compared.",
+        f"Years {defn.start_year} to {defn.end_year or 'the latest'}; a year whose last session "
+        "is not in the data is incomplete and left out of every count. Recent window: "
+        + (
+            f"the last {defn.recent_years} complete years in which {u.small_cap} led."
+            if defn.recent_mode == "signal_years"
+            else f"the last {defn.recent_years} complete years (those in which "
+            f"{u.small_cap} led are counted)."
+        ),
+        "Base rate: the same outcome over every complete year with a leadership decision.",
+    ]
+
+
+def _member_table(table: pd.DataFrame, defn: YearStartLeadership) -> pd.DataFrame:
+    """Each member's share of complete years closing above the prior year-end, all vs signal."""
+    u = defn.universes[defn.universe]
+    decided = table[table["signal"].notna()]
+    rows = []
+    for t in u.members:
+        col = f"{t}_year_ret"
+        if col not in decided.columns:
+            continue
+        known = decided[decided[col].notna()]
+        sig = known[known["signal"].fillna(False)]
+        rows.append(
+            {
+                "member": t,
+                "years": len(known),
+                "share_up_all_years": float((known[col] > 0).mean()) if len(known) else np.nan,
+                "signal_years": len(sig),
+                "share_up_signal_years": float((sig[col] > 0).mean()) if len(sig) else np.nan,
+                "mean_year_ret_signal_years": float(sig[col].mean()) if len(sig) else np.nan,
+                "mean_year_ret_other_years": float(
+                    known.loc[~known["signal"].fillna(False), col].mean()
+                ),
+            }
+        )
+    return pd.DataFrame(rows).set_index("member") if rows else pd.DataFrame()
+
+
+def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
+    assert isinstance(defn, YearStartLeadership)
+    u = defn.universes[defn.universe]
+    table = yearly_table(data, defn)
+    found = _findings(table, defn)
+    notes = []
+    incomplete = table.index[table["signal"].notna() & ~table["complete"].fillna(False)]
+    if len(incomplete):
+        notes.append(
+            f"Incomplete year(s) left out of the outcome counts: "
+            f"{', '.join(map(str, incomplete))} (the year's last session is not in the data)."
+        )
+    undecided = table.index[table["signal"].isna()]
+    if len(undecided):
+        notes.append(f"No leadership decision in: {', '.join(map(str, undecided))}.")
+    fewer = table.index[table["members_compared"].fillna(0).lt(len(u.members))]
+    fewer = [y for y in fewer if y not in undecided]
+    if fewer:
+        notes.append(
+            f"Fewer than {len(u.members)} members had prices in {len(fewer)} year(s) "
+            f"({', '.join(map(str, fewer))}); they were compared among those that had."
+        )
+    if defn.anchor == "first_open":
+        same = table.index[table["open_is_prior_close"].fillna(False)]
+        if len(same):
+            notes.append(
+                f"In {len(same)} year(s) at least one member's day-1 open equals its prior "
+                "close (the source has no real open there), so the day-1-open anchor equals "
+                f"the prior-close one for it: {', '.join(map(str, same))}."
+            )
+    return ClaimResult(
+        name=defn.name,
+        title=defn.title,
+        kind=defn.kind,
+        quotes=list(defn.quotes),
+        definition=describe(defn),
+        findings=found,
+        events=table,
+        tables={"members": _member_table(table, defn)},
+        notes=notes,
+        period=Y.table_period(
+            table,
+            [Y.Prices(data.field(u.price_field)[t]) for t in dict.fromkeys([*u.members, u.market])],
+            data.index,
+        ),
+    )
+
+
+KIND = Kind(
+    name="year_start_leadership",
+    tickers=tickers,
+    data_start=data_start,
+    findings=findings,
+    compute=compute,
+)

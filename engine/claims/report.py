@@ -1,0 +1,491 @@
+"""The claims report: one folder per run with HTML, Markdown, the summary and every event as CSV.
+
+Layout of reports_root/claims/<run_id>/:
+    report.html, report.md   one section per claim (quotes, definition, findings, verdicts,
+                             caveats, sensitivity table, tables, events, data provenance)
+    summary.txt              the summary printed in the terminal
+    findings.csv             every headline finding of every claim, one row each
+    <claim>/events.csv       every event of the claim with its outcomes
+    <claim>/sensitivity.csv  the findings recomputed under every listed convention
+    <claim>/<table>.csv      the claim's other tables
+    <claim>/definition.toml  the effective definition
+    run.json                 command, versions, per-claim config and data provenance, and
+                             every file with its SHA-256 (written last)
+
+The folder is assembled under a temporary name and renamed into place when complete (as for
+strategy reports, engine.report.writer), so a report exists complete or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import secrets
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from engine.claims.result import ClaimResult, Finding
+from engine.claims.runner import finding_row
+from engine.claims.summary import quoted_text, result_text, run_summary
+from engine.claims.verdict import Rules, fmt
+from engine.report.html import Cell, Table, frame_table, is_missing, iso, sig4
+from engine.report.markdown import table_markdown
+from engine.report.writer import csv_text, data_record, jsonable, publish_folder
+
+TITLE = "claims"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+EVENTS_SHOWN = 400  # event rows shown in HTML/Markdown; events.csv has them all
+TABLE_ROWS_SHOWN = 60  # rows of the other tables shown; their CSV files have them all
+VERSIONED_PACKAGES = ("pandas", "numpy", "scipy", "numba", "pydantic", "exchange-calendars")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def new_run_id() -> str:
+    return f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+# --------------------------------------------------------------------------- display
+
+
+def _is_share_column(name: str) -> bool:
+    lowered = name.lower()
+    return "ret" in lowered or "share" in lowered or lowered.startswith("ci_")
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text: returns and shares in percent, p-values with 3 decimals, flags as
+    yes/no, missing values blank (the CSV files keep full precision)."""
+    out = pd.DataFrame(index=frame.index)
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        text = str(name)
+        if pd.api.types.is_bool_dtype(column.dtype):
+            cells = ["" if pd.isna(v) else ("yes" if v else "no") for v in column]
+        elif pd.api.types.is_float_dtype(column.dtype):
+            if _is_share_column(text):
+                cells = ["" if is_missing(v) else f"{v * 100:.2f}%" for v in column]
+            elif text.endswith("p") or "_p_" in text or text.startswith("p_"):
+                cells = ["" if is_missing(v) else f"{v:.3f}" for v in column]
+            else:
+                cells = [sig4(float(v)) for v in column]
+        elif pd.api.types.is_integer_dtype(column.dtype):
+            cells = ["" if pd.isna(v) else str(int(v)) for v in column]
+        else:
+            cells = ["" if v is None or is_missing(v) else iso(v) for v in column]
+        out[text] = pd.Series(cells, index=frame.index, dtype=object)
+    return out
+
+
+def _limited(frame: pd.DataFrame, limit: int, csv_name: str) -> tuple[pd.DataFrame, str]:
+    if len(frame) > limit:
+        return frame.head(limit), f"The first {limit} of {len(frame)} rows; all in {csv_name}."
+    return frame, f"All {len(frame)} rows (also in {csv_name})." if len(frame) else "No rows."
+
+
+def table_of(frame: pd.DataFrame, title: str, csv_name: str, limit: int) -> Table:
+    shown, note = _limited(frame, limit, csv_name)
+    table = frame_table(display_frame(shown), title, note)
+    numeric = [
+        bool(pd.api.types.is_numeric_dtype(frame[c].dtype)) if c in frame.columns else False
+        for c in table.columns
+    ]
+    table.numeric = numeric
+    return table
+
+
+def findings_table(findings: list[Finding], rules: Rules) -> Table:
+    rows = []
+    for i, f in enumerate(findings, 1):
+        cls = {"supported": "pos", "not supported": "neg"}.get(f.verdict, "")
+        rows.append(
+            [
+                Cell(str(i)),
+                Cell(f.label),
+                Cell(str(f.n)),
+                Cell(result_text(f)),
+                Cell(f.claimed_text),
+                Cell(f.verdict, cls),
+                Cell(f.reason),
+            ]
+        )
+    columns = ["#", "statistic", "n", "result", "quoted", "verdict", "why"]
+    note = f"Intervals at {rules.confidence:.0%}; minimum n {rules.min_n}."
+    return Table("Findings", columns, rows, [False, False, True, False, False, False, False], note)
+
+
+def sensitivity_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sensitivity rows in short form: conventions, statistic, n, value, interval, verdict."""
+    if frame.empty:
+        return frame
+    rows = []
+    for _, r in frame.iterrows():
+        unit = "share" if r["test"] == "proportion" else "return"
+        if r["test"] == "fact":
+            value = fmt(r["value"], str(r["unit"]), 2)
+            interval = ""
+        elif r["test"] == "proportion":
+            value = f"{int(r['hits'])}/{int(r['n'])} = {fmt(r['value'], unit)}"
+            interval = f"{fmt(r['ci_low'], unit)} to {fmt(r['ci_high'], unit)}"
+        else:
+            value = f"{fmt(r['value'], unit, 2)} vs {fmt(r['base'], unit, 2)}"
+            interval = f"{fmt(r['ci_low'], unit, 2)} to {fmt(r['ci_high'], unit, 2)}"
+        base = fmt(r["base"], unit) if r["test"] == "proportion" else ""
+        rows.append(
+            {
+                "conventions": r["conventions"],
+                "finding": r["finding"],
+                "n": str(int(r["n"])),
+                "value": value,
+                "base rate": base,
+                "95% interval": interval,
+                "p": "" if is_missing(r["p_value"]) else f"{r['p_value']:.3f}",
+                "verdict": r["verdict"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class ClaimView:
+    name: str
+    title: str
+    kind: str
+    quotes: list[str]
+    source: str
+    definition: list[str]
+    verdict: str
+    findings: Table
+    notes: list[str]
+    sensitivity: Table
+    tables: list[Table]
+    events: Table
+    provenance: Table
+    issues: Table
+    period: str
+    fingerprint: str
+    config_toml: str
+
+
+def _provenance(result: ClaimResult) -> tuple[Table, Table]:
+    data = result.data
+    if data is None:
+        empty = Table("Data provenance", [], [], [], "No data.")
+        return empty, Table("Data validation issues", [], [], [], "")
+    prov = pd.DataFrame([asdict(s) for s in data.sources.values()])
+    issues = pd.DataFrame(
+        [
+            {
+                "ticker": i.ticker,
+                "kind": i.kind,
+                "severity": i.severity,
+                "message": i.message,
+                "dates": len(i.dates),
+            }
+            for i in data.issues
+        ]
+    )
+    prov_table = (
+        frame_table(display_frame(prov), "Data provenance")
+        if len(prov)
+        else Table("Data provenance", [], [], [], "No provenance recorded.")
+    )
+    issues_table = (
+        frame_table(display_frame(issues), "Data validation issues")
+        if len(issues)
+        else Table("Data validation issues", [], [], [], "Validation found no issue.")
+    )
+    return prov_table, issues_table
+
+
+def claim_view(result: ClaimResult) -> ClaimView:
+    stats = result.config.get("stats", {})
+    rules = Rules(min_n=stats.get("min_n", 10), confidence=stats.get("confidence", 0.95))
+    sens = sensitivity_display(result.sensitivity)
+    sens_table = (
+        frame_table(
+            sens,
+            "Sensitivity to conventions",
+            f"{len(sens)} rows; full numbers in {result.name}/sensitivity.csv. 'headline' is the "
+            "convention of the findings above.",
+        )
+        if len(sens)
+        else Table("Sensitivity to conventions", [], [], [], "No alternative convention listed.")
+    )
+    tables = [
+        table_of(
+            frame, key.replace("_", " ").capitalize(), f"{result.name}/{key}.csv", TABLE_ROWS_SHOWN
+        )
+        for key, frame in result.tables.items()
+        if not frame.empty
+    ]
+    events = result.events.reset_index() if _meaningful_index(result.events) else result.events
+    prov, issues = _provenance(result)
+    return ClaimView(
+        name=result.name,
+        title=result.title,
+        kind=result.kind,
+        quotes=result.quotes,
+        source=str(result.config.get("source", "")),
+        definition=result.definition,
+        verdict=result.verdict,
+        findings=findings_table(result.findings, rules),
+        notes=result.notes,
+        sensitivity=sens_table,
+        tables=tables,
+        events=table_of(events, "Events", f"{result.name}/events.csv", EVENTS_SHOWN),
+        provenance=prov,
+        issues=issues,
+        period=f"{result.period[0]} to {result.period[1]}",
+        fingerprint=result.data.fingerprint() if result.data is not None else "",
+        config_toml=result.config_toml,
+    )
+
+
+def _meaningful_index(frame: pd.DataFrame) -> bool:
+    return frame.index.name is not None
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "j2"), default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+CONVENTIONS = [
+    "Forward windows are counted in sessions: 21, 63, 126 and 252 sessions stand for about 1, 3, "
+    "6 and 12 months. An event whose window runs past the data is left out of that horizon "
+    "and counted as such.",
+    "Index levels use `close` (= adjusted close for an index); funds use `adj_close` (total "
+    "return) unless a claim's definition says otherwise.",
+    "A calendar year counts only when its last session is in the data; incomplete years are "
+    "listed in the notes and never counted.",
+    "Overlapping events are counted once per episode: a streak once, from the session it first "
+    "reached k sessions; an RSI cross once, after at least m sessions below the threshold.",
+    "Counts get exact binomial (Clopper-Pearson) intervals; differences of yearly means a "
+    "bootstrap interval and a permutation p-value; daily events with overlapping forward "
+    "windows a circular block bootstrap interval and a circular-shift p-value. Resampling "
+    "is seeded (stats.seed), so a run is reproducible.",
+]
+
+MULTIPLE_TESTING = (
+    "Testing many conventions inflates the chance of a 'hit': at the 5% level, about one test "
+    "in twenty comes out 'supported' by chance alone. Read the sensitivity tables: a result "
+    "that holds under one convention only is weak evidence, and the press rarely states its "
+    "convention."
+)
+
+
+def render_html(views: list[ClaimView], meta: dict[str, object]) -> str:
+    template = _environment().get_template("claims.html.j2")
+    return template.render(
+        claims=views, meta=meta, conventions=CONVENTIONS, multiple_testing=MULTIPLE_TESTING
+    )
+
+
+def _fenced(text: str, lang: str = "") -> str:
+    return f"````{lang}\n{text.rstrip()}\n````"
+
+
+def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
+    out = [f"# Claim checks ({len(views)} claim(s))"]
+    out.append(f"Run `{meta['run_id']}`, generated {meta['created_at']}")
+    out.append("**Command:**\n\n" + _fenced(str(meta["command"]), "sh"))
+    out.append("## Verdicts")
+    out.append(table_markdown(meta["verdict_table"]))  # type: ignore[arg-type]
+    out.append("## How to read this report")
+    out.append("\n".join(f"- {c}" for c in CONVENTIONS))
+    out.append("**Verdict rules.**\n\n" + "\n".join(f"- {r}" for r in meta["rules"]))  # type: ignore[union-attr]
+    out.append(f"> **Many conventions, many chances.** {MULTIPLE_TESTING}")
+    for v in views:
+        out.append(f"## {v.name}: {v.title}")
+        out.append(
+            "\n".join(f"> {q}" for q in v.quotes) + (f"\n>\n> — {v.source}" if v.source else "")
+        )
+        out.append(f"**Verdict: {v.verdict}.** Data {v.period}.")
+        out.append("### Definition\n\n" + "\n".join(f"- {d}" for d in v.definition))
+        out.append("### Findings")
+        out.append(table_markdown(v.findings))
+        if v.notes:
+            out.append("### Notes and caveats\n\n" + "\n".join(f"- {n}" for n in v.notes))
+        out.append(f"### {v.sensitivity.title}")
+        out.append(table_markdown(v.sensitivity))
+        for t in v.tables:
+            out.append(f"### {t.title}")
+            out.append(table_markdown(t))
+        out.append("### Events")
+        out.append(table_markdown(v.events))
+        out.append("### Data")
+        out.append(table_markdown(v.provenance))
+        out.append(table_markdown(v.issues))
+        out.append(f"SHA-256 of the prices used: `{v.fingerprint}`")
+        out.append("### Effective definition")
+        out.append(_fenced(v.config_toml, "toml"))
+    out.append("## Package versions")
+    out.append(table_markdown(meta["versions_table"]))  # type: ignore[arg-type]
+    return "\n\n".join(p for p in out if p) + "\n"
+
+
+def verdict_table(results: list[ClaimResult]) -> Table:
+    rows = []
+    for r in results:
+        f = r.findings[0]
+        cls = {"supported": "pos", "not supported": "neg"}.get(r.verdict, "")
+        rows.append(
+            [
+                Cell(r.name),
+                Cell(f.label),
+                Cell(str(f.n)),
+                Cell(result_text(f)),
+                Cell(quoted_text(f)),
+                Cell(r.verdict, cls),
+            ]
+        )
+    columns = ["claim", "headline statistic", "n", "result", "quoted", "verdict"]
+    return Table("Verdicts", columns, rows, [False, False, True, False, False, False])
+
+
+# --------------------------------------------------------------------------- files
+
+
+class _Files:
+    """Writes files under one folder (sub-folders allowed) and records name, size, SHA-256."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[dict[str, object]] = []
+
+    def text(self, name: str, text: str) -> None:
+        data = text.encode("utf-8")
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.files.append(
+            {"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
+
+    def csv(self, name: str, frame: pd.DataFrame, index: bool) -> None:
+        self.text(name, csv_text(_csv_ready(frame), index=index))
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable booleans as True/False/empty (pandas writes <NA> otherwise)."""
+    out = frame.copy()
+    for position, dtype in enumerate(out.dtypes):
+        if isinstance(dtype, pd.BooleanDtype):
+            out.isetitem(
+                position,
+                out.iloc[:, position].astype(object).where(out.iloc[:, position].notna(), None),
+            )
+    return out
+
+
+def _claim_record(result: ClaimResult) -> dict[str, object]:
+    data = result.data
+    return {
+        "title": result.title,
+        "kind": result.kind,
+        "quotes": result.quotes,
+        "definition": result.definition,
+        "verdict": result.verdict,
+        "findings": [finding_row(f) for f in result.findings],
+        "notes": result.notes,
+        "config": result.config,
+        "period": {"first": result.period[0], "last": result.period[1]},
+        "data": data_record(data, data.fingerprint()) if data is not None else None,
+    }
+
+
+def _write_files(
+    results: list[ClaimResult], folder: Path, run_id: str, command: str, summary: str
+) -> None:
+    created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    out = _Files(folder)
+    for r in results:
+        out.csv(f"{r.name}/events.csv", r.events, index=_meaningful_index(r.events))
+        out.csv(f"{r.name}/sensitivity.csv", r.sensitivity, index=False)
+        for key, frame in r.tables.items():
+            out.csv(f"{r.name}/{key}.csv", frame, index=_meaningful_index(frame))
+        out.text(f"{r.name}/definition.toml", r.config_toml)
+    rows = [{"claim": r.name, **finding_row(f)} for r in results for f in r.findings]
+    out.csv("findings.csv", pd.DataFrame(rows), index=False)
+    out.text("summary.txt", summary + "\n")
+    versions = package_versions()
+    first_stats = results[0].config.get("stats", {}) if results else {}
+    rules = Rules(
+        min_n=first_stats.get("min_n", 10), confidence=first_stats.get("confidence", 0.95)
+    )
+    meta: dict[str, object] = {
+        "run_id": run_id,
+        "created_at": created_at,
+        "command": command,
+        "rules": rules.describe(),
+        "verdict_table": verdict_table(results),
+        "versions_table": Table(
+            "Package versions",
+            ["package", "version"],
+            [[Cell(k), Cell(v)] for k, v in versions.items()],
+            [False, False],
+        ),
+    }
+    views = [claim_view(r) for r in results]
+    out.text("report.html", render_html(views, meta))
+    out.text("report.md", render_markdown(views, meta))
+    record = {
+        "run_id": run_id,
+        "title": TITLE,
+        "command": command,
+        "created_at": created_at,
+        "versions": versions,
+        "verdict_rules": rules.describe(),
+        "claims": {r.name: _claim_record(r) for r in results},
+        "files": list(out.files),
+    }
+    text = json.dumps(jsonable(record), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    out.text("run.json", text)
+
+
+def write_claims_report(
+    results: list[ClaimResult],
+    reports_root: Path,
+    command: str,
+    summary: str | None = None,
+    run_id: str | None = None,
+) -> Path:
+    """Write the report of a claims run to reports_root/claims/<run_id>/ and return the folder.
+
+    Refuses to overwrite an existing run folder; leaves no partial folder on failure.
+    """
+    run_id = run_id or new_run_id()
+    text = summary or run_summary(results)
+    return publish_folder(
+        Path(reports_root),
+        TITLE,
+        run_id,
+        lambda folder: _write_files(results, folder, run_id, command, text),
+    )

@@ -1,0 +1,89 @@
+"""What a claim check produces: findings (one tested statement each) and the tables behind them.
+
+A `Finding` is one statistic with its sample size, base rate, interval, p-value and verdict; a
+`ClaimResult` gathers a claim's findings with every event (one row per year, streak or cross),
+its extra tables, the sensitivity table across conventions and the caveats to show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import pandas as pd
+
+from engine.claims.stats import Direction
+from engine.data.model import MarketData
+
+Test = Literal["proportion", "mean_difference", "fact"]
+Unit = Literal["share", "return", "number", "year"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One tested statement.
+
+    proportion: `value` = hits / n, `interval` = exact binomial interval of that share, `base` =
+    the base rate it is compared with (over `base_n` cases).
+    mean_difference: `value` = mean over the n events, `base` = mean over the `base_n` cases
+    compared with, `interval` = interval of value - base.
+    fact: `value` = what the data say, `claimed` = what the press said (`tolerance` apart at
+    most to count as the same); `base` may hold context (e.g. how often such a value occurs).
+    """
+
+    key: str
+    label: str  # what is measured, in words
+    test: Test
+    direction: Direction  # what the claim says about value vs base
+    unit: Unit
+    n: int
+    value: float
+    base: float = math.nan
+    base_n: int = 0
+    base_label: str = ""
+    base_unit: Unit = "share"  # the unit of `base` for a fact (a share, or e.g. a count)
+    hits: int | None = None
+    interval: tuple[float, float] = (math.nan, math.nan)
+    interval_method: str = ""
+    p_value: float = math.nan
+    p_method: str = ""
+    claimed: float | None = None
+    claimed_text: str = ""
+    tolerance: float = 0.0
+    detail: str = ""  # extra context, one sentence
+    excluded: int = 0  # events left out (e.g. forward window past the data)
+    verdict: str = ""
+    reason: str = ""
+
+    @property
+    def difference(self) -> float:
+        return self.value - self.base
+
+    def judged(self, verdict: str, reason: str) -> Finding:
+        return replace(self, verdict=verdict, reason=reason)
+
+
+@dataclass
+class ClaimResult:
+    """A claim's full result, ready to print and to write."""
+
+    name: str
+    title: str
+    kind: str
+    quotes: list[str]
+    definition: list[str]  # the exact definition used, one sentence per line
+    findings: list[Finding]
+    events: pd.DataFrame  # every event (year, streak, cross) with its outcomes
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    config: dict = field(default_factory=dict)  # the effective definition, JSON-able
+    config_toml: str = ""
+    data: MarketData | None = None
+    period: tuple[str, str] = ("", "")
+
+    @property
+    def verdict(self) -> str:
+        """The claim's verdict is that of its first (headline) finding."""
+        return self.findings[0].verdict if self.findings else ""

@@ -1,0 +1,165 @@
+"""Running claims: load the prices a claim needs, compute it, judge it, redo it under every
+convention of its `[sensitivity]` table.
+
+Prices come only through `engine.data.load_market_data`, so provenance and validation are the
+same as for backtests. The data are cut at the last session any loaded ticker has a price.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import tomli_w
+
+from engine.claims.definitions import ClaimBase, definition_dict, variants
+from engine.claims.kinds import Kind, registry
+from engine.claims.result import ClaimResult, Finding
+from engine.claims.verdict import NOT_SUPPORTED, SUPPORTED, Rules, judge
+from engine.data import load_market_data
+from engine.data.model import MarketData
+from engine.errors import DataQualityError
+from engine.report.writer import jsonable
+from engine.settings import DataSettings
+
+SMALL_N_FACTOR = 3  # below min_n * this, intervals are called wide in the notes
+
+
+def load_claim_data(
+    kind: Kind, definitions: list[ClaimBase], settings: DataSettings, project_root: Path
+) -> MarketData:
+    """Every ticker any of the definitions reads, from the earliest start any needs."""
+    tickers = list(dict.fromkeys(t for d in definitions for t in kind.tickers(d)))
+    starts = [kind.data_start(d) for d in definitions]
+    start = None if any(s is None for s in starts) else min(s for s in starts if s)
+    data = load_market_data(tickers, start, None, settings, project_root)
+    last = data.last_valid().dropna()
+    if last.empty:
+        raise DataQualityError(f"none of {', '.join(tickers)} has a price in the range asked")
+    return data.select(end=last.max())
+
+
+def _conventions_text(combo: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in combo.items()) or "headline"
+
+
+def finding_row(f: Finding) -> dict[str, object]:
+    """A finding as one flat row (for findings.csv and the sensitivity table)."""
+    return {
+        "finding": f.key,
+        "label": f.label,
+        "test": f.test,
+        "direction": f.direction,
+        "unit": f.unit,
+        "n": f.n,
+        "hits": f.hits,
+        "value": f.value,
+        "base": f.base,
+        "base_n": f.base_n,
+        "difference": f.difference if f.test == "mean_difference" else None,
+        "ci_low": f.interval[0],
+        "ci_high": f.interval[1],
+        "p_value": f.p_value,
+        "claimed": f.claimed,
+        "excluded": f.excluded,
+        "verdict": f.verdict,
+        "reason": f.reason,
+    }
+
+
+def sensitivity_table(
+    kind: Kind, data: MarketData, defn: ClaimBase, rules: Rules, headline: list[Finding]
+) -> pd.DataFrame:
+    """One row per (convention combination, finding); the headline combination first."""
+    rows = []
+    for i, (combo, variant) in enumerate(variants(defn)):
+        found = headline if i == 0 else [judge(f, rules) for f in kind.findings(data, variant)]
+        for f in found:
+            row: dict[str, object] = {"conventions": _conventions_text(combo) if i else "headline"}
+            row.update({f"set_{k}": str(v) for k, v in combo.items()})
+            row.update(finding_row(f))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _notes(result: ClaimResult, rules: Rules) -> list[str]:
+    notes = []
+    few = [f for f in result.findings if f.test != "fact" and f.n < rules.min_n]
+    if few:
+        notes.append(
+            "Too few cases to tell: "
+            + "; ".join(f"{f.label} (n = {f.n})" for f in few)
+            + f". The minimum is {rules.min_n} (stats.min_n)."
+        )
+    small = [
+        f
+        for f in result.findings
+        if f.test != "fact" and rules.min_n <= f.n < rules.min_n * SMALL_N_FACTOR
+    ]
+    if small:
+        notes.append(
+            "Small samples, wide intervals: "
+            + "; ".join(f"{f.label} (n = {f.n})" for f in small)
+            + ". One or two cases more or less would move these shares by several points."
+        )
+    tested = result.sensitivity
+    if not tested.empty:
+        judged = tested[
+            tested["verdict"].isin([SUPPORTED, NOT_SUPPORTED]) & (tested["test"] != "fact")
+        ]
+        combos = tested["conventions"].nunique()
+        hits = int((judged["verdict"] == SUPPORTED).sum())
+    if not tested.empty and judged.empty:
+        notes.append(
+            f"The sensitivity table recomputes the findings under {combos} convention(s); none "
+            "of its rows tests a claimed direction (only quoted facts and descriptive "
+            "statistics), so the values themselves show how much the convention matters."
+        )
+    elif not tested.empty:
+        notes.append(
+            f"Many conventions, many chances: the sensitivity table recomputes the findings "
+            f"under {combos} convention(s): {len(judged)} judged tests, of which {hits} came out "
+            f"'supported'. With no real effect, about {1 - rules.confidence:.0%} of independent "
+            f"tests would still come out 'supported' by chance, so a result that holds under "
+            "one convention only is weak evidence; the press rarely says which convention it "
+            "used."
+        )
+    excluded = [f for f in result.findings if f.excluded]
+    for f in excluded:
+        notes.append(f"{f.label}: {f.excluded} event(s) left out (outcome not in the data).")
+    return notes
+
+
+def run_claim(defn: ClaimBase, settings: DataSettings, project_root: Path) -> ClaimResult:
+    """One claim: load its prices (for every convention listed), then `evaluate`."""
+    kind = registry()[defn.kind]
+    data = load_claim_data(kind, [v for _, v in variants(defn)], settings, project_root)
+    return evaluate(defn, data)
+
+
+def evaluate(defn: ClaimBase, data: MarketData) -> ClaimResult:
+    """One claim on given prices: result, verdicts, sensitivity table, notes, config."""
+    kind = registry()[defn.kind]
+    result = kind.compute(data, defn)
+    rules = Rules(min_n=defn.stats.min_n, confidence=defn.stats.confidence)
+    result.findings = [judge(f, rules) for f in result.findings]
+    result.sensitivity = sensitivity_table(kind, data, defn, rules, result.findings)
+    result.notes = result.notes + _notes(result, rules)
+    config = definition_dict(defn)
+    result.config = jsonable(config)  # type: ignore[assignment]
+    result.config_toml = f"# effective definition of {defn.name}\n" + tomli_w.dumps(config)
+    result.data = data
+    if not all(result.period):
+        firsts, lasts = data.first_valid().dropna(), data.last_valid().dropna()
+        result.period = (_iso(firsts.min()), _iso(lasts.max()))
+    return result
+
+
+def _iso(value: object) -> str:
+    return pd.Timestamp(value).date().isoformat() if pd.notna(value) else ""
+
+
+def run_claims(
+    definitions: list[ClaimBase], settings: DataSettings, project_root: Path
+) -> list[ClaimResult]:
+    return [run_claim(d, settings, project_root) for d in definitions]

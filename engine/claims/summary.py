@@ -1,0 +1,97 @@
+"""Plain-text statements of findings: the terminal summary and the report use the same words.
+
+Each finding reads as: what was measured, the result with n, the base rate it is compared with,
+the interval or p-value, the quoted figure, then the verdict and why.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+from engine.claims.result import ClaimResult, Finding
+from engine.claims.verdict import fmt
+
+WIDTH = 100
+
+
+def _p(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def result_text(f: Finding) -> str:
+    """The numbers of a finding in one sentence (no verdict)."""
+    if f.test == "proportion":
+        lo, hi = f.interval
+        text = (
+            f"{f.hits} of {f.n} ({fmt(f.value, 'share')}), 95% interval {fmt(lo, 'share')} to "
+            f"{fmt(hi, 'share')}; base rate {fmt(f.base, 'share')} ({f.base_label}); "
+            f"p = {_p(f.p_value)} ({f.p_method})"
+        )
+    elif f.test == "mean_difference":
+        lo, hi = f.interval
+        text = (
+            f"mean {fmt(f.value, 'return', 2)} over n = {f.n} vs {fmt(f.base, 'return', 2)} over "
+            f"{f.base_label} (n = {f.base_n}); difference {fmt(f.difference, 'return', 2)}, "
+            f"95% interval {fmt(lo, 'return', 2)} to {fmt(hi, 'return', 2)}; "
+            f"p = {_p(f.p_value)} ({f.p_method})"
+        )
+    else:
+        text = f"{fmt(f.value, f.unit, 2)}"
+        if f.detail:
+            text += f" ({f.detail})"
+        if f.base_label and not math.isnan(f.base):
+            text += f"; {f.base_label}: {fmt(f.base, f.base_unit)}"
+        return text
+    if f.detail:
+        text += f"; {f.detail}"
+    if f.excluded:
+        text += f"; {f.excluded} event(s) without an outcome left out"
+    return text
+
+
+def quoted_text(f: Finding) -> str:
+    return f"quoted: {f.claimed_text}" if f.claimed_text else ""
+
+
+def _wrap(text: str, indent: str, first: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first or indent, subsequent_indent=indent) or [
+        first
+    ]
+
+
+def finding_lines(f: Finding, number: int) -> list[str]:
+    lines = _wrap(f"{f.label}", "     ", f"  {number}. ")
+    lines += _wrap(result_text(f), "     ")
+    if f.claimed_text:
+        lines += _wrap(quoted_text(f).capitalize(), "     ")
+    lines += _wrap(f"-> {f.verdict.upper()}: {f.reason}", "        ", "     ")
+    return lines
+
+
+def claim_summary(result: ClaimResult) -> str:
+    """About one screen per claim: quotes, definition, findings with verdicts."""
+    rule = "=" * WIDTH
+    lines = [rule, f"{result.name}: {result.title}", rule]
+    for quote in result.quotes:
+        lines += _wrap(f'"{quote}"', "   ", "  ")
+    lines.append("Definition:")
+    for sentence in result.definition:
+        lines += _wrap(sentence, "    ", "  - ")
+    lines.append("Results:")
+    for i, f in enumerate(result.findings, 1):
+        lines += finding_lines(f, i)
+    lines.append(f"Verdict: {result.verdict.upper()} (on the headline finding, 1.)")
+    return "\n".join(lines)
+
+
+def run_summary(results: list[ClaimResult]) -> str:
+    """Every claim's summary, then one line per claim."""
+    parts = [claim_summary(r) for r in results]
+    table = ["", "Claim verdicts (headline finding):"]
+    for r in results:
+        f = r.findings[0]
+        table.append(f"  {r.name:<20} {r.verdict:<24} n = {f.n:<6} {f.label[:60]}")
+    return "\n\n".join(parts) + "\n" + "\n".join(table)
