@@ -21,10 +21,20 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """Bad arguments raise BadInputError (exit 2) so main() reports them like any bad input."""
+    """Bad arguments raise BadInputError (exit 2) so main() reports them like any bad input.
+
+    A missing sub-command is answered with the valid ones, as an unknown one already is.
+    """
 
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
+        for action in self._actions:
+            if (
+                isinstance(action, argparse._SubParsersAction)
+                and action.metavar
+                and f"required: {action.metavar}" in message
+            ):
+                message += f" (choose from {', '.join(map(repr, action.choices))})"
         raise BadInputError(f"{self.prog}: {message}")
 
 
@@ -72,8 +82,11 @@ def main(strategies: Mapping[str, Strategy], argv: Sequence[str] | None = None) 
     except BrokenPipeError:  # output piped into `head` and closed: not a failure
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("interrupted: no report was written", file=sys.stderr)
+    except KeyboardInterrupt:  # files are published atomically: nothing half-written remains
+        print(
+            "interrupted: stopped before the end; no partial report or cache file is left",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     except Exception as exc:  # an unexpected failure: one line, the traceback on --debug
         if debug:

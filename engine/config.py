@@ -7,7 +7,9 @@ the key, the value given and the rule, with a "did you mean" for misspelt keys.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,6 @@ from pydantic import BaseModel, ValidationError
 
 from engine.errors import ConfigError
 from engine.settings import (
-    DEFAULT_BENCHMARKS,
     BacktestSettings,
     Benchmark,
     DataSettings,
@@ -66,6 +67,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
 
@@ -116,22 +119,53 @@ def _known_keys(model: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
 
 
+def _shown(value: Any) -> str:
+    """A refused value as the user wrote it: dates in ISO form, small tables inline."""
+    if isinstance(value, dict):
+        flat = all(not isinstance(v, dict | list) for v in value.values())
+        text = "{" + ", ".join(f"{k} = {v!r}" for k, v in value.items()) + "}"
+        return text if flat and len(text) <= 80 else "a table"
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return repr(value)
+
+
+# Parts pydantic adds to an error's location for the member of a union that failed
+# ("int", "literal['year_end']", "function-after[...]"): not keys the user wrote.
+_UNION_TAG = re.compile(r"^(int|float|str|bool|list|dict|none|constrained-[\w-]+|[\w-]+\[.*\])$")
+
+
+def _key(prefix: str, loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and _UNION_TAG.match(p))]
+    return ".".join([prefix, *parts]) if prefix else ".".join(parts)
+
+
 def _format_errors(exc: ValidationError, prefix: str, model: type[BaseModel]) -> str:
-    lines = []
+    """One line per refused key (a union's alternatives joined with "or"), unknown keys with
+    a "did you mean", rules across several keys naming their section."""
+    lines: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
-        key = ".".join([prefix, *loc]) if prefix else ".".join(loc)
+        key = _key(prefix, err["loc"])
+        rule = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             known = _known_keys(model) if len(loc) == 1 else []
-            hint = difflib.get_close_matches(loc[-1], known, n=1)
+            sections = [*SECTIONS, "benchmarks"] if not prefix and len(loc) == 1 else []
+            hint = difflib.get_close_matches(loc[-1], known + sections, n=1)
             tip = f"; did you mean {hint[0]!r}?" if hint else ""
             listing = f" Known keys: {', '.join(known)}." if known else ""
-            lines.append(f"unknown key {key!r}{tip}{listing}")
+            if sections:
+                listing += f" Sections: {', '.join(sections)}."
+            lines.setdefault(f"unknown key {key!r}{tip}{listing}", [])
+        elif not loc:  # a rule across several keys (e.g. end after start)
+            where = f"[{prefix}]" if prefix else "the strategy parameters"
+            lines.setdefault(f"{where} refused:", []).append(rule)
         else:
-            value = err.get("input")
-            shown = repr(value) if not isinstance(value, dict) else "a table"
-            lines.append(f"{key} = {shown} is refused: {err['msg']}")
-    return "\n".join(lines)
+            lines.setdefault(f"{key} = {_shown(err.get('input'))} is refused:", []).append(rule)
+    return "\n".join(
+        head if not rules else f"{head} {'; or '.join(dict.fromkeys(rules))}"
+        for head, rules in lines.items()
+    )
 
 
 def validate_model(model: type[BaseModel], doc: Any, prefix: str) -> BaseModel:
@@ -158,7 +192,7 @@ def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
             problems.append(str(exc))
     benchmarks: list[Benchmark] = []
     if raw_benchmarks is None:
-        benchmarks = list(DEFAULT_BENCHMARKS)
+        benchmarks = list(strategy.default_benchmarks)
     elif not isinstance(raw_benchmarks, list) or not raw_benchmarks:
         problems.append("benchmarks must be a non-empty array of tables ([[benchmarks]])")
     else:

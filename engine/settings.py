@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from engine.calendar import CALENDAR_START, nyse_sessions
+
 Provider = Literal["cache", "mirror", "yfinance"]
 
 
@@ -48,6 +50,13 @@ class DataSettings(Strict):
         le=10,
         description="Forward-fill a missing price across at most this many sessions (0 = never);"
         " every fill is reported.",
+    )
+    max_daily_move: float = Field(
+        default=0.25,
+        gt=0,
+        le=10,
+        description="Flag a one-session adj_close move larger than this fraction (0.25 = 25%) on "
+        "a fund or stock (not on '^' indexes or yields); flagged, never altered.",
     )
 
     @field_validator("providers")
@@ -96,10 +105,26 @@ class BacktestSettings(Strict):
     def _latest(cls, v: object) -> object:
         return None if v in ("", "latest") else v
 
+    @field_validator("start")
+    @classmethod
+    def _start_has_a_calendar(cls, v: dt.date) -> dt.date:
+        first = CALENDAR_START.date()
+        if v < first:
+            raise ValueError(f"the NYSE calendar starts on {first}; start on or after it")
+        today = dt.date.today()
+        if v > today:
+            raise ValueError(f"start {v} is in the future (today is {today}): no price exists yet")
+        return v
+
     @model_validator(mode="after")
     def _dates(self) -> BacktestSettings:
         if self.end is not None and self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        last = self.end or dt.date.today()
+        if nyse_sessions(self.start, last).empty:
+            raise ValueError(
+                f"start {self.start} to end {last} holds no NYSE session; widen the period"
+            )
         return self
 
 

@@ -72,7 +72,9 @@ class History:
 
     `frame` is indexed by date (datetime64[ns], named "date", ascending) with exactly the
     FIELDS columns as float64. `extra` holds provider-specific provenance (mirror size, mtime,
-    sha256) that the cache keeps alongside the values.
+    sha256) that the cache keeps alongside the values. `partial` says why a download is known to
+    be incomplete (rows without a close, a truncated end): such a history may serve one run,
+    flagged, but is never written to the cache as if it were whole.
     """
 
     ticker: str
@@ -81,6 +83,8 @@ class History:
     origin: str
     fetched_at: str
     extra: Mapping[str, str] = field(default_factory=dict)
+    partial: str = ""  # why this download is incomplete; a partial history is never cached
+    source_lines: tuple[int, ...] = ()  # mirror only: the file line of each row, for messages
 
     @property
     def rows(self) -> int:
@@ -160,17 +164,27 @@ def _to_table(history: History) -> pa.Table:
     return table.replace_schema_metadata(_metadata(history))
 
 
-def write_entry(cache_dir: Path, history: History) -> Path:
-    """Store `history` as the ticker's cache entry, atomically, under the ticker's lock."""
+def write_entry(cache_dir: Path, history: History, keep_newer: bool = False) -> Path:
+    """Store `history` as the ticker's cache entry, atomically, under the ticker's lock.
+
+    With `keep_newer`, an entry that another process wrote meanwhile from a later fetch reaching
+    at least as far is kept (writing ours would lose that update). Returns the entry's path.
+    A partial history is refused: the cache holds only complete histories.
+    """
+    if history.partial:
+        raise DataUnavailableError(
+            f"{history.ticker}: not cached: the history is partial ({history.partial})"
+        )
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = entry_path(cache_dir, history.ticker)
     table = _to_table(history)
     try:
         with lock_for(path):
-            _atomic_write(table, path)
+            if not (keep_newer and _newer_on_disk(path, history)):
+                _atomic_write(table, path)
     except filelock.Timeout as exc:
         raise DataUnavailableError(
-            f"{history.ticker}: could not lock {path}.lock within {LOCK_TIMEOUT_S:.0f}s; another "
+            f"{history.ticker}: could not lock {path}.lock within {LOCK_TIMEOUT_S:g}s; another "
             "rotation-lab process is updating this ticker. Retry when it has finished."
         ) from exc
     except OSError as exc:
@@ -179,6 +193,18 @@ def write_entry(cache_dir: Path, history: History) -> Path:
             "cache folder is writable and the disk is not full."
         ) from exc
     return path
+
+
+def _newer_on_disk(path: Path, history: History) -> bool:
+    """True when the entry at `path` was fetched after `history` and ends no earlier."""
+    try:
+        meta = read_meta(path)
+    except (CorruptCacheError, FileNotFoundError):
+        return False
+    theirs, ours = parse_iso_utc(meta["fetched_at"]), parse_iso_utc(history.fetched_at)
+    if theirs is None or ours is None or theirs <= ours:
+        return False
+    return meta["last"] >= history.last
 
 
 def _atomic_write(table: pa.Table, path: Path) -> None:

@@ -1,9 +1,12 @@
 """Getting each ticker's history from the providers and aligning it on NYSE sessions.
 
 The provider chain (cache, mirror, yfinance in the configured order) answers per ticker; the
-first usable answer wins, a stale cache is a last resort that is reported. Alignment puts every
-ticker on the same session index and reports, never hides, what did not fit: non-session rows,
-gaps, forward fills. `data_status` and `update_tickers` serve the `data` CLI commands.
+first usable answer wins, a stale cache is a last resort that is reported. A partial download
+(rows without a close, or an end well before the request's) is not a usable answer: it is used
+only when nothing better exists, flagged, and never cached. Every ticker that cannot be loaded
+is named in one error. Alignment puts every ticker on the same session index and reports, never
+hides, what did not fit: non-session rows, gaps, forward fills. `data_status` and
+`update_tickers` serve the `data` CLI commands.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -119,17 +123,33 @@ def _from_provider(provider: str, ticker: str, settings: DataSettings, dirs: _Di
 
 
 def _check_duplicates(history: History) -> None:
-    issue = validation.duplicate_dates(history.ticker, history.frame)
+    issue = validation.duplicate_dates(history.ticker, history.frame, history.source_lines)
     if issue is not None:
         raise DataQualityError(f"{issue.message} (source: {history.origin})")
 
 
 def _store(history: History, dirs: _Dirs, attempt: _Attempt) -> None:
-    """Cache a fresh history; a failed write is reported but does not fail the load."""
+    """Cache a fresh history; a failed write is reported but does not fail the load.
+
+    If another process cached a later fetch of the ticker meanwhile, that entry is kept.
+    """
     try:
-        cache.write_entry(dirs.cache, history)
+        cache.write_entry(dirs.cache, history, keep_newer=True)
     except DataUnavailableError as exc:
         attempt.issues.append(DataIssue(history.ticker, "cache_write_failed", "warning", str(exc)))
+
+
+def _partial(history: History, expected_last: pd.Timestamp) -> str:
+    """Why a downloaded history is incomplete ("" when whole); mirror files are taken as they
+    are (their short ends are validation findings, not failed downloads)."""
+    if history.provider != "yfinance":
+        return ""
+    reasons = [r for r in (history.partial, yahoo.truncated(history, expected_last)) if r]
+    return "; ".join(reasons)
+
+
+def _covers(history: History, expected_last: pd.Timestamp) -> bool:
+    return bool(len(history.frame)) and history.frame.index[-1] >= expected_last
 
 
 def _read_cache(ticker: str, dirs: _Dirs, attempt: _Attempt) -> History | None:
@@ -148,7 +168,7 @@ def _read_cache(ticker: str, dirs: _Dirs, attempt: _Attempt) -> History | None:
                 f"{ticker}: {exc}; {where} and re-fetched from the next provider",
             )
         )
-        attempt.say("cache", f"corrupt file {path} ({exc.reason})", failed=True)
+        attempt.say("cache", f"corrupt file {path} ({exc.reason}), {where}", failed=True)
         return None
     if entry is None:
         attempt.say("cache", f"no entry {path}")
@@ -156,11 +176,21 @@ def _read_cache(ticker: str, dirs: _Dirs, attempt: _Attempt) -> History | None:
 
 
 def _obtain(
-    ticker: str, settings: DataSettings, dirs: _Dirs, attempt: _Attempt
+    ticker: str,
+    settings: DataSettings,
+    dirs: _Dirs,
+    attempt: _Attempt,
+    expected_last: pd.Timestamp,
 ) -> tuple[History, bool]:
-    """The ticker's history from the first provider that has it; (history, from_cache)."""
+    """The ticker's history from the first provider that has it; (history, from_cache).
+
+    A partial download (holes, or an end more than a few sessions before `expected_last`) does
+    not count as an answer: later providers are tried, then a cached copy covering the request,
+    and only then is the partial copy used, flagged and never cached.
+    """
     use_cache = "cache" in settings.providers
     stale: tuple[History, str] | None = None
+    partial: tuple[History, str, str] | None = None  # (history, provider, why)
     for provider in settings.providers:
         if provider == "cache":
             entry = _read_cache(ticker, dirs, attempt)
@@ -183,10 +213,17 @@ def _obtain(
             attempt.say(provider, str(exc), failed=True)
             continue
         _check_duplicates(history)
+        why = _partial(history, expected_last)
+        if why:
+            attempt.say(provider, f"partial download: {why}", failed=True)
+            partial = partial or (history, provider, why)
+            continue
         if use_cache:
             _store(history, dirs, attempt)
         _report_failures(ticker, provider, attempt)
         return history, False
+    if partial is not None:
+        return _use_partial(ticker, partial, stale, expected_last, attempt)
     if stale is not None:
         entry, reason = stale
         attempt.issues.append(
@@ -202,6 +239,41 @@ def _obtain(
         _check_duplicates(entry)
         return entry, True
     raise _no_provider_error(ticker, dirs, attempt)
+
+
+def _use_partial(
+    ticker: str,
+    partial: tuple[History, str, str],
+    stale: tuple[History, str] | None,
+    expected_last: pd.Timestamp,
+    attempt: _Attempt,
+) -> tuple[History, bool]:
+    """Only a partial download came back: prefer a cached copy that covers the request."""
+    history, provider, why = partial
+    if stale is not None and _covers(stale[0], expected_last):
+        entry = stale[0]
+        _check_duplicates(entry)
+        attempt.issues.append(
+            DataIssue(
+                ticker,
+                "partial_download",
+                "warning",
+                f"{ticker}: the {provider} download is partial ({why}); the cached copy fetched "
+                f"at {entry.fetched_at} covers the request and was used, and left unchanged",
+            )
+        )
+        return entry, True
+    attempt.issues.append(
+        DataIssue(
+            ticker,
+            "partial_download",
+            "warning",
+            f"{ticker}: the {provider} download is partial ({why}); it is used for this run as "
+            f"published (gaps stay NaN) but not cached. Rerun later or refresh it with "
+            f"'run_backtest.py data update {ticker}'. Providers said: {attempt.summary()}",
+        )
+    )
+    return history, False
 
 
 def _report_failures(ticker: str, used: str, attempt: _Attempt) -> None:
@@ -307,20 +379,34 @@ def _align_one(
             )
         )
     if missing.any():
-        gap = index[missing]
-        dates = validation.iso_dates(gap)
-        shown = ", ".join(dates[:10]) + (f" and {len(gap) - 10} more" if len(gap) > 10 else "")
-        issues.append(
-            DataIssue(
-                ticker,
-                "missing_sessions",
-                "warning",
-                f"{ticker}: no price on {len(gap)} NYSE session(s) inside its history, left "
-                f"NaN ({shown})",
-                dates,
-            )
-        )
+        issues.append(_gap_issue(ticker, index[missing]))
     return _Aligned(aligned, issues)
+
+
+def _gap_issue(ticker: str, gap: pd.DatetimeIndex) -> DataIssue:
+    """NYSE sessions inside a ticker's history without a price: left NaN, reported.
+
+    A yield series (^TNX, ^IRX...) follows the bond-market calendar, which closes on US federal
+    holidays such as Columbus Day and Veterans Day while NYSE trades. Those gaps are expected:
+    the message states the alignment rule and they are reported as info when every gap is one.
+    """
+    dates = validation.iso_dates(gap)
+    shown = ", ".join(dates[:10]) + (f" and {len(gap) - 10} more" if len(gap) > 10 else "")
+    message = (
+        f"{ticker}: no price on {len(gap)} NYSE session(s) inside its history, left NaN ({shown})"
+    )
+    severity: Literal["info", "warning"] = "warning"
+    if ticker in validation.YIELD_TICKERS:
+        holidays = validation.bond_market_holidays(gap)
+        message += (
+            f"; {len(holidays)} of them are US federal holidays (bond market closed, NYSE open). "
+            "Rule: a yield is aligned to NYSE sessions like any series; sessions without a "
+            "published value stay NaN (unless data.max_ffill_sessions allows a reported fill) "
+            "and a cash yield carries the last published rate over them"
+        )
+        if len(holidays) == len(gap):
+            severity = "info"
+    return DataIssue(ticker, "missing_sessions", severity, message, dates)
 
 
 def _fill(aligned: pd.DataFrame, dates: pd.DatetimeIndex, prev: pd.Series) -> None:
@@ -348,6 +434,42 @@ def _pre1990_drops(
     return early.difference(seen)
 
 
+def _combined_error(failures: dict[str, RotationLabError]) -> RotationLabError:
+    """One error naming every ticker that could not be loaded (fix them all in one go).
+
+    All unknown -> UnknownTickerError (bad input, exit 2); a mix with failed providers ->
+    DataUnavailableError (exit 1); one failure is raised as it is.
+    """
+    if len(failures) == 1:
+        return next(iter(failures.values()))
+    kinds = {type(f) for f in failures.values()}
+    cls: type[RotationLabError] = kinds.pop() if len(kinds) == 1 else DataUnavailableError
+    unknown = [t for t, f in failures.items() if isinstance(f, UnknownTickerError)]
+    head = f"{len(failures)} tickers could not be loaded ({', '.join(failures)})"
+    if unknown:
+        head += f"; no provider has {', '.join(unknown)}"
+    return cls(f"{head}. " + " ".join(str(f) for f in failures.values()))
+
+
+def _require_some_data(
+    histories: dict[str, History],
+    in_range: dict[str, pd.DataFrame],
+    sessions: pd.DatetimeIndex,
+) -> None:
+    """Refuse a period in which none of the tickers has a single price: nothing could run."""
+    if any(len(rows) for rows in in_range.values()):
+        return
+    spans = ", ".join(
+        f"{t} {h.first} to {h.last}" if len(h.frame) else f"{t} (no rows)"
+        for t, h in histories.items()
+    )
+    raise BadInputError(
+        f"no price for any of {', '.join(histories)} between {sessions[0].date()} and "
+        f"{sessions[-1].date()}: the data covers {spans}. Choose a period inside it "
+        "(backtest.start / backtest.end)."
+    )
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -371,16 +493,24 @@ def load_market_data(
             "widen the period"
         )
     dirs = _Dirs.of(settings, project_root)
+    expected_last = min(sessions[-1], yahoo.last_closed_session())
 
     histories: dict[str, History] = {}
     sources: dict[str, SourceInfo] = {}
     issues: dict[str, list[DataIssue]] = {}
+    failures: dict[str, RotationLabError] = {}
     for ticker in names:
         attempt = _Attempt()
-        history, from_cache = _obtain(ticker, settings, dirs, attempt)
+        try:
+            history, from_cache = _obtain(ticker, settings, dirs, attempt, expected_last)
+        except RotationLabError as exc:  # keep going: one message names every failed ticker
+            failures[ticker] = exc
+            continue
         histories[ticker] = history
         sources[ticker] = history.source_info(served_from_cache=from_cache)
         issues[ticker] = attempt.issues
+    if failures:
+        raise _combined_error(failures)
 
     session_rows: dict[str, pd.DataFrame] = {}
     in_range: dict[str, pd.DataFrame] = {}
@@ -402,6 +532,7 @@ def load_market_data(
                 )
             )
 
+    _require_some_data(histories, in_range, sessions)
     global_issues: list[DataIssue] = []
     dropped = _pre1990_drops(sessions, in_range)
     index = sessions.difference(dropped) if len(dropped) else sessions
@@ -428,7 +559,13 @@ def load_market_data(
         if len(frame):
             issues[ticker].extend(
                 validation.validate(
-                    ticker, in_range[ticker], frame.index[0], frame.index[-1], index[0], index[-1]
+                    ticker,
+                    in_range[ticker],
+                    frame.index[0],
+                    frame.index[-1],
+                    index[0],
+                    index[-1],
+                    settings.max_daily_move,
                 )
             )
 
@@ -528,6 +665,7 @@ def _update_one(
     ticker: str, providers: list[str], settings: DataSettings, dirs: _Dirs
 ) -> SourceInfo:
     attempt = _Attempt()
+    expected_last = yahoo.last_closed_session()
     for provider in providers:
         try:
             history = _from_provider(provider, ticker, settings, dirs)
@@ -538,6 +676,13 @@ def _update_one(
             attempt.say(provider, str(exc), failed=True)
             continue
         _check_duplicates(history)
-        cache.write_entry(dirs.cache, history)
+        why = _partial(history, expected_last)
+        if why:
+            attempt.say(provider, f"partial download: {why}", failed=True)
+            continue
+        cache.write_entry(dirs.cache, history, keep_newer=True)
         return history.source_info(served_from_cache=False)
-    raise _no_provider_error(ticker, dirs, attempt)
+    error = _no_provider_error(ticker, dirs, attempt)
+    if "partial download" in attempt.summary():  # a failure (exit 1), as attempt.failed is set
+        raise DataUnavailableError(f"{error} The cache entry was left unchanged.")
+    raise error

@@ -2,7 +2,8 @@
 
 Strict because these files are edited by hand: a wrong header, an unparsable date or number,
 or a row with the wrong number of fields is refused with the file and line named, instead of
-being guessed at. Duplicate dates are left to validation (they parse, but are ambiguous).
+being guessed at. Duplicate dates are left to validation (they parse, but are ambiguous); the
+History keeps each row's line so that refusal can name the lines too.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def read_mirror(mirror_dir: Path, ticker: str) -> History | None:
         raise DataUnavailableError(
             f"{ticker}: cannot read the mirror file {path}: {exc}. Check its permissions."
         ) from exc
-    frame = parse_csv(raw, path)
+    frame, lines = parse_csv_lines(raw, path)
     if frame.empty:
         raise DataUnavailableError(
             f"{ticker}: the mirror file {path} has a header but no rows. Fill it or delete it."
@@ -57,6 +58,7 @@ def read_mirror(mirror_dir: Path, ticker: str) -> History | None:
             "mirror_mtime_ns": str(stat.st_mtime_ns),
             "mirror_sha256": hashlib.sha256(raw).hexdigest(),
         },
+        source_lines=lines,
     )
 
 
@@ -70,6 +72,11 @@ def _fail(path: Path, line: int | None, problem: str) -> DataUnavailableError:
 
 def parse_csv(raw: bytes, path: Path) -> pd.DataFrame:
     """Parse mirror CSV bytes into a history frame; errors name the file and 1-based line."""
+    return parse_csv_lines(raw, path)[0]
+
+
+def parse_csv_lines(raw: bytes, path: Path) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """`parse_csv` plus the 1-based file line of each row (later findings can name them)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -83,7 +90,7 @@ def parse_csv(raw: bytes, path: Path) -> pd.DataFrame:
         lines, rows = _rows(reader, path)
     except csv.Error as exc:
         raise _fail(path, reader.line_num, f"malformed CSV ({exc})") from exc
-    return _to_frame(lines, rows, path)
+    return _to_frame(lines, rows, path), tuple(lines)
 
 
 def _check_header(header: list[str], path: Path) -> None:

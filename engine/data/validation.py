@@ -10,12 +10,13 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.holiday import USFederalHolidayCalendar
 
 from engine.data.model import DataIssue
 
 # Series whose close is a yield in percent: zero or negative values are real, not errors.
 YIELD_TICKERS = frozenset({"^IRX", "^TNX", "^FVX", "^TYX"})
-LARGE_MOVE = 0.25
+DEFAULT_MAX_DAILY_MOVE = 0.25  # the data.max_daily_move default (engine.settings.DataSettings)
 RANGE_REL_TOL = 1e-6
 RANGE_ABS_TOL = 1e-6
 MAX_LISTED_DATES = 1000
@@ -36,20 +37,42 @@ def _preview(dates: tuple[str, ...], total: int, shown: int = 5) -> str:
     return head + (f" and {total - shown} more" if total > shown else "")
 
 
-def duplicate_dates(ticker: str, frame: pd.DataFrame) -> DataIssue | None:
-    """An error issue when the history has a date twice (the value to use is ambiguous)."""
+def duplicate_dates(
+    ticker: str, frame: pd.DataFrame, lines: tuple[int, ...] = ()
+) -> DataIssue | None:
+    """An error issue when the history has a date twice (the value to use is ambiguous).
+
+    `lines` (the source line of each row, when the source is a file) lets the message point at
+    the rows to fix.
+    """
+    repeated = frame.index.duplicated(keep=False)
     dup = frame.index[frame.index.duplicated(keep="first")].unique()
     if dup.empty:
         return None
     dates = iso_dates(dup)
+    shown = _preview(dates, len(dup))
+    if len(lines) == len(frame):
+        at = np.asarray(lines)[repeated]
+        days = frame.index[repeated]
+        parts = [f"{d.date()} on lines {', '.join(str(n) for n in at[days == d])}" for d in dup[:5]]
+        shown = "; ".join(parts) + (f" and {len(dup) - 5} more" if len(dup) > 5 else "")
     return DataIssue(
         ticker=ticker,
         kind="duplicate_dates",
         severity="error",
-        message=f"{ticker}: {len(dup)} date(s) appear more than once ({_preview(dates, len(dup))})"
-        "; keep one row per date in the source (mirror CSV) and reload",
+        message=f"{ticker}: {len(dup)} date(s) appear more than once ({shown}); keep one row "
+        "per date in the source (mirror CSV) and reload",
         dates=dates,
     )
+
+
+def bond_market_holidays(dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The dates that are US federal holidays (Columbus Day, Veterans Day, ...): the Treasury
+    market closes on them while NYSE may trade, so a yield series has no value there."""
+    if dates.empty:
+        return dates
+    holidays = USFederalHolidayCalendar().holidays(dates.min(), dates.max())
+    return dates[dates.isin(holidays)]
 
 
 def validate(
@@ -59,16 +82,17 @@ def validate(
     history_last: pd.Timestamp,
     first_session: pd.Timestamp,
     last_session: pd.Timestamp,
+    max_daily_move: float = DEFAULT_MAX_DAILY_MOVE,
 ) -> list[DataIssue]:
     """Issues of one ticker's rows inside the requested sessions (non-sessions already removed).
 
     `history_first/last` are the ends of the full stored history, `first/last_session` the
-    ends of the requested range.
+    ends of the requested range; `max_daily_move` the one-session move flagged on a fund.
     """
     issues: list[DataIssue] = []
     issues += _bad_prices(ticker, rows)
     issues += _close_outside_range(ticker, rows)
-    issues += _large_moves(ticker, rows)
+    issues += _large_moves(ticker, rows, max_daily_move)
     if history_first > first_session:
         issues.append(
             DataIssue(
@@ -140,13 +164,15 @@ def _close_outside_range(ticker: str, rows: pd.DataFrame) -> list[DataIssue]:
     ]
 
 
-def _large_moves(ticker: str, rows: pd.DataFrame) -> list[DataIssue]:
+def _large_moves(ticker: str, rows: pd.DataFrame, bound: float) -> list[DataIssue]:
+    """Funds and stocks moving more than `bound` in one session (an unadjusted split, a bad
+    print). Indexes and yields ('^' tickers) are skipped: VIX doubling is real."""
     if ticker.startswith("^"):
         return []
     adj = rows["adj_close"].dropna()
     adj = adj[adj > 0]
     change = adj.pct_change().iloc[1:]
-    big = change[np.abs(change.to_numpy()) > LARGE_MOVE]
+    big = change[np.abs(change.to_numpy()) > bound]
     if big.empty:
         return []
     dates = iso_dates(big.index)
@@ -156,9 +182,9 @@ def _large_moves(ticker: str, rows: pd.DataFrame) -> list[DataIssue]:
             ticker,
             "large_move",
             "warning",
-            f"{ticker}: adj_close moves more than {LARGE_MOVE:.0%} in one session on "
-            f"{len(big)} date(s) ({_preview(dates, len(big))}; largest {worst:+.1%}); check for "
-            "an unadjusted split or a bad print",
+            f"{ticker}: adj_close moves more than {bound * 100:g}% (data.max_daily_move = "
+            f"{bound:g}) in one session on {len(big)} date(s) ({_preview(dates, len(big))}; "
+            f"largest {worst:+.1%}); check for an unadjusted split or a bad print",
             dates,
         )
     ]

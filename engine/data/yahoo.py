@@ -17,11 +17,13 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from engine.calendar import nyse_sessions
 from engine.data.cache import History, empty_history_frame, utc_now_iso
 from engine.errors import DataUnavailableError, UnknownTickerError
 from engine.settings import DataSettings
 
 FULL_HISTORY_START = "1900-01-01"
+PARTIAL_TAIL_SESSIONS = 5  # a download ending more sessions than this before its due date is cut
 COLUMN_MAP = {
     "Open": "open",
     "High": "high",
@@ -100,8 +102,8 @@ def _download_once(ticker: str, timeout: float) -> tuple[pd.DataFrame | None, li
     return frame, capture.messages
 
 
-def to_history_frame(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:
-    """yfinance's single-ticker frame (MultiIndex Price/Ticker columns) -> our history frame."""
+def _mapped(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:
+    """yfinance's single-ticker frame (MultiIndex Price/Ticker columns), every row kept."""
     if isinstance(frame.columns, pd.MultiIndex):
         level = "Ticker" if "Ticker" in frame.columns.names else 1
         names = list(dict.fromkeys(frame.columns.get_level_values(level)))
@@ -117,8 +119,58 @@ def to_history_frame(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:
     for source, target in COLUMN_MAP.items():
         if source in frame.columns:
             out[target] = pd.to_numeric(frame[source], errors="coerce").to_numpy(np.float64)
+    return out.sort_index(kind="stable")
+
+
+def to_history_frame(frame: pd.DataFrame, ticker: str) -> pd.DataFrame:
+    """yfinance's single-ticker frame -> our history frame (rows without any close dropped)."""
+    out = _mapped(frame, ticker)
     keep = out["close"].notna() | out["adj_close"].notna()
-    return out[keep.to_numpy()].sort_index(kind="stable")
+    return out[keep.to_numpy()]
+
+
+def holes(frame: pd.DataFrame, ticker: str) -> str:
+    """Why a downloaded frame has holes, or "": rows inside its history without a close or an
+    adjusted close (Yahoo sent the date but not the price). Such a download is partial."""
+    out = _mapped(frame, ticker)
+    priced = (out["close"].notna() | out["adj_close"].notna()).to_numpy()
+    if not priced.any():
+        return ""
+    first, last = np.flatnonzero(priced)[[0, -1]]
+    inside = out.iloc[first : last + 1]
+    gaps = inside.index[(inside["close"].isna() | inside["adj_close"].isna()).to_numpy()]
+    if gaps.empty:
+        return ""
+    shown = ", ".join(d.date().isoformat() for d in gaps[:5])
+    more = f" and {len(gaps) - 5} more" if len(gaps) > 5 else ""
+    return f"{len(gaps)} row(s) without a close or adjusted close inside it ({shown}{more})"
+
+
+def truncated(history: History, expected_last: pd.Timestamp) -> str:
+    """Why a download ends too early, or "": its last date is more than PARTIAL_TAIL_SESSIONS
+    NYSE sessions before `expected_last` (the last session the request needs that has closed).
+
+    Yahoo publishes a session's bar within hours, so a longer shortfall means a cut-off
+    response (or a ticker that stopped trading): either way the copy is not whole.
+    """
+    if history.frame.empty:
+        return ""
+    last = history.frame.index[-1]
+    if last >= expected_last:
+        return ""
+    missing = nyse_sessions(last + pd.Timedelta(days=1), expected_last)
+    if len(missing) <= PARTIAL_TAIL_SESSIONS:
+        return ""
+    return (
+        f"it ends on {last.date()}, {len(missing)} sessions before {expected_last.date()}, the "
+        "last closed session the request needs"
+    )
+
+
+def last_closed_session(now: pd.Timestamp | None = None) -> pd.Timestamp:
+    """The latest NYSE session strictly before today (today's bar may still be forming)."""
+    today = (now or pd.Timestamp.now(tz="UTC")).tz_localize(None).normalize()
+    return nyse_sessions(today - pd.Timedelta(days=15), today - pd.Timedelta(days=1))[-1]
 
 
 def _classify(messages: list[str]) -> str:
@@ -140,26 +192,33 @@ def download_history(
 
     Raises UnknownTickerError when Yahoo says the symbol does not exist (no retry: it will not
     appear by waiting), DataUnavailableError when nothing usable came back after the retries.
+    A download with holes (see `holes`) is retried too; if every attempt has them, the last one
+    is returned with `partial` set, for the caller to flag and never cache.
     """
     wait = sleep_fn or sleep
     said: list[str] = []
     attempts = settings.download_retries
+    partial: History | None = None
     for attempt in range(attempts):
         frame, messages = _download_once(ticker, settings.download_timeout_s)
         said = messages or said
         if frame is not None and not frame.empty:
-            history = to_history_frame(frame, ticker)
-            if len(history):
-                return History(
+            rows = to_history_frame(frame, ticker)
+            if len(rows):
+                got = History(
                     ticker=ticker,
-                    frame=history,
+                    frame=rows,
                     provider="yfinance",
                     origin=_origin(),
                     fetched_at=utc_now_iso(),
+                    partial=holes(frame, ticker),
                 )
-            if not messages:
+                if not got.partial:
+                    return got
+                partial = got
+            elif not messages:
                 said = ["the download had rows but every close was empty"]
-        if messages and _classify(messages) == "unknown":
+        if messages and _classify(messages) == "unknown" and partial is None:
             raise UnknownTickerError(
                 f"{ticker}: Yahoo Finance does not know this symbol (it said: "
                 f"{_quote(messages)}). Check the ticker's spelling (index tickers start with "
@@ -167,6 +226,8 @@ def download_history(
             )
         if attempt + 1 < attempts:
             wait(settings.download_backoff_s * 2**attempt)
+    if partial is not None:
+        return partial  # every attempt had holes: the caller flags it and never caches it
     said = said or ["an empty result and no message"]
     raise DataUnavailableError(
         f"{ticker}: the Yahoo Finance download failed after {attempts} attempt(s) (it said: "

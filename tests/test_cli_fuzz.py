@@ -1,0 +1,288 @@
+"""Fuzzing the command line and the configuration: no input ends in a traceback.
+
+Every outcome of `engine.cli.main` must be exit 0, 2 (bad input) or 1 (failure) with a short
+message on stderr. Runs are stopped early on purpose: the data layer's provider chain is
+replaced by one that refuses at once, so a valid configuration ends with exit 1 "stopped early"
+before anything is fetched or written, and an invalid one with exit 2 before that point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import string
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.cli import build_parser, main
+from engine.config import SECTIONS, RunConfig, load_config
+from engine.data import loader
+from engine.errors import BadInputError, DataUnavailableError
+from engine.pipeline import data_window, needed_tickers
+from strategies import discover
+
+STRATEGIES = discover()
+NAMES = sorted(STRATEGIES)
+STOPPED = "stopped early: the fuzz test refuses every provider"
+QUICK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=QUICK)
+FUZZ_MAIN = settings(max_examples=60, deadline=None, suppress_health_check=QUICK)  # ~20 ms each
+PARSER = build_parser(STRATEGIES)
+
+
+@pytest.fixture(autouse=True)
+def stop_before_any_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every provider refuses: no download, no cache write, no report can happen."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise DataUnavailableError(STOPPED)
+
+    monkeypatch.setattr(loader, "_obtain", refuse)
+    monkeypatch.setattr(loader, "_update_one", refuse)
+    import yfinance
+
+    monkeypatch.setattr(yfinance, "download", refuse)
+
+
+@contextlib.contextmanager
+def captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        yield out, err
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    with captured() as (out, err):
+        code = main(STRATEGIES, argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def check_outcome(code: int, err: str, debug: bool = False) -> None:
+    """Exit 0/1/2; a failure ends with one message line, never a traceback (unless --debug)."""
+    assert code in (0, 1, 2), (code, err)
+    if debug:
+        return
+    assert "Traceback" not in err, err
+    if code != 0:
+        lines = err.splitlines()
+        heads = [
+            i for i, ln in enumerate(lines) if ln.startswith(("error: ", "unexpected failure"))
+        ]
+        assert len(heads) == 1, err  # one message...
+        before, message = lines[: heads[0]], lines[heads[0] :]
+        assert all(ln.startswith(("usage:", " ")) for ln in before), (
+            err
+        )  # ...after argparse's usage
+        assert all(ln.strip() for ln in message), err  # (config problems: one line each)
+
+
+# --------------------------------------------------------------------------- values and keys
+
+
+def param_keys() -> list[str]:
+    keys = {k for s in STRATEGIES.values() for k in s.params_model.model_fields}
+    for section, model in SECTIONS.items():
+        keys |= {f"{section}.{k}" for k in model.model_fields}
+    return sorted(keys)
+
+
+KEYS = param_keys()
+identifier = st.text(string.ascii_letters + string.digits + "_", min_size=1, max_size=12)
+scalars = st.one_of(
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(
+        lambda f: {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(repr(f), repr(f))
+    ),
+    st.sampled_from(["true", "false", '""', "''", "latest", "year_end", "SPY", "^IRX", "[]", "{}"]),
+    st.dates().map(lambda d: d.isoformat()),
+    st.sampled_from(["2020-13-45", "2020-02-30", "1900-01-01", "2099-01-01", "1927-12-29"]),
+    st.text(max_size=20).map(lambda t: '"' + t.replace("\\", "").replace('"', "") + '"'),
+    st.text(max_size=20),
+)
+arrays = st.lists(scalars, max_size=4).map(lambda items: "[" + ", ".join(items) + "]")
+tables = st.dictionaries(identifier, scalars, max_size=3).map(
+    lambda d: "{" + ", ".join(f"{k} = {v}" for k, v in d.items()) + "}"
+)
+values = st.one_of(scalars, arrays, tables)
+keys = st.one_of(
+    st.sampled_from(KEYS),
+    st.sampled_from(KEYS).map(lambda k: k[:-1] + "z"),  # misspelt
+    st.lists(identifier, min_size=1, max_size=3).map(".".join),
+    st.text(max_size=15),
+)
+
+
+def overrides(pairs: list[tuple[str, str]]) -> list[str]:
+    argv: list[str] = []
+    for key, value in pairs:
+        argv += ["--set", f"{key}={value}"]
+    return argv
+
+
+def _flat(doc: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and key in SECTIONS:
+            out.update(_flat(value, f"{key}."))
+        elif key != "benchmarks":
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _toml(value: object) -> str:
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").strip()
+
+
+DEFAULTS = {name: _flat(load_config(s).as_dict()) for name, s in STRATEGIES.items()}
+
+
+def own_pairs(name: str) -> st.SearchStrategy[tuple[str, str]]:
+    """A key of this strategy's config with its default value, or a number near it: mostly
+    valid, so the accepted path is exercised as much as the refusals."""
+    flat = DEFAULTS[name]
+
+    def near(key: str) -> st.SearchStrategy[tuple[str, str]]:
+        value = flat[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return st.just((key, _toml(value)))
+        step = st.integers(-3, 3) if isinstance(value, int) else st.floats(-2, 2)
+        return step.map(lambda d: (key, _toml(value + d)))
+
+    return st.sampled_from(sorted(flat)).flatmap(near)
+
+
+def pairs_for(name: str) -> st.SearchStrategy[list[tuple[str, str]]]:
+    return st.lists(st.one_of(own_pairs(name), st.tuples(keys, values)), min_size=1, max_size=3)
+
+
+@FUZZ
+@given(name=st.sampled_from(NAMES), data=st.data())
+def test_fuzzed_overrides_are_accepted_or_refused_by_name(name: str, data: st.DataObject) -> None:
+    """The CLI parse and the config load, up to the data request: a valid RunConfig, or a
+    BadInputError (ConfigError included) whose message names a key; nothing else."""
+    strategy = STRATEGIES[name]
+    pairs = data.draw(pairs_for(name))
+    try:
+        args = PARSER.parse_args([name, *overrides(pairs)])
+        cfg = load_config(strategy, args.config, args.overrides)
+        loader.normalise_tickers(needed_tickers(strategy, cfg))
+        first, last = data_window(strategy, cfg)
+    except BadInputError as exc:
+        message = str(exc)
+        assert message and all(line.strip() for line in message.splitlines()), message
+        assert (
+            " = " in message
+            or "unknown key" in message
+            or "--set" in message
+            or ("refused" in message or "ticker" in message or "table" in message)
+        ), message
+        return
+    assert isinstance(cfg, RunConfig) and first <= last
+
+
+@FUZZ_MAIN
+@given(name=st.sampled_from(NAMES), data=st.data())
+def test_fuzzed_overrides_through_main_end_in_a_message(name: str, data: st.DataObject) -> None:
+    pairs = data.draw(pairs_for(name))
+    code, _, err = run([name, *overrides(pairs)])
+    check_outcome(code, err)
+    assert code in (1, 2)
+    assert "unexpected failure" not in err, err  # config problems are expected, named failures
+    if code == 1:
+        assert STOPPED in err  # valid: the run went as far as the data, and no further
+
+
+# --------------------------------------------------------------------------- whole command lines
+
+TOKENS = st.one_of(
+    st.sampled_from(
+        [
+            *NAMES,
+            "list",
+            "data",
+            "status",
+            "update",
+            "--set",
+            "--config",
+            "--debug",
+            "--no-report",
+            "--source",
+            "mirror",
+            "yfinance",
+            "IWM",
+            "lead_days=3",
+            "backtest.lag=0",
+            "data.cache_dir=/nonexistent/x",
+            "-x",
+            "--",
+            "",
+        ]
+    ),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=QUICK)
+@given(argv=st.lists(TOKENS, max_size=6))
+def test_fuzzed_command_lines_end_in_a_message_never_a_traceback(argv: list[str]) -> None:
+    code, _, err = run(argv)
+    check_outcome(code, err, debug="--debug" in argv)
+
+
+# --------------------------------------------------------------------------- config files
+
+toml_values = st.recursive(
+    st.one_of(
+        st.integers(min_value=-(10**9), max_value=10**9),
+        st.floats(allow_nan=False),
+        st.booleans(),
+        st.text(max_size=10),
+        st.dates(),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(identifier, children, max_size=3)
+    ),
+    max_leaves=8,
+)
+documents = st.dictionaries(
+    st.one_of(st.sampled_from([*KEYS, *SECTIONS, "benchmarks"]), identifier),
+    toml_values,
+    max_size=4,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=QUICK)
+@given(name=st.sampled_from(NAMES), doc=documents, raw=st.binary(max_size=40))
+def test_fuzzed_config_files_end_in_a_message_never_a_traceback(
+    tmp_path: Path, name: str, doc: dict, raw: bytes
+) -> None:
+    good = tmp_path / "fuzz.toml"
+    good.write_text(tomli_w.dumps(doc))
+    bad = tmp_path / "raw.toml"
+    bad.write_bytes(raw)
+    for path in (good, bad):
+        code, _, err = run([name, "--config", str(path)])
+        check_outcome(code, err)
+        assert code in (1, 2) and "unexpected failure" not in err, err
+
+
+def test_a_non_utf8_config_file_is_bad_input(tmp_path: Path) -> None:
+    """Found by the fuzzing above: tomllib decodes the bytes itself and raised before."""
+    path = tmp_path / "latin1.toml"
+    path.write_bytes("lead_days = 3 # d\xe9j\xe0\n".encode("latin-1"))
+    code, _, err = run(["first10days", "--config", str(path)])
+    assert code == 2
+    assert err.startswith(f"error: config file {path} is not UTF-8 text: 'utf-8' codec")
+
+
+def test_the_stub_stops_a_valid_run_before_any_data() -> None:
+    """The fuzzing relies on this: a valid configuration stops at the data, exit 1."""
+    code, out, err = run(["first10days", "--set", "lead_days=12"])
+    assert code == 1 and out == ""
+    assert err.startswith("error: 4 tickers could not be loaded (SPY, QQQ, IWM, DIA)")
+    assert STOPPED in err
