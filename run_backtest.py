@@ -2,8 +2,11 @@
 
 import sys
 
-from engine.cli import main
-from strategies import discover
-
 if __name__ == "__main__":
+    try:
+        from engine.cli import main
+        from strategies import discover
+    except KeyboardInterrupt:  # Ctrl-C while the engine is still being imported
+        print("interrupted: stopped before the end; nothing was written", file=sys.stderr)
+        sys.exit(1)
     sys.exit(main(discover()))

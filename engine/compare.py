@@ -29,7 +29,6 @@ from engine.metrics import stats_table, yearly_table
 from engine.pipeline import (
     Period,
     beta_returns,
-    common_period,
     data_window,
     intersect_periods,
     needed_tickers,
@@ -37,6 +36,7 @@ from engine.pipeline import (
     package_versions,
     simulate_benchmarks,
     simulate_strategy,
+    strategy_period,
 )
 from engine.report.compare import ComparedStrategy, CompareInput, check_names
 from engine.report.writer import ReportError
@@ -305,10 +305,7 @@ def run_comparison(
     except ReportError as exc:
         raise BadInputError(str(exc)) from None
     views = {c.label: contender_view(data, c) for c in contenders}
-    own = {
-        c.label: common_period(views[c.label], needed_tickers(c.strategy, c.cfg), c.cfg)
-        for c in contenders
-    }
+    own = {c.label: strategy_period(c.strategy, c.cfg, views[c.label]) for c in contenders}
     period = intersect_periods(own)
     results = {
         c.label: simulate_strategy(

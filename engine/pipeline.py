@@ -86,11 +86,19 @@ def data_window(strategy: Strategy, cfg: RunConfig) -> tuple[pd.Timestamp, pd.Ti
     return first, end
 
 
-def common_period(data: MarketData, tickers: list[str], cfg: RunConfig) -> Period:
-    """Latest first date and earliest last date among the needed tickers, within the request."""
+def common_period(
+    data: MarketData, tickers: list[str], cfg: RunConfig, end_tickers: list[str] | tuple = ()
+) -> Period:
+    """Latest first date among the needed tickers and earliest last date among them and the
+    `end_tickers` (a strategy's optional tickers: they may start late, but the simulation
+    stops when any of them stops, so nothing is ever held without a price), within the request.
+    """
     firsts = data.first_valid()[tickers]
-    lasts = data.last_valid()[tickers]
     wanted_start = pd.Timestamp(cfg.backtest.start)
+    extra = [t for t in dict.fromkeys(t.upper() for t in end_tickers) if t not in tickers]
+    extra_lasts = data.last_valid()[extra].dropna()
+    extra_lasts = extra_lasts[extra_lasts >= wanted_start]  # ended before: never eligible
+    lasts = pd.concat([data.last_valid()[tickers], extra_lasts])
     missing = firsts[firsts.isna()].index.tolist()
     if missing:  # the user's period holds no price of a ticker the run cannot do without
         spans = ", ".join(
@@ -130,13 +138,20 @@ def common_period(data: MarketData, tickers: list[str], cfg: RunConfig) -> Perio
     why_end = (
         f"the requested end {cfg.backtest.end}"
         if cfg.backtest.end is not None and end < lasts.min()
-        else f"the last date of {lasts.idxmin()} (earliest last date among the needed tickers)"
+        else f"the last date of {lasts.idxmin()} (earliest last date among the tickers used)"
     )
     note = (
         f"Starts on {why_start}; ends on {why_end}. "
         "The strategy and its benchmarks run on this same period."
     )
     return Period(start=start, end=end, note=note, start_reason=why_start, end_reason=why_end)
+
+
+def strategy_period(strategy: Strategy, cfg: RunConfig, data: MarketData) -> Period:
+    """The period one strategy runs on: its needed tickers bound both ends, its optional
+    tickers only the end."""
+    optional = strategy.optional_tickers(cfg.params)
+    return common_period(data, needed_tickers(strategy, cfg), cfg, end_tickers=optional)
 
 
 def _binding(periods: Mapping[str, Period], bound: str, when: pd.Timestamp) -> str:
@@ -271,7 +286,7 @@ def run_strategy(
 ) -> ReportInput:
     """Everything a report needs for one strategy run, computed on one common period."""
     data = load_data_for(strategy, cfg, project_root)
-    period = common_period(data, needed_tickers(strategy, cfg), cfg)
+    period = strategy_period(strategy, cfg, data)
     result = simulate_strategy(strategy, cfg, data, period)
     benchmarks = simulate_benchmarks(cfg, data, period)
     everything = {strategy.name: result, **benchmarks}

@@ -29,15 +29,10 @@ they neither delay the start (the rule rotates among what existed at the time, a
 then could) nor are they back-filled. Requiring them would start the test in 2018 (XLC) and
 throw away the 2000s; back-filling them would invent funds that did not trade.
 
-End of a member's data. Optional members do not bound the period's end either, so a member
-whose prices stop before the others' (in the mirror, KRE ends 2026-07-31 while the sector
-SPDRs run to 2026-08-21) could not be valued or sold once its prices stop, and the engine would
-refuse the run. Such a member is therefore not bought at a rebalance unless its prices reach
-the session after the next rebalance (where that rebalance trades at lag 1) or the last session
-of the data. This is the one thing the rule reads beyond t: not a price, only how far the data
-set reaches. It changes only the last one or two rebalances before such a series ends (with
-the defaults: KRE, ranked third on 2026-07-31, is replaced by the fourth), and the holdings
-table names every member it left out. With lag > 1 the engine may still refuse to hold it.
+End of a member's data. The engine's common period ends on the earliest last date among the
+required and the optional tickers, so every member that can be picked has a price until the
+end of the simulation (in the mirror, KRE ends 2026-07-31 and so does the default run). The
+rule itself never looks at how far a series reaches.
 """
 
 from __future__ import annotations
@@ -50,7 +45,6 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from engine.calendar import nyse_sessions
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
 from engine.settings import Strict
@@ -157,7 +151,6 @@ class Decision:
     eligible: int = 0
     spread: float = np.nan
     group: str = ""
-    left_out_data_ends: list[str] = field(default_factory=list)
 
 
 def _prices(data: MarketData, names: list[str]) -> pd.DataFrame:
@@ -183,26 +176,6 @@ def _rebalance_dates(
     return index[index.isin(ends) & (index <= data_end)]
 
 
-def _next_trade_sessions(dates: pd.DatetimeIndex, frequency: str) -> dict[pd.Timestamp, object]:
-    """For each rebalance date: the session after the next rebalance, from the calendar."""
-    if dates.empty:
-        return {}
-    ends = calendar_period_ends(dates[0], dates[-1] + pd.Timedelta(days=45), frequency)
-    calendar = nyse_sessions(dates[0], dates[-1] + pd.Timedelta(days=60))
-    out: dict[pd.Timestamp, object] = {}
-    for day in dates:
-        later = ends[ends > day]
-        after = calendar[calendar > later[0]] if len(later) else calendar[:0]
-        out[day] = after[0] if len(after) else None
-    return out
-
-
-def _priced_through(last: pd.Timestamp, data_end: pd.Timestamp, trade: object) -> bool:
-    """Can a member bought now be sold at the next rebalance? Its prices must reach that
-    trade session, or the end of the data (then nothing after it is ever simulated)."""
-    return bool(last == data_end or (trade is not None and last >= trade))
-
-
 def decisions(data: MarketData, params: Params) -> list[Decision]:
     """Every rebalance decision, from the first one with an eligible member."""
     prices = _prices(data, params.universe)
@@ -223,7 +196,6 @@ def decisions(data: MarketData, params: Params) -> list[Decision]:
         return []
     data_end = last_priced.max()
     dates = _rebalance_dates(prices.index, params.rebalance, data_end)
-    next_trade = _next_trade_sessions(dates, params.rebalance)
     out: list[Decision] = []
     for day in dates:
         decision = Decision(date=day, weights=None)
@@ -240,12 +212,10 @@ def decisions(data: MarketData, params: Params) -> list[Decision]:
             decision.group = "cyclicals" if on else "defensives"
             candidates = params.cyclicals if on else params.defensives
         ready = [t for t in candidates if eligible_history.at[day, t]]
-        covered = [t for t in ready if _priced_through(last_priced[t], data_end, next_trade[day])]
-        decision.left_out_data_ends = [t for t in ready if t not in covered]
-        if not covered and not out:
+        if not ready and not out:
             continue  # warm-up: no member has the history yet
-        decision.eligible = len(covered)
-        ranked = sorted(covered, key=lambda t: -momentum.at[day, t])  # stable: ties by order
+        decision.eligible = len(ready)
+        ranked = sorted(ready, key=lambda t: -momentum.at[day, t])  # stable: ties by order
         picks = ranked[: params.top_k]
         weights = _weights(picks, day, volatility, params)
         decision.weights = weights
@@ -286,7 +256,7 @@ def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
 
 def holdings(data: MarketData, params: Params) -> pd.DataFrame:
     """One row per rebalance: regime (with the filter), eligible count, each pick with its
-    momentum and weight, cash, and the members left out because their data ends."""
+    momentum and weight, and cash."""
     rows = []
     for d in decisions(data, params):
         row: dict[str, object] = {"decision_date": d.date.date()}
@@ -300,7 +270,6 @@ def holdings(data: MarketData, params: Params) -> pd.DataFrame:
             )
         invested = sum(w for _, _, w in d.picks)
         row["cash"] = round(1.0 - invested, 12) if d.weights is not None else np.nan
-        row["left_out_data_ends"] = " ".join(d.left_out_data_ends)
         row["note"] = "" if d.weights is not None else "regime signal undefined: no change"
         rows.append(row)
     table = pd.DataFrame(rows)

@@ -7,14 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import run_backtest
 from engine.calendar import nyse_sessions
 from engine.config import load_config
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
-from engine.settings import BacktestSettings
+from engine.pipeline import common_period, run_strategy
 from strategies import discover
 from strategies.sector_rotation import (
+    STRATEGY,
     Params,
     holdings,
     lookback_sessions,
@@ -216,10 +215,11 @@ def test_an_undefined_regime_signal_keeps_the_holdings():
     assert feb["group"] == "undefined" and "no change" in feb["note"]
 
 
-def test_a_member_whose_data_ends_is_not_bought_when_it_could_not_be_sold():
-    """C leads but its prices stop on 2021-03-31 while A and B run on. Bought on 01-29 it is
-    sold on 03-01 (after the 02-26 decision): fine. Bought on 02-26 it would have to be sold on
-    04-01 with no price, so from 02-26 on it is left out; the engine can then run the weights."""
+def test_a_member_whose_data_ends_bounds_the_period_and_is_not_avoided():
+    """C leads but its prices stop on 2021-03-31 while A and B run on. The rule never looks at
+    how far a series reaches: it picks C while C has the history (01-29, 02-26, 03-31) and B
+    once it has not. The pipeline ends the period on C's last date (optional tickers bound the
+    end), so the engine never holds C without a price."""
     index = nyse_sessions("2020-12-01", "2021-05-14")
     prices = _growth(index, {"A": 0.001, "B": 0.002, "C": 0.004})
     prices.loc[prices.index > "2021-03-31", "C"] = np.nan
@@ -229,16 +229,15 @@ def test_a_member_whose_data_ends_is_not_bought_when_it_could_not_be_sold():
     held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
     assert held == {
         "2021-01-29": ["C"],
-        "2021-02-26": ["B"],
-        "2021-03-31": ["B"],
+        "2021-02-26": ["C"],
+        "2021-03-31": ["C"],
         "2021-04-30": ["B"],
     }
-    table = holdings(data, params)
-    assert table.loc[pd.Timestamp("2021-02-26").date(), "left_out_data_ends"] == "C"
-    assert table.loc[pd.Timestamp("2021-01-29").date(), "left_out_data_ends"] == ""
-    result = run_backtest(target_weights(data, params).loc["2021-01-04":], data, BacktestSettings())
-    assert result.weights.loc["2021-02-10", "C"] > 0.99
-    assert result.weights.loc["2021-04-01":, "C"].eq(0).all()
+    cfg = load_config(STRATEGY, overrides=["backtest.start=2020-12-01"])
+    period = common_period(data, ["A", "B"], cfg, end_tickers=["C"])
+    assert period.end == pd.Timestamp("2021-03-31")
+    assert "C" in period.end_reason
+    assert common_period(data, ["A", "B"], cfg).end == pd.Timestamp("2021-05-14")
 
 
 def test_weights_never_use_prices_after_the_decision_day():
@@ -327,7 +326,8 @@ def real_run(tmp_path_factory):
 @needs_mirror
 def test_sector_rotation_on_real_data(real_run):
     params, inp = real_run
-    assert inp.period == (pd.Timestamp("2000-05-26").date(), pd.Timestamp("2026-08-21").date())
+    # KRE's data ends first (2026-07-31): optional tickers bound the end of the period.
+    assert inp.period == (pd.Timestamp("2000-05-26").date(), pd.Timestamp("2026-07-31").date())
     wanted = inp.strategy.target_weights
     held = inp.strategy.weights
     # A late fund is wanted only once it has L+1 prices (its own CSV rows), and is then held.
@@ -338,7 +338,6 @@ def test_sector_rotation_on_real_data(real_run):
         assert (wanted.loc[wanted.index < ready, ticker].fillna(0) == 0).all(), ticker
         assert (held.loc[held.index <= ready, ticker] == 0).all(), ticker
         assert (held[ticker] > 0.3).any(), ticker
-    assert (held.loc[held.index > "2026-07-31", "KRE"] == 0).all()  # KRE's data ends then
     # Each decision is fully invested in k funds (at least nine are always eligible).
     rows = wanted.dropna(how="all")
     assert ((rows > 0).sum(axis=1) == params.top_k).all()
