@@ -1,0 +1,13 @@
+"""Threshold tuning: parameter sweeps, walk-forward tests and over-fitting statistics.
+
+grid          parse `--grid name=a:b:step` / lists and a config's [sweep] table
+windows       the window a chunk runs on and the statistics every path returns
+fast_rsi_trim the fused numba kernel for rsi_trim (signal + portfolio accounting)
+generic       the slow path for any strategy: each combination through engine.backtest
+executors     where chunks run: this process / a local process pool, or a Dask cluster
+sweep         load once, run every combination in chunks, assemble the table
+walk_forward  choose on each training window, test on the next, stitch the tests
+overfitting   deflated Sharpe ratio and the probability of backtest overfitting (CSCV)
+study         the sweep plus its cross-check, statistics and walk-forward, for the report
+report        the sweep report folder (tables, heatmaps, HTML + Markdown), written atomically
+"""

@@ -1,0 +1,219 @@
+"""Parameter grids: `--grid upper=60:85:5 --grid lower=30,40,50` and a config's [sweep] table.
+
+A value spec is a range `a:b:step` (both ends included; `a:b` steps by 1), a comma list
+(`30,40,50`, `SPY,cash`), or one value. Items are read as TOML values, else as plain words, like
+`--set`. In a [sweep] table a key holds a range string, an array, or one value. Command-line axes
+replace the table's axes of the same name. Each value is checked against the parameter's type and
+range before anything runs; combinations the strategy refuses as a whole (e.g. lower > upper) are
+left out and counted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from engine.errors import ConfigError
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*(?::\s*({_NUMBER})\s*)?$")
+MAX_RANGE_VALUES = 100_000
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter and its values, in the order given."""
+
+    name: str
+    values: tuple[Any, ...]
+    spec: str  # as the user wrote it, for the report
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The cartesian product of its axes; the first axis varies slowest."""
+
+    axes: tuple[Axis, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.axes]
+
+    @property
+    def size(self) -> int:
+        return math.prod(len(a.values) for a in self.axes)
+
+    def table(self) -> pd.DataFrame:
+        """One row per combination, one column per axis (built without Python loops)."""
+        sizes = [len(a.values) for a in self.axes]
+        codes = np.indices(sizes).reshape(len(sizes), -1) if sizes else np.zeros((0, 1), int)
+        columns = {}
+        for axis, code in zip(self.axes, codes, strict=True):
+            values = np.asarray(axis.values, dtype=object)
+            column = values[code]
+            if all(isinstance(v, bool) for v in axis.values):
+                columns[axis.name] = column.astype(bool)
+            elif all(isinstance(v, int) and not isinstance(v, bool) for v in axis.values):
+                columns[axis.name] = column.astype(np.int64)
+            elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in axis.values):
+                columns[axis.name] = column.astype(np.float64)
+            else:
+                columns[axis.name] = pd.array(column, dtype="object")
+        return pd.DataFrame(columns)
+
+    def describe(self) -> str:
+        return " ".join(f"{a.name}={a.spec}" for a in self.axes)
+
+
+def _scalar(text: str) -> Any:
+    """A TOML value if the text is one (70, 7.5, true, "x"), else the plain word."""
+    raw = text.strip()
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _is_int_text(text: str) -> bool:
+    return re.fullmatch(r"[-+]?\d+", text.strip()) is not None
+
+
+def parse_range(text: str) -> list[int | float] | None:
+    """`a:b:step` -> [a, a+step, ..., b] (b included when on the grid); None if not a range."""
+    match = _RANGE.match(text)
+    if not match:
+        return None
+    a_text, b_text, step_text = match.group(1), match.group(2), match.group(3) or "1"
+    a, b, step = float(a_text), float(b_text), float(step_text)
+    if step <= 0:
+        raise ConfigError(f"range {text!r}: the step must be positive")
+    if b < a:
+        raise ConfigError(f"range {text!r}: the end ({b_text}) is below the start ({a_text})")
+    count = math.floor((b - a) / step + 1e-9) + 1
+    if count > MAX_RANGE_VALUES:
+        raise ConfigError(f"range {text!r} has {count} values; at most {MAX_RANGE_VALUES}")
+    if all(_is_int_text(t) for t in (a_text, b_text, step_text)):
+        return [int(a_text) + i * int(step_text) for i in range(count)]
+    decimals = max(len(t.partition(".")[2]) for t in (a_text, b_text, step_text))
+    return [round(a + i * step, max(decimals, 0) + 6) for i in range(count)]
+
+
+def parse_values(spec: str) -> list[Any]:
+    """A range, a comma list or one value."""
+    ranged = parse_range(spec)
+    if ranged is not None:
+        return ranged
+    items = [item for item in spec.split(",")]
+    if any(not item.strip() for item in items):
+        raise ConfigError(f"grid values {spec!r}: an item is empty")
+    return [_scalar(item) for item in items]
+
+
+def parse_axis(text: str) -> Axis:
+    """'name=spec' from the command line."""
+    name, sep, spec = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not spec.strip():
+        raise ConfigError(f"--grid {text!r}: expected NAME=VALUES, e.g. --grid upper=60:85:5")
+    return Axis(name=name, values=tuple(parse_values(spec)), spec=spec.strip())
+
+
+def axis_from_toml(name: str, value: Any) -> Axis:
+    """One key of a [sweep] table: a range string, an array or one value."""
+    if isinstance(value, list):
+        if not value:
+            raise ConfigError(f"[sweep] {name} is an empty array")
+        return Axis(name=name, values=tuple(value), spec=",".join(map(str, value)))
+    if isinstance(value, dict):
+        raise ConfigError(f"[sweep] {name} is a table; give a range string or an array")
+    if isinstance(value, str):
+        return Axis(name=name, values=tuple(parse_values(value)), spec=value)
+    return Axis(name=name, values=(value,), spec=str(value))
+
+
+def _check_name(name: str, model: type[BaseModel], where: str) -> None:
+    known = list(model.model_fields)
+    if name not in known:
+        hint = difflib.get_close_matches(name, known, n=1)
+        tip = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise ConfigError(
+            f"{where} names {name!r}, which is not a parameter of this strategy{tip} "
+            f"Parameters: {', '.join(known)}."
+        )
+
+
+def _checked_value(name: str, value: Any, model: type[BaseModel], base: BaseModel) -> Any:
+    """The value as the model reads it (type, range, normalisation), or a ConfigError."""
+    field = model.model_fields[name]
+    annotation = (
+        Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    )
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    try:
+        coerced = adapter.validate_python(value)
+    except ValidationError as exc:
+        msg = exc.errors()[0]["msg"]
+        raise ConfigError(f"grid value {name} = {value!r} is refused: {msg}") from None
+    try:  # field validators may normalise it (e.g. 'Cash' -> 'cash'); cross-checks may refuse
+        return getattr(model.model_validate({**base.model_dump(), name: coerced}), name)
+    except ValidationError:
+        return coerced
+
+
+def build_grid(
+    model: type[BaseModel],
+    base: BaseModel,
+    cli_axes: Sequence[str] = (),
+    toml_sweep: Mapping[str, Any] | None = None,
+) -> Grid:
+    """Axes from the [sweep] table, then the command line (which replaces same-named axes)."""
+    axes: dict[str, Axis] = {}
+    for name, value in (toml_sweep or {}).items():
+        _check_name(name, model, "[sweep]")
+        axes[name] = axis_from_toml(name, value)
+    for text in cli_axes:
+        axis = parse_axis(text)
+        _check_name(axis.name, model, f"--grid {text!r}")
+        axes[axis.name] = axis
+    if not axes:
+        raise ConfigError(
+            "no parameter grid: give --grid NAME=VALUES (e.g. --grid upper=60:85:5) or a [sweep] "
+            "table in the config file"
+        )
+    checked = []
+    for axis in axes.values():
+        values = [_checked_value(axis.name, v, model, base) for v in axis.values]
+        unique = list(dict.fromkeys(values))
+        if len(unique) != len(values):
+            raise ConfigError(f"grid axis {axis.name} repeats a value: {axis.spec}")
+        checked.append(Axis(axis.name, tuple(unique), axis.spec))
+    return Grid(tuple(checked))
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def find_row(table: pd.DataFrame, values: Mapping[str, Any]) -> int | None:
+    """Position of the row whose axis columns equal `values`, or None."""
+    mask = np.ones(len(table), dtype=bool)
+    for name in table.columns:
+        column = table[name].to_numpy()
+        target = values[name]
+        if column.dtype.kind in "if" and isinstance(target, int | float):
+            mask &= np.isclose(column.astype(float), float(target), rtol=1e-12, atol=1e-12)
+        else:
+            mask &= np.array([same_value(v, target) for v in column], dtype=bool)
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if len(hits) else None

@@ -1,0 +1,147 @@
+"""A whole tuning study: the sweep, its cross-check, over-fitting statistics and walk-forward.
+
+This is what `run_backtest.py sweep` computes before writing the report; tests call it directly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from engine.metrics import PERIODS_PER_YEAR, daily_risk_free
+from engine.tuning.overfitting import (
+    DeflatedSharpe,
+    PBOResult,
+    deflated_sharpe_of_returns,
+    pbo_cscv,
+)
+from engine.tuning.sweep import (
+    SweepResult,
+    SweepSetup,
+    check_against_engine,
+    daily_returns,
+    default_chunk_size,
+    row_values,
+    run_sweep,
+)
+from engine.tuning.walk_forward import WalkForwardResult, WalkForwardSpec, run_walk_forward
+
+CHECK_TOLERANCE = 1e-9  # relative, final equity: fast path vs engine.backtest
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    metric: str = "sharpe"
+    chunk_size: int | None = None
+    progress: bool = True
+    blocks: int = 16  # CSCV blocks (even)
+    check: int = 3  # sampled combinations re-run through engine.backtest (fast path only)
+    top: int = 20
+    curves: int = 5  # equity curves of the best combinations kept for the report
+    walk_forward: WalkForwardSpec | None = None
+    seed: int = 0
+    prior_trials: int = 0  # combinations tried in earlier recorded sweeps of this strategy
+
+
+@dataclass
+class Study:
+    options: StudyOptions
+    sweep: SweepResult
+    equity: pd.DataFrame  # best `curves` combinations and the default, from initial cash
+    check: pd.DataFrame | None  # fast vs engine final equity on sampled rows
+    dsr: DeflatedSharpe  # best combination, N = combinations of this sweep
+    dsr_all: DeflatedSharpe | None  # the same with every recorded trial of this strategy
+    pbo: PBOResult | None
+    pbo_note: str
+    walk_forward: WalkForwardResult | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def check_passed(self) -> bool:
+        return self.check is None or bool((self.check["relative_gap"] <= CHECK_TOLERANCE).all())
+
+
+def _label(setup: SweepSetup, row: int) -> str:
+    table = setup.table
+    values = setup.default_values() if row >= len(table) else row_values(table, row)
+    return ", ".join(f"{k}={_short(v)}" for k, v in values.items())
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
+    timings: dict[str, float] = {}
+    sweep = run_sweep(
+        setup, executor, options.metric, options.chunk_size, options.progress, options.blocks
+    )
+    timings["sweep_s"] = sweep.seconds
+    window = sweep.window
+    order = sweep.order
+
+    started = time.perf_counter()
+    check = None
+    if setup.engine == "fast" and options.check > 0:
+        rng = np.random.default_rng(options.seed)
+        sampled = rng.choice(setup.n_combos, size=min(options.check, setup.n_combos), replace=False)
+        rows = list(dict.fromkeys([int(order[0]), *map(int, sampled)]))[: max(1, options.check)]
+        final = sweep.table["final_equity"].to_numpy()[rows]
+        check = check_against_engine(setup, rows, final, window)
+    timings["check_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    curve_rows = [int(r) for r in order[: options.curves]]
+    if setup.default_row not in curve_rows:
+        curve_rows.append(setup.default_row)
+    returns = daily_returns(setup, curve_rows, window)
+    index = setup.data.index[window.start : window.end + 1]
+    initial = setup.cfg.backtest.initial_cash
+    equity = pd.DataFrame(
+        initial * np.cumprod(1.0 + returns, axis=1).T,
+        index=index,
+        columns=[
+            ("default: " if r == setup.default_row else f"#{i + 1}: ") + _label(setup, r)
+            for i, r in enumerate(curve_rows)
+        ],
+    )
+    rf = daily_risk_free(setup.cfg.backtest.risk_free_pct)
+    trial_sr = sweep.table["sharpe"].to_numpy() / math.sqrt(PERIODS_PER_YEAR)
+    best_returns = returns[0, 1:]
+    dsr = deflated_sharpe_of_returns(best_returns, trial_sr, setup.n_combos, rf)
+    dsr_all = None
+    if options.prior_trials > 0:
+        total = setup.n_combos + options.prior_trials
+        dsr_all = deflated_sharpe_of_returns(best_returns, trial_sr, total, rf)
+    timings["dsr_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    pbo, pbo_note = None, ""
+    if setup.n_combos < 2:
+        pbo_note = "PBO needs at least two combinations."
+    elif window.blocks < 2 or window.blocks % 2:
+        pbo_note = f"PBO needs an even number of blocks; the period allows {window.blocks}."
+    else:
+        pbo = pbo_cscv(sweep.blocks, window.block_counts(), rf, seed=options.seed)
+        if pbo.n_splits < pbo.total_splits:
+            pbo_note = (
+                f"{pbo.n_splits:,} of the {pbo.total_splits:,} splits were drawn at random "
+                f"(standard error of the estimate {pbo.standard_error:.3f})."
+            )
+    timings["pbo_s"] = time.perf_counter() - started
+
+    walk = None
+    if options.walk_forward is not None:
+        started = time.perf_counter()
+        size = options.chunk_size or default_chunk_size(setup, getattr(executor, "workers", 1))
+        walk = run_walk_forward(
+            setup, executor, options.walk_forward, options.metric, size, options.progress
+        )
+        timings["walk_forward_s"] = time.perf_counter() - started
+    return Study(options, sweep, equity, check, dsr, dsr_all, pbo, pbo_note, walk, timings)

@@ -1,0 +1,348 @@
+"""A parameter sweep: load the data once, run every combination of the grid, tabulate.
+
+Two paths, one table. A strategy with a fused kernel (registered in `FAST_PATHS`) runs through
+it: a compiled pass per combination, chunked so a million combinations never hold more than a
+chunk's working memory plus one row of statistics each. Any other strategy (or an rsi_trim sweep
+the kernel cannot model, e.g. with a cash yield) runs each combination through
+`engine.backtest.run_backtest`. Both keep, per combination, the statistics of
+`engine.tuning.windows.STAT_COLUMNS` and the per-block sums the CSCV overfitting test needs; no
+equity curve is kept except those the report asks for again (the best few and the default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+from tqdm.auto import tqdm
+
+from engine.config import RunConfig
+from engine.data.model import MarketData
+from engine.errors import BadInputError
+from engine.pipeline import Period, common_period, load_data_for, needed_tickers, period_index
+from engine.strategy import Strategy
+from engine.tuning.generic import GenericCore, GenericPlan, combos_of
+from engine.tuning.grid import Grid, find_row
+from engine.tuning.windows import LOWER_IS_BETTER, STAT_COLUMNS, ChunkResult, Window
+
+# Strategy name -> module with its fused kernel (SWEEPABLE, unsupported_reason, valid_mask,
+# requirements, build_plan). Everything else goes through the generic path.
+FAST_PATHS = {"rsi_trim": "engine.tuning.fast_rsi_trim"}
+ENGINES = ("auto", "fast", "generic")
+FULL_VALIDATION_LIMIT = 50_000  # above this, combinations are checked by the kernel's own mask
+DEFAULT_FAST_CHUNK = 5_000
+
+
+def fast_module(strategy: Strategy) -> Any | None:
+    path = FAST_PATHS.get(strategy.name)
+    return importlib.import_module(path) if path else None
+
+
+def row_values(table: pd.DataFrame, row: int) -> dict[str, Any]:
+    """One row as plain Python values, each column keeping its own type (n stays an int)."""
+    return combos_of(table.iloc[[row]])[0]
+
+
+@dataclass
+class SweepSetup:
+    """Everything loaded and checked before the first combination runs."""
+
+    strategy: Strategy
+    cfg: RunConfig
+    grid: Grid
+    table: pd.DataFrame  # valid combinations only, one row each, in grid order
+    skipped: int  # combinations the strategy refused (e.g. lower > upper)
+    skip_reason: str | None
+    data: MarketData
+    period: Period
+    index: pd.DatetimeIndex  # the period's sessions
+    engine: str  # "fast" | "generic"
+    engine_note: str
+    plan: Any  # FastPlan | GenericPlan over the table's rows (+ the default, when not in it)
+    default_row: int  # row of the default combination in the plan
+    default_in_grid: bool
+
+    @property
+    def n_combos(self) -> int:
+        return len(self.table)
+
+    @property
+    def plan_size(self) -> int:
+        return len(self.table) + (0 if self.default_in_grid else 1)
+
+    def window(self, blocks: int = 1) -> Window:
+        start = int(self.data.index.get_loc(self.index[0]))
+        end = int(self.data.index.get_loc(self.index[-1]))
+        return Window.of(start, end, blocks)
+
+    def default_values(self) -> dict[str, Any]:
+        return {name: getattr(self.cfg.params, name) for name in self.grid.names}
+
+
+def _validate_rows(
+    model: type[BaseModel], base: BaseModel, table: pd.DataFrame, fast: Any | None
+) -> tuple[np.ndarray, str | None]:
+    """Which combinations the strategy accepts as a whole, and the first refusal's reason."""
+    dump = base.model_dump()
+    if fast is not None and len(table) > FULL_VALIDATION_LIMIT:
+        mask = np.asarray(fast.valid_mask(table, base), dtype=bool)
+        sample = np.random.default_rng(0).choice(len(table), size=500, replace=False)
+        for i, combo in zip(sample, combos_of(table.iloc[sample]), strict=True):
+            try:
+                model.model_validate({**dump, **combo})
+                ok = True
+            except ValidationError:
+                ok = False
+            if ok != mask[i]:
+                raise RuntimeError(
+                    f"the kernel's validity mask disagrees with the model on {combo}"
+                )
+        reason = None if mask.all() else "refused by the strategy's cross-checks"
+        return mask, reason
+    mask = np.ones(len(table), dtype=bool)
+    reason = None
+    for i, combo in enumerate(combos_of(table)):
+        try:
+            model.model_validate({**dump, **combo})
+        except ValidationError as exc:
+            mask[i] = False
+            if reason is None:
+                reason = f"{combo}: {exc.errors()[0]['msg']}"
+    return mask, reason
+
+
+def _choose_engine(requested: str, fast: Any | None, cfg: RunConfig, grid: Grid) -> tuple[str, str]:
+    if requested not in ENGINES:
+        raise BadInputError(f"unknown --engine {requested!r}; use one of {', '.join(ENGINES)}")
+    reason = "this strategy has no fused kernel" if fast is None else None
+    if fast is not None:
+        reason = fast.unsupported_reason(cfg, grid.names)
+    if requested == "generic":
+        return "generic", "generic path (each combination through engine.backtest), as asked"
+    if reason is None:
+        return "fast", "fused numba kernel (checked against engine.backtest on sampled rows)"
+    if requested == "fast":
+        raise BadInputError(f"--engine fast is not possible: {reason}; use --engine generic")
+    return "generic", f"generic path (each combination through engine.backtest): {reason}"
+
+
+def _requirements(
+    strategy: Strategy, cfg: RunConfig, table: pd.DataFrame, engine: str, fast: Any | None
+) -> tuple[list[str], BaseModel]:
+    """Tickers the grid needs and the parameters with the longest lookback (to load enough)."""
+    base = cfg.params
+    if engine == "fast":
+        tickers, _ = fast.requirements(table, base)
+        longest = base
+        if "n" in table.columns:
+            longest = base.model_copy(update={"n": int(table["n"].max())})
+        return tickers, longest
+    tickers: list[str] = []
+    longest, most = base, strategy.lookback_sessions(base)
+    for combo in combos_of(table):
+        params = strategy.params_model.model_validate({**base.model_dump(), **combo})
+        tickers.extend(strategy.tickers(params))
+        lookback = strategy.lookback_sessions(params)
+        if lookback > most:
+            longest, most = params, lookback
+    return list(dict.fromkeys(tickers)), longest
+
+
+def load_sweep(
+    strategy: Strategy,
+    cfg: RunConfig,
+    grid: Grid,
+    project_root: Path,
+    engine: str = "auto",
+    data: MarketData | None = None,
+) -> SweepSetup:
+    """Check the grid, load the data once (or use `data`), fix the period, build the plan."""
+    fast = fast_module(strategy)
+    chosen, note = _choose_engine(engine, fast, cfg, grid)
+    full = grid.table()
+    mask, reason = _validate_rows(strategy.params_model, cfg.params, full, fast)
+    table = full[mask].reset_index(drop=True)
+    if table.empty:
+        raise BadInputError(f"every combination of the grid is refused by the strategy: {reason}")
+    tickers, longest = _requirements(strategy, cfg, table, chosen, fast)
+    if data is None:
+        data = load_data_for(
+            strategy, dataclasses.replace(cfg, params=longest), project_root, extra=tickers
+        )
+    needed = list(dict.fromkeys([*needed_tickers(strategy, cfg), *(t.upper() for t in tickers)]))
+    optional = strategy.optional_tickers(cfg.params)
+    period = common_period(data, needed, cfg, end_tickers=optional)
+    index = period_index(data, period)
+    if len(index) < 3:
+        raise BadInputError(f"the period {period.start.date()}..{period.end.date()} is too short")
+    values = {name: getattr(cfg.params, name) for name in grid.names}
+    default_row = find_row(table, values)
+    in_grid = default_row is not None
+    plan_table = table if in_grid else pd.concat([table, pd.DataFrame([values])], ignore_index=True)
+    if chosen == "fast":
+        plan = fast.build_plan(strategy, cfg, data, plan_table, index)
+    else:
+        plan = GenericPlan(GenericCore(strategy.name, cfg, data), combos_of(plan_table))
+    return SweepSetup(
+        strategy=strategy,
+        cfg=cfg,
+        grid=grid,
+        table=table,
+        skipped=int((~mask).sum()),
+        skip_reason=reason,
+        data=data,
+        period=period,
+        index=index,
+        engine=chosen,
+        engine_note=note,
+        plan=plan,
+        default_row=default_row if in_grid else len(table),
+        default_in_grid=in_grid,
+    )
+
+
+def default_chunk_size(setup: SweepSetup, workers: int) -> int:
+    if setup.engine == "fast":
+        return DEFAULT_FAST_CHUNK
+    return max(1, min(16, math.ceil(setup.plan_size / (4 * max(1, workers)))))
+
+
+def run_plan(
+    plan: Any,
+    size: int,
+    window: Window,
+    executor: Any,
+    chunk_size: int,
+    progress: bool = True,
+    desc: str = "sweep",
+) -> ChunkResult:
+    """Every row of the plan on the window, chunk by chunk, with a progress bar and an ETA."""
+    chunks = [
+        (s, min(s + chunk_size, size), plan.payload(s, min(s + chunk_size, size)))
+        for s in range(0, size, chunk_size)
+    ]
+    stats = np.empty((size, len(STAT_COLUMNS)))
+    blocks = np.empty((size, window.blocks, 2))
+    with tqdm(
+        total=size, unit="combo", desc=desc, disable=not progress, mininterval=0.5, leave=False
+    ) as bar:
+        for start, stop, result in executor.map(plan.core, chunks, window):
+            stats[start:stop] = result.stats
+            blocks[start:stop] = result.blocks
+            bar.update(stop - start)
+    return ChunkResult(stats=stats, blocks=blocks)
+
+
+def ranking(values: np.ndarray, metric: str) -> np.ndarray:
+    """Positions from best to worst by `metric` (NaN last, ties in grid order)."""
+    key = np.asarray(values, dtype=float)
+    key = key.copy() if metric in LOWER_IS_BETTER else -key
+    key[np.isnan(key)] = np.inf
+    return np.argsort(key, kind="stable")
+
+
+def rank_of(value: float, values: np.ndarray, metric: str) -> int:
+    """1 + how many of `values` are strictly better than `value` (NaN is never better)."""
+    values = np.asarray(values, dtype=float)
+    if np.isnan(value):
+        return int(np.sum(~np.isnan(values))) + 1
+    better = values < value if metric in LOWER_IS_BETTER else values > value
+    return int(np.sum(better)) + 1
+
+
+@dataclass
+class SweepResult:
+    setup: SweepSetup
+    metric: str
+    window: Window
+    table: pd.DataFrame  # parameters + STAT_COLUMNS + rank, grid order
+    blocks: np.ndarray  # (combinations, blocks, 2), for CSCV
+    default_stats: pd.Series
+    default_rank: int  # among the grid's combinations, by `metric` (1 = best)
+    seconds: float
+    executor: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def order(self) -> np.ndarray:
+        return ranking(self.table[self.metric].to_numpy(), self.metric)
+
+    @property
+    def best_row(self) -> int:
+        return int(self.order[0])
+
+
+def run_sweep(
+    setup: SweepSetup,
+    executor: Any,
+    metric: str = "sharpe",
+    chunk_size: int | None = None,
+    progress: bool = True,
+    blocks: int = 16,
+) -> SweepResult:
+    """The whole grid (and the default, if outside it) over the full period."""
+    if metric not in STAT_COLUMNS:
+        raise BadInputError(f"unknown metric {metric!r}; choose from {', '.join(STAT_COLUMNS)}")
+    window = setup.window(blocks)
+    size = chunk_size or default_chunk_size(setup, getattr(executor, "workers", 1))
+    started = time.perf_counter()
+    result = run_plan(setup.plan, setup.plan_size, window, executor, size, progress, "sweep")
+    seconds = time.perf_counter() - started
+    n = setup.n_combos
+    stats = pd.DataFrame(result.stats[:n], columns=list(STAT_COLUMNS))
+    table = pd.concat([setup.table, stats], axis=1)
+    order = ranking(table[metric].to_numpy(), metric)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    table["rank"] = rank
+    default_stats = pd.Series(result.stats[setup.default_row], index=list(STAT_COLUMNS))
+    if setup.default_in_grid:
+        default_rank = int(rank[setup.default_row])
+    else:
+        default_rank = rank_of(default_stats[metric], stats[metric].to_numpy(), metric)
+    return SweepResult(
+        setup=setup,
+        metric=metric,
+        window=window,
+        table=table,
+        blocks=result.blocks[:n],
+        default_stats=default_stats,
+        default_rank=default_rank,
+        seconds=seconds,
+        executor=getattr(executor, "name", "local"),
+    )
+
+
+def daily_returns(setup: SweepSetup, rows: list[int], window: Window) -> np.ndarray:
+    """Daily returns (len(rows), sessions) of plan rows on a window, recomputed on demand."""
+    payload = setup.plan.select(np.asarray(rows, dtype=np.int64))
+    return setup.plan.core.returns(payload, window)
+
+
+def check_against_engine(
+    setup: SweepSetup, rows: list[int], final_equity: np.ndarray, window: Window
+) -> pd.DataFrame:
+    """Final equity of plan rows, fast path vs `engine.backtest.run_backtest` (relative gap)."""
+    core = GenericCore(setup.strategy.name, setup.cfg, setup.data)
+    out = []
+    for row, fast_value in zip(rows, final_equity, strict=True):
+        in_table = row < len(setup.table)
+        combo = row_values(setup.table, row) if in_table else setup.default_values()
+        engine_value = float(core.result(combo, window).equity.iloc[-1])
+        out.append(
+            {
+                **combo,
+                "fast_final_equity": float(fast_value),
+                "engine_final_equity": engine_value,
+                "relative_gap": abs(float(fast_value) / engine_value - 1.0),
+            }
+        )
+    return pd.DataFrame(out)

@@ -1,0 +1,119 @@
+"""The fused rsi_trim kernel against a hand-computed case and against the vectorbt engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.calendar import nyse_sessions
+from engine.tuning.fast_rsi_trim import build_plan
+from engine.tuning.generic import GenericCore, block_sums, combos_of, stats_row
+from engine.tuning.windows import STAT_COLUMNS, Window
+from tests.helpers import market_data
+from tests.tuning.conftest import RSI_TRIM, rsi_config
+
+
+def test_hand_computed_trim_and_restore_with_fees():
+    """n=3 on IWM closes 10, 11, 12, 13, 12, 11, 10, 10.5 (SPY flat at 100), fee 10 bps.
+
+    RSI: 100 on day 3 (trim decided), 44.4 on day 5 (restore decided); trades one session later.
+    Day 1: buy IWM at 11 with 1000 -> q = 1000 / (11 * 1.001).
+    Day 4 (IWM 12): value V = 12q; sell half the IWM (q/2) for 6q * 0.999; SPY is short of cash
+    by the fees, so it buys cash / (100 * 1.001).
+    Day 6 (IWM 10): sell all SPY for 100 s * 0.999, buy IWM with that cash / (10 * 1.001).
+    Day 7: equity = IWM held * 10.5.
+    """
+    index = nyse_sessions("2024-01-02", "2024-01-31")[:8]
+    prices = pd.DataFrame(
+        {"IWM": [10, 11, 12, 13, 12, 11, 10, 10.5], "SPY": [100.0] * 8}, index=index
+    )
+    data = market_data(prices)
+    fee = 0.001
+    q = 1000 / (11 * (1 + fee))
+    spy = (q / 2 * 12 * (1 - fee)) / (100 * (1 + fee))
+    iwm = q / 2 + spy * 100 * (1 - fee) / (10 * (1 + fee))
+    expected = iwm * 10.5
+    cfg = rsi_config(initial_cash=1000, fees_bps=10, slippage_bps=0)
+    table = pd.DataFrame({"n": [3]})
+    plan = build_plan(RSI_TRIM, cfg, data, table, index)
+    result = plan.core.run(plan.combos, Window.of(0, 7))
+    stats = dict(zip(STAT_COLUMNS, result.stats[0], strict=True))
+    assert stats["final_equity"] == pytest.approx(expected, rel=1e-12)
+    assert stats["trades"] == 5 and stats["rebalances"] == 3
+    paid = 1000 - q * 11 + q / 2 * 12 * fee + (q / 2 * 12 * (1 - fee) - spy * 100)
+    paid += spy * 100 * fee + (spy * 100 * (1 - fee) - (iwm - q / 2) * 10)
+    assert stats["fees"] == pytest.approx(paid, rel=1e-9)
+
+
+COMBOS = pd.DataFrame(
+    {
+        "n": [14, 5, 9, 21, 7, 3, 14, 11],
+        "upper": [70.0, 60, 65, 75, 62, 80, 70, 66],
+        "lower": [50.0, 40, 45, 30, 62, 20, 50, 44],
+        "cooldown": [0, 0, 5, 2, 0, 10, 0, 3],
+        "trim_weight": [0.5, 0.0, 0.2, 0.5, 0.7, 0.3, 0.5, 0.4],
+        "core_weight": [1.0, 1.0, 0.9, 1.0, 1.0, 0.6, 1.0, 0.95],
+        "destination": pd.array(["SPY", "SPY", "cash", "SPY", "SPY", "cash", "SPY", "SPY"]),
+        "signal": pd.array(
+            ["price", "price", "price", "ratio", "price", "ratio", "price", "price"]
+        ),
+        "price_field": pd.array(["adj_close"] * 7 + ["close"]),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "backtest",
+    [
+        {"fees_bps": 10, "slippage_bps": 5},
+        {"fees_bps": 1, "slippage_bps": 1, "lag": 2},
+        {"fees_bps": 3, "slippage_bps": 2, "trade_at": "open", "risk_free_pct": 2.0},
+    ],
+)
+def test_every_statistic_matches_the_engine_run_combination_by_combination(walk_data, backtest):
+    cfg = rsi_config(**backtest)
+    start, end = 300, len(walk_data.index) - 1
+    window = Window.of(start, end, blocks=8)
+    plan = build_plan(RSI_TRIM, cfg, walk_data, COMBOS, walk_data.index[start:])
+    fast = plan.core.run(plan.combos, window)
+    core = GenericCore("rsi_trim", cfg, walk_data)
+    runs = [core.result(combo, window) for combo in combos_of(COMBOS)]
+    engine_stats = np.vstack([stats_row(r, cfg.backtest.risk_free_pct) for r in runs])
+    engine_returns = np.vstack([r.returns.to_numpy() for r in runs])
+    engine_blocks = np.stack([block_sums(row, window) for row in engine_returns])
+    assert (engine_stats[:, STAT_COLUMNS.index("trades")] > 5).all()  # the rule trades
+    np.testing.assert_allclose(fast.stats, engine_stats, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.blocks, engine_blocks, rtol=1e-9, atol=1e-13)
+    returns = plan.core.returns(plan.combos, window)
+    np.testing.assert_allclose(returns, engine_returns, rtol=1e-9, atol=1e-14)
+
+
+def test_parallel_and_single_threaded_kernels_agree_bit_for_bit(walk_data):
+    cfg = rsi_config()
+    plan = build_plan(RSI_TRIM, cfg, walk_data, COMBOS, walk_data.index[100:])
+    window = Window.of(100, len(walk_data.index) - 1, blocks=4)
+    a = plan.core.run(plan.combos, window, parallel=True)
+    b = plan.core.run(plan.combos, window, parallel=False)
+    np.testing.assert_array_equal(a.stats, b.stats)
+    np.testing.assert_array_equal(a.blocks, b.blocks)
+
+
+def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
+    """The state entering a window comes from decisions before it: a window starting while
+    trimmed buys the trimmed allocation on its first trade."""
+    cfg = rsi_config(fees_bps=0, slippage_bps=0)
+    table = pd.DataFrame({"n": [5], "upper": [60.0], "lower": [30.0]})
+    plan = build_plan(RSI_TRIM, cfg, walk_data, table, walk_data.index[50:])
+    params = RSI_TRIM.params_model(n=5, upper=60, lower=30)
+    rows = RSI_TRIM.target_weights(walk_data, params)
+    held = rows["IWM"].ffill()
+    trimmed_days = np.flatnonzero((held == 0.5).to_numpy()[50:-5]) + 50
+    start = int(trimmed_days[len(trimmed_days) // 2])
+    assert held.iloc[start] == 0.5 and rows.iloc[start].isna().all()  # trimmed, no new row
+    engine = GenericCore("rsi_trim", cfg, walk_data).result(
+        {"n": 5, "upper": 60.0, "lower": 30.0}, Window.of(start, start + 3)
+    )
+    assert engine.weights["IWM"].iloc[1] == pytest.approx(0.5)
+    fast = plan.core.run(plan.combos, Window.of(start, start + 3)).stats[0, 0]
+    assert fast == pytest.approx(float(engine.equity.iloc[-1]), rel=1e-12)
