@@ -182,6 +182,7 @@ def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
     doc = dict(doc)
     sections = {name: doc.pop(name, {}) for name in SECTIONS}
     raw_benchmarks = doc.pop("benchmarks", None)
+    doc.pop("sweep", None)  # a parameter grid for `sweep`, not a parameter of single runs
     problems: list[str] = []
     validated: dict[str, BaseModel] = {}
     for name, model in [("", strategy.params_model), *SECTIONS.items()]:

@@ -14,7 +14,7 @@ from tests.tuning.conftest import STRATEGIES
         (["sweep", "nope", "--grid", "n=7"], "unknown strategy 'nope'"),
         (["sweep", "rsi_trim", "--grid", "uper=60"], "did you mean 'upper'"),
         (["sweep", "rsi_trim", "--grid", "n=7", "--blocks", "7"], "even number"),
-        (["sweep", "rsi_trim"], "no parameter grid"),
+        (["sweep", "first10days"], "no parameter grid"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message, capsys):
