@@ -37,3 +37,13 @@ def random_walk(
     steps = rng.normal(drift, 0.012, size=(len(index), len(tickers)))
     steps[0] = 0.0
     return pd.DataFrame(100.0 * np.exp(np.cumsum(steps, axis=0)), index=index, columns=tickers)
+
+
+def mirror_overrides(tmp: Path) -> list[str]:
+    """Config overrides for a real-data run isolated in `tmp`: mirror only, no network."""
+    return [
+        f"data.cache_dir='{tmp / 'cache'}'",
+        f"report.output_dir='{tmp / 'reports'}'",
+        f"data.mirror_dir='{MIRROR}'",
+        "data.providers=['cache', 'mirror']",
+    ]

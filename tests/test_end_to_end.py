@@ -15,23 +15,18 @@ from engine.config import load_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
 from strategies import discover
-from tests.helpers import MIRROR
+from tests.helpers import MIRROR, mirror_overrides
 
 STRATEGIES = discover()
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no market-data mirror at {MIRROR}")
 
 
 def _isolated(tmp: Path) -> list[str]:
-    return [
-        f"--set=data.cache_dir='{tmp / 'cache'}'",
-        f"--set=report.output_dir='{tmp / 'reports'}'",
-        f"--set=data.mirror_dir='{MIRROR}'",
-        "--set=data.providers=['cache', 'mirror']",
-    ]
+    return [f"--set={o}" for o in mirror_overrides(tmp)]
 
 
 def _overrides(tmp: Path, *extra: str) -> list[str]:
-    return [o.removeprefix("--set=") for o in _isolated(tmp)] + list(extra)
+    return [*mirror_overrides(tmp), *extra]
 
 
 @pytest.fixture(scope="module")

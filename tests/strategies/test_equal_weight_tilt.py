@@ -18,7 +18,7 @@ from strategies.equal_weight_tilt import (
     target_weights,
     tickers,
 )
-from tests.helpers import MIRROR, market_data, random_walk
+from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 # 2-session spreads RSP - SPY: day 2 0.25 - 0 = 0.25, day 3 0.5 - 0 = 0.5, day 4 0.2 - 0.25,
@@ -100,12 +100,7 @@ def real_run(tmp_path_factory):
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
     tmp = tmp_path_factory.mktemp("equal_weight_tilt")
-    overrides = [
-        f"data.cache_dir='{tmp / 'cache'}'",
-        f"report.output_dir='{tmp / 'reports'}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
+    overrides = mirror_overrides(tmp)
     return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
 
 

@@ -17,7 +17,7 @@ from strategies.first_five_days import (
     tickers,
     yearly_barometer,
 )
-from tests.helpers import MIRROR, market_data, random_walk
+from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 INDEX = nyse_sessions("2018-12-01", "2021-12-31")
 D = pd.Timestamp
@@ -158,12 +158,7 @@ def real_run(tmp_path_factory):
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
     tmp = tmp_path_factory.mktemp("first_five_days")
-    overrides = [
-        f"data.cache_dir='{tmp / 'cache'}'",
-        f"report.output_dir='{tmp / 'reports'}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
+    overrides = mirror_overrides(tmp)
     return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
 
 

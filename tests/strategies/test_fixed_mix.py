@@ -14,7 +14,7 @@ from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
 from strategies import discover
 from strategies.fixed_mix import Params, rebalances, target_weights
-from tests.helpers import MIRROR, market_data, random_walk
+from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 CONFIGS = PROJECT_ROOT / "strategies" / "configs"
 
@@ -205,12 +205,7 @@ def _csv(tickers: list[str]) -> pd.DataFrame:
 def real_runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fixed_mix")
     strategy = discover()["fixed_mix"]
-    overrides = [
-        f"data.cache_dir='{tmp / 'cache'}'",
-        f"report.output_dir='{tmp / 'reports'}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
+    overrides = mirror_overrides(tmp)
     runs = {}
     for name, path in {"playbook": None, "long_term": CONFIGS / "fixed_mix_long_term.toml"}.items():
         cfg = load_config(strategy, path, overrides)

@@ -11,7 +11,7 @@ from engine.config import load_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
 from strategies.macro_regime import STRATEGY, Params, signal, tables, target_weights, tickers
-from tests.helpers import MIRROR, market_data, random_walk
+from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 
@@ -123,12 +123,7 @@ def real_run(tmp_path_factory):
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
     tmp = tmp_path_factory.mktemp("macro_regime")
-    overrides = [
-        f"data.cache_dir='{tmp / 'cache'}'",
-        f"report.output_dir='{tmp / 'reports'}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
+    overrides = mirror_overrides(tmp)
     return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
 
 

@@ -22,7 +22,7 @@ from strategies.sector_rotation import (
     target_weights,
     tickers,
 )
-from tests.helpers import MIRROR, market_data, random_walk
+from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 
 def _growth(index: pd.DatetimeIndex, daily: dict[str, float | list[tuple[str, float]]]):
@@ -312,12 +312,7 @@ def _csv(ticker: str) -> pd.Series:
 def real_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sector_rotation")
     strategy = discover()["sector_rotation"]
-    overrides = [
-        f"data.cache_dir='{tmp / 'cache'}'",
-        f"report.output_dir='{tmp / 'reports'}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
+    overrides = mirror_overrides(tmp)
     cfg = load_config(strategy, overrides=overrides)
     return cfg.params, run_strategy(strategy, cfg, PROJECT_ROOT, "test")
 

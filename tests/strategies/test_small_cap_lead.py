@@ -18,7 +18,7 @@ from strategies.small_cap_lead import (
     target_weights,
     tickers,
 )
-from tests.helpers import MIRROR, market_data, random_walk
+from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 DAYS = nyse_sessions("2021-03-01", "2021-04-30")
 OVER = [0.7, 0.3]  # default overweight (IWM, SPY)
@@ -136,12 +136,7 @@ def real_run(tmp_path_factory):
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
     tmp = tmp_path_factory.mktemp("small_cap_lead")
-    overrides = [
-        f"data.cache_dir='{tmp / 'cache'}'",
-        f"report.output_dir='{tmp / 'reports'}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
+    overrides = mirror_overrides(tmp)
     return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
 
 
