@@ -23,11 +23,12 @@ from tabulate import tabulate
 from engine.data.model import MarketData
 from engine.metrics import format_stats
 from engine.report import compare_plots, html, markdown
-from engine.report.html import Cell, Table, iso, pct, sign_class
+from engine.report.html import Cell, Table, iso
 from engine.report.writer import (
     ReportError,
     ReportFolder,
     data_record,
+    period_record,
     publish_folder,
     realised_weights_frame,
 )
@@ -181,31 +182,6 @@ def strategies_view(inp: CompareInput) -> Table:
     return Table("Strategies compared", columns, rows, [False] * len(columns), note)
 
 
-def stats_view(inp: CompareInput) -> Table:
-    formatted = format_stats(inp.stats)
-    rows = [
-        [Cell(str(label)), *(Cell(str(v)) for v in formatted.loc[label])]
-        for label in formatted.index
-    ]
-    columns = ["Metric", *map(str, formatted.columns)]
-    return Table("Statistics", columns, rows, [False] + [True] * len(formatted.columns))
-
-
-def yearly_view(inp: CompareInput) -> Table:
-    rows = [
-        [Cell(str(year)), *(Cell(pct(v, 1), sign_class(v)) for v in values)]
-        for year, values in zip(inp.yearly.index, inp.yearly.to_numpy(dtype=float), strict=True)
-    ]
-    note = (
-        f"Simple returns per calendar year. The first year starts on {iso(inp.period[0])} and "
-        f"the last ends on {iso(inp.period[1])}: either may be a partial year."
-    )
-    columns = ["Year", *map(str, inp.yearly.columns)]
-    return Table(
-        "Calendar-year returns", columns, rows, [False] + [True] * len(inp.yearly.columns), note
-    )
-
-
 def correlations_view(inp: CompareInput) -> Table:
     corr = inp.correlations
     rows = [
@@ -242,8 +218,8 @@ def build_compare_view(
         period_note=inp.period_note,
         notes=list(inp.notes),
         strategies=strategies_view(inp),
-        stats=stats_view(inp),
-        yearly=yearly_view(inp),
+        stats=html.stats_table_view(inp.stats),
+        yearly=html.yearly_table_view(inp.yearly, inp.period),
         correlations=correlations_view(inp),
         provenance=html.provenance_view(inp),  # type: ignore[arg-type]
         issues=html.issues_view(inp),  # type: ignore[arg-type]
@@ -260,7 +236,7 @@ def build_compare_view(
 
 def render_compare_html(view: CompareView, images: dict[str, bytes]) -> str:
     """The page, with every chart of `images` (file name -> PNG) embedded as a data URI."""
-    template = html._environment().get_template("compare.html.j2")
+    template = html.environment().get_template("compare.html.j2")
     sources = {name: html.png_data_uri(png) for name, png in images.items()}
     exposures = [(label, sources[strategy_files(label)[1]]) for label in view.labels]
     return template.render(v=view, src=sources, exposures=exposures)
@@ -269,13 +245,7 @@ def render_compare_html(view: CompareView, images: dict[str, bytes]) -> str:
 def render_compare_markdown(view: CompareView) -> str:
     table = markdown.table_markdown
     out: list[str] = [f"# {view.title}", f"Run `{view.run_id}`, generated {view.created_at}"]
-    period = f"**Period:** {view.period_start} to {view.period_end}"
-    out.append(f"{period}. {view.period_note}" if view.period_note else period)
-    out.append("**Command:**\n\n" + markdown._fenced(view.command, "sh"))
-    if view.notes:
-        lines = ["> **Notes and caveats**", ">"]
-        lines += [f"> - {' '.join(note.split())}" for note in view.notes]
-        out.append("\n".join(lines))
+    out += markdown.run_header_markdown(view)
     out += [f"## {view.strategies.title}", table(view.strategies)]
     out += ["## Statistics", table(view.stats)]
     out += ["## Equity", "![Equity curves (log scale)](equity.png)"]
@@ -292,7 +262,7 @@ def render_compare_markdown(view: CompareView) -> str:
     out += ["### Price data fingerprint", f"SHA-256 of every price used: `{view.fingerprint}`"]
     out.append("## Effective configurations")
     for label, text in view.configs:
-        out += [f"### {label}", markdown._fenced(text, "toml")]
+        out += [f"### {label}", markdown.fenced(text, "toml")]
     out += [f"## {view.versions.title}", table(view.versions)]
     return "\n\n".join(part for part in out if part) + "\n"
 
@@ -330,21 +300,13 @@ def run_record(
         "title": inp.title,
         "command": inp.command,
         "created_at": created_at,
-        "period": {
-            "start": iso(inp.period[0]),
-            "end": iso(inp.period[1]),
-            "note": inp.period_note,
-        },
+        "period": period_record(inp.period, inp.period_note),
         "strategies": [
             {
                 "label": s.label,
                 "strategy": s.strategy,
                 "description": s.description,
-                "own_period": {
-                    "start": iso(s.own_period[0]),
-                    "end": iso(s.own_period[1]),
-                    "note": s.own_period_note,
-                },
+                "own_period": period_record(s.own_period, s.own_period_note),
                 "config": s.config,
             }
             for s in inp.strategies

@@ -3,8 +3,9 @@
 Overlaid equity (log scale) and drawdowns of every strategy and benchmark, a calendar-year
 heatmap, a correlation heatmap and one stacked-area exposure chart per strategy. The heatmaps
 and exposure charts are built by `*_figure` functions returning the figure, so what is drawn can
-be inspected; the `*_png` functions render them. Like `engine.report.plots`, pyplot is never
-imported: each figure has its own Agg canvas.
+be inspected; the `*_png` functions render them. The equity and drawdown charts are
+`engine.report.plots.equity_chart` and `drawdown_chart`, as in the single-run report; like
+there, pyplot is never imported: each figure has its own Agg canvas.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib import ticker as mticker
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from engine.metrics import drawdown
-from engine.report.plots import DPI, FIGSIZE, _date_axis, _money, _png, log_ticks
+from engine.report.plots import (
+    Curve,
+    date_axis,
+    drawdown_chart,
+    equity_chart,
+    money,
+    new_figure,
+    png,
+)
 
 STRATEGY_COLORS = tuple(colormaps["tab10"].colors)  # strong colours, solid lines
 BENCHMARK_COLORS = ("#555555", "#999999", "#b07aa1", "#9c755f", "#bab0ac", "#76b7b2")
@@ -31,85 +38,33 @@ NAN_COLOR = "#eeeeee"
 MIN_HEATMAP_SPAN = 0.01  # the yearly colour scale spans at least +-1%
 
 
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot()
-
-
-def _styles(
+def _curves(
     strategies: Mapping[str, pd.Series], benchmarks: Mapping[str, pd.Series]
-) -> list[tuple[str, pd.Series, dict[str, object]]]:
-    """(name, series, line style): benchmarks first (dashed, underneath), then strategies."""
-    out: list[tuple[str, pd.Series, dict[str, object]]] = []
+) -> list[Curve]:
+    """Benchmarks first (dashed, underneath), then the strategies (solid, highlighted)."""
+    out: list[Curve] = []
     for i, (name, series) in enumerate(benchmarks.items()):
         color = BENCHMARK_COLORS[i % len(BENCHMARK_COLORS)]
         style = {"color": color, "linewidth": 1.1, "linestyle": "--", "zorder": 3}
-        out.append((name, series, style))
+        out.append(Curve(name, series, style))
     for i, (name, series) in enumerate(strategies.items()):
         color = STRATEGY_COLORS[i % len(STRATEGY_COLORS)]
-        out.append((name, series, {"color": color, "linewidth": 1.8, "zorder": 5}))
+        style = {"color": color, "linewidth": 1.8, "zorder": 5}
+        out.append(Curve(name, series, style, highlight=True))
     return out
-
-
-def _legend(ax: Axes, loc: str, n_benchmarks: int) -> None:
-    """Legend listing the strategies first (they are drawn last, on top)."""
-    handles, labels = ax.get_legend_handles_labels()
-    order = [*range(n_benchmarks, len(handles)), *range(n_benchmarks)]
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc=loc, fontsize=9)
 
 
 def equity_png(
     strategies: Mapping[str, pd.Series], benchmarks: Mapping[str, pd.Series], initial: float
 ) -> bytes:
     """Every equity curve rescaled to start at `initial`, on one log axis."""
-    fig, ax = _figure(*FIGSIZE)
-    lo, hi = math.inf, -math.inf
-    for name, equity, style in _styles(strategies, benchmarks):
-        values = equity.dropna()
-        values = values[values > 0]  # a log axis cannot show a wiped-out portfolio
-        if values.empty:
-            continue
-        grown = values / float(values.iloc[0]) * initial
-        ax.plot(grown.index.to_numpy(), grown.to_numpy(), label=name, **style)
-        lo, hi = min(lo, float(grown.min())), max(hi, float(grown.max()))
-    ax.set_yscale("log")
-    if math.isfinite(lo) and math.isfinite(hi):
-        pad = 1.04 if hi > lo else 1.1
-        ax.set_ylim(lo / pad, hi * pad)
-        ax.yaxis.set_major_locator(mticker.FixedLocator(log_ticks(lo / pad, hi * pad)))
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(_money))
-    ax.yaxis.set_minor_locator(mticker.NullLocator())
-    ax.set_ylabel(f"Value of {_money(initial)} invested (log scale)")
-    ax.set_title(f"Growth of {_money(initial)}")
-    _date_axis(ax)
-    ax.grid(True, which="major", color="#d0d5db", linewidth=0.7)
-    ax.axhline(initial, color="#888888", linewidth=0.8, linestyle=":", zorder=1)
-    _legend(ax, "upper left", len(benchmarks))
-    return _png(fig)
+    curves = _curves(strategies, benchmarks)
+    return equity_chart(curves, initial, f"Growth of {money(initial)}", legend_size=9)
 
 
 def drawdown_png(strategies: Mapping[str, pd.Series], benchmarks: Mapping[str, pd.Series]) -> bytes:
     """Distance below the running peak, in percent, of every equity curve."""
-    fig, ax = _figure(*FIGSIZE)
-    low = 0.0
-    for name, equity, style in _styles(strategies, benchmarks):
-        values = equity.dropna()
-        if values.empty:
-            continue
-        dd = drawdown(values).to_numpy(dtype=float) * 100.0
-        ax.plot(values.index.to_numpy(), dd, label=name, **style)
-        if np.isfinite(dd).any():
-            low = min(low, float(np.nanmin(dd)))
-    ax.set_ylim(min(low * 1.05, -1.0), 1.0)
-    ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
-    ax.set_ylabel("Drawdown from the running peak (%)")
-    ax.set_title("Drawdowns")
-    _date_axis(ax)
-    ax.grid(True, color="#d0d5db", linewidth=0.7)
-    ax.axhline(0.0, color="#555555", linewidth=0.8, zorder=1)
-    _legend(ax, "lower left", len(benchmarks))
-    return _png(fig)
+    return drawdown_chart(_curves(strategies, benchmarks), "Drawdowns", legend_size=9)
 
 
 def _annotated_heatmap(
@@ -154,7 +109,7 @@ def yearly_heatmap_figure(yearly: pd.DataFrame) -> Figure:
     span = max(float(np.abs(finite).max()) if finite.size else 0.0, MIN_HEATMAP_SPAN)
     width = 2.2 + 1.25 * len(yearly.columns)
     height = 1.6 + 0.3 * len(yearly.index)
-    fig, ax = _figure(max(width, 6.0), max(height, 3.0))
+    fig, ax = new_figure((max(width, 6.0), max(height, 3.0)))
     texts = [[percent_text(v) for v in row] for row in values]
     norm = TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
     _annotated_heatmap(ax, values, norm, "RdYlGn", texts, mticker.PercentFormatter(xmax=1.0))
@@ -168,7 +123,7 @@ def correlation_figure(correlations: pd.DataFrame) -> Figure:
     """The correlation matrix of daily returns on a -1..1 diverging scale."""
     values = correlations.to_numpy(dtype=float)
     size = max(5.0, 2.5 + 0.75 * len(correlations.columns))
-    fig, ax = _figure(size + 1.0, size)
+    fig, ax = new_figure((size + 1.0, size))
     texts = [["n/a" if math.isnan(v) else f"{v:.2f}" for v in row] for row in values]
     norm = TwoSlopeNorm(vmin=-1.0, vcenter=0.0, vmax=1.0)
     _annotated_heatmap(ax, values, norm, "RdBu_r", texts)
@@ -181,7 +136,7 @@ def correlation_figure(correlations: pd.DataFrame) -> Figure:
 def exposure_figure(label: str, weights: pd.DataFrame, cash: pd.Series) -> Figure:
     """Realised weights stacked (tickers never held left out) with cash as the remainder."""
     held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
-    fig, ax = _figure(*FIGSIZE)
+    fig, ax = new_figure()
     x = weights.index.to_numpy()
     n = len(held)
     palette = colormaps["tab10" if n <= 10 else "tab20"]
@@ -197,7 +152,7 @@ def exposure_figure(label: str, weights: pd.DataFrame, cash: pd.Series) -> Figur
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
     ax.set_ylabel("Share of the portfolio (%)")
     ax.set_title(f"{label}: exposure (realised weights at each close; cash is the remainder)")
-    _date_axis(ax)
+    date_axis(ax)
     if n + 1 > 8:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     else:
@@ -206,12 +161,12 @@ def exposure_figure(label: str, weights: pd.DataFrame, cash: pd.Series) -> Figur
 
 
 def yearly_heatmap_png(yearly: pd.DataFrame) -> bytes:
-    return _png(yearly_heatmap_figure(yearly))
+    return png(yearly_heatmap_figure(yearly))
 
 
 def correlation_png(correlations: pd.DataFrame) -> bytes:
-    return _png(correlation_figure(correlations))
+    return png(correlation_figure(correlations))
 
 
 def exposure_png(label: str, weights: pd.DataFrame, cash: pd.Series) -> bytes:
-    return _png(exposure_figure(label, weights, cash))
+    return png(exposure_figure(label, weights, cash))

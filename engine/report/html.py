@@ -212,30 +212,39 @@ def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
     return frame
 
 
-def stats_view(inp: ReportInput) -> Table:
-    formatted = format_stats(strategy_first(inp.stats, inp.strategy.name))
+def stats_table_view(stats: pd.DataFrame, title: str = "Statistics") -> Table:
+    """A metrics x series statistics frame (engine.metrics.stats_table) as a display table."""
+    formatted = format_stats(stats)
     rows = [
         [Cell(str(label)), *(Cell(str(v)) for v in formatted.loc[label])]
         for label in formatted.index
     ]
     columns = ["Metric", *map(str, formatted.columns)]
-    return Table("Statistics", columns, rows, [False] + [True] * len(formatted.columns))
+    return Table(title, columns, rows, [False] + [True] * len(formatted.columns))
 
 
-def yearly_view(inp: ReportInput) -> Table:
-    yearly = strategy_first(inp.yearly, inp.strategy.name)
+def yearly_table_view(yearly: pd.DataFrame, period: tuple[object, object]) -> Table:
+    """Calendar-year returns (years x series) as a display table, signed cells coloured."""
     rows = [
         [Cell(_plain(year)), *(Cell(pct(v, 1), sign_class(v)) for v in values)]
         for year, values in zip(yearly.index, yearly.to_numpy(dtype=float), strict=True)
     ]
     note = (
-        f"Simple returns per calendar year. The first year starts on {iso(inp.period[0])} and "
-        f"the last ends on {iso(inp.period[1])}: either may be a partial year."
+        f"Simple returns per calendar year. The first year starts on {iso(period[0])} and "
+        f"the last ends on {iso(period[1])}: either may be a partial year."
     )
     columns = ["Year", *map(str, yearly.columns)]
     return Table(
         "Calendar-year returns", columns, rows, [False] + [True] * len(yearly.columns), note
     )
+
+
+def stats_view(inp: ReportInput) -> Table:
+    return stats_table_view(strategy_first(inp.stats, inp.strategy.name))
+
+
+def yearly_view(inp: ReportInput) -> Table:
+    return yearly_table_view(strategy_first(inp.yearly, inp.strategy.name), inp.period)
 
 
 def allocations_view(inp: ReportInput) -> Table:
@@ -400,7 +409,7 @@ def build_view(
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     # The template is named report.html.j2: ".j2" must be listed or autoescaping would be off.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -418,7 +427,7 @@ def png_data_uri(png: bytes) -> str:
 
 
 def render_html(view: ReportView, equity_png: bytes, drawdown_png: bytes) -> str:
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     return template.render(
         v=view,
         equity_src=png_data_uri(equity_png),

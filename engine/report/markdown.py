@@ -7,6 +7,7 @@ every cell keeps the exact text of the HTML report; charts are the PNG files nex
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import pandas as pd
 
@@ -35,11 +36,33 @@ def table_markdown(table: Table) -> str:
     return "\n\n".join(parts)
 
 
-def _fenced(text: str, lang: str = "") -> str:
+def fenced(text: str, lang: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run inside `text`."""
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{text.rstrip(chr(10))}\n{fence}"
+
+
+class RunHeader(Protocol):
+    """What both reports (single run and comparison) state right under the title."""
+
+    period_start: str
+    period_end: str
+    period_note: str
+    command: str
+    notes: list[str]
+
+
+def run_header_markdown(view: RunHeader) -> list[str]:
+    """The period, the command that made the report and the notes, as Markdown blocks."""
+    period = f"**Period:** {view.period_start} to {view.period_end}"
+    out = [f"{period}. {view.period_note}" if view.period_note else period]
+    out.append("**Command:**\n\n" + fenced(view.command, "sh"))
+    if view.notes:
+        lines = ["> **Notes and caveats**", ">"]
+        lines += [f"> - {' '.join(note.split())}" for note in view.notes]
+        out.append("\n".join(lines))
+    return out
 
 
 def render_markdown(
@@ -49,15 +72,7 @@ def render_markdown(
     if view.description:
         out.append(view.description)
     out.append(f"Run `{view.run_id}`, generated {view.created_at}")
-    period = f"**Period:** {view.period_start} to {view.period_end}"
-    if view.period_note:
-        period += f". {view.period_note}"
-    out.append(period)
-    out.append("**Command:**\n\n" + _fenced(view.command, "sh"))
-    if view.notes:
-        lines = ["> **Notes and caveats**", ">"]
-        lines += [f"> - {' '.join(note.split())}" for note in view.notes]
-        out.append("\n".join(lines))
+    out += run_header_markdown(view)
 
     out.append("## Statistics")
     out.append(table_markdown(view.stats))
@@ -88,7 +103,7 @@ def render_markdown(
     out.append(f"SHA-256 of every price used: `{view.fingerprint}`")
 
     out.append("## Effective configuration")
-    out.append(_fenced(view.config_toml, "toml"))
+    out.append(fenced(view.config_toml, "toml"))
     out.append(f"## {view.versions.title}")
     out.append(table_markdown(view.versions))
     return "\n\n".join(part for part in out if part) + "\n"

@@ -176,6 +176,11 @@ def data_record(data: MarketData, fingerprint: str) -> dict[str, object]:
     }
 
 
+def period_record(period: tuple[object, object], note: str) -> dict[str, str]:
+    """A period as run.json states it: ISO start and end dates and why they are what they are."""
+    return {"start": html.iso(period[0]), "end": html.iso(period[1]), "note": note}
+
+
 def run_record(
     inp: ReportInput, fingerprint: str, created_at: str, files: list[dict[str, object]]
 ) -> dict[str, object]:
@@ -186,11 +191,7 @@ def run_record(
         "description": inp.description,
         "command": inp.command,
         "created_at": created_at,
-        "period": {
-            "start": html.iso(inp.period[0]),
-            "end": html.iso(inp.period[1]),
-            "note": inp.period_note,
-        },
+        "period": period_record(inp.period, inp.period_note),
         "config": inp.config,
         "versions": inp.versions,
         "data": data_record(inp.data, fingerprint),
