@@ -47,3 +47,17 @@ def mirror_overrides(tmp: Path) -> list[str]:
         f"data.mirror_dir='{MIRROR}'",
         "data.providers=['cache', 'mirror']",
     ]
+
+
+def run_on_mirror(strategy, tmp: Path):
+    """One default-config run of `strategy` on the mirror, isolated in `tmp` (skips if absent)."""
+    import pytest
+
+    from engine.config import load_config
+    from engine.paths import PROJECT_ROOT
+    from engine.pipeline import run_strategy
+
+    if not MIRROR.is_dir():
+        pytest.skip(f"no market-data mirror at {MIRROR}")
+    cfg = load_config(strategy, overrides=mirror_overrides(tmp))
+    return run_strategy(strategy, cfg, PROJECT_ROOT, "test")

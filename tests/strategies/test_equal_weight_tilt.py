@@ -7,9 +7,6 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.config import load_config
-from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
 from strategies.equal_weight_tilt import (
     STRATEGY,
     Params,
@@ -18,7 +15,7 @@ from strategies.equal_weight_tilt import (
     target_weights,
     tickers,
 )
-from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
+from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 # 2-session spreads RSP - SPY: day 2 0.25 - 0 = 0.25, day 3 0.5 - 0 = 0.5, day 4 0.2 - 0.25,
@@ -97,11 +94,7 @@ def test_bad_params_are_refused(change, message):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    if not MIRROR.is_dir():
-        pytest.skip(f"no market-data mirror at {MIRROR}")
-    tmp = tmp_path_factory.mktemp("equal_weight_tilt")
-    overrides = mirror_overrides(tmp)
-    return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
+    return run_on_mirror(STRATEGY, tmp_path_factory.mktemp("equal_weight_tilt"))
 
 
 @pytest.mark.realdata

@@ -7,9 +7,6 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.config import load_config
-from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
 from strategies.first_five_days import (
     STRATEGY,
     Params,
@@ -17,7 +14,7 @@ from strategies.first_five_days import (
     tickers,
     yearly_barometer,
 )
-from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
+from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
 
 INDEX = nyse_sessions("2018-12-01", "2021-12-31")
 D = pd.Timestamp
@@ -155,11 +152,7 @@ def test_bad_params_are_refused(change, message):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    if not MIRROR.is_dir():
-        pytest.skip(f"no market-data mirror at {MIRROR}")
-    tmp = tmp_path_factory.mktemp("first_five_days")
-    overrides = mirror_overrides(tmp)
-    return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
+    return run_on_mirror(STRATEGY, tmp_path_factory.mktemp("first_five_days"))
 
 
 @pytest.mark.realdata

@@ -7,11 +7,8 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.config import load_config
-from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
 from strategies.macro_regime import STRATEGY, Params, signal, tables, target_weights, tickers
-from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
+from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 
@@ -120,11 +117,7 @@ def test_bad_params_are_refused(change, message):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    if not MIRROR.is_dir():
-        pytest.skip(f"no market-data mirror at {MIRROR}")
-    tmp = tmp_path_factory.mktemp("macro_regime")
-    overrides = mirror_overrides(tmp)
-    return run_strategy(STRATEGY, load_config(STRATEGY, overrides=overrides), PROJECT_ROOT, "test")
+    return run_on_mirror(STRATEGY, tmp_path_factory.mktemp("macro_regime"))
 
 
 def _csv(ticker: str) -> pd.Series:
