@@ -250,7 +250,7 @@ def simulate_strategy(
 ) -> BacktestResult:
     """The strategy's weights on the whole data, trimmed to the period, through the engine."""
     index = period_index(data, period)
-    weights = trim_weights(strategy.target_weights(data, cfg.params), index)
+    weights = trim_weights(strategy.weights(data, cfg.params), index)
     cash = _cash_returns(data, cfg, index)
     return run_backtest(weights, data, cfg.backtest, name=strategy.name, cash_returns=cash)
 

@@ -3,6 +3,10 @@
 A strategy never reads files, plots or simulates; the pipeline hands it `MarketData` and its
 validated parameters and receives a target-weight frame (see `engine.backtest` for the timing
 convention). The engine never refers to a strategy by name: strategies register themselves.
+
+A rule is written once, in batch form (`decide`): prices plus a table of parameter combinations
+in, `Decisions` for all of them out. A single run is a batch of one. A rule written only as a
+per-run `target_weights` function still runs and sweeps, one combination at a time.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from engine.data.model import MarketData
+from engine.decisions import Decisions, combo_params
 from engine.settings import DEFAULT_BENCHMARKS, Benchmark
 
 
@@ -41,6 +46,18 @@ class Strategy:
     the period start the rule needs to make its first decision. `tables` returns diagnostics
     for the report (e.g. a per-year table), computed from the same data. `default_benchmarks`
     are used when a config names none (the strategy's TOML states the same list).
+
+    `decide(data, params, table)` is the batch form: `table` has one row per combination and a
+    column per swept parameter (the others take `params`' values); it returns `Decisions` on
+    `data.index`, computing each indicator once per distinct value it needs. Give `decide`,
+    or `target_weights(data, params)` for a rule without a batch form (it sweeps slowly).
+
+    Optional, for the verdicts and the `signals` command:
+    `explain(data, params)` says in words what decided the latest wanted allocation, as
+    {"inputs": "RSI(14) of IWM 71.2 > 70", "next_decision": "every session" or a date}.
+    `active_and_base(params)` names a two-state rule's allocations (active, base), e.g.
+    first10days' lead and base: the engine then measures how often holding the active one
+    beat the base one over each spell the rule was active.
     """
 
     name: str
@@ -48,9 +65,38 @@ class Strategy:
     params_model: type[BaseModel]
     default_config: Path
     tickers: Callable[[BaseModel], list[str]]
-    target_weights: Callable[[MarketData, BaseModel], pd.DataFrame]
+    target_weights: Callable[[MarketData, BaseModel], pd.DataFrame] | None = None
+    decide: Callable[[MarketData, BaseModel, pd.DataFrame], Decisions] | None = None
+    explain: Callable[[MarketData, BaseModel], dict[str, str]] | None = None
+    active_and_base: Callable[[BaseModel], tuple[dict[str, float], dict[str, float]]] | None = None
     tables: Callable[[MarketData, BaseModel], dict[str, pd.DataFrame]] = _no_tables
     lookback_sessions: Callable[[BaseModel], int] = _default_lookback
     optional_tickers: Callable[[BaseModel], list[str]] = _no_optional_tickers
     key_params: tuple[str, ...] = field(default_factory=tuple)
     default_benchmarks: tuple[Benchmark, ...] = tuple(DEFAULT_BENCHMARKS)
+
+    def __post_init__(self) -> None:
+        if self.decide is None and self.target_weights is None:
+            raise ValueError(f"strategy {self.name!r} needs decide or target_weights")
+
+    @property
+    def has_batch_form(self) -> bool:
+        return self.decide is not None
+
+    def weights(self, data: MarketData, params: BaseModel) -> pd.DataFrame:
+        """The target-weight frame of one run: the batch form's only combination, if it has one."""
+        if self.decide is not None:
+            return self.decide(data, params, single_combination()).frame(0)
+        return self.target_weights(data, params)  # type: ignore[misc]
+
+    def batch(self, data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
+        """Decisions of every row of `table`: the batch form, or the single form row by row."""
+        if self.decide is not None:
+            return self.decide(data, params, table)
+        frames = (self.target_weights(data, p) for p in combo_params(params, table))  # type: ignore[misc]
+        return Decisions.from_frames(frames, data.index)
+
+
+def single_combination() -> pd.DataFrame:
+    """The table of a batch of one: one row, no swept parameter."""
+    return pd.DataFrame(index=pd.RangeIndex(1))

@@ -134,10 +134,10 @@ def test_weights_up_to_t_ignore_prices_after_t(name: str) -> None:
     params = load_config(strategy).params
     seed = sum(map(ord, name))
     data = synthetic_data(tickers_for(strategy), seed)
-    weights = strategy.target_weights(data, params)
+    weights = strategy.weights(data, params)
     assert weights.index.equals(data.index) or weights.index.isin(data.index).all()
     problem = first_look_ahead(
-        lambda d: strategy.target_weights(d, params), data, cut_days(seed), seed
+        lambda d: strategy.weights(d, params), data, cut_days(seed), seed
     )
     assert problem is None, f"{name}: {problem}"
 

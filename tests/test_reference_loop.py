@@ -166,7 +166,7 @@ def synthetic() -> MarketData:
 def test_first10days_matches_the_reference_on_synthetic_data(synthetic, setting) -> None:
     params = FIRST10.params_model()
     index = synthetic.index[synthetic.index >= "2016-01-04"]  # 2015 is the rule's history
-    weights = trim_weights(FIRST10.target_weights(synthetic, params), index)
+    weights = trim_weights(FIRST10.weights(synthetic, params), index)
     sessions, fills = assert_same_run(weights, synthetic, SETTINGS[setting])
     assert sessions == 1006 and fills >= 3  # the rule did switch on this path
 
@@ -221,7 +221,7 @@ def real(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize("setting", sorted(SETTINGS))
 def test_first10days_matches_the_reference_on_real_data(real, setting) -> None:
     cfg, data, index = real
-    weights = trim_weights(FIRST10.target_weights(data, cfg.params), index)
+    weights = trim_weights(FIRST10.weights(data, cfg.params), index)
     sessions, fills = assert_same_run(weights, data, SETTINGS[setting])
     assert index[0] == pd.Timestamp("2000-05-26") and sessions == 6598
     assert fills >= 20

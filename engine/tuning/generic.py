@@ -89,7 +89,7 @@ class GenericCore:
         first, _ = data_window(strategy, dataclasses.replace(self.cfg, params=params))
         own = self.data.select(start=first)
         index = self.data.index[window.start : window.end + 1]
-        weights = trim_weights(strategy.target_weights(own, params), index)
+        weights = trim_weights(strategy.weights(own, params), index)
         cash = None
         settings = self.cfg.backtest
         if settings.cash_ticker:

@@ -106,7 +106,7 @@ def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
     table = pd.DataFrame({"n": [5], "upper": [60.0], "lower": [30.0]})
     plan = build_plan(RSI_TRIM, cfg, walk_data, table, walk_data.index[50:])
     params = RSI_TRIM.params_model(n=5, upper=60, lower=30)
-    rows = RSI_TRIM.target_weights(walk_data, params)
+    rows = RSI_TRIM.weights(walk_data, params)
     held = rows["IWM"].ffill()
     trimmed_days = np.flatnonzero((held == 0.5).to_numpy()[50:-5]) + 50
     start = int(trimmed_days[len(trimmed_days) // 2])
