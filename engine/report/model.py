@@ -37,3 +37,7 @@ class ReportInput:
     period_note: str  # why the period starts and ends where it does
     versions: dict[str, str]  # python and package versions
     notes: list[str] = field(default_factory=list)  # caveats shown at the top of the report
+    # Did the rule beat its benchmarks, and could that be luck: plain-words lines for the top of
+    # the report and the terminal, and their tables (title -> frame), filled by engine.verdicts.
+    verdict_lines: list[str] = field(default_factory=list)
+    verdict_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
