@@ -79,6 +79,18 @@ def _execution_frames(
     return close, price
 
 
+def price_gap_error(
+    ticker: str, day: pd.Timestamp, what: str, context: str = ""
+) -> DataQualityError:
+    """The refusal of holding or trading a ticker without a usable price (single runs and
+    sweeps say the same)."""
+    return DataQualityError(
+        f"the portfolio would {what} {ticker} on {day.date()}{context} but {ticker} has no "
+        f"usable price then (data gap, bad price or before its first date). Choose a period "
+        f"where {ticker} trades, or allow a bounded forward fill with data.max_ffill_sessions."
+    )
+
+
 def _check_prices_for_holdings(orders: pd.DataFrame, price: pd.DataFrame, close: pd.DataFrame):
     """Refuse to hold or trade a ticker on a session it has no price: the result would be wrong."""
     held = orders.ffill().fillna(0.0) > _WEIGHT_TOLERANCE
@@ -88,11 +100,7 @@ def _check_prices_for_holdings(orders: pd.DataFrame, price: pd.DataFrame, close:
         if frame.to_numpy().any():
             col = frame.any().idxmax()
             day = frame[col].idxmax()
-            raise DataQualityError(
-                f"the portfolio would {what} {col} on {day.date()} but {col} has no price then "
-                f"(data gap or before its first date). Choose a period where {col} trades, or "
-                f"allow a bounded forward fill with data.max_ffill_sessions."
-            )
+            raise price_gap_error(col, day, what)
 
 
 def run_backtest(

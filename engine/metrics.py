@@ -4,6 +4,9 @@ Conventions: a year is 252 sessions; returns are simple daily returns of the equ
 risk-free rate is an annual percentage turned into a daily rate by compounding, (1+rf)^(1/252)-1;
 volatility uses the sample standard deviation (ddof=1). Turnover is traded value (buys plus
 sells) divided by the average equity, per year: switching a whole portfolio once counts 200%.
+
+The arithmetic of each statistic lives once, in the numba kernels of `engine.stats_nb`, which
+the sweep kernel uses too; this module is their pandas-facing side.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from engine import stats_nb
 from engine.results import BacktestResult
-
-PERIODS_PER_YEAR = 252
+from engine.stats_nb import PERIODS_PER_YEAR
 
 # key -> (label, format). Formats: pct (0.123 -> 12.3%), ratio (2 decimals), int, sessions.
 METRICS: dict[str, tuple[str, str]] = {
@@ -46,36 +49,30 @@ def daily_risk_free(annual_pct: float) -> float:
     return (1.0 + annual_pct / 100.0) ** (1.0 / PERIODS_PER_YEAR) - 1.0
 
 
+def _values(series: pd.Series) -> np.ndarray:
+    return np.ascontiguousarray(series.to_numpy(dtype=np.float64))
+
+
 def total_return(equity: pd.Series) -> float:
-    return float(equity.iloc[-1] / equity.iloc[0] - 1.0)
+    return float(stats_nb.total_return_nb(_values(equity)))
 
 
 def cagr(equity: pd.Series) -> float:
     """Compound annual growth over len(equity)-1 daily steps of 1/252 year each."""
-    years = (len(equity) - 1) / PERIODS_PER_YEAR
-    if years <= 0:
-        return float("nan")
-    growth = equity.iloc[-1] / equity.iloc[0]
-    return float(growth ** (1.0 / years) - 1.0) if growth > 0 else -1.0
+    return float(stats_nb.cagr_nb(_values(equity)))
 
 
 def ann_volatility(returns: pd.Series) -> float:
-    return float(returns.std(ddof=1) * math.sqrt(PERIODS_PER_YEAR))
+    return float(stats_nb.ann_volatility_nb(_values(returns)))
 
 
 def sharpe(returns: pd.Series, risk_free_pct: float = 0.0) -> float:
-    excess = returns - daily_risk_free(risk_free_pct)
-    sd = excess.std(ddof=1)
-    return float(excess.mean() / sd * math.sqrt(PERIODS_PER_YEAR)) if sd > 0 else float("nan")
+    return float(stats_nb.sharpe_nb(_values(returns), daily_risk_free(risk_free_pct)))
 
 
 def sortino(returns: pd.Series, risk_free_pct: float = 0.0) -> float:
     """Mean excess return over downside deviation (root mean square of negative excess)."""
-    excess = returns - daily_risk_free(risk_free_pct)
-    downside = math.sqrt(float((np.minimum(excess, 0.0) ** 2).mean()))
-    if downside == 0:
-        return float("nan")
-    return float(excess.mean() / downside * math.sqrt(PERIODS_PER_YEAR))
+    return float(stats_nb.sortino_nb(_values(returns), daily_risk_free(risk_free_pct)))
 
 
 def drawdown(equity: pd.Series) -> pd.Series:
@@ -84,7 +81,7 @@ def drawdown(equity: pd.Series) -> pd.Series:
 
 
 def max_drawdown(equity: pd.Series) -> float:
-    return float(drawdown(equity).min())
+    return float(stats_nb.max_drawdown_nb(_values(equity)))
 
 
 def _underwater_spells(equity: pd.Series) -> list[tuple[int, int]]:
@@ -129,11 +126,8 @@ def calendar_year_returns(equity: pd.Series) -> pd.Series:
 
 
 def turnover(result: BacktestResult) -> float:
-    years = (len(result.equity) - 1) / PERIODS_PER_YEAR
-    if years <= 0 or result.orders.empty:
-        return 0.0
-    traded = float(result.orders["value"].abs().sum())
-    return traded / float(result.equity.mean()) / years
+    traded = float(result.orders["value"].abs().sum()) if not result.orders.empty else 0.0
+    return float(stats_nb.turnover_nb(traded, _values(result.equity)))
 
 
 def beta_correlation(returns: pd.Series, benchmark: pd.Series) -> tuple[float, float]:

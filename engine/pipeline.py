@@ -76,11 +76,15 @@ def needed_tickers(strategy: Strategy, cfg: RunConfig) -> list[str]:
     return list(dict.fromkeys(t.upper() for t in names))
 
 
-def data_window(strategy: Strategy, cfg: RunConfig) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Load from `lookback` sessions before the start, so the first decision has its history."""
+def data_window(
+    strategy: Strategy, cfg: RunConfig, lookback: int | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Load from `lookback` sessions before the start, so the first decision has its history
+    (the strategy's lookback for the config's parameters unless given)."""
     start = pd.Timestamp(cfg.backtest.start)
     end = pd.Timestamp(cfg.backtest.end) if cfg.backtest.end else pd.Timestamp.today().normalize()
-    lookback = strategy.lookback_sessions(cfg.params)
+    if lookback is None:
+        lookback = strategy.lookback_sessions(cfg.params)
     before = nyse_sessions(start - pd.DateOffset(days=int(lookback * 1.6) + 30), start)
     first = before[-(lookback + 1)] if len(before) > lookback else before[0]
     return first, end

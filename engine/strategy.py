@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -52,6 +53,10 @@ class Strategy:
     `data.index`, computing each indicator once per distinct value it needs. Give `decide`,
     or `target_weights(data, params)` for a rule without a batch form (it sweeps slowly).
 
+    `valid_combinations(table, base)` (optional) is the parameter model's cross-field checks
+    vectorised, so a sweep of millions of rows need not validate each one (sampled rows are
+    still checked against the model).
+
     Optional, for the verdicts and the `signals` command:
     `explain(data, params)` says in words what decided the latest wanted allocation, as
     {"inputs": "RSI(14) of IWM 71.2 > 70", "next_decision": "every session" or a date}.
@@ -67,6 +72,7 @@ class Strategy:
     tickers: Callable[[BaseModel], list[str]]
     target_weights: Callable[[MarketData, BaseModel], pd.DataFrame] | None = None
     decide: Callable[[MarketData, BaseModel, pd.DataFrame], Decisions] | None = None
+    valid_combinations: Callable[[pd.DataFrame, BaseModel], np.ndarray] | None = None
     explain: Callable[[MarketData, BaseModel], dict[str, str]] | None = None
     active_and_base: Callable[[BaseModel], tuple[dict[str, float], dict[str, float]]] | None = None
     tables: Callable[[MarketData, BaseModel], dict[str, pd.DataFrame]] = _no_tables
@@ -89,11 +95,14 @@ class Strategy:
             return self.decide(data, params, single_combination()).frame(0)
         return self.target_weights(data, params)  # type: ignore[misc]
 
-    def batch(self, data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
-        """Decisions of every row of `table`: the batch form, or the single form row by row."""
-        if self.decide is not None:
+    def batch(
+        self, data: MarketData, params: BaseModel, table: pd.DataFrame, one_by_one: bool = False
+    ) -> Decisions:
+        """Decisions of every row of `table`: the batch form, or (for a rule without one, or
+        `one_by_one` to check a batch against single runs) one run's weights per row."""
+        if self.decide is not None and not one_by_one:
             return self.decide(data, params, table)
-        frames = (self.target_weights(data, p) for p in combo_params(params, table))  # type: ignore[misc]
+        frames = (self.weights(data, p) for p in combo_params(params, table))
         return Decisions.from_frames(frames, data.index)
 
 

@@ -12,7 +12,9 @@ up to t only. With `cooldown = c`, after a trim or a restore on day t0 no new sw
 before day t0 + c + 1 (sessions counted on the data's index). Before the RSI exists (its first n
 changes), and on sessions where the signal has no price, the state is held.
 
-Rows are emitted on the first session and only where the wanted allocation changes.
+Rows are emitted on the first session and only where the wanted allocation changes. The rule
+is written once, in batch form (`decide`): one RSI per distinct signal and length, one state
+machine pass per combination.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from engine.data.model import MarketData
+from engine.decisions import Decisions, combo_params, param_values
 from engine.indicators import wilder_rsi
 from engine.settings import Strict
-from engine.strategy import Strategy
+from engine.strategy import Strategy, single_combination
 
 CASH = "cash"
 
@@ -101,21 +104,33 @@ def rsi(data: MarketData, params: Params) -> pd.Series:
 
 
 @numba.njit(cache=True)
-def trim_states(rsi_values: np.ndarray, upper: float, lower: float, cooldown: int) -> np.ndarray:
-    """Trimmed (True) or not after each close; starts untrimmed. NaN RSI holds the state."""
-    out = np.zeros(rsi_values.shape[0], dtype=np.bool_)
-    trimmed = False
-    last_switch = -(1 << 30)
-    for t in range(rsi_values.shape[0]):
-        value = rsi_values[t]
-        if t - last_switch > cooldown:
-            if not trimmed and value > upper:
-                trimmed = True
-                last_switch = t
-            elif trimmed and value < lower:
-                trimmed = False
-                last_switch = t
-        out[t] = trimmed
+def trim_labels(
+    rsi_rows: np.ndarray,
+    row_of: np.ndarray,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    cooldown: np.ndarray,
+) -> np.ndarray:
+    """Trimmed (1) or not (0) after each close, per combination; starts untrimmed. A NaN RSI
+    holds the state; after a switch at t0, none before t0 + cooldown + 1."""
+    n_combos = row_of.shape[0]
+    n_sessions = rsi_rows.shape[1]
+    out = np.zeros((n_combos, n_sessions), dtype=np.int8)
+    for j in range(n_combos):
+        values = rsi_rows[row_of[j]]
+        up, lo, cd = upper[j], lower[j], cooldown[j]
+        trimmed = False
+        last_switch = -(1 << 30)
+        for t in range(n_sessions):
+            value = values[t]
+            if t - last_switch > cd:
+                if not trimmed and value > up:
+                    trimmed = True
+                    last_switch = t
+                elif trimmed and value < lo:
+                    trimmed = False
+                    last_switch = t
+            out[j, t] = trimmed
     return out
 
 
@@ -133,27 +148,62 @@ def allocations(params: Params) -> tuple[pd.Series, pd.Series]:
     return core, trimmed
 
 
+SIGNAL_KEYS = ("signal", "signal_ticker", "ratio_to", "price_field")
+
+
+def _rsi_rows(data: MarketData, models: list[Params]) -> tuple[np.ndarray, np.ndarray]:
+    """One Wilder RSI per distinct (signal, n) among the combinations, and each one's row."""
+    keys = [tuple(getattr(m, k) for k in (*SIGNAL_KEYS, "n")) for m in models]
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
+    signals: dict[tuple, pd.Series] = {}
+    rows = np.empty((len(uniques), len(data.index)))
+    for i, key in enumerate(uniques):
+        if key[:-1] not in signals:
+            signals[key[:-1]] = signal_series(data, models[int(np.argmax(codes == i))])
+        rows[i] = wilder_rsi(signals[key[:-1]], key[-1]).to_numpy(dtype=np.float64)
+    return rows, codes.astype(np.int64)
+
+
+def _labels(data: MarketData, models: list[Params], table: pd.DataFrame, base: Params):
+    rsi_rows, row_of = _rsi_rows(data, models)
+    return trim_labels(
+        rsi_rows,
+        row_of,
+        param_values(table, base, "upper").astype(np.float64),
+        param_values(table, base, "lower").astype(np.float64),
+        param_values(table, base, "cooldown").astype(np.int64),
+    )
+
+
+def decide(data: MarketData, base: Params, table: pd.DataFrame) -> Decisions:
+    """Every combination's trim state after each close, as core/trimmed palette rows."""
+    models = combo_params(base, table)
+    labels = _labels(data, models, table, base)
+    columns = list(dict.fromkeys(c for m in models for c in allocations(m)[0].index))
+    palette = np.zeros((2 * len(models), len(columns)))
+    for j, params in enumerate(models):
+        core, trimmed = allocations(params)
+        palette[2 * j, [columns.index(c) for c in core.index]] = core.to_numpy()
+        palette[2 * j + 1, [columns.index(c) for c in trimmed.index]] = trimmed.to_numpy()
+    labels_global = labels.astype(np.int32) + 2 * np.arange(len(models), dtype=np.int32)[:, None]
+    return Decisions.from_labels(labels_global, palette, data.index, columns)
+
+
 def _states(data: MarketData, params: Params) -> pd.Series:
-    values = rsi(data, params).to_numpy(dtype=np.float64)
-    states = trim_states(values, float(params.upper), float(params.lower), int(params.cooldown))
-    return pd.Series(states, index=data.index, name="trimmed")
+    labels = _labels(data, [params], single_combination(), params)
+    return pd.Series(labels[0].astype(bool), index=data.index, name="trimmed")
 
 
-def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
-    """Rows only where the wanted allocation changes (and on the first session)."""
-    states = _states(data, params)
-    core, trimmed = allocations(params)
-    weights = pd.DataFrame(np.nan, index=data.index, columns=core.index)
-    if len(states) == 0:
-        return weights
-    if core.equals(trimmed):  # a trim that changes nothing is no change
-        weights.iloc[0] = core.to_numpy()
-        return weights
-    changes = states.ne(states.shift(1)).to_numpy().copy()
-    changes[0] = True
-    for day in states.index[changes]:
-        weights.loc[day] = (trimmed if states[day] else core).to_numpy()
-    return weights
+def valid_combinations(table: pd.DataFrame, base: Params) -> np.ndarray:
+    """The model's cross-checks (lower <= upper, trim <= core, destination != small cap),
+    vectorised for very large grids."""
+    lower = param_values(table, base, "lower").astype(float)
+    upper = param_values(table, base, "upper").astype(float)
+    trim = param_values(table, base, "trim_weight").astype(float)
+    core = param_values(table, base, "core_weight").astype(float)
+    destination = param_values(table, base, "destination")
+    small = param_values(table, base, "small_cap")
+    return (lower <= upper) & (trim <= core) & (destination != small)
 
 
 def switches(data: MarketData, params: Params) -> pd.DataFrame:
@@ -176,13 +226,47 @@ def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
     return {"switches": switches(data, params)}
 
 
+def _signal_name(params: Params) -> str:
+    if params.signal == "ratio":
+        return f"{params.signal_ticker}/{params.ratio_to}"
+    return params.signal_ticker
+
+
+def explain(data: MarketData, params: Params) -> dict[str, str]:
+    """The latest RSI against the thresholds, and since when the state holds."""
+    states = _states(data, params)
+    if states.empty:
+        return {"inputs": "no data", "next_decision": "every session"}
+    values = rsi(data, params)
+    trimmed = bool(states.iloc[-1])
+    since = states.index[states.ne(states.shift(1)).to_numpy()][-1].date()
+    last = values.iloc[-1]
+    name = f"RSI({params.n}) of {_signal_name(params)}"
+    if np.isnan(last):
+        reading = f"{name} has no value on {states.index[-1].date()}"
+    elif trimmed:
+        reading = f"{name} {last:.1f}, restore below {params.lower:g}"
+    else:
+        reading = f"{name} {last:.1f}, trim above {params.upper:g}"
+    state = "trimmed" if trimmed else "core allocation"
+    return {"inputs": f"{reading}: {state} since {since}", "next_decision": "every session"}
+
+
+def active_and_base(params: Params) -> tuple[dict[str, float], dict[str, float]]:
+    core, trimmed = allocations(params)
+    return trimmed.to_dict(), core.to_dict()
+
+
 STRATEGY = Strategy(
     name="rsi_trim",
     description="Hold small caps; trim them when their RSI closes above a level, restore below.",
     params_model=Params,
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
-    target_weights=target_weights,
+    decide=decide,
+    valid_combinations=valid_combinations,
+    explain=explain,
+    active_and_base=active_and_base,
     tables=tables,
     lookback_sessions=lookback_sessions,
     key_params=("small_cap", "n", "upper", "lower", "trim_weight", "destination", "signal"),

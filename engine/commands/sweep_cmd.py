@@ -57,13 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument("--chunk-size", type=int, help="combinations per chunk")
     parser.add_argument(
         "--engine",
-        choices=("auto", "fast", "generic"),
+        choices=("auto", "batch", "single"),
         default="auto",
-        help="fast = the fused kernel, generic = engine.backtest per combination",
+        help="batch = the strategy's batch form (default where it has one), single = its "
+        "decisions one combination at a time (to check the batch form)",
     )
     parser.add_argument("--blocks", type=int, default=16, help="CSCV blocks for PBO (even)")
     parser.add_argument(
-        "--check", type=int, default=3, help="combinations re-run through the engine (fast path)"
+        "--check", type=int, default=3, help="combinations re-run through vectorbt"
     )
     parser.add_argument("--top", type=int, default=20, help="rows of the top table")
     parser.add_argument(
@@ -199,7 +200,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if study.check is not None:
         gap = float(study.check["relative_gap"].max())
         flag = "ok" if study.check_passed else "ABOVE TOLERANCE"
-        print(f"fast path vs engine: max relative gap in final equity {gap:.1e} ({flag})")
+        print(f"sweep kernel vs vectorbt: max relative gap in final equity {gap:.1e} ({flag})")
     if study.walk_forward is not None:
         print(f"\nwalk-forward {walk.describe()}:")  # type: ignore[union-attr]
         print(

@@ -1,7 +1,8 @@
 """Where chunks of combinations run: this machine's cores, or a Dask cluster.
 
-- `LocalExecutor`: the fused kernel runs in this process, its numba threads spread each chunk
-  over every core; the generic path (one vectorbt run per combination) uses a process pool.
+- `LocalExecutor`: batch-form chunks run in this process, the kernel's numba threads spread
+  each chunk over every core; chunks whose decisions come one combination at a time (GIL-bound
+  Python) go to a process pool running the single-threaded kernel.
 - `DaskExecutor`: chunks are tasks on a `dask.distributed` cluster (a `LocalCluster` unless a
   scheduler address is given). The shared inputs (prices, RSI rows, data) are scattered once to
   every worker; each task carries only its own slice of parameters and returns its statistics.
@@ -47,13 +48,13 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 class LocalExecutor:
-    """Both cores of this machine: numba threads (fast path) or processes (generic path)."""
+    """Both cores of this machine: numba threads (batch form) or processes (single form)."""
 
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
-        if workers:  # the fused kernel's threads follow an explicit --workers too
+        if workers:  # the kernel's threads follow an explicit --workers too
             import numba
 
             numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
@@ -85,7 +86,7 @@ class LocalExecutor:
 
     def map(self, core: Any, chunks: Iterable[Chunk], window: Window) -> Iterator[tuple]:
         chunks = list(chunks)
-        if core.kind == "fast" or self.workers <= 1 or len(chunks) <= 1:
+        if core.kind == "batch" or self.workers <= 1 or len(chunks) <= 1:
             for start, stop, payload in chunks:
                 yield start, stop, core.run(payload, window, parallel=True)
             return

@@ -30,7 +30,7 @@ from engine.tuning.sweep import (
 )
 from engine.tuning.walk_forward import WalkForwardResult, WalkForwardSpec, run_walk_forward
 
-CHECK_TOLERANCE = 1e-9  # relative, final equity: fast path vs engine.backtest
+CHECK_TOLERANCE = 1e-9  # relative, final equity: the sweep kernel vs engine.backtest (vectorbt)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class StudyOptions:
     chunk_size: int | None = None
     progress: bool = True
     blocks: int = 16  # CSCV blocks (even)
-    check: int = 3  # sampled combinations re-run through engine.backtest (fast path only)
+    check: int = 3  # sampled combinations re-run through engine.backtest (vectorbt)
     top: int = 20
     curves: int = 5  # equity curves of the best combinations kept for the report
     walk_forward: WalkForwardSpec | None = None
@@ -52,7 +52,7 @@ class Study:
     options: StudyOptions
     sweep: SweepResult
     equity: pd.DataFrame  # best `curves` combinations and the default, from initial cash
-    check: pd.DataFrame | None  # fast vs engine final equity on sampled rows
+    check: pd.DataFrame | None  # kernel vs engine final equity on sampled rows
     dsr: DeflatedSharpe  # best combination, N = combinations of this sweep
     dsr_all: DeflatedSharpe | None  # the same with every recorded trial of this strategy
     pbo: PBOResult | None
@@ -88,7 +88,7 @@ def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
 
     started = time.perf_counter()
     check = None
-    if setup.engine == "fast" and options.check > 0:
+    if options.check > 0:
         rng = np.random.default_rng(options.seed)
         sampled = rng.choice(setup.n_combos, size=min(options.check, setup.n_combos), replace=False)
         rows = list(dict.fromkeys([int(order[0]), *map(int, sampled)]))[: max(1, options.check)]

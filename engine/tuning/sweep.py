@@ -1,18 +1,18 @@
 """A parameter sweep: load the data once, run every combination of the grid, tabulate.
 
-Two paths, one table. A strategy with a fused kernel (registered in `FAST_PATHS`) runs through
-it: a compiled pass per combination, chunked so a million combinations never hold more than a
-chunk's working memory plus one row of statistics each. Any other strategy (or an rsi_trim sweep
-the kernel cannot model, e.g. with a cash yield) runs each combination through
-`engine.backtest.run_backtest`. Both keep, per combination, the statistics of
-`engine.tuning.windows.STAT_COLUMNS` and the per-block sums the CSCV overfitting test needs; no
-equity curve is kept except those the report asks for again (the best few and the default).
+Every sweep runs through one portfolio kernel (`engine.portfolio_nb`), fed by the strategy's
+decisions: its batch form computes a chunk of combinations at once (each indicator once per
+distinct value), a rule without one is asked one combination at a time (slow, and said so).
+Chunks keep a million combinations within a chunk's working memory plus one row of statistics
+each: per combination, the statistics of `engine.tuning.windows.STAT_COLUMNS` and the per-block
+sums the CSCV overfitting test needs; no equity curve is kept except those the report asks for
+again (the best few and the default). vectorbt (`engine.backtest`) re-runs sampled rows as an
+independent check.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -27,28 +27,46 @@ from tqdm.auto import tqdm
 from engine.config import RunConfig
 from engine.data.model import MarketData
 from engine.errors import BadInputError
-from engine.pipeline import Period, common_period, load_data_for, needed_tickers, period_index
+from engine.pipeline import (
+    Period,
+    common_period,
+    load_data_for,
+    needed_tickers,
+    period_index,
+)
 from engine.strategy import Strategy
-from engine.tuning.generic import GenericCore, GenericPlan, combos_of
+from engine.tuning.batch import build_plan, engine_result, requirements
 from engine.tuning.grid import Grid, find_row
 from engine.tuning.windows import LOWER_IS_BETTER, STAT_COLUMNS, ChunkResult, Window
 
-# Strategy name -> module with its fused kernel (SWEEPABLE, unsupported_reason, valid_mask,
-# requirements, build_plan). Everything else goes through the generic path.
-FAST_PATHS = {"rsi_trim": "engine.tuning.fast_rsi_trim"}
-ENGINES = ("auto", "fast", "generic")
-FULL_VALIDATION_LIMIT = 50_000  # above this, combinations are checked by the kernel's own mask
-DEFAULT_FAST_CHUNK = 5_000
+__all__ = [
+    "ENGINES",
+    "SweepResult",
+    "SweepSetup",
+    "check_against_engine",
+    "daily_returns",
+    "load_sweep",
+    "run_sweep",
+]
 
-
-def fast_module(strategy: Strategy) -> Any | None:
-    path = FAST_PATHS.get(strategy.name)
-    return importlib.import_module(path) if path else None
+# auto: the batch form where the strategy has one; single: one combination at a time (the
+# batch-equals-single check of a whole grid).
+ENGINES = ("auto", "batch", "single")
+FULL_VALIDATION_LIMIT = 50_000  # above this, combinations are checked by the strategy's mask
+DEFAULT_BATCH_CHUNK = 5_000
 
 
 def row_values(table: pd.DataFrame, row: int) -> dict[str, Any]:
     """One row as plain Python values, each column keeping its own type (n stays an int)."""
     return combos_of(table.iloc[[row]])[0]
+
+
+def combos_of(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Table rows as plain-Python parameter dicts."""
+    records = table.to_dict(orient="records")
+    return [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in records
+    ]
 
 
 @dataclass
@@ -88,12 +106,17 @@ class SweepSetup:
 
 
 def _validate_rows(
-    model: type[BaseModel], base: BaseModel, table: pd.DataFrame, fast: Any | None
+    strategy: Strategy, base: BaseModel, table: pd.DataFrame
 ) -> tuple[np.ndarray, str | None]:
-    """Which combinations the strategy accepts as a whole, and the first refusal's reason."""
+    """Which combinations the strategy accepts as a whole, and the first refusal's reason.
+
+    Large grids use the strategy's vectorised `valid_combinations` when it offers one, checked
+    against the parameter model on a sample of rows."""
+    model = strategy.params_model
     dump = base.model_dump()
-    if fast is not None and len(table) > FULL_VALIDATION_LIMIT:
-        mask = np.asarray(fast.valid_mask(table, base), dtype=bool)
+    vectorised = strategy.valid_combinations
+    if vectorised is not None and len(table) > FULL_VALIDATION_LIMIT:
+        mask = np.asarray(vectorised(table, base), dtype=bool)
         sample = np.random.default_rng(0).choice(len(table), size=500, replace=False)
         for i, combo in zip(sample, combos_of(table.iloc[sample]), strict=True):
             try:
@@ -103,7 +126,7 @@ def _validate_rows(
                 ok = False
             if ok != mask[i]:
                 raise RuntimeError(
-                    f"the kernel's validity mask disagrees with the model on {combo}"
+                    f"{strategy.name}: valid_combinations disagrees with the model on {combo}"
                 )
         reason = None if mask.all() else "refused by the strategy's cross-checks"
         return mask, reason
@@ -119,41 +142,22 @@ def _validate_rows(
     return mask, reason
 
 
-def _choose_engine(requested: str, fast: Any | None, cfg: RunConfig, grid: Grid) -> tuple[str, str]:
+def _choose_engine(requested: str, strategy: Strategy) -> tuple[str, str]:
     if requested not in ENGINES:
         raise BadInputError(f"unknown --engine {requested!r}; use one of {', '.join(ENGINES)}")
-    reason = "this strategy has no fused kernel" if fast is None else None
-    if fast is not None:
-        reason = fast.unsupported_reason(cfg, grid.names)
-    if requested == "generic":
-        return "generic", "generic path (each combination through engine.backtest), as asked"
-    if reason is None:
-        return "fast", "fused numba kernel (checked against engine.backtest on sampled rows)"
-    if requested == "fast":
-        raise BadInputError(f"--engine fast is not possible: {reason}; use --engine generic")
-    return "generic", f"generic path (each combination through engine.backtest): {reason}"
-
-
-def _requirements(
-    strategy: Strategy, cfg: RunConfig, table: pd.DataFrame, engine: str, fast: Any | None
-) -> tuple[list[str], BaseModel]:
-    """Tickers the grid needs and the parameters with the longest lookback (to load enough)."""
-    base = cfg.params
-    if engine == "fast":
-        tickers, _ = fast.requirements(table, base)
-        longest = base
-        if "n" in table.columns:
-            longest = base.model_copy(update={"n": int(table["n"].max())})
-        return tickers, longest
-    tickers: list[str] = []
-    longest, most = base, strategy.lookback_sessions(base)
-    for combo in combos_of(table):
-        params = strategy.params_model.model_validate({**base.model_dump(), **combo})
-        tickers.extend(strategy.tickers(params))
-        lookback = strategy.lookback_sessions(params)
-        if lookback > most:
-            longest, most = params, lookback
-    return list(dict.fromkeys(tickers)), longest
+    kernel = "simulated by the portfolio kernel, sampled rows re-checked through vectorbt"
+    if requested == "single" or not strategy.has_batch_form:
+        if requested == "batch":
+            raise BadInputError(
+                f"--engine batch is not possible: {strategy.name} has no batch form "
+                "(Strategy.decide); use --engine auto"
+            )
+        why = "as asked" if requested == "single" else f"{strategy.name} has no batch form"
+        return "single", (
+            f"decisions one combination at a time ({why}; slow: give the strategy a "
+            f"`decide` batch form to sweep fast), {kernel}"
+        )
+    return "batch", f"decisions in batches (the strategy's batch form), {kernel}"
 
 
 def load_sweep(
@@ -165,14 +169,17 @@ def load_sweep(
     data: MarketData | None = None,
 ) -> SweepSetup:
     """Check the grid, load the data once (or use `data`), fix the period, build the plan."""
-    fast = fast_module(strategy)
-    chosen, note = _choose_engine(engine, fast, cfg, grid)
+    chosen, note = _choose_engine(engine, strategy)
     full = grid.table()
-    mask, reason = _validate_rows(strategy.params_model, cfg.params, full, fast)
+    mask, reason = _validate_rows(strategy, cfg.params, full)
     table = full[mask].reset_index(drop=True)
     if table.empty:
         raise BadInputError(f"every combination of the grid is refused by the strategy: {reason}")
-    tickers, longest = _requirements(strategy, cfg, table, chosen, fast)
+    values = {name: getattr(cfg.params, name) for name in grid.names}
+    default_row = find_row(table, values)
+    in_grid = default_row is not None
+    plan_table = table if in_grid else pd.concat([table, pd.DataFrame([values])], ignore_index=True)
+    tickers, longest, lookbacks = requirements(strategy, cfg.params, plan_table)
     if data is None:
         data = load_data_for(
             strategy, dataclasses.replace(cfg, params=longest), project_root, extra=tickers
@@ -183,14 +190,7 @@ def load_sweep(
     index = period_index(data, period)
     if len(index) < 3:
         raise BadInputError(f"the period {period.start.date()}..{period.end.date()} is too short")
-    values = {name: getattr(cfg.params, name) for name in grid.names}
-    default_row = find_row(table, values)
-    in_grid = default_row is not None
-    plan_table = table if in_grid else pd.concat([table, pd.DataFrame([values])], ignore_index=True)
-    if chosen == "fast":
-        plan = fast.build_plan(strategy, cfg, data, plan_table, index)
-    else:
-        plan = GenericPlan(GenericCore(strategy.name, cfg, data), combos_of(plan_table))
+    plan = build_plan(strategy, cfg, data, plan_table, lookbacks, per_row=chosen == "single")
     return SweepSetup(
         strategy=strategy,
         cfg=cfg,
@@ -210,8 +210,8 @@ def load_sweep(
 
 
 def default_chunk_size(setup: SweepSetup, workers: int) -> int:
-    if setup.engine == "fast":
-        return DEFAULT_FAST_CHUNK
+    if setup.engine == "batch":
+        return DEFAULT_BATCH_CHUNK
     return max(1, min(16, math.ceil(setup.plan_size / (4 * max(1, workers)))))
 
 
@@ -330,19 +330,21 @@ def daily_returns(setup: SweepSetup, rows: list[int], window: Window) -> np.ndar
 def check_against_engine(
     setup: SweepSetup, rows: list[int], final_equity: np.ndarray, window: Window
 ) -> pd.DataFrame:
-    """Final equity of plan rows, fast path vs `engine.backtest.run_backtest` (relative gap)."""
-    core = GenericCore(setup.strategy.name, setup.cfg, setup.data)
+    """Final equity of plan rows: the sweep's kernel vs `engine.backtest` (vectorbt), relative
+    gap. The engine run rebuilds the decisions through `Strategy.weights` on the row's own data."""
     out = []
-    for row, fast_value in zip(rows, final_equity, strict=True):
-        in_table = row < len(setup.table)
-        combo = row_values(setup.table, row) if in_table else setup.default_values()
-        engine_value = float(core.result(combo, window).equity.iloc[-1])
+    base = setup.cfg.params
+    for row, kernel_value in zip(rows, final_equity, strict=True):
+        combo = row_values(setup.plan.table, row)
+        params = base.model_copy(update=combo)
+        result = engine_result(setup.strategy, setup.cfg, setup.data, params, window)
+        engine_value = float(result.equity.iloc[-1])
         out.append(
             {
                 **combo,
-                "fast_final_equity": float(fast_value),
+                "kernel_final_equity": float(kernel_value),
                 "engine_final_equity": engine_value,
-                "relative_gap": abs(float(fast_value) / engine_value - 1.0),
+                "relative_gap": abs(float(kernel_value) / engine_value - 1.0),
             }
         )
     return pd.DataFrame(out)

@@ -71,3 +71,14 @@ class ChunkResult:
 
     stats: np.ndarray  # (n, len(STAT_COLUMNS))
     blocks: np.ndarray  # (n, window.blocks, 2): sum of daily returns, sum of their squares
+
+
+def block_sums(returns: np.ndarray, window: Window) -> np.ndarray:
+    """(blocks, 2): sum and sum of squares of the daily returns (sessions start..end, first
+    one 0) in each CSCV block: the reference the kernel's running sums are tested against."""
+    out = np.zeros((window.blocks, 2))
+    for b in range(window.blocks):
+        part = returns[window.edges[b] - window.start : window.edges[b + 1] - window.start]
+        out[b, 0] = part.sum()
+        out[b, 1] = (part * part).sum()
+    return out

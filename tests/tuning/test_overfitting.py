@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from engine.tuning.generic import block_sums
 from engine.tuning.overfitting import (
     deflated_sharpe,
     deflated_sharpe_of_returns,
@@ -17,7 +16,7 @@ from engine.tuning.overfitting import (
     pbo_cscv,
     probabilistic_sharpe,
 )
-from engine.tuning.windows import Window
+from engine.tuning.windows import Window, block_sums
 
 
 def test_deflated_sharpe_reproduces_the_papers_numerical_example():

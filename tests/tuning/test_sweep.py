@@ -11,6 +11,7 @@ import pytest
 from engine.config import build_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import common_period, needed_tickers, simulate_strategy
+from engine.tuning.batch import engine_result
 from engine.tuning.executors import DaskExecutor, LocalExecutor
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep, rank_of, ranking, run_sweep
@@ -60,11 +61,12 @@ def test_dask_cluster_gives_the_same_table(reference):
     assert result.executor == "dask"
 
 
-def test_generic_path_gives_the_same_table_as_the_fused_kernel(walk_data):
+def test_single_form_gives_the_same_table_as_the_batch_form(walk_data):
+    """The whole grid asked one combination at a time equals the batch form's table."""
     axes = ["upper=65,75", "lower=40", "n=5,9"]
     fast = _setup(walk_data, axes, fees_bps=5, slippage_bps=3)
-    slow = _setup(walk_data, axes, engine="generic", fees_bps=5, slippage_bps=3)
-    assert (fast.engine, slow.engine) == ("fast", "generic")
+    slow = _setup(walk_data, axes, engine="single", fees_bps=5, slippage_bps=3)
+    assert (fast.engine, slow.engine) == ("batch", "single")
     with LocalExecutor(workers=1) as ex:
         a = run_sweep(fast, ex, progress=False, blocks=4)
         b = run_sweep(slow, ex, progress=False, blocks=4)
@@ -104,24 +106,36 @@ def test_refused_combinations_are_counted_and_left_out(walk_data):
     assert not ((setup.table["upper"] == 60) & (setup.table["lower"] == 65)).any()
 
 
-def test_cash_yield_sends_rsi_trim_to_the_generic_path(walk_data):
+def test_cash_yield_sweeps_in_batch_and_equals_vectorbt(walk_data):
+    """Cash earning a fund's return no longer needs a slow path: the kernel holds the same
+    synthetic cash asset as engine.backtest."""
     prices = walk_data.adj_close.assign(BIL=100 * 1.0001 ** np.arange(len(walk_data.index)))
     data = market_data(prices)
     cfg = build_config(RSI_TRIM, {"backtest": {"cash_ticker": "BIL", "cash_ticker_kind": "price"}})
     grid = build_grid(RSI_TRIM.params_model, cfg.params, ["upper=65,75", "destination=cash"])
     setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=data)
-    assert setup.engine == "generic" and "cash_ticker" in setup.engine_note
+    assert setup.engine == "batch"
+    with LocalExecutor() as ex:
+        result = run_sweep(setup, ex, progress=False, blocks=2)
+    window = setup.window(1)
+    for i in range(setup.n_combos):
+        params = cfg.params.model_copy(update=setup.table.iloc[i].to_dict())
+        engine = engine_result(RSI_TRIM, cfg, data, params, window)
+        assert result.table["final_equity"].iloc[i] == pytest.approx(
+            engine.equity.iloc[-1], rel=1e-9
+        )
+        assert engine.cash_earned > 0
 
 
 def test_first10days_sweeps_through_the_engine_like_single_runs():
-    """No fused kernel: each row must equal a single run of the same parameters."""
+    """Each row equals a single run of the same parameters (batch form or not)."""
     strategy = STRATEGIES["first10days"]
     prices = random_walk(["SPY", "QQQ", "IWM", "DIA"], "2013-10-01", "2016-12-31", seed=3)
     data = market_data(prices)
     cfg = build_config(strategy, {"backtest": {"start": "2014-01-01"}})
     grid = build_grid(strategy.params_model, cfg.params, ["lead_days=5,10", "anchor=prior_close"])
     setup = load_sweep(strategy, cfg, grid, PROJECT_ROOT, data=data)
-    assert setup.engine == "generic" and setup.n_combos == 2 and setup.default_in_grid
+    assert setup.n_combos == 2 and setup.default_in_grid
     with LocalExecutor(workers=2) as ex:  # a real two-process pool (chunks of one row)
         result = run_sweep(setup, ex, chunk_size=1, progress=False, blocks=2)
     period = common_period(data, needed_tickers(strategy, cfg), cfg)

@@ -13,7 +13,7 @@ from engine.cli import main
 from engine.config import load_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import simulate_strategy
-from engine.tuning.generic import GenericCore, combos_of
+from engine.tuning.batch import engine_result
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep
 from tests.helpers import MIRROR
@@ -47,9 +47,9 @@ def real_setup(tmp):
     return load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT)
 
 
-def test_fast_path_matches_the_engine_on_sampled_real_combinations(real_setup):
+def test_kernel_matches_vectorbt_on_sampled_real_combinations(real_setup):
     setup = real_setup
-    assert setup.engine == "fast" and setup.n_combos == 108
+    assert setup.engine == "batch" and setup.n_combos == 108
     assert (setup.period.start.date().isoformat(), setup.period.end.date().isoformat()) == (
         "2000-05-26",
         "2026-08-21",
@@ -57,9 +57,10 @@ def test_fast_path_matches_the_engine_on_sampled_real_combinations(real_setup):
     window = setup.window(16)
     rows = np.random.default_rng(42).choice(setup.n_combos, size=4, replace=False)
     fast = setup.plan.core.run(setup.plan.select(rows), window).stats[:, 0]
-    core = GenericCore("rsi_trim", setup.cfg, setup.data)
-    combos = combos_of(setup.table.iloc[rows])
-    engine = np.array([core.result(c, window).equity.iloc[-1] for c in combos])
+    base = setup.cfg.params
+    models = [base.model_copy(update=c) for c in setup.table.iloc[rows].to_dict("records")]
+    runs = [engine_result(setup.strategy, setup.cfg, setup.data, p, window) for p in models]
+    engine = np.array([run.equity.iloc[-1] for run in runs])
     np.testing.assert_allclose(fast, engine, rtol=1e-9)
     assert len(set(np.round(engine, 2))) == 4  # four genuinely different results
 
@@ -84,19 +85,19 @@ def test_cli_sweep_with_walk_forward_writes_the_report(tmp, capsys):
     assert "deflated Sharpe ratio of the best" in out and "walk-forward train=8y" in out
     folder = next((tmp / "reports" / "rsi_trim").glob("sweep-*"))
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["combinations_tried"] == 12 and summary["engine"] == "fast"
+    assert summary["combinations_tried"] == 12 and summary["engine"] == "batch"
     assert summary["engine_check"]["passed"] is True
     windows = pd.read_csv(folder / "walk_forward.csv")
     assert windows["test_start"].iloc[0] == "2008-05-27" and len(windows) == 5
 
 
-def test_first10days_sweeps_on_the_generic_path(tmp):
+def test_first10days_sweep_rows_equal_single_runs(tmp):
     strategy = STRATEGIES["first10days"]
     cfg = load_config(strategy, overrides=_overrides(tmp))
     grid = build_grid(strategy.params_model, cfg.params, ["lead_days=5,10"])
     setup = load_sweep(strategy, cfg, grid, PROJECT_ROOT)
-    assert setup.engine == "generic" and setup.default_in_grid
-    result = GenericCore("first10days", cfg, setup.data).run(combos_of(setup.table), setup.window())
+    assert setup.default_in_grid
+    result = setup.plan.core.run(setup.plan.payload(0, setup.n_combos), setup.window())
     params = strategy.params_model(lead_days=5)
     single = simulate_strategy(
         strategy, dataclasses.replace(cfg, params=params), setup.data, setup.period

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine import metrics
 from engine.errors import BadInputError
 from engine.paths import PROJECT_ROOT
+from engine.tuning.batch import engine_result
 from engine.tuning.executors import LocalExecutor
-from engine.tuning.generic import GenericCore
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep
 from engine.tuning.walk_forward import WalkForwardSpec, run_walk_forward, splits
@@ -77,13 +78,19 @@ def test_too_long_a_training_window_is_refused(walk_data):
         splits(index, index, WalkForwardSpec.parse("train=9y,test=1y"))
 
 
+def engine_sharpe(setup, combo, window) -> float:
+    """Sharpe of one combination on a window, recomputed through vectorbt."""
+    params = setup.cfg.params.model_copy(update=combo)
+    run = engine_result(setup.strategy, setup.cfg, setup.data, params, window)
+    return metrics.sharpe(run.returns.iloc[1:], setup.cfg.backtest.risk_free_pct)
+
+
 def test_the_choice_is_the_best_training_result_recomputed_by_the_engine(walked, walk_data):
     setup, result = walked
     first = splits(walk_data.index, setup.index, SPEC)[0]
-    core = GenericCore("rsi_trim", setup.cfg, walk_data)
     train = Window.of(first.train_start, first.train_end)
     sharpe = [
-        core.run([combo], train).stats[0, 4] for combo in setup.table.to_dict(orient="records")
+        engine_sharpe(setup, combo, train) for combo in setup.table.to_dict(orient="records")
     ]
     best = setup.table.iloc[int(np.argmax(sharpe))]
     row = result.windows.iloc[0]
@@ -93,13 +100,15 @@ def test_the_choice_is_the_best_training_result_recomputed_by_the_engine(walked,
 
 def test_stitched_curve_chains_the_test_windows(walked, walk_data):
     setup, result = walked
-    core = GenericCore("rsi_trim", setup.cfg, walk_data)
     growth = 1.0
     for part, (_, row) in zip(
         splits(walk_data.index, setup.index, SPEC), result.windows.iterrows(), strict=True
     ):
         combo = {k: row[f"chosen_{k}"] for k in ("upper", "lower", "n")}
-        run = core.result(combo, Window.of(part.train_end, part.test_end))
+        params = setup.cfg.params.model_copy(update=combo)
+        run = engine_result(setup.strategy, setup.cfg, walk_data, params, Window.of(
+            part.train_end, part.test_end
+        ))
         days = walk_data.index[part.test_start : part.test_end + 1]
         np.testing.assert_allclose(
             result.oos_returns.loc[days, "chosen"], run.returns.iloc[1:], rtol=1e-9, atol=1e-14

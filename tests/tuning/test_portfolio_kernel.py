@@ -1,4 +1,4 @@
-"""The fused rsi_trim kernel against a hand-computed case and against the vectorbt engine."""
+"""The one portfolio kernel against a hand-computed case and against vectorbt (engine.backtest)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,35 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine import metrics
 from engine.calendar import nyse_sessions
-from engine.tuning.fast_rsi_trim import build_plan
-from engine.tuning.generic import GenericCore, block_sums, combos_of, stats_row
-from engine.tuning.windows import STAT_COLUMNS, Window
+from engine.errors import DataQualityError
+from engine.results import BacktestResult
+from engine.tuning.batch import build_plan, engine_result
+from engine.tuning.windows import STAT_COLUMNS, Window, block_sums
 from tests.helpers import market_data
 from tests.tuning.conftest import RSI_TRIM, rsi_config
+
+
+def stats_row(result: BacktestResult, risk_free_pct: float) -> np.ndarray:
+    """STAT_COLUMNS of one vectorbt run, from its equity curve and order log."""
+    eq, r, orders = result.equity, result.returns.iloc[1:], result.orders
+    mdd, growth = metrics.max_drawdown(eq), metrics.cagr(eq)
+    values = {
+        "final_equity": float(eq.iloc[-1]),
+        "total_return": metrics.total_return(eq),
+        "cagr": growth,
+        "ann_volatility": metrics.ann_volatility(r),
+        "sharpe": metrics.sharpe(r, risk_free_pct),
+        "sortino": metrics.sortino(r, risk_free_pct),
+        "max_drawdown": mdd,
+        "calmar": growth / abs(mdd) if mdd < 0 else float("nan"),
+        "trades": float(len(orders)),
+        "rebalances": float(orders["date"].nunique()) if len(orders) else 0.0,
+        "turnover": metrics.turnover(result),
+        "fees": float(orders["fees"].sum()) if len(orders) else 0.0,
+    }
+    return np.array([values[k] for k in STAT_COLUMNS], dtype=np.float64)
 
 
 def test_hand_computed_trim_and_restore_with_fees():
@@ -35,9 +58,8 @@ def test_hand_computed_trim_and_restore_with_fees():
     iwm = q / 2 + spy * 100 * (1 - fee) / (10 * (1 + fee))
     expected = iwm * 10.5
     cfg = rsi_config(initial_cash=1000, fees_bps=10, slippage_bps=0)
-    table = pd.DataFrame({"n": [3]})
-    plan = build_plan(RSI_TRIM, cfg, data, table, index)
-    result = plan.core.run(plan.combos, Window.of(0, 7))
+    plan = build_plan(RSI_TRIM, cfg, data, pd.DataFrame({"n": [3]}))
+    result = plan.core.run(plan.payload(0, 1), Window.of(0, 7))
     stats = dict(zip(STAT_COLUMNS, result.stats[0], strict=True))
     assert stats["final_equity"] == pytest.approx(expected, rel=1e-12)
     assert stats["trades"] == 5 and stats["rebalances"] == 3
@@ -63,38 +85,50 @@ COMBOS = pd.DataFrame(
 )
 
 
+def _engine_runs(cfg, data, table, window):
+    base = cfg.params
+    rows = table.to_dict(orient="records")
+    return [engine_result(RSI_TRIM, cfg, data, base.model_copy(update=r), window) for r in rows]
+
+
 @pytest.mark.parametrize(
     "backtest",
     [
         {"fees_bps": 10, "slippage_bps": 5},
         {"fees_bps": 1, "slippage_bps": 1, "lag": 2},
         {"fees_bps": 3, "slippage_bps": 2, "trade_at": "open", "risk_free_pct": 2.0},
+        {"fees_bps": 2, "slippage_bps": 1, "cash_ticker": "^IRX"},
     ],
 )
-def test_every_statistic_matches_the_engine_run_combination_by_combination(walk_data, backtest):
+def test_every_statistic_matches_vectorbt_combination_by_combination(walk_data, backtest):
+    if "cash_ticker" in backtest:  # a yield series for the cash to earn, with holiday gaps
+        prices = walk_data.adj_close.copy()
+        prices["^IRX"] = 4.0 + np.sin(np.arange(len(prices)) / 50.0)
+        prices.iloc[::97, prices.columns.get_loc("^IRX")] = np.nan
+        walk_data = market_data(prices, walk_data.field("adj_open").assign(**{"^IRX": np.nan}))
     cfg = rsi_config(**backtest)
     start, end = 300, len(walk_data.index) - 1
     window = Window.of(start, end, blocks=8)
-    plan = build_plan(RSI_TRIM, cfg, walk_data, COMBOS, walk_data.index[start:])
-    fast = plan.core.run(plan.combos, window)
-    core = GenericCore("rsi_trim", cfg, walk_data)
-    runs = [core.result(combo, window) for combo in combos_of(COMBOS)]
+    plan = build_plan(RSI_TRIM, cfg, walk_data, COMBOS)
+    chunk = plan.payload(0, len(COMBOS))
+    kernel = plan.core.run(chunk, window)
+    runs = _engine_runs(cfg, walk_data, COMBOS, window)
     engine_stats = np.vstack([stats_row(r, cfg.backtest.risk_free_pct) for r in runs])
     engine_returns = np.vstack([r.returns.to_numpy() for r in runs])
     engine_blocks = np.stack([block_sums(row, window) for row in engine_returns])
     assert (engine_stats[:, STAT_COLUMNS.index("trades")] > 5).all()  # the rule trades
-    np.testing.assert_allclose(fast.stats, engine_stats, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(fast.blocks, engine_blocks, rtol=1e-9, atol=1e-13)
-    returns = plan.core.returns(plan.combos, window)
+    np.testing.assert_allclose(kernel.stats, engine_stats, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(kernel.blocks, engine_blocks, rtol=1e-9, atol=1e-13)
+    returns = plan.core.returns(chunk, window)
     np.testing.assert_allclose(returns, engine_returns, rtol=1e-9, atol=1e-14)
 
 
 def test_parallel_and_single_threaded_kernels_agree_bit_for_bit(walk_data):
-    cfg = rsi_config()
-    plan = build_plan(RSI_TRIM, cfg, walk_data, COMBOS, walk_data.index[100:])
+    plan = build_plan(RSI_TRIM, rsi_config(), walk_data, COMBOS)
+    chunk = plan.payload(0, len(COMBOS))
     window = Window.of(100, len(walk_data.index) - 1, blocks=4)
-    a = plan.core.run(plan.combos, window, parallel=True)
-    b = plan.core.run(plan.combos, window, parallel=False)
+    a = plan.core.run(chunk, window, parallel=True)
+    b = plan.core.run(chunk, window, parallel=False)
     np.testing.assert_array_equal(a.stats, b.stats)
     np.testing.assert_array_equal(a.blocks, b.blocks)
 
@@ -104,16 +138,28 @@ def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
     trimmed buys the trimmed allocation on its first trade."""
     cfg = rsi_config(fees_bps=0, slippage_bps=0)
     table = pd.DataFrame({"n": [5], "upper": [60.0], "lower": [30.0]})
-    plan = build_plan(RSI_TRIM, cfg, walk_data, table, walk_data.index[50:])
+    plan = build_plan(RSI_TRIM, cfg, walk_data, table)
     params = RSI_TRIM.params_model(n=5, upper=60, lower=30)
     rows = RSI_TRIM.weights(walk_data, params)
     held = rows["IWM"].ffill()
     trimmed_days = np.flatnonzero((held == 0.5).to_numpy()[50:-5]) + 50
     start = int(trimmed_days[len(trimmed_days) // 2])
     assert held.iloc[start] == 0.5 and rows.iloc[start].isna().all()  # trimmed, no new row
-    engine = GenericCore("rsi_trim", cfg, walk_data).result(
-        {"n": 5, "upper": 60.0, "lower": 30.0}, Window.of(start, start + 3)
-    )
+    window = Window.of(start, start + 3)
+    engine = engine_result(RSI_TRIM, cfg, walk_data, params, window)
     assert engine.weights["IWM"].iloc[1] == pytest.approx(0.5)
-    fast = plan.core.run(plan.combos, Window.of(start, start + 3)).stats[0, 0]
-    assert fast == pytest.approx(float(engine.equity.iloc[-1]), rel=1e-12)
+    kernel = plan.core.run(plan.payload(0, 1), window).stats[0, 0]
+    assert kernel == pytest.approx(float(engine.equity.iloc[-1]), rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.nan, 0.0, -3.0, np.inf])
+def test_a_held_ticker_without_a_usable_price_is_refused_like_a_single_run(walk_data, bad):
+    """A gap, a zero, a negative or an infinite close of a held ticker stops the sweep with the
+    ticker, the date and the parameters, as engine.backtest stops a single run."""
+    prices = walk_data.adj_close.copy()
+    day = prices.index[400]
+    prices.loc[day, "IWM"] = bad
+    data = market_data(prices)
+    plan = build_plan(RSI_TRIM, rsi_config(), data, pd.DataFrame({"n": [14]}))
+    with pytest.raises(DataQualityError, match=rf"hold IWM on {day.date()} with parameters"):
+        plan.core.run(plan.payload(0, 1), Window.of(300, len(data.index) - 1))

@@ -1,0 +1,278 @@
+"""Chunks of combinations through a strategy's batch form and the one portfolio kernel.
+
+A chunk is a slice of the parameter table. Its decisions come from `Strategy.batch` (the batch
+form, or the single form row by row for a rule without one), on the data a single run of each
+row would load: rows are grouped by the first session their lookback needs, so indicators that
+remember their seed (Wilder's RSI) start where a single run's do, and a sweep row equals the
+single run. The decisions of each group then run through `engine.portfolio_nb`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel
+
+from engine.backtest import CASH_COLUMN, cash_returns_from_series, price_gap_error, run_backtest
+from engine.config import RunConfig
+from engine.data.model import MarketData
+from engine.decisions import Decisions, combo_params
+from engine.metrics import daily_risk_free
+from engine.pipeline import data_window, trim_weights
+from engine.portfolio_nb import (
+    ERR_NO_FILL,
+    N_STATS,
+    simulate_parallel_nb,
+    simulate_serial_nb,
+)
+from engine.results import BacktestResult
+from engine.strategy import Strategy
+from engine.tuning.windows import ChunkResult, Window
+
+__all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "engine_result", "requirements"]
+
+PROFILE_SAMPLE = 200  # rows whose tickers and lookback are re-derived in full, as a guard
+
+_WEIGHT_TOLERANCE = 1e-9
+
+
+@dataclass
+class Chunk:
+    """Rows of the parameter table and the data start (session position) each row needs."""
+
+    table: pd.DataFrame
+    first: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+@dataclass
+class BatchCore:
+    """Shared inputs of every chunk (picklable: sent once to each process or Dask worker)."""
+
+    strategy: Strategy
+    cfg: RunConfig
+    data: MarketData
+    per_row: bool = False  # ask the single form row by row even if a batch form exists
+    _views: dict[int, MarketData] = field(default_factory=dict, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """"batch": chunks run in this process on every core; "single": GIL-bound decisions,
+        chunks go to a process pool."""
+        return "single" if self.per_row or not self.strategy.has_batch_form else "batch"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_views"] = {}  # views are rebuilt where the chunk runs
+        return state
+
+    def _view(self, first: int) -> MarketData:
+        if first not in self._views:
+            self._views[first] = self.data.select(start=self.data.index[first])
+        return self._views[first]
+
+    def decisions(self, chunk: Chunk) -> list[tuple[np.ndarray, Decisions, int]]:
+        """(rows of the chunk, their decisions, position shift into the full index) per group."""
+        out = []
+        for first in np.unique(chunk.first):
+            members = np.flatnonzero(chunk.first == first)
+            table = chunk.table.iloc[members].reset_index(drop=True)
+            view = self._view(int(first))
+            decisions = self.strategy.batch(view, self.cfg.params, table, self.per_row)
+            out.append((members, decisions, int(first)))
+        return out
+
+    def _arrays(self, decisions: Decisions, window: Window) -> tuple[np.ndarray, ...]:
+        """Close and fill prices, costs and the palette, with the cash asset when it earns."""
+        settings = self.cfg.backtest
+        tickers = list(decisions.columns)
+        close = self.data.adj_close[tickers].to_numpy(dtype=np.float64)
+        if settings.trade_at == "close":
+            fill = close
+        else:
+            fill = self.data.field("adj_open")[tickers].to_numpy(dtype=np.float64)
+        fees = np.full(len(tickers), settings.fees_bps / 1e4)
+        slippage = np.full(len(tickers), settings.slippage_bps / 1e4)
+        palette = decisions.palette
+        if settings.cash_ticker:
+            series = self.data.adj_close[settings.cash_ticker.upper()]
+            daily = cash_returns_from_series(series, settings.cash_ticker_kind).to_numpy()
+            cash_price = np.ones(len(self.data.index))
+            cash_price[window.start : window.end + 1] = np.cumprod(
+                1.0 + np.nan_to_num(daily[window.start : window.end + 1])
+            )
+            close = np.column_stack([close, cash_price])
+            fill = close if settings.trade_at == "close" else np.column_stack([fill, cash_price])
+            palette = np.column_stack([palette, np.clip(1.0 - palette.sum(axis=1), 0.0, None)])
+            fees = np.append(fees, 0.0)
+            slippage = np.append(slippage, 0.0)
+        return (
+            np.ascontiguousarray(close),
+            np.ascontiguousarray(fill),
+            fees,
+            slippage,
+            np.ascontiguousarray(palette, dtype=np.float64),
+        )
+
+    def _simulate(
+        self, chunk: Chunk, window: Window, parallel: bool, want_returns: bool
+    ) -> tuple[ChunkResult, np.ndarray | None]:
+        n = len(chunk)
+        stats = np.empty((n, N_STATS))
+        blocks = np.zeros((n, window.blocks, 2))
+        returns = np.zeros((n, window.sessions)) if want_returns else None
+        settings = self.cfg.backtest
+        rf = daily_risk_free(settings.risk_free_pct)
+        kernel = simulate_parallel_nb if parallel else simulate_serial_nb
+        for members, decisions, first in self.decisions(chunk):
+            _check_palette(decisions)
+            close, fill, fees, slippage, palette = self._arrays(decisions, window)
+            m = len(members)
+            part_stats = np.empty((m, N_STATS))
+            part_blocks = np.zeros((m, window.blocks, 2))
+            part_returns = np.zeros((m, window.sessions)) if want_returns else np.zeros((1, 1))
+            errors = np.zeros((m, 3), dtype=np.int64)
+            kernel(
+                close, fill, fees, slippage, palette, decisions.offsets, decisions.positions,
+                decisions.rows, first, len(decisions.columns), float(settings.initial_cash),
+                int(settings.lag), rf, window.start, window.end, window.edges, part_stats,
+                part_blocks, part_returns, want_returns, errors,
+            )  # fmt: skip
+            if errors[:, 0].any():
+                self._raise_gap(chunk, members, decisions, errors)
+            stats[members] = part_stats
+            blocks[members] = part_blocks
+            if returns is not None:
+                returns[members] = part_returns
+        return ChunkResult(stats=stats, blocks=blocks), returns
+
+    def _raise_gap(
+        self, chunk: Chunk, members: np.ndarray, decisions: Decisions, errors: np.ndarray
+    ) -> None:
+        bad = int(np.flatnonzero(errors[:, 0])[0])
+        code, asset, t = (int(v) for v in errors[bad])
+        columns = [*decisions.columns, CASH_COLUMN]
+        combo = chunk.table.iloc[int(members[bad])].to_dict()
+        what = "trade at the fill price" if code == ERR_NO_FILL else "hold"
+        raise price_gap_error(
+            columns[asset], self.data.index[t], what, context=f" with parameters {combo}"
+        )
+
+    def run(self, chunk: Chunk, window: Window, parallel: bool = True) -> ChunkResult:
+        return self._simulate(chunk, window, parallel, want_returns=False)[0]
+
+    def returns(self, chunk: Chunk, window: Window) -> np.ndarray:
+        """Daily returns (rows, sessions) of each row on the window; 0 on its first session."""
+        return self._simulate(chunk, window, True, want_returns=True)[1]
+
+
+def _check_palette(decisions: Decisions) -> None:
+    """The weight rules of `engine.backtest.validate_target_weights`, once per distinct row."""
+    from engine.errors import DataQualityError
+
+    palette = decisions.palette
+    if np.isnan(palette).any():
+        raise DataQualityError("a strategy's batch decisions hold NaN weights; use 0 for 'none'")
+    if (palette < -_WEIGHT_TOLERANCE).any() or (palette > 1 + _WEIGHT_TOLERANCE).any():
+        raise DataQualityError("target weights must lie in [0, 1] (long-only, no leverage)")
+    sums = palette.sum(axis=1)
+    if (sums > 1 + 1e-6).any():
+        raise DataQualityError(f"target weights sum to {sums.max():.6g}; at most 1")
+
+
+@dataclass
+class BatchPlan:
+    """The parameter table of a sweep and the data start of each row, sliced into chunks."""
+
+    core: BatchCore
+    table: pd.DataFrame
+    first: np.ndarray
+
+    def payload(self, start: int, stop: int) -> Chunk:
+        return Chunk(self.table.iloc[start:stop].reset_index(drop=True), self.first[start:stop])
+
+    def select(self, positions: np.ndarray) -> Chunk:
+        positions = np.asarray(positions, dtype=np.int64)
+        return Chunk(self.table.iloc[positions].reset_index(drop=True), self.first[positions])
+
+
+def _profile_codes(table: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
+    """Group rows by their non-float parameters (those that may change tickers or lookback)."""
+    keys = [c for c in table.columns if not pd.api.types.is_float_dtype(table[c])]
+    if not keys or table.empty:
+        return np.zeros(len(table), dtype=np.int64), [0] if len(table) else []
+    parts = []
+    for name in keys:
+        column = table[name]
+        values = column.map(repr) if column.dtype == object else column
+        parts.append(pd.factorize(values)[0])
+    _, first, codes = np.unique(np.vstack(parts).T, axis=0, return_index=True, return_inverse=True)
+    return codes.reshape(-1).astype(np.int64), [int(i) for i in first]
+
+
+def requirements(
+    strategy: Strategy, base: BaseModel, table: pd.DataFrame
+) -> tuple[list[str], BaseModel, np.ndarray]:
+    """Tickers any combination needs, the parameters with the longest lookback, and each row's
+    lookback. Derived once per distinct set of non-float values (floats such as thresholds and
+    weights are taken not to change tickers or lookback), and re-derived in full on a sample."""
+    codes, representatives = _profile_codes(table)
+    models = combo_params(base, table.iloc[representatives])
+    lookbacks = np.array([strategy.lookback_sessions(p) for p in models], dtype=np.int64)
+    tickers = [t for p in models for t in strategy.tickers(p)]
+    rng = np.random.default_rng(0)
+    sample = rng.choice(len(table), size=min(PROFILE_SAMPLE, len(table)), replace=False)
+    known = set(tickers)
+    for row, params in zip(sample, combo_params(base, table.iloc[sample]), strict=True):
+        if strategy.lookback_sessions(params) != lookbacks[codes[row]] or not set(
+            strategy.tickers(params)
+        ) <= known:
+            raise RuntimeError(
+                f"{strategy.name}: a float parameter changes the tickers or the lookback; "
+                "sweep it as a list of values of another type or fix the strategy"
+            )
+    longest = models[int(np.argmax(lookbacks))]
+    return list(dict.fromkeys(tickers)), longest, lookbacks[codes]
+
+
+def build_plan(
+    strategy: Strategy,
+    cfg: RunConfig,
+    data: MarketData,
+    table: pd.DataFrame,
+    lookbacks: np.ndarray | None = None,
+    per_row: bool = False,
+) -> BatchPlan:
+    """The plan of `table`'s rows on `data`: each row starts from the session a single run
+    with its lookback would load from."""
+    if lookbacks is None:
+        lookbacks = requirements(strategy, cfg.params, table)[2]
+    firsts = np.empty(len(table), dtype=np.int64)
+    for value in np.unique(lookbacks):
+        first, _ = data_window(strategy, cfg, lookback=int(value))
+        firsts[lookbacks == value] = int(data.index.searchsorted(first))
+    core = BatchCore(strategy, cfg, data, per_row=per_row)
+    return BatchPlan(core, table.reset_index(drop=True), firsts)
+
+
+def engine_result(
+    strategy: Strategy, cfg: RunConfig, data: MarketData, params: Any, window: Window
+) -> BacktestResult:
+    """One combination on the window through vectorbt (`engine.backtest`), exactly as a single
+    run would simulate it: the independent cross-check of sampled sweep rows."""
+    first, _ = data_window(strategy, dataclasses.replace(cfg, params=params))
+    own = data.select(start=first)
+    index = data.index[window.start : window.end + 1]
+    weights = trim_weights(strategy.weights(own, params), index)
+    cash = None
+    settings = cfg.backtest
+    if settings.cash_ticker:
+        series = data.adj_close[settings.cash_ticker.upper()]
+        cash = cash_returns_from_series(series, settings.cash_ticker_kind).reindex(index)
+    return run_backtest(weights, data, settings, name=strategy.name, cash_returns=cash)
