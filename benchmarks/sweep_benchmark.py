@@ -1,15 +1,24 @@
-"""Speed of the rsi_trim sweep on the fused kernel: 1k / 10k / 100k combinations (and 1M).
+"""Speed and memory of sweeps: every strategy, whole commands, the kernel at scale, and vectorbt.
 
-    .venv/bin/python benchmarks/sweep_benchmark.py              # 1,000, 10,000 and 100,000
-    .venv/bin/python benchmarks/sweep_benchmark.py --sizes 1000000
+    .venv/bin/python benchmarks/sweep_benchmark.py                 # all three parts
+    .venv/bin/python benchmarks/sweep_benchmark.py --part commands # or scale, vectorbt
+    .venv/bin/python benchmarks/sweep_benchmark.py --part scale --sizes 1000,10000,100000,1000000
 
-Each size runs in a fresh subprocess so its peak RSS is its own. The data (IWM and SPY from the
-offline mirror, 2000-05-26 to the end, fees and slippage 1 bp, next-session execution) is loaded
-before the clock starts; "compute" is the plan (one Wilder RSI per distinct lookback, shared, and
-the per-combination arrays) plus the chunked kernel over every combination, on all cores, exactly
-as `run_backtest.py sweep` runs it. The first kernel call (numba compile, or loading its on-disk
-cache) is timed separately and excluded. Grids: upper x lower x n (1k), x cooldown (10k),
-x trim_weight (100k), x core_weight (1M), ten values each.
+Data: the offline mirror (../shared/market-data), each strategy's default period (2000-2026 for
+most), fees and slippage 1 bp, next-session execution, a fresh cache folder per run.
+
+- commands: `run_backtest.py sweep STRATEGY` on a grid of a few thousand combinations and on a
+  grid of one, each in a fresh process, timed from start to exit (imports, data, sweep, the
+  vectorbt check of sampled rows, PBO, top table; `--no-report`). The cost of one extra
+  combination is (t_N - t_1) / (N - 1). rsi_trim is also timed with its report for 10,000
+  combinations against one.
+- scale: the sweep's compute (decisions and kernel, chunk by chunk, on all cores) for rsi_trim
+  at 1k to 1M combinations and sector_rotation at 100k, each in a fresh process for its own
+  peak RSS; data loading and the first (compiling) call excluded.
+- vectorbt: the same grid through vectorbt's own broadcasting, `Portfolio.from_orders` with
+  every combination as a column group (target percent, cash sharing, call_seq="auto"), next to
+  the kernel, with the largest relative gap in final equity between the two.
+Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -23,111 +32,341 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = (ROOT / ".." / "shared" / "market-data").resolve()
-AXES = [
-    "upper=60:87:3",
-    "lower=20:47:3",
-    "n=5:32:3",
-    "cooldown=0:9",
-    "trim_weight=0:0.9:0.1",
-    "core_weight=0.91:1.0:0.01",
+
+MIXES = [
+    {"SPY": 0.6, "IWM": 0.4},
+    {"SPY": 0.3, "QQQ": 0.2, "IWM": 0.35, "XLI": 0.075, "XLF": 0.075},
+    {"SPY": 0.5, "IWM": 0.3, "TLT": 0.2},
+    {"IWM": 0.5, "QQQ": 0.5},
+    {"SPY": 0.25, "IWM": 0.25, "QQQ": 0.25, "DIA": 0.25},
+    {"SPY": 0.4, "IWM": 0.2, "XLE": 0.1, "XLV": 0.1, "XLP": 0.1, "XLU": 0.1},
+    {"SPY": 0.7, "IWM": 0.3},
+    {"IWM": 0.6, "GLD": 0.2, "TLT": 0.2},
 ]
+# A few thousand combinations per strategy ([sweep] tables: ranges "a:b:step" or lists).
+GRIDS: dict[str, dict[str, Any]] = {
+    "rsi_trim": {"upper": "60:87:3", "lower": "20:47:3", "n": "5:32:3", "cooldown": "0:2"},
+    "first10days": {
+        "lead_days": "1:60",
+        "anchor": ["prior_close", "first_close", "first_open"],
+        "price_field": ["adj_close", "close"],
+        "horizon": ["year_end", 21, 42, 63, 126, 189, 252, 10, 5, 100],
+    },
+    "small_cap_lead": {
+        "mode": ["return_spread", "ratio_ma", "streak"],
+        "lookback_days": "5:60:5",
+        "spread_threshold": "-0.01:0.03:0.005",
+        "ma_days": "20:200:20",
+    },
+    "macro_regime": {
+        "rate_ma_days": "10:200:10",
+        "vix_threshold": "12:40:2",
+        "yield_max_stale_sessions": "0:9",
+    },
+    "equal_weight_tilt": {
+        "signal": ["return_spread", "ratio_ma"],
+        "lookback_days": "10:200:10",
+        "spread_threshold": "-0.02:0.02:0.005",
+        "mode": ["switch", "tilt"],
+        "ma_days": "50:250:50",
+    },
+    "fixed_mix": {
+        "weights": MIXES,
+        "rebalance": ["none", "monthly", "quarterly", "yearly"],
+        "band": "0:0.1:0.001",
+    },
+    "first_five_days": {"first_sessions": "1:60", "min_return": "-0.05:0.05:0.002"},
+    "sector_rotation": {
+        "top_k": "1:8",
+        "momentum_days": "21:252:21",
+        "rebalance": ["monthly", "weekly"],
+        "weighting": ["equal", "inverse_vol"],
+        "vol_days": "21:126:21",
+    },
+}
+SECTOR_100K = {
+    "top_k": "1:10",
+    "momentum_days": "10:250:10",
+    "rebalance": ["monthly", "weekly"],
+    "weighting": ["equal", "inverse_vol"],
+    "vol_days": "20:200:20",
+    "regime_filter": [False, True],
+    "regime_days": "10:50:10",
+}
+RSI_SCALE = ["upper=60:87:3", "lower=20:47:3", "n=5:32:3", "cooldown=0:9",
+             "trim_weight=0:0.9:0.1", "core_weight=0.91:1.0:0.01"]  # fmt: skip
+VECTORBT_GRIDS = {
+    "rsi_trim": {"upper": "60:85:5", "lower": "30:50:10", "n": "7:28:7", "cooldown": "0:5:5"},
+    "small_cap_lead": {"lookback_days": "5:60:5", "spread_threshold": "-0.01:0.03:0.01"},
+}
 
 
-def _grid_for(size: int) -> list[str]:
-    count = {1_000: 3, 10_000: 4, 100_000: 5, 1_000_000: 6}.get(size)
-    if count is None:
-        raise SystemExit(f"size {size}: choose 1000, 10000, 100000 or 1000000")
-    return AXES[:count]
+def _overrides(cache: str) -> list[str]:
+    return [f"data.cache_dir='{cache}'", f"data.mirror_dir='{MIRROR}'",
+            "data.providers=['cache', 'mirror']"]  # fmt: skip
 
 
-def measure(size: int, chunk: int | None) -> dict[str, float]:
+def _config_with_grid(name: str, grid: dict[str, Any], folder: Path) -> Path:
+    """The strategy's default config file with `grid` as its [sweep] table."""
+    import tomli_w
+
+    from engine.config import read_toml
+    from strategies import discover
+
+    doc = read_toml(discover()[name].default_config)
+    doc["sweep"] = grid
+    path = folder / f"{name}.toml"
+    path.write_bytes(tomli_w.dumps(doc).encode())
+    return path
+
+
+def _one_point(name: str) -> dict[str, Any]:
+    """A grid of one combination: the first axis at its default value."""
+    from engine.config import load_config
+    from strategies import discover
+
+    strategy = discover()[name]
+    axis = next(iter(GRIDS[name]))
+    value = getattr(load_config(strategy).params, axis)
+    return {axis: [value]}
+
+
+def run_command(name: str, grid: dict[str, Any], report: bool) -> dict[str, Any]:
+    """One whole sweep command in this (fresh) process: wall time, peak RSS, combinations."""
+    sys.path.insert(0, str(ROOT))
+    started = time.perf_counter()
+    from engine.cli import main
+    from strategies import discover
+
+    folder = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
+    config = _config_with_grid(name, grid, folder)
+    argv = ["sweep", name, "--config", str(config), "--no-progress"]
+    argv += [] if report else ["--no-report"]
+    for item in [*_overrides(str(folder / "cache")), f"report.output_dir='{folder / 'reports'}'"]:
+        argv += ["--set", item]
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(discover(), argv)
+    seconds = time.perf_counter() - started
+    if code != 0:
+        raise SystemExit(f"{name}: exit {code}\n{out.getvalue()}")
+    head = out.getvalue().splitlines()[0]
+    combos = int(head.split(": ", 1)[1].split(" combinations")[0].replace(",", ""))
+    return {
+        "seconds": seconds,
+        "combinations": combos,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "line": head,
+    }
+
+
+def measure_scale(name: str, axes: Any) -> dict[str, Any]:
+    """The sweep's compute for one grid, after loading and the first call."""
     sys.path.insert(0, str(ROOT))
     import numba
 
     from engine.config import apply_overrides, build_config, read_toml
     from engine.tuning.executors import LocalExecutor
     from engine.tuning.grid import build_grid
-    from engine.tuning.sweep import DEFAULT_FAST_CHUNK, fast_module, load_sweep, run_plan
+    from engine.tuning.sweep import default_chunk_size, load_sweep, run_plan
     from strategies import discover
 
-    strategy = discover()["rsi_trim"]
-    tmp = tempfile.mkdtemp(prefix="sweep-bench-")
-    overrides = [
-        f"data.cache_dir='{tmp}'",
-        f"data.mirror_dir='{MIRROR}'",
-        "data.providers=['cache', 'mirror']",
-    ]
-    cfg = build_config(strategy, apply_overrides(read_toml(strategy.default_config), overrides))
-    grid = build_grid(strategy.params_model, cfg.params, _grid_for(size))
-    setup = load_sweep(strategy, cfg, grid, ROOT)  # loads the data (not timed)
+    strategy = discover()[name]
+    doc = read_toml(strategy.default_config)
+    doc.pop("sweep", None)
+    cfg = build_config(strategy, apply_overrides(doc, _overrides(tempfile.mkdtemp())))
+    if isinstance(axes, dict):
+        grid = build_grid(strategy.params_model, cfg.params, (), axes)
+    else:
+        grid = build_grid(strategy.params_model, cfg.params, axes)
+    setup = load_sweep(strategy, cfg, grid, ROOT)
     window = setup.window(16)
-    fast = fast_module(strategy)
-    executor = LocalExecutor()
-    chunk = chunk or DEFAULT_FAST_CHUNK
-
     started = time.perf_counter()
-    first = setup.plan.payload(0, 2)
-    setup.plan.core.run(first, window, parallel=True)  # compile or load the cache
-    compile_s = time.perf_counter() - started
-
+    setup.plan.core.run(setup.plan.payload(0, 2), window)  # compile or load numba's cache
+    first_s = time.perf_counter() - started
     started = time.perf_counter()
-    plan = fast.build_plan(strategy, cfg, setup.data, setup.table, setup.index)
-    plan_s = time.perf_counter() - started
-    started = time.perf_counter()
-    run_plan(plan, setup.n_combos, window, executor, chunk, progress=False)
-    kernel_s = time.perf_counter() - started
-    cpu = time.process_time()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    compute = plan_s + kernel_s
+    with LocalExecutor() as executor:
+        size = default_chunk_size(setup, executor.workers)
+        run_plan(setup.plan, setup.plan_size, window, executor, size, progress=False)
+    seconds = time.perf_counter() - started
     return {
         "combinations": setup.n_combos,
         "sessions": len(setup.index),
-        "seconds": compute,
-        "plan_s": plan_s,
-        "kernel_s": kernel_s,
-        "session_combos_per_s": setup.n_combos * len(setup.index) / compute,
-        "peak_rss_mb": peak_mb,
-        "first_call_s": compile_s,
+        "seconds": seconds,
+        "per_combo_us": seconds / setup.plan_size * 1e6,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "first_call_s": first_s,
         "threads": numba.get_num_threads(),
-        "cpu_s_total": cpu,
     }
+
+
+def compare_vectorbt(name: str) -> dict[str, Any]:
+    """The same grid through the kernel and through vectorbt's column-group broadcasting."""
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    import pandas as pd
+    import vectorbt as vbt
+
+    from engine.config import apply_overrides, build_config, read_toml
+    from engine.pipeline import trim_weights
+    from engine.tuning.grid import build_grid
+    from engine.tuning.sweep import load_sweep
+    from strategies import discover
+
+    strategy = discover()[name]
+    doc = read_toml(strategy.default_config)
+    doc.pop("sweep", None)
+    cfg = build_config(strategy, apply_overrides(doc, _overrides(tempfile.mkdtemp())))
+    grid = build_grid(strategy.params_model, cfg.params, (), VECTORBT_GRIDS[name])
+    setup = load_sweep(strategy, cfg, grid, ROOT)
+    window = setup.window(1)
+    n = setup.n_combos
+    core = setup.plan.core
+    core.run(setup.plan.payload(0, 2), window)  # compile
+    started = time.perf_counter()
+    kernel = core.run(setup.plan.payload(0, n), window).stats[:, 0]
+    kernel_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    index = setup.index
+    chunk = setup.plan.payload(0, n)
+    frames = []
+    for members, decisions, first in core.decisions(chunk):
+        view_index = setup.data.index[first:]
+        for k, j in enumerate(members):
+            frame = decisions.frame(k).set_axis(view_index)
+            frames.append((int(j), trim_weights(frame, index)))
+    frames.sort(key=lambda item: item[0])
+    tickers = sorted({c for _, f in frames for c in f.columns})
+    wide = pd.concat(
+        [f.reindex(columns=tickers) for _, f in frames], axis=1, keys=[j for j, _ in frames]
+    )
+    orders = wide.shift(cfg.backtest.lag)  # decided at t, traded at t + lag
+    close = setup.data.adj_close.loc[index, tickers]
+    close_wide = pd.concat([close] * n, axis=1, keys=range(n))
+    fee = cfg.backtest.fees_bps / 1e4
+    slip = cfg.backtest.slippage_bps / 1e4
+    pf = vbt.Portfolio.from_orders(
+        close=close_wide,
+        size=orders,
+        size_type="targetpercent",
+        direction="longonly",
+        fees=fee,
+        slippage=slip,
+        init_cash=cfg.backtest.initial_cash,
+        group_by=close_wide.columns.get_level_values(0),
+        cash_sharing=True,
+        call_seq="auto",
+        freq="1D",
+    )
+    final = pf.value().iloc[-1].to_numpy()
+    vbt_s = time.perf_counter() - started
+    gap = float(np.max(np.abs(kernel / final - 1.0)))
+    return {
+        "strategy": name,
+        "combinations": n,
+        "sessions": len(index),
+        "kernel_s": kernel_s,
+        "vectorbt_s": vbt_s,
+        "max_gap": gap,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _child(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", json.dumps({"kind": kind, **payload})]
+    out = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} {payload}: failed\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def part_commands(names: list[str]) -> None:
+    print("\nwhole `sweep` commands (--no-report), fresh process each; N vs 1 combination")
+    print(f"{'strategy':<18} {'N':>6} {'t_N s':>7} {'t_1 s':>7} {'us/extra combo':>15} "
+          f"{'combos/s':>9} {'peak RSS':>9}")  # fmt: skip
+    for name in names:
+        big = _child("command", {"name": name, "grid": GRIDS[name], "report": False})
+        one = _child("command", {"name": name, "grid": _one_point(name), "report": False})
+        extra = (big["seconds"] - one["seconds"]) / max(1, big["combinations"] - 1)
+        print(
+            f"{name:<18} {big['combinations']:>6,} {big['seconds']:>7.2f} {one['seconds']:>7.2f} "
+            f"{extra * 1e6:>15.0f} {1 / extra if extra > 0 else float('inf'):>9,.0f} "
+            f"{big['peak_rss_mb']:>6.0f} MB"
+        )
+    if "rsi_trim" in names:
+        grid = {"upper": "60:87:3", "lower": "20:47:3", "n": "5:32:3", "cooldown": "0:9"}
+        big = _child("command", {"name": "rsi_trim", "grid": grid, "report": True})
+        single = _one_point("rsi_trim")
+        one = _child("command", {"name": "rsi_trim", "grid": single, "report": True})
+        print(
+            f"rsi_trim with its report: {big['combinations']:,} combinations {big['seconds']:.2f} s"
+            f" vs 1 combination {one['seconds']:.2f} s: +{big['seconds'] - one['seconds']:.2f} s"
+        )
+
+
+def part_scale(sizes: list[int]) -> None:
+    print("\nsweep compute at scale (decisions + kernel on all cores), fresh process each")
+    print(f"{'strategy':<16} {'combinations':>12} {'sessions':>8} {'seconds':>8} "
+          f"{'us/combo':>9} {'peak RSS':>9} {'1st call s':>10}")  # fmt: skip
+    counts = {1_000: 3, 10_000: 4, 100_000: 5, 1_000_000: 6}
+    jobs: list[tuple[str, Any]] = [("rsi_trim", RSI_SCALE[: counts[s]]) for s in sizes]
+    jobs.append(("sector_rotation", SECTOR_100K))
+    for name, axes in jobs:
+        r = _child("scale", {"name": name, "axes": axes})
+        print(
+            f"{name:<16} {r['combinations']:>12,} {r['sessions']:>8,} {r['seconds']:>8.2f} "
+            f"{r['per_combo_us']:>9.1f} {r['peak_rss_mb']:>6.0f} MB {r['first_call_s']:>10.2f}"
+        )
+
+
+def part_vectorbt() -> None:
+    print("\nthe same grid: the sweep kernel vs vectorbt from_orders (one column group each)")
+    print(f"{'strategy':<16} {'combinations':>12} {'kernel s':>9} {'vectorbt s':>10} "
+          f"{'speed-up':>8} {'max gap':>8}")  # fmt: skip
+    for name in VECTORBT_GRIDS:
+        r = _child("vectorbt", {"name": name})
+        print(
+            f"{name:<16} {r['combinations']:>12,} {r['kernel_s']:>9.3f} {r['vectorbt_s']:>10.2f} "
+            f"{r['vectorbt_s'] / r['kernel_s']:>7.0f}x {r['max_gap']:>8.1e}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--chunk", type=int, help="combinations per chunk (default: the sweep's)")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process's size
+    parser.add_argument("--part", choices=("all", "commands", "scale", "vectorbt"), default="all")
+    parser.add_argument("--strategies", default=",".join(GRIDS))
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one, args.chunk)))
+    if args.child:
+        job = json.loads(args.child)
+        kind = job.pop("kind")
+        if kind == "command":
+            result = run_command(job["name"], job["grid"], job["report"])
+        elif kind == "scale":
+            result = measure_scale(job["name"], job["axes"])
+        else:
+            result = compare_vectorbt(job["name"])
+        print(json.dumps(result))
         return 0
     if not MIRROR.is_dir():
         print(f"no market-data mirror at {MIRROR}", file=sys.stderr)
         return 1
-    print(f"rsi_trim sweep, IWM/SPY, fees on, next-session execution; {os.cpu_count()} CPUs")
-    header = (
-        f"{'combinations':>12} {'sessions':>8} {'seconds':>8} {'session-combos/s':>17} "
-        f"{'peak RSS':>9} {'(plan s':>8} {'kernel s':>8} {'1st call s)':>11}"
-    )
-    print(header)
-    for size in (int(s) for s in args.sizes.split(",")):
-        command = [sys.executable, __file__, "--one", str(size)]
-        if args.chunk:
-            command += ["--chunk", str(args.chunk)]
-        out = subprocess.run(command, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            print(out.stderr, file=sys.stderr)
-            return out.returncode
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(
-            f"{r['combinations']:>12,} {r['sessions']:>8,} {r['seconds']:>8.3f} "
-            f"{r['session_combos_per_s'] / 1e6:>15.1f} M {r['peak_rss_mb']:>6.0f} MB "
-            f"{r['plan_s']:>8.3f} {r['kernel_s']:>8.3f} {r['first_call_s']:>11.2f}"
-        )
+    print(f"{os.cpu_count()} CPUs; data from {MIRROR}")
+    if args.part in ("all", "commands"):
+        part_commands(args.strategies.split(","))
+    if args.part in ("all", "scale"):
+        part_scale([int(s) for s in args.sizes.split(",")])
+    if args.part in ("all", "vectorbt"):
+        part_vectorbt()
     return 0
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "ERR_NO_FILL",
     "N_STATS",
     "STAT_NAMES",
+    "next_unusable_nb",
     "simulate_parallel_nb",
     "simulate_serial_nb",
 ]
@@ -66,9 +67,40 @@ def _usable(price: float) -> bool:
 
 
 @numba.njit(cache=True)
+def next_unusable_nb(prices: np.ndarray) -> np.ndarray:
+    """For each session t and asset a, the first session >= t whose price is unusable (missing,
+    non-finite or not positive), or len(prices): holding from t0 to t1 is safe when it is >= t1."""
+    n, m = prices.shape
+    out = np.empty((n + 1, m), dtype=np.int64)
+    for a in range(m):
+        out[n, a] = n
+        for t in range(n - 1, -1, -1):
+            out[t, a] = t if not _usable(prices[t, a]) else out[t + 1, a]
+    return out
+
+
+@numba.njit(cache=True)
+def _valuation_price(fill: np.ndarray, t: int, a: int, start: int) -> float:
+    """vectorbt's forward-filled valuation price: the latest fill price since the window began."""
+    for s in range(t, start - 1, -1):
+        if not np.isnan(fill[s, a]):
+            return fill[s, a]
+    return np.nan
+
+
+@numba.njit(cache=True)
+def _fail(error_out, stats_out, j, code, asset, t) -> None:  # fmt: skip
+    error_out[j, 0] = code
+    error_out[j, 1] = asset
+    error_out[j, 2] = t
+    stats_out[j, :] = np.nan
+
+
+@numba.njit(cache=True)
 def _simulate_one(
     j: int,
     close: np.ndarray,
+    bad_close: np.ndarray,
     fill: np.ndarray,
     fees: np.ndarray,
     slippage: np.ndarray,
@@ -100,6 +132,8 @@ def _simulate_one(
     pos = np.zeros(n_assets)
     last_val = np.full(n_assets, np.nan)
     target = np.zeros(n_assets)
+    held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
+    n_held = 0
     order_value = np.empty(n_assets)
     seq = np.empty(n_assets, dtype=np.int64)
     cash = init_cash
@@ -125,19 +159,21 @@ def _simulate_one(
 
     error_out[j, 0] = 0
     for t in range(start, end + 1):
-        for a in range(n_assets):  # vectorbt resolves every column's valuation price per row
-            if not np.isnan(fill[t, a]):
-                last_val[a] = fill[t, a]
         if t == next_exec:
             row = rows[next_event]
+            next_event += 1
+            next_exec = positions[next_event] + shift + lag if next_event < hi else -1
+            until = next_exec if 0 <= next_exec <= end else end + 1
             for a in range(n_assets):
                 target[a] = palette[row, a]
-                if target[a] > _WEIGHT_TOLERANCE and not _usable(fill[t, a]):
-                    error_out[j, 0] = ERR_NO_FILL
-                    error_out[j, 1] = a
-                    error_out[j, 2] = t
-                    stats_out[j, :] = np.nan
-                    return
+                if target[a] > _WEIGHT_TOLERANCE:
+                    if not _usable(fill[t, a]):
+                        _fail(error_out, stats_out, j, ERR_NO_FILL, a, t)
+                        return
+                    if bad_close[t, a] < until:  # held until the next trade without a price
+                        _fail(error_out, stats_out, j, ERR_NO_CLOSE, a, bad_close[t, a])
+                        return
+                last_val[a] = _valuation_price(fill, t, a, start)
             value = cash
             for a in range(n_assets):
                 if pos[a] != 0:
@@ -175,18 +211,15 @@ def _simulate_one(
                     fees_paid += result.fees
             if filled_here:
                 rebalances += 1
-            next_event += 1
-            next_exec = positions[next_event] + shift + lag if next_event < hi else -1
+            n_held = 0
+            for a in range(n_assets):
+                if pos[a] != 0:
+                    held[n_held] = a
+                    n_held += 1
         eq = cash
-        for a in range(n_assets):
-            if target[a] > _WEIGHT_TOLERANCE and not _usable(close[t, a]):
-                error_out[j, 0] = ERR_NO_CLOSE
-                error_out[j, 1] = a
-                error_out[j, 2] = t
-                stats_out[j, :] = np.nan
-                return
-            if pos[a] != 0:
-                eq += pos[a] * close[t, a]
+        for i in range(n_held):
+            a = held[i]
+            eq += pos[a] * close[t, a]
         equity[t - start] = eq
 
     returns = np.empty(sessions)
@@ -222,27 +255,29 @@ def _simulate_one(
 
 @numba.njit(cache=True, parallel=True)
 def simulate_parallel_nb(
-    close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted, init_cash,
-    lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out, want_returns, error_out,
+    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
+    init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out,
+    want_returns, error_out,
 ):  # fmt: skip
     """Every combination of the batch, spread over the CPU cores."""
     for j in prange(offsets.shape[0] - 1):
         _simulate_one(
-            j, close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-            init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out,
-            want_returns, error_out,
+            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
+            counted, init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out,
+            returns_out, want_returns, error_out,
         )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
 def simulate_serial_nb(
-    close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted, init_cash,
-    lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out, want_returns, error_out,
+    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
+    init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out,
+    want_returns, error_out,
 ):  # fmt: skip
     """The same on one thread without the GIL: for Dask workers and process pools."""
     for j in range(offsets.shape[0] - 1):
         _simulate_one(
-            j, close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-            init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out,
-            want_returns, error_out,
+            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
+            counted, init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out,
+            returns_out, want_returns, error_out,
         )  # fmt: skip

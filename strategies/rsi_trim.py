@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from engine.data.model import MarketData
-from engine.decisions import Decisions, combo_params, param_values
+from engine.decisions import Decisions, param_values
 from engine.indicators import wilder_rsi
 from engine.settings import Strict
 from engine.strategy import Strategy, single_combination
@@ -111,11 +111,12 @@ def trim_labels(
     lower: np.ndarray,
     cooldown: np.ndarray,
 ) -> np.ndarray:
-    """Trimmed (1) or not (0) after each close, per combination; starts untrimmed. A NaN RSI
-    holds the state; after a switch at t0, none before t0 + cooldown + 1."""
+    """The palette row wanted after each close, per combination j: 2j untrimmed (the start),
+    2j + 1 trimmed. A NaN RSI holds the state; after a switch at t0, none before
+    t0 + cooldown + 1."""
     n_combos = row_of.shape[0]
     n_sessions = rsi_rows.shape[1]
-    out = np.zeros((n_combos, n_sessions), dtype=np.int8)
+    out = np.empty((n_combos, n_sessions), dtype=np.int32)
     for j in range(n_combos):
         values = rsi_rows[row_of[j]]
         up, lo, cd = upper[j], lower[j], cooldown[j]
@@ -130,7 +131,7 @@ def trim_labels(
                 elif trimmed and value < lo:
                     trimmed = False
                     last_switch = t
-            out[j, t] = trimmed
+            out[j, t] = 2 * j + trimmed
     return out
 
 
@@ -148,24 +149,27 @@ def allocations(params: Params) -> tuple[pd.Series, pd.Series]:
     return core, trimmed
 
 
-SIGNAL_KEYS = ("signal", "signal_ticker", "ratio_to", "price_field")
+SIGNAL_KEYS = ("signal", "signal_ticker", "ratio_to", "price_field", "n")
 
 
-def _rsi_rows(data: MarketData, models: list[Params]) -> tuple[np.ndarray, np.ndarray]:
+def _rsi_rows(
+    data: MarketData, base: Params, table: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """One Wilder RSI per distinct (signal, n) among the combinations, and each one's row."""
-    keys = [tuple(getattr(m, k) for k in (*SIGNAL_KEYS, "n")) for m in models]
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
+    keys = pd.MultiIndex.from_arrays([param_values(table, base, k) for k in SIGNAL_KEYS])
+    codes, uniques = pd.factorize(keys)
     signals: dict[tuple, pd.Series] = {}
     rows = np.empty((len(uniques), len(data.index)))
     for i, key in enumerate(uniques):
+        params = base.model_copy(update=dict(zip(SIGNAL_KEYS, key, strict=True)))
         if key[:-1] not in signals:
-            signals[key[:-1]] = signal_series(data, models[int(np.argmax(codes == i))])
-        rows[i] = wilder_rsi(signals[key[:-1]], key[-1]).to_numpy(dtype=np.float64)
+            signals[key[:-1]] = signal_series(data, params)
+        rows[i] = wilder_rsi(signals[key[:-1]], int(key[-1])).to_numpy(dtype=np.float64)
     return rows, codes.astype(np.int64)
 
 
-def _labels(data: MarketData, models: list[Params], table: pd.DataFrame, base: Params):
-    rsi_rows, row_of = _rsi_rows(data, models)
+def _labels(data: MarketData, base: Params, table: pd.DataFrame) -> np.ndarray:
+    rsi_rows, row_of = _rsi_rows(data, base, table)
     return trim_labels(
         rsi_rows,
         row_of,
@@ -175,22 +179,33 @@ def _labels(data: MarketData, models: list[Params], table: pd.DataFrame, base: P
     )
 
 
+def _palette(base: Params, table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Rows 2j (core) and 2j+1 (trimmed) of each combination j, as `allocations` builds them."""
+    small = param_values(table, base, "small_cap").astype(object)
+    destination = param_values(table, base, "destination").astype(object)
+    core = param_values(table, base, "core_weight").astype(np.float64)
+    trim = param_values(table, base, "trim_weight").astype(np.float64)
+    to_ticker = destination != CASH
+    columns = list(dict.fromkeys([*small, *destination[to_ticker]]))
+    where = pd.Index(columns)
+    n = len(table)
+    palette = np.zeros((2 * n, len(columns)))
+    small_col = where.get_indexer(small)
+    palette[2 * np.arange(n), small_col] = core
+    palette[2 * np.arange(n) + 1, small_col] = trim
+    moved = np.flatnonzero(to_ticker)
+    palette[2 * moved + 1, where.get_indexer(destination[moved])] = core[moved] - trim[moved]
+    return palette, columns
+
+
 def decide(data: MarketData, base: Params, table: pd.DataFrame) -> Decisions:
     """Every combination's trim state after each close, as core/trimmed palette rows."""
-    models = combo_params(base, table)
-    labels = _labels(data, models, table, base)
-    columns = list(dict.fromkeys(c for m in models for c in allocations(m)[0].index))
-    palette = np.zeros((2 * len(models), len(columns)))
-    for j, params in enumerate(models):
-        core, trimmed = allocations(params)
-        palette[2 * j, [columns.index(c) for c in core.index]] = core.to_numpy()
-        palette[2 * j + 1, [columns.index(c) for c in trimmed.index]] = trimmed.to_numpy()
-    labels_global = labels.astype(np.int32) + 2 * np.arange(len(models), dtype=np.int32)[:, None]
-    return Decisions.from_labels(labels_global, palette, data.index, columns)
+    palette, columns = _palette(base, table)
+    return Decisions.from_labels(_labels(data, base, table), palette, data.index, columns)
 
 
 def _states(data: MarketData, params: Params) -> pd.Series:
-    labels = _labels(data, [params], single_combination(), params)
+    labels = _labels(data, params, single_combination())
     return pd.Series(labels[0].astype(bool), index=data.index, name="trimmed")
 
 

@@ -26,6 +26,7 @@ from engine.pipeline import data_window, trim_weights
 from engine.portfolio_nb import (
     ERR_NO_FILL,
     N_STATS,
+    next_unusable_nb,
     simulate_parallel_nb,
     simulate_serial_nb,
 )
@@ -139,10 +140,11 @@ class BatchCore:
             part_returns = np.zeros((m, window.sessions)) if want_returns else np.zeros((1, 1))
             errors = np.zeros((m, 3), dtype=np.int64)
             kernel(
-                close, fill, fees, slippage, palette, decisions.offsets, decisions.positions,
-                decisions.rows, first, len(decisions.columns), float(settings.initial_cash),
-                int(settings.lag), rf, window.start, window.end, window.edges, part_stats,
-                part_blocks, part_returns, want_returns, errors,
+                close, next_unusable_nb(close), fill, fees, slippage, palette,
+                decisions.offsets, decisions.positions, decisions.rows, first,
+                len(decisions.columns), float(settings.initial_cash), int(settings.lag), rf,
+                window.start, window.end, window.edges, part_stats, part_blocks, part_returns,
+                want_returns, errors,
             )  # fmt: skip
             if errors[:, 0].any():
                 self._raise_gap(chunk, members, decisions, errors)
