@@ -36,6 +36,7 @@ from engine.tuning.windows import ChunkResult, Window
 
 __all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "engine_result", "requirements"]
 
+DECISION_CACHE_BYTES = 400 * 2**20  # decisions kept for reuse (walk-forward windows, curves)
 PROFILE_SAMPLE = 200  # rows whose tickers and lookback are re-derived in full, as a guard
 
 _WEIGHT_TOLERANCE = 1e-9
@@ -43,10 +44,12 @@ _WEIGHT_TOLERANCE = 1e-9
 
 @dataclass
 class Chunk:
-    """Rows of the parameter table and the data start (session position) each row needs."""
+    """Rows of the parameter table and the data start (session position) each row needs;
+    `key` names a slice of the plan (rows start..stop) whose decisions may be reused."""
 
     table: pd.DataFrame
     first: np.ndarray
+    key: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -61,6 +64,8 @@ class BatchCore:
     data: MarketData
     per_row: bool = False  # ask the single form row by row even if a batch form exists
     _views: dict[int, MarketData] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[int, int], list] = field(default_factory=dict, repr=False)
+    _cached_bytes: int = field(default=0, repr=False)
 
     @property
     def kind(self) -> str:
@@ -70,7 +75,9 @@ class BatchCore:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_views"] = {}  # views are rebuilt where the chunk runs
+        state["_views"] = {}  # views and decisions are rebuilt where the chunk runs
+        state["_cache"] = {}
+        state["_cached_bytes"] = 0
         return state
 
     def _view(self, first: int) -> MarketData:
@@ -79,7 +86,21 @@ class BatchCore:
         return self._views[first]
 
     def decisions(self, chunk: Chunk) -> list[tuple[np.ndarray, Decisions, int]]:
-        """(rows of the chunk, their decisions, position shift into the full index) per group."""
+        """(rows of the chunk, their decisions, position shift into the full index) per group.
+
+        Decisions do not depend on the window simulated, so a plan slice's are kept (within
+        DECISION_CACHE_BYTES) for the next window of a walk-forward."""
+        if chunk.key is not None and chunk.key in self._cache:
+            return self._cache[chunk.key]
+        out = self._decide(chunk)
+        if chunk.key is not None:
+            size = sum(d.positions.nbytes * 2 + d.palette.nbytes for _, d, _ in out)
+            if self._cached_bytes + size <= DECISION_CACHE_BYTES:
+                self._cache[chunk.key] = out
+                self._cached_bytes += size
+        return out
+
+    def _decide(self, chunk: Chunk) -> list[tuple[np.ndarray, Decisions, int]]:
         out = []
         for first in np.unique(chunk.first):
             members = np.flatnonzero(chunk.first == first)
@@ -197,7 +218,8 @@ class BatchPlan:
     first: np.ndarray
 
     def payload(self, start: int, stop: int) -> Chunk:
-        return Chunk(self.table.iloc[start:stop].reset_index(drop=True), self.first[start:stop])
+        table = self.table.iloc[start:stop].reset_index(drop=True)
+        return Chunk(table, self.first[start:stop], key=(start, stop))
 
     def select(self, positions: np.ndarray) -> Chunk:
         positions = np.asarray(positions, dtype=np.int64)
