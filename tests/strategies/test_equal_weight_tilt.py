@@ -12,7 +12,6 @@ from strategies.equal_weight_tilt import (
     Params,
     allocations,
     signal,
-    target_weights,
     tickers,
 )
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
@@ -38,15 +37,15 @@ def test_switch_mode_holds_all_of_the_leader():
     params = Params(lookback_days=2, spread_threshold=0.3)
     sig = signal(_data(), params)
     assert sig["measure"].iloc[2:].tolist() == pytest.approx([0.25, 0.5, -0.05, -0.25, 0.25])
-    assert _rows(target_weights(_data(), params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
+    assert _rows(STRATEGY.weights(_data(), params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
     # Any lead (threshold 0) also favours equal weight on days 2 and 6.
-    rows = _rows(target_weights(_data(), Params(lookback_days=2)))
+    rows = _rows(STRATEGY.weights(_data(), Params(lookback_days=2)))
     assert rows == ([0, 2, 4, 6], [[0, 1], [1, 0], [0, 1], [1, 0]])
 
 
 def test_tilt_mode_uses_the_configured_weight_maps():
     params = Params(lookback_days=2, spread_threshold=0.3, mode="tilt")
-    positions, weights = _rows(target_weights(_data(), params))
+    positions, weights = _rows(STRATEGY.weights(_data(), params))
     assert positions == [0, 3, 4]
     assert weights == [[0.3, 0.7], [0.7, 0.3], [0.3, 0.7]]
     custom = Params(lookback_days=2, mode="tilt", tilt={"RSP": 0.5, "IWM": 0.5}, base={"SPY": 1})
@@ -59,22 +58,22 @@ def test_ratio_ma_mode():
     # RSP/SPY ratio 1, 1, 1, 2, 2, 2, 1; SMA3 from day 2: 1, 4/3, 5/3, 2, 5/3.
     data = _data([100, 100, 100, 200, 200, 200, 100], [100] * 7)
     params = Params(signal="ratio_ma", ma_days=3)
-    assert _rows(target_weights(data, params)) == ([0, 3, 5], [[0, 1], [1, 0], [0, 1]])
+    assert _rows(STRATEGY.weights(data, params)) == ([0, 3, 5], [[0, 1], [1, 0], [0, 1]])
     params = Params(signal="ratio_ma", ma_days=3, ratio_threshold=0.25)
-    assert _rows(target_weights(data, params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
+    assert _rows(STRATEGY.weights(data, params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
 
 
 def test_weights_never_use_prices_after_the_decision_day():
     """Shocking all prices after a random day t leaves every weight up to t unchanged."""
     prices = random_walk(["RSP", "SPY"], "2015-01-01", "2016-12-31", seed=9)
     for params in (Params(lookback_days=20), Params(signal="ratio_ma", ma_days=30, mode="tilt")):
-        base = target_weights(market_data(prices), params)
+        base = STRATEGY.weights(market_data(prices), params)
         assert base.dropna(how="all").shape[0] > 10
         rng = np.random.default_rng(8)
         for t in rng.integers(40, len(prices) - 30, size=5):
             shocked = prices.copy()
             shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-            other = target_weights(market_data(shocked), params)
+            other = STRATEGY.weights(market_data(shocked), params)
             pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from strategies.macro_regime import STRATEGY, Params, signal, tables, target_weights, tickers
+from strategies.macro_regime import STRATEGY, Params, signal, tables, tickers
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
@@ -43,7 +43,7 @@ def test_decisions_follow_the_yield_average_and_the_vix_threshold():
     # days 0-1: average not yet defined -> no decision; day 3: VIX exactly 20 is not calm.
     assert np.isnan(sig["decision"].iloc[:2]).all()
     assert sig["decision"].iloc[2:].tolist() == [0, 0, 1, 0, 0, 0, 0, 1]
-    w = target_weights(_data(), Params(rate_ma_days=3))
+    w = STRATEGY.weights(_data(), Params(rate_ma_days=3))
     assert _rows(w) == ([0, 4, 5, 9], [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
 
 
@@ -52,7 +52,7 @@ def test_without_the_carry_a_bond_holiday_makes_no_decision():
     sig = signal(_data(), params)
     assert np.isnan(sig["decision"].iloc[4])
     assert not sig["small_caps"].iloc[4]  # day 3's state (not small caps) is kept
-    assert _rows(target_weights(_data(), params)) == ([0, 9], [[0.0, 1.0], [1.0, 0.0]])
+    assert _rows(STRATEGY.weights(_data(), params)) == ([0, 9], [[0.0, 1.0], [1.0, 0.0]])
 
 
 def test_a_missing_vix_keeps_the_previous_allocation():
@@ -68,7 +68,7 @@ def test_the_defensive_mix_and_the_tickers():
     index = DAYS[:10]
     prices = pd.DataFrame({"IWM": 100.0, "SPY": 100.0, "TLT": 100.0}, index=index)
     prices["^TNX"], prices["^VIX"] = TNX, VIX
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert rows.loc[DAYS[0]].tolist() == [0.0, 0.5, 0.5]  # columns IWM, SPY, TLT
     assert rows.loc[DAYS[4]].tolist() == [1.0, 0.0, 0.0]
 
@@ -91,13 +91,13 @@ def test_weights_never_use_prices_after_the_decision_day():
     prices.loc[prices.index[::37], "^TNX"] = np.nan  # bond-market holidays
     # A threshold at the walk's median VIX, so both conditions switch often.
     params = Params(rate_ma_days=20, vix_threshold=float(prices["^VIX"].median()))
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert base.dropna(how="all").shape[0] > 10
     rng = np.random.default_rng(4)
     for t in rng.integers(30, len(prices) - 30, size=6):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 

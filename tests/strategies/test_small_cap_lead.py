@@ -12,7 +12,6 @@ from strategies.small_cap_lead import (
     Params,
     lookback_sessions,
     signal,
-    target_weights,
     tickers,
 )
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
@@ -38,17 +37,17 @@ def test_return_spread_overweights_only_while_the_lead_beats_the_threshold():
     params = Params(lookback_days=2, spread_threshold=0.25)
     sig = signal(market_data(prices), params)
     assert sig["measure"].iloc[2:5].tolist() == pytest.approx([0.25, 0.5, -0.05])
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
 
 
 def test_ratio_ma_compares_the_ratio_with_its_simple_average():
     # IWM/SPY ratio 1, 1, 1, 2, 2, 2, 1; SMA3 from day 2: 1, 4/3, 5/3, 2, 5/3.
     prices = _prices([100, 100, 100, 200, 200, 200, 100], [100] * 7)
     params = Params(mode="ratio_ma", ma_days=3)
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3, 5], [BASE, OVER, BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3, 5], [BASE, OVER, BASE])
     # ratio / SMA - 1 is 0.5 on day 3 but 0.2 on day 4: a 0.25 margin ends the overweight sooner.
     params = Params(mode="ratio_ma", ma_days=3, ratio_threshold=0.25)
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
 
 
 def test_streak_holds_for_h_sessions_and_a_continuing_streak_extends_it():
@@ -61,7 +60,7 @@ def test_streak_holds_for_h_sessions_and_a_continuing_streak_extends_it():
     assert sig["measure"].tolist()[:16] == [0, 1, 2, 0, 1, 2, 3, 0, 0, 0, 0, 0, 1, 2, 3, 4]
     # The tie on day 3 breaks the first streak, so it triggers on day 6 (not day 3) and holds
     # days 6-9; the second triggers on days 14 and 15 and holds days 14-18.
-    positions, weights = _rows(target_weights(market_data(prices), params))
+    positions, weights = _rows(STRATEGY.weights(market_data(prices), params))
     assert positions == [0, 6, 10, 14, 19]
     assert weights == [BASE, OVER, BASE, OVER, BASE]
 
@@ -72,8 +71,8 @@ def test_signal_tickers_can_differ_from_the_traded_ones():
     prices.loc[index[3] :, "^RUT"] = 150.0  # the index leads; the traded funds stay flat
     params = Params(small="^RUT", large="^GSPC", lookback_days=2)
     assert tickers(params) == ["^RUT", "^GSPC", "IWM", "SPY"]
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3], [BASE, OVER])
-    assert _rows(target_weights(market_data(prices), Params(lookback_days=2))) == ([0], [BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3], [BASE, OVER])
+    assert _rows(STRATEGY.weights(market_data(prices), Params(lookback_days=2))) == ([0], [BASE])
 
 
 def test_a_missing_price_makes_no_decision_and_keeps_the_allocation():
@@ -104,13 +103,13 @@ def test_lookback_is_sized_to_the_mode():
 def test_weights_never_use_prices_after_the_decision_day(params):
     """Shocking all prices after a random day t leaves every weight up to t unchanged."""
     prices = random_walk(["IWM", "SPY"], "2015-01-01", "2016-12-31", seed=5)
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert base.dropna(how="all").shape[0] > 10  # the rule does switch on this walk
     rng = np.random.default_rng(7)
     for t in rng.integers(30, len(prices) - 30, size=6):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
