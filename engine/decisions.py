@@ -103,11 +103,19 @@ class Decisions:
         if labels.shape[1] != len(index):
             raise ValueError(f"labels cover {labels.shape[1]} sessions, the index {len(index)}")
         palette, remap = _unique_rows(np.asarray(palette, dtype=np.float64))
-        mapped = np.where(labels >= 0, remap[np.clip(labels, 0, None)], -1).astype(np.int64)
+        if labels.dtype.kind not in "iu":
+            labels = labels.astype(np.int64)
+        if labels.size and labels.max() >= len(remap):
+            raise ValueError(
+                f"label {labels.max()} has no palette row (the palette has {len(remap)})"
+            )
         if force is None:
             force = np.zeros((1, 1), dtype=np.bool_)
         force = np.asarray(force, dtype=np.bool_)
-        offsets, positions, rows = _label_events(mapped, force, force.shape == mapped.shape)
+        # The kernel maps labels through `remap` itself: no (combos x sessions) temporaries.
+        offsets, positions, rows = _label_events(
+            labels, remap.astype(np.int64), force, force.shape == labels.shape
+        )
         return cls(pd.DatetimeIndex(index), tuple(columns), palette, offsets, positions, rows)
 
     @classmethod
@@ -208,17 +216,18 @@ def _unique_rows(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @numba.njit(cache=True)
 def _label_events(
-    labels: np.ndarray, force: np.ndarray, has_force: bool
+    labels: np.ndarray, remap: np.ndarray, force: np.ndarray, has_force: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Change-only events of label rows (two passes: count, then fill)."""
+    """Change-only events of label rows, labels mapped to distinct rows through `remap` (two
+    passes: count, then fill)."""
     n_combos, n_sessions = labels.shape
     counts = np.zeros(n_combos, dtype=np.int64)
     for j in range(n_combos):
         last = -1
         for t in range(n_sessions):
-            label = labels[j, t]
-            if label < 0:
+            if labels[j, t] < 0:
                 continue
+            label = remap[labels[j, t]]
             if label != last or (has_force and force[j, t]):
                 counts[j] += 1
                 last = label
@@ -231,9 +240,9 @@ def _label_events(
         k = offsets[j]
         last = -1
         for t in range(n_sessions):
-            label = labels[j, t]
-            if label < 0:
+            if labels[j, t] < 0:
                 continue
+            label = remap[labels[j, t]]
             if label != last or (has_force and force[j, t]):
                 positions[k] = t
                 rows[k] = label
