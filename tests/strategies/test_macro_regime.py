@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
-from strategies.macro_regime import STRATEGY, Params, signal, tables, tickers
+from strategies.macro_regime import STRATEGY, Params, explain, signal, tables, tickers
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
+from tests.strategies.batch_check import assert_batch_equals_single
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 
@@ -144,3 +147,93 @@ def test_on_real_data(real_run):
     after = weights.index[weights.index > day][0]
     assert weights.loc[after, "IWM"] > 0.99
     assert inp.tables["per_year"].loc[2016, "yield_carried_sessions"] == 1
+
+
+# ------------------------------------------------------------------ the batch form
+
+MAPS = [{"IWM": 1.0}, {"SPY": 1.0}, {"SPY": 0.5, "TLT": 0.5}, {"TLT": 0.5, "SPY": 0.5}]
+SWEPT = [
+    "rate_ticker",
+    "vol_ticker",
+    "rate_ma_days",
+    "vix_threshold",
+    "yield_max_stale_sessions",
+    "small_caps",
+    "otherwise",
+]
+
+
+def _synthetic(seed: int):
+    prices = random_walk(
+        ["IWM", "SPY", "TLT", "^TNX", "^FVX", "^VIX", "^VXN"], "2019-01-01", "2019-12-31", seed
+    )
+    rng = np.random.default_rng(seed)
+    for ticker in ("^TNX", "^FVX"):
+        prices[ticker] = prices[ticker] / 40  # yields around 2.5%
+        prices.loc[prices.index[rng.random(len(prices)) < 0.05], ticker] = np.nan  # holidays
+    for ticker in ("^VIX", "^VXN"):
+        prices[ticker] = prices[ticker] / 5  # around 20
+        prices.loc[prices.index[rng.random(len(prices)) < 0.01], ticker] = np.nan
+    return market_data(prices)
+
+
+@st.composite
+def _row(draw):
+    return {
+        "rate_ticker": draw(st.sampled_from(["^TNX", "^FVX"])),
+        "vol_ticker": draw(st.sampled_from(["^VIX", "^VXN"])),
+        "rate_ma_days": draw(st.integers(2, 40)),
+        "vix_threshold": draw(st.floats(15.0, 25.0, allow_nan=False)),
+        "yield_max_stale_sessions": draw(st.integers(0, 3)),
+        "small_caps": draw(st.sampled_from(MAPS)),
+        "otherwise": draw(st.sampled_from(MAPS)),
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_row(), min_size=1, max_size=6),
+    swept=st.sets(st.sampled_from(SWEPT), min_size=1),
+    base_row=_row(),
+    seed=st.integers(0, 3),
+)
+def test_each_combination_of_a_batch_decides_as_its_single_run(rows, swept, base_row, seed):
+    names = [n for n in SWEPT if n in swept]
+    assert_batch_equals_single(STRATEGY, _synthetic(seed), Params(**base_row), rows, names)
+
+
+def test_a_small_batch_by_hand():
+    # m = 3 (header): rates fall on days 3, 4 (carried), 5 and 9. With VIX below 30 day 3
+    # (VIX 20) and day 5 (VIX 25) are calm too; without the carry day 4 makes no decision.
+    table = pd.DataFrame(
+        {"vix_threshold": [20.0, 30.0, 20.0], "yield_max_stale_sessions": [5, 5, 0]}
+    )
+    batch = STRATEGY.decide(_data(), Params(rate_ma_days=3), table)
+    assert list(batch.columns) == ["IWM", "SPY"]
+    events = [batch.events(j) for j in range(3)]
+    assert [p.tolist() for p, _ in events] == [[0, 4, 5, 9], [0, 3, 6, 9], [0, 9]]
+    iwm, spy = [1.0, 0.0], [0.0, 1.0]
+    assert batch.palette[events[1][1]].tolist() == [spy, iwm, spy, iwm]
+
+
+def test_explain_says_what_decided_the_last_session():
+    out = explain(_data(), Params(rate_ma_days=3))
+    assert out == {
+        "inputs": "^TNX 3.00% < its 3-value mean 4.17%, ^VIX 15.0 < 20: risk-on, small caps",
+        "next_decision": "every session (at each close)",
+    }
+    carried = explain(_data(TNX[:5], VIX[:5]), Params(rate_ma_days=3))["inputs"]
+    assert carried == (
+        "^TNX 3.50% (last published yield, carried) < its 3-value mean 3.83%, ^VIX 15.0 < 20: "
+        "risk-on, small caps"
+    )
+    missing = explain(_data(vix=[*VIX[:9], np.nan]), Params(rate_ma_days=3))["inputs"]
+    assert missing == (
+        "no decision on 2021-03-12 (the yield, its average or ^VIX is missing): otherwise kept "
+        "since 2021-03-11"
+    )
+
+
+def test_active_and_base_are_small_caps_and_otherwise():
+    params = Params(otherwise={"SPY": 0.5, "TLT": 0.5})
+    assert STRATEGY.active_and_base(params) == ({"IWM": 1.0}, {"SPY": 0.5, "TLT": 0.5})
