@@ -13,6 +13,10 @@ holds 100% of the equal-weight fund or 100% of the cap-weighted one; `mode = "ti
 configurable `tilt` and `base` weight maps. A session where an input is missing (or the
 indicator is still warming up) makes no decision and keeps the previous allocation; before the
 first decision base is wanted. RSP ends 2026-07-01 in the mirror, so the period ends there.
+
+The rule is written once, in batch form (`decide`): a sweep's table of combinations gets
+one measure per (signal, fund pair, distinct L or m),
+then one labelling pass per combination; a single run is the batch of one.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ at most `yield_max_stale_sessions` sessions in a row. That carry is for the sign
 never traded, and no traded price is filled. A session where the yield (after the carry), its
 average or ^VIX is still missing makes no decision and keeps the previous allocation; before
 the first decision "otherwise" is wanted.
+
+The rule is written once, in batch form (`decide`): a sweep's table of combinations gets
+one average per (yield ticker, distinct m), one measure per distinct (m, stale),
+then one labelling pass per combination; a single run is the batch of one.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ use closes up to t only. A session where an input is missing (or, in the first t
 indicator is still warming up) makes no decision and keeps the previous allocation; before the
 first decision base is wanted. In "streak" a session whose daily change cannot be measured (a
 missing price that day or the day before) is not a winning session: it ends the streak.
+
+The rule is written once, in batch form (`decide`): a sweep's table of combinations gets
+one measure per (mode, signal pair, distinct k, m or s),
+then one labelling pass per combination; a single run is the batch of one.
 """
 
 from __future__ import annotations
