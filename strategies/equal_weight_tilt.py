@@ -175,33 +175,29 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
     """What decided the allocation wanted after the last close of `data`, in words."""
     sig = signal(data, params)
     equal, cap = params.equal_weight, params.cap_weight
-    if not len(sig):
-        return {"inputs": "no sessions", "next_decision": "every session"}
-    last = sig.iloc[-1]
-    wanted = f"favour {equal}" if last["favoured"] else f"base ({cap} side)"
-    cmp = ">" if last["decision"] == 1 else "<="
-    if np.isnan(last["decision"]):
-        decided = sig.index[sig["decision"].notna().to_numpy()]
-        since = f"since {decided[-1].date()}" if len(decided) else "before any decision"
-        inputs = (
-            f"no decision on {sig.index[-1].date()} (a price of {equal} or {cap} is missing, "
-            f"or the {params.signal} measure is still warming up): {wanted} kept {since}"
-        )
-    elif params.signal == "return_spread":
-        k = np.array([params.lookback_days])
-        r_equal = rules.session_returns(_prices(data, equal), k)[0, -1]
-        r_cap = rules.session_returns(_prices(data, cap), k)[0, -1]
-        inputs = (
-            f"{equal} {params.lookback_days}-session return {_pct(r_equal)} vs {cap} "
-            f"{_pct(r_cap)}: spread {100 * last['measure']:+.1f} pp {cmp} "
-            f"{100 * params.spread_threshold:.1f} pp, {wanted}"
-        )
-    else:
-        inputs = (
-            f"{equal}/{cap} ratio {100 * last['measure']:+.2f}% from its {params.ma_days}-"
+
+    def describe(p: int) -> str:
+        row = sig.iloc[p]
+        wanted = f"favour {equal}" if row["favoured"] else f"base ({cap} side)"
+        cmp = ">" if row["decision"] == 1 else "<="
+        if params.signal == "return_spread":
+            k = np.array([params.lookback_days])
+            r_equal = rules.session_returns(_prices(data, equal), k)[0, p]
+            r_cap = rules.session_returns(_prices(data, cap), k)[0, p]
+            return (
+                f"{equal} {params.lookback_days}-session return {_pct(r_equal)} vs {cap} "
+                f"{_pct(r_cap)}: spread {100 * row['measure']:+.1f} pp {cmp} "
+                f"{100 * params.spread_threshold:.1f} pp, {wanted}"
+            )
+        return (
+            f"{equal}/{cap} ratio {100 * row['measure']:+.2f}% from its {params.ma_days}-"
             f"session mean {cmp} {100 * params.ratio_threshold:+.2f}%, {wanted}"
         )
-    return {"inputs": inputs, "next_decision": "every session (at each close)"}
+
+    missing = (
+        f"a price of {equal} or {cap} is missing, or the {params.signal} measure is warming up"
+    )
+    return rules.explain_latest(sig["decision"], describe, missing, f"base ({cap} side)")
 
 
 BENCHMARKS = (

@@ -184,29 +184,21 @@ def active_and_base(params: Params) -> tuple[dict[str, float], dict[str, float]]
 def explain(data: MarketData, params: Params) -> dict[str, str]:
     """What decided the allocation wanted after the last close of `data`, in words."""
     sig = signal(data, params)
-    if not len(sig):
-        return {"inputs": "no sessions", "next_decision": "every session"}
-    last = sig.iloc[-1]
-    wanted = "small caps" if last["small_caps"] else "otherwise"
-    day = sig.index[-1].date()
-    if np.isnan(last["decision"]):
-        decided = sig.index[sig["decision"].notna().to_numpy()]
-        since = f"since {decided[-1].date()}" if len(decided) else "before any decision"
-        inputs = (
-            f"no decision on {day} (the yield, its average or {params.vol_ticker} is missing): "
-            f"{wanted} kept {since}"
+
+    def describe(p: int) -> str:
+        row = sig.iloc[p]
+        carried = " (last published yield, carried)" if row["yield_carried"] else ""
+        rates = "<" if row["rates_falling"] else ">="
+        calm = "<" if row["calm"] else ">="
+        verdict = "risk-on, small caps" if row["decision"] == 1 else "risk-off, otherwise"
+        return (
+            f"{params.rate_ticker} {row['yield']:.2f}%{carried} {rates} its "
+            f"{params.rate_ma_days}-value mean {row['yield_ma']:.2f}%, {params.vol_ticker} "
+            f"{row['vix']:.1f} {calm} {params.vix_threshold:g}: {verdict}"
         )
-    else:
-        carried = " (last published yield, carried)" if last["yield_carried"] else ""
-        rates = "<" if last["rates_falling"] else ">="
-        calm = "<" if last["calm"] else ">="
-        verdict = "risk-on" if last["decision"] == 1 else "risk-off"
-        inputs = (
-            f"{params.rate_ticker} {last['yield']:.2f}%{carried} {rates} its "
-            f"{params.rate_ma_days}-value mean {last['yield_ma']:.2f}%, {params.vol_ticker} "
-            f"{last['vix']:.1f} {calm} {params.vix_threshold:g}: {verdict}, {wanted}"
-        )
-    return {"inputs": inputs, "next_decision": "every session (at each close)"}
+
+    missing = f"the yield, its average or {params.vol_ticker} is missing"
+    return rules.explain_latest(sig["decision"], describe, missing, "otherwise")
 
 
 STRATEGY = Strategy(

@@ -18,7 +18,7 @@ strategy built from them cannot look ahead. Conventions shared by the strategies
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -28,10 +28,12 @@ from engine.decisions import Decisions
 from strategies.kernels import threshold_labels
 
 __all__ = [
+    "EVERY_SESSION",
     "WeightMap",
     "allocation_rows",
     "carry_last_published",
     "decided_span",
+    "explain_latest",
     "flag_rows",
     "group_rows",
     "held_labels",
@@ -287,6 +289,30 @@ def threshold_decision(measure: np.ndarray, threshold: float) -> np.ndarray:
         False,
     )[0]
     return np.where(labels < 0, np.nan, labels.astype(np.float64))
+
+
+EVERY_SESSION = "every session (at each close)"
+
+
+def explain_latest(
+    decision: pd.Series, describe: Callable[[int], str], missing: str, initial: str
+) -> dict[str, str]:
+    """`explain` of a rule that decides at every close: `describe(p)` words the inputs of the
+    latest decision (session position p); later sessions without one keep it, and `missing`
+    says why they could not decide (e.g. the data ends before the index does)."""
+    decided = np.flatnonzero(decision.notna().to_numpy())
+    if not len(decided):
+        return {
+            "inputs": f"no decision yet ({missing}): {initial} wanted",
+            "next_decision": EVERY_SESSION,
+        }
+    p = int(decided[-1])
+    inputs = describe(p)
+    if p < len(decision) - 1:
+        inputs += (
+            f"; decided on {decision.index[p].date()}, kept since: no decision after it ({missing})"
+        )
+    return {"inputs": inputs, "next_decision": EVERY_SESSION}
 
 
 def last_session_of_year(year: int) -> pd.Timestamp:

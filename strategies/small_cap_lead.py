@@ -196,51 +196,42 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
     """What decided the allocation wanted after the last close of `data`, in words."""
     sig = signal(data, params)
     small, large = params.small, params.large
-    if not len(sig):
-        return {"inputs": "no sessions", "next_decision": "every session"}
-    last = sig.iloc[-1]
-    wanted = "overweight" if last["overweight"] else "base"
-    day = sig.index[-1].date()
-    if np.isnan(last["decision"]):
-        decided = sig.index[sig["decision"].notna().to_numpy()]
-        since = f"since {decided[-1].date()}" if len(decided) else "before any decision"
-        inputs = (
-            f"no decision on {day} (a price of {small} or {large} is missing, or the "
-            f"{params.mode} measure is still warming up): {wanted} kept {since}"
-        )
-    elif params.mode == "return_spread":
-        k = np.array([params.lookback_days])
-        r_small = rules.session_returns(_prices(data, small), k)[0, -1]
-        r_large = rules.session_returns(_prices(data, large), k)[0, -1]
-        cmp = ">" if last["decision"] else "<="
-        inputs = (
-            f"{small} {params.lookback_days}-session return {_pct(r_small)} vs {large} "
-            f"{_pct(r_large)}: spread {100 * last['measure']:+.1f} pp {cmp} "
-            f"{100 * params.spread_threshold:.1f} pp, {wanted}"
-        )
-    elif params.mode == "ratio_ma":
-        cmp = ">" if last["decision"] else "<="
-        inputs = (
-            f"{small}/{large} ratio {100 * last['measure']:+.2f}% from its {params.ma_days}-"
-            f"session mean {cmp} {100 * params.ratio_threshold:+.2f}%, {wanted}"
-        )
-    else:
-        run = int(last["measure"])
-        triggers = sig.index[(sig["measure"] >= params.streak_days).to_numpy()]
-        if last["decision"]:
-            ago = len(sig) - 1 - sig.index.get_loc(triggers[-1])
-            inputs = (
+
+    def describe(p: int) -> str:
+        row = sig.iloc[p]
+        wanted = "overweight" if row["overweight"] else "base"
+        cmp = ">" if row["decision"] == 1 else "<="
+        if params.mode == "return_spread":
+            k = np.array([params.lookback_days])
+            r_small = rules.session_returns(_prices(data, small), k)[0, p]
+            r_large = rules.session_returns(_prices(data, large), k)[0, p]
+            return (
+                f"{small} {params.lookback_days}-session return {_pct(r_small)} vs {large} "
+                f"{_pct(r_large)}: spread {100 * row['measure']:+.1f} pp {cmp} "
+                f"{100 * params.spread_threshold:.1f} pp, {wanted}"
+            )
+        if params.mode == "ratio_ma":
+            return (
+                f"{small}/{large} ratio {100 * row['measure']:+.2f}% from its {params.ma_days}-"
+                f"session mean {cmp} {100 * params.ratio_threshold:+.2f}%, {wanted}"
+            )
+        run = int(row["measure"])
+        if row["decision"] == 1:
+            triggers = np.flatnonzero(sig["measure"].to_numpy()[: p + 1] >= params.streak_days)
+            return (
                 f"{small} beat {large} on {run} session(s) in a row; a streak of "
-                f"{params.streak_days} last stood {ago} session(s) ago (< hold "
+                f"{params.streak_days} last stood {p - triggers[-1]} session(s) ago (< hold "
                 f"{params.hold_days}): overweight"
             )
-        else:
-            inputs = (
-                f"{small} beat {large} on {run} session(s) in a row (< {params.streak_days}) "
-                f"and no streak of {params.streak_days} in the last {params.hold_days} "
-                "sessions: base"
-            )
-    return {"inputs": inputs, "next_decision": "every session (at each close)"}
+        return (
+            f"{small} beat {large} on {run} session(s) in a row (< {params.streak_days}) and "
+            f"no streak of {params.streak_days} in the last {params.hold_days} sessions: base"
+        )
+
+    missing = (
+        f"a price of {small} or {large} is missing, or the {params.mode} measure is warming up"
+    )
+    return rules.explain_latest(sig["decision"], describe, missing, "base")
 
 
 def lookback_sessions(params: Params) -> int:

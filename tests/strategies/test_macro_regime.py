@@ -227,10 +227,12 @@ def test_explain_says_what_decided_the_last_session():
         "^TNX 3.50% (last published yield, carried) < its 3-value mean 3.83%, ^VIX 15.0 < 20: "
         "risk-on, small caps"
     )
+    # Day 9 has no VIX: day 8's decision (yield 5.0 above its mean 14/3) is kept.
     missing = explain(_data(vix=[*VIX[:9], np.nan]), Params(rate_ma_days=3))["inputs"]
     assert missing == (
-        "no decision on 2021-03-12 (the yield, its average or ^VIX is missing): otherwise kept "
-        "since 2021-03-11"
+        "^TNX 5.00% >= its 3-value mean 4.67%, ^VIX 15.0 < 20: risk-off, otherwise; decided on "
+        "2021-03-11, kept since: no decision after it (the yield, its average or ^VIX is "
+        "missing)"
     )
 
 

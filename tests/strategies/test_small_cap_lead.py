@@ -271,9 +271,17 @@ def test_explain_says_what_decided_the_last_session():
         "inputs": "IWM 2-session return 50.0% vs SPY 0.0%: spread +50.0 pp > 25.0 pp, overweight",
         "next_decision": "every session (at each close)",
     }
-    out = explain(data, Params(lookback_days=5))
-    assert out["inputs"].startswith("no decision on 2021-03-04")
-    assert out["inputs"].endswith("base kept before any decision")
+    assert explain(data, Params(lookback_days=5))["inputs"] == (
+        "no decision yet (a price of IWM or SPY is missing, or the return_spread measure is "
+        "warming up): base wanted"
+    )
+    # IWM's price is missing on the last two sessions: the decision of day 3 is kept.
+    gap = market_data(_prices([100, 100, 125, 150, np.nan, np.nan], [100] * 6))
+    assert explain(gap, Params(lookback_days=2, spread_threshold=0.25))["inputs"] == (
+        "IWM 2-session return 50.0% vs SPY 0.0%: spread +50.0 pp > 25.0 pp, overweight; "
+        "decided on 2021-03-04, kept since: no decision after it (a price of IWM or SPY is "
+        "missing, or the return_spread measure is warming up)"
+    )
     streak = explain(data, Params(mode="streak", streak_days=2, hold_days=3))["inputs"]
     assert streak == (
         "IWM beat SPY on 2 session(s) in a row; a streak of 2 last stood 0 session(s) ago "
