@@ -103,11 +103,19 @@ class Decisions:
         if labels.shape[1] != len(index):
             raise ValueError(f"labels cover {labels.shape[1]} sessions, the index {len(index)}")
         palette, remap = _unique_rows(np.asarray(palette, dtype=np.float64))
+        if labels.dtype.kind not in "iu":
+            labels = labels.astype(np.int64)
+        if labels.size and labels.max() >= len(remap):
+            raise ValueError(
+                f"label {labels.max()} has no palette row (the palette has {len(remap)})"
+            )
         if force is None:
             force = np.zeros((1, 1), dtype=np.bool_)
         force = np.asarray(force, dtype=np.bool_)
-        has_force = force.shape == labels.shape
-        offsets, positions, rows = _label_events(labels, remap, force, has_force)
+        # The kernel maps labels through `remap` itself: no (combos x sessions) temporaries.
+        offsets, positions, rows = _label_events(
+            labels, remap.astype(np.int64), force, force.shape == labels.shape
+        )
         return cls(pd.DatetimeIndex(index), tuple(columns), palette, offsets, positions, rows)
 
     @classmethod
@@ -210,8 +218,8 @@ def _unique_rows(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _label_events(
     labels: np.ndarray, remap: np.ndarray, force: np.ndarray, has_force: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Change-only events of label rows, labels mapped through `remap` to distinct weight
-    rows (two passes: count, then fill; no copy of the labels is made)."""
+    """Change-only events of label rows, labels mapped to distinct rows through `remap` (two
+    passes: count, then fill)."""
     n_combos, n_sessions = labels.shape
     counts = np.zeros(n_combos, dtype=np.int64)
     for j in range(n_combos):

@@ -1,28 +1,62 @@
-"""Reusable pieces of rule sets: signals on session-indexed prices and change-only weight rows.
+"""Reusable pieces of rule sets: batched indicators, batch decisions and change-only weight rows.
 
 Every function here is causal: a value dated t depends on inputs dated t or earlier, so a
 strategy built from them cannot look ahead. Conventions shared by the strategies that use them:
 
-- A *decision* series is float per session: 1.0 (condition holds), 0.0 (it does not) or NaN (no
-  decision possible that session: an input is missing or an indicator is still warming up).
-- `hold_state` turns decisions into the state wanted after each close: a NaN keeps the previous
-  state (no decision = no change), and before the first decision the `initial` state is wanted.
+- Indicators are batched: one series (a 1-d array, NaN = no value that session) and the
+  distinct values of a parameter in, one row per value out, so a sweep computes each indicator
+  once per distinct value (one k-session return per k, one average per window).
+- A *decision* is 1.0 (condition holds), 0.0 (it does not) or NaN (no decision possible that
+  session: an input is missing or an indicator is still warming up); in label form, a palette
+  row or -1. No decision keeps the previous state; before the first one the `initial` (off)
+  state is wanted (`held_labels`, `hold_state`).
+- `threshold_decisions` turns measures plus per-combination thresholds and weight maps into
+  `Decisions` for a whole batch; a single run is the batch of one.
 - `allocation_rows` turns a per-session label into target-weight rows emitted only where the
   wanted allocation changes (and on the first session), the format `engine.backtest` expects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from typing import Literal
+from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
+from engine.decisions import Decisions
+from strategies.kernels import threshold_labels
+
+__all__ = [
+    "EVERY_SESSION",
+    "WeightMap",
+    "allocation_rows",
+    "carry_last_published",
+    "decided_span",
+    "explain_latest",
+    "flag_rows",
+    "group_rows",
+    "held_labels",
+    "hold_state",
+    "is_last_session_of_year",
+    "last_session_of_year",
+    "prior_session",
+    "ratio_distance",
+    "return_spread",
+    "run_length",
+    "session_returns",
+    "sessions_since",
+    "sma_on_observations",
+    "threshold_decision",
+    "threshold_decisions",
+    "two_state_palette",
+    "weight_columns",
+    "weight_row",
+    "year_sessions",
+    "yearly_state_summary",
+]
 
 WeightMap = Mapping[str, float]
-RelativeMode = Literal["return_spread", "ratio_ma"]
 
 
 def weight_columns(*allocations: WeightMap) -> list[str]:
@@ -62,9 +96,21 @@ def allocation_rows(
     return weights
 
 
+def held_labels(labels: np.ndarray, initial: int) -> np.ndarray:
+    """The label held after each session, per row: the last non-negative label so far (a
+    negative one is no decision and keeps it), `initial` before the first one."""
+    labels = np.atleast_2d(np.asarray(labels))
+    seen = np.where(labels >= 0, np.arange(labels.shape[1]), -1)
+    np.maximum.accumulate(seen, axis=1, out=seen)
+    held = np.take_along_axis(labels, np.maximum(seen, 0), axis=1)
+    return np.where(seen >= 0, held, initial)
+
+
 def hold_state(decisions: pd.Series, initial: bool = False) -> pd.Series:
-    """Boolean state per session: the last decision made, `initial` before the first one."""
-    return decisions.astype(float).ffill().fillna(float(initial)).astype(bool)
+    """Boolean state per session: the last decision made (1.0/0.0, NaN = none), `initial` before
+    the first one."""
+    labels = np.nan_to_num(decisions.to_numpy(dtype=float), nan=-1.0).astype(np.int64)
+    return pd.Series(held_labels(labels, int(initial))[0] == 1, index=decisions.index)
 
 
 def flag_rows(
@@ -83,68 +129,190 @@ def flag_rows(
     return allocation_rows(state.map({True: "on", False: "off"}), {"on": on, "off": off}, columns)
 
 
-def decide(condition: pd.Series, *inputs: pd.Series) -> pd.Series:
-    """1.0/0.0 where every input has a value on that session, NaN (no decision) elsewhere."""
-    known = pd.concat(inputs, axis=1).notna().all(axis=1)
-    return condition.astype(float).where(known)
+# ---------------------------------------------------------------- batched indicators
+# Each takes one series as a 1-d array (NaN = no value that session) and the distinct values
+# of a parameter, and returns one row per value: (len(values), sessions).
 
 
-def session_return(prices: pd.Series, sessions: int) -> pd.Series:
-    """Return over the last `sessions` sessions (close t vs close t-sessions); NaN if either is
-    missing, so a gap is never bridged silently."""
-    return prices / prices.shift(sessions) - 1.0
+def session_returns(prices: np.ndarray, sessions: np.ndarray) -> np.ndarray:
+    """Return over the last k sessions (close t vs close t-k), one row per k; NaN if either
+    close is missing, so a gap is never bridged silently."""
+    prices = np.asarray(prices, dtype=np.float64)
+    out = np.full((len(sessions), len(prices)), np.nan)
+    for i, k in enumerate(np.asarray(sessions, dtype=np.int64)):
+        if 0 < k < len(prices):
+            out[i, k:] = prices[k:] / prices[:-k] - 1.0
+    return out
 
 
-def sma_on_observations(series: pd.Series, window: int) -> pd.Series:
-    """Simple moving average of the last `window` published values, placed on the sessions that
-    have a value (NaN elsewhere). Series that skip sessions (a yield on bond-market holidays)
-    average their own observations instead of counting gaps as sessions."""
-    observed = series.dropna()
-    return observed.rolling(window, min_periods=window).mean().reindex(series.index)
+def sma_on_observations(values: np.ndarray, windows: np.ndarray) -> np.ndarray:
+    """Simple moving average of the last m published values, one row per m, placed on the
+    sessions that have a value (NaN elsewhere). Series that skip sessions (a yield on
+    bond-market holidays) average their own observations instead of counting gaps as sessions.
+    Each window is summed on its own (numpy's pairwise sum), so no drift accumulates."""
+    values = np.asarray(values, dtype=np.float64)
+    where = np.flatnonzero(~np.isnan(values))
+    observed = values[where]
+    out = np.full((len(windows), len(values)), np.nan)
+    for i, m in enumerate(np.asarray(windows, dtype=np.int64)):
+        if 0 < m <= len(observed):
+            means = np.lib.stride_tricks.sliding_window_view(observed, m).mean(axis=1)
+            out[i, where[m - 1 :]] = means
+    return out
 
 
-def carry_last_published(series: pd.Series, max_sessions: int) -> pd.Series:
-    """The last published value on sessions without one, for at most `max_sessions` sessions in a
-    row. For signals only: a price that is traded must never be filled this way."""
-    return series.ffill(limit=max_sessions) if max_sessions > 0 else series
+def carry_last_published(values: np.ndarray, max_sessions: int) -> np.ndarray:
+    """The last published value on sessions without one, for at most `max_sessions` sessions in
+    a row (along the last axis). For signals only: a traded price must never be filled."""
+    values = np.asarray(values, dtype=np.float64)
+    if max_sessions <= 0:
+        return values
+    sessions = np.arange(values.shape[-1])
+    seen = np.where(np.isnan(values), -1, sessions)
+    np.maximum.accumulate(seen, axis=-1, out=seen)
+    carried = np.take_along_axis(values, np.maximum(seen, 0), axis=-1)
+    return np.where((seen >= 0) & (sessions - seen <= max_sessions), carried, np.nan)
 
 
-def relative_decision(
-    small: pd.Series,
-    large: pd.Series,
-    mode: RelativeMode,
-    lookback: int,
-    ma_sessions: int,
-    threshold: float,
-) -> tuple[pd.Series, pd.Series]:
-    """Does `small` lead `large`? Returns (decision, measure) per session.
+def ratio_distance(small: np.ndarray, large: np.ndarray, windows: np.ndarray) -> np.ndarray:
+    """(small / large) / SMA_m(ratio) - 1 per m: the ratio's distance above its average (NaN
+    where either price or the average is missing)."""
+    ratio = np.asarray(small, dtype=np.float64) / np.asarray(large, dtype=np.float64)
+    return ratio / sma_on_observations(ratio, windows) - 1.0
 
-    "return_spread": measure = small's minus large's `lookback`-session return; leads when the
-    measure is above `threshold`. "ratio_ma": measure = (small / large) / SMA_`ma_sessions`(ratio)
-    - 1, the ratio's distance above its average; leads when above `threshold` (0 = just above).
+
+def return_spread(small: np.ndarray, large: np.ndarray, sessions: np.ndarray) -> np.ndarray:
+    """small's k-session return minus large's, per k."""
+    return session_returns(small, sessions) - session_returns(large, sessions)
+
+
+def run_length(flag: np.ndarray) -> np.ndarray:
+    """Number of consecutive sessions, ending at each session, on which `flag` is true."""
+    flag = np.asarray(flag, dtype=bool)
+    sessions = np.arange(flag.shape[-1])
+    last_false = np.where(flag, -1, sessions)
+    np.maximum.accumulate(last_false, axis=-1, out=last_false)
+    return sessions - last_false
+
+
+def sessions_since(trigger: np.ndarray) -> np.ndarray:
+    """Sessions since the last true value of each row of `trigger` (0 on a trigger session,
+    inf before the first). Holding for h sessions from a trigger, a new one restarting the
+    count, is `sessions_since(trigger) < h`."""
+    trigger = np.atleast_2d(np.asarray(trigger, dtype=bool))
+    sessions = np.arange(trigger.shape[1])
+    seen = np.where(trigger, sessions, -1)
+    np.maximum.accumulate(seen, axis=1, out=seen)
+    return np.where(seen >= 0, (sessions - seen).astype(np.float64), np.inf)
+
+
+# ---------------------------------------------------------------- decisions of a batch
+
+
+def group_rows(*columns: np.ndarray) -> dict[tuple, np.ndarray]:
+    """Row positions per distinct combination of values (first-seen order): the rows that need
+    the same inputs (e.g. the same signal tickers and mode) share one computation."""
+    groups: dict[tuple, list[int]] = {}
+    for j, key in enumerate(zip(*columns, strict=True)):
+        groups.setdefault(key, []).append(j)
+    return {key: np.asarray(rows, dtype=np.int64) for key, rows in groups.items()}
+
+
+def two_state_palette(
+    on: np.ndarray, off: np.ndarray
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """(palette, columns, on row, off row) for per-combination weight maps `on` and `off`.
+
+    Columns are the tickers of on_0, off_0, on_1, ... in first-seen order (a batch of one gets
+    `weight_columns(on, off)`, as a single run does); each distinct map is one palette row.
     """
-    if mode == "return_spread":
-        measure = session_return(small, lookback) - session_return(large, lookback)
-    elif mode == "ratio_ma":
-        ratio = small / large
-        measure = ratio / sma_on_observations(ratio, ma_sessions) - 1.0
-    else:
-        raise ValueError(f"unknown relative mode {mode!r}")
-    return decide(measure > threshold, measure), measure
+    keys: dict[int, tuple] = {}  # id of a map object -> its items (maps repeat by reference)
+    rows: dict[tuple, int] = {}
+    maps: list[WeightMap] = []
+    index = np.empty((2, len(on)), dtype=np.int64)
+    for j in range(len(on)):
+        for side, allocation in enumerate((on[j], off[j])):
+            key = keys.get(id(allocation))
+            if key is None:
+                key = keys[id(allocation)] = tuple(allocation.items())
+            if key not in rows:
+                rows[key] = len(maps)
+                maps.append(allocation)
+            index[side, j] = rows[key]
+    columns = weight_columns(*maps)
+    palette = np.vstack([weight_row(allocation, columns) for allocation in maps])
+    return palette, columns, index[0], index[1]
 
 
-def run_length(condition: pd.Series) -> pd.Series:
-    """Number of consecutive sessions, ending at each session, on which `condition` is true."""
-    flag = condition.fillna(False).astype(bool)
-    runs = (~flag).cumsum()
-    return flag.astype(int).groupby(runs).cumsum()
+def threshold_decisions(
+    measures: np.ndarray,
+    which: np.ndarray,
+    thresholds: np.ndarray,
+    on: np.ndarray,
+    off: np.ndarray,
+    palette: np.ndarray,
+    index: pd.DatetimeIndex,
+    columns: list[str],
+    block_rows: int = 1024,
+) -> Decisions:
+    """Decisions of two-state rules: combination j wants palette row `on[j]` after a close where
+    `measures[which[j]]` is above `thresholds[j]`, `off[j]` where it is not, keeps its allocation
+    where the measure is NaN, and wants `off[j]` before its first decision.
+
+    Labels are built `block_rows` combinations at a time so a chunk of thousands never holds
+    more than a block's (combinations x sessions) integers.
+    """
+    measures = np.ascontiguousarray(measures, dtype=np.float64)
+    which = np.asarray(which, dtype=np.int64)
+    thresholds = np.asarray(thresholds, dtype=np.float64)
+    on, off = np.asarray(on, dtype=np.int64), np.asarray(off, dtype=np.int64)
+    parts = []
+    for lo in range(0, len(which), block_rows):
+        rows = slice(lo, lo + block_rows)
+        labels = threshold_labels(
+            measures, which[rows], thresholds[rows], on[rows], off[rows], True
+        )
+        parts.append(Decisions.from_labels(labels, palette, index, columns))
+    return parts[0] if len(parts) == 1 else Decisions.concat(parts)
 
 
-def hold_for(trigger: pd.Series, sessions: int) -> pd.Series:
-    """True on a trigger session and the `sessions - 1` sessions after it (a new trigger inside
-    that window restarts the count): the state wanted after each close for `sessions` sessions."""
-    flag = trigger.fillna(False).astype(float)
-    return flag.rolling(sessions, min_periods=1).max().astype(bool)
+def threshold_decision(measure: np.ndarray, threshold: float) -> np.ndarray:
+    """One series' decisions as floats: 1.0 above `threshold`, 0.0 at or below, NaN where the
+    measure is NaN (the same kernel as the batch, for diagnostics of a single run)."""
+    one = np.ones(1, dtype=np.int64)
+    labels = threshold_labels(
+        np.atleast_2d(np.asarray(measure, dtype=np.float64)),
+        np.zeros(1, dtype=np.int64),
+        np.array([threshold], dtype=np.float64),
+        one,
+        one * 0,
+        False,
+    )[0]
+    return np.where(labels < 0, np.nan, labels.astype(np.float64))
+
+
+EVERY_SESSION = "every session (at each close)"
+
+
+def explain_latest(
+    decision: pd.Series, describe: Callable[[int], str], missing: str, initial: str
+) -> dict[str, str]:
+    """`explain` of a rule that decides at every close: `describe(p)` words the inputs of the
+    latest decision (session position p); later sessions without one keep it, and `missing`
+    says why they could not decide (e.g. the data ends before the index does)."""
+    decided = np.flatnonzero(decision.notna().to_numpy())
+    if not len(decided):
+        return {
+            "inputs": f"no decision yet ({missing}): {initial} wanted",
+            "next_decision": EVERY_SESSION,
+        }
+    p = int(decided[-1])
+    inputs = describe(p)
+    if p < len(decision) - 1:
+        inputs += (
+            f"; decided on {decision.index[p].date()}, kept since: no decision after it ({missing})"
+        )
+    return {"inputs": inputs, "next_decision": EVERY_SESSION}
 
 
 def last_session_of_year(year: int) -> pd.Timestamp:

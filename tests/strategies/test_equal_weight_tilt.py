@@ -5,17 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
 from strategies.equal_weight_tilt import (
     STRATEGY,
     Params,
     allocations,
+    explain,
     signal,
-    target_weights,
     tickers,
 )
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
+from tests.strategies.batch_check import assert_batch_equals_single
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 # 2-session spreads RSP - SPY: day 2 0.25 - 0 = 0.25, day 3 0.5 - 0 = 0.5, day 4 0.2 - 0.25,
@@ -38,15 +41,15 @@ def test_switch_mode_holds_all_of_the_leader():
     params = Params(lookback_days=2, spread_threshold=0.3)
     sig = signal(_data(), params)
     assert sig["measure"].iloc[2:].tolist() == pytest.approx([0.25, 0.5, -0.05, -0.25, 0.25])
-    assert _rows(target_weights(_data(), params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
+    assert _rows(STRATEGY.weights(_data(), params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
     # Any lead (threshold 0) also favours equal weight on days 2 and 6.
-    rows = _rows(target_weights(_data(), Params(lookback_days=2)))
+    rows = _rows(STRATEGY.weights(_data(), Params(lookback_days=2)))
     assert rows == ([0, 2, 4, 6], [[0, 1], [1, 0], [0, 1], [1, 0]])
 
 
 def test_tilt_mode_uses_the_configured_weight_maps():
     params = Params(lookback_days=2, spread_threshold=0.3, mode="tilt")
-    positions, weights = _rows(target_weights(_data(), params))
+    positions, weights = _rows(STRATEGY.weights(_data(), params))
     assert positions == [0, 3, 4]
     assert weights == [[0.3, 0.7], [0.7, 0.3], [0.3, 0.7]]
     custom = Params(lookback_days=2, mode="tilt", tilt={"RSP": 0.5, "IWM": 0.5}, base={"SPY": 1})
@@ -59,22 +62,22 @@ def test_ratio_ma_mode():
     # RSP/SPY ratio 1, 1, 1, 2, 2, 2, 1; SMA3 from day 2: 1, 4/3, 5/3, 2, 5/3.
     data = _data([100, 100, 100, 200, 200, 200, 100], [100] * 7)
     params = Params(signal="ratio_ma", ma_days=3)
-    assert _rows(target_weights(data, params)) == ([0, 3, 5], [[0, 1], [1, 0], [0, 1]])
+    assert _rows(STRATEGY.weights(data, params)) == ([0, 3, 5], [[0, 1], [1, 0], [0, 1]])
     params = Params(signal="ratio_ma", ma_days=3, ratio_threshold=0.25)
-    assert _rows(target_weights(data, params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
+    assert _rows(STRATEGY.weights(data, params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
 
 
 def test_weights_never_use_prices_after_the_decision_day():
     """Shocking all prices after a random day t leaves every weight up to t unchanged."""
     prices = random_walk(["RSP", "SPY"], "2015-01-01", "2016-12-31", seed=9)
     for params in (Params(lookback_days=20), Params(signal="ratio_ma", ma_days=30, mode="tilt")):
-        base = target_weights(market_data(prices), params)
+        base = STRATEGY.weights(market_data(prices), params)
         assert base.dropna(how="all").shape[0] > 10
         rng = np.random.default_rng(8)
         for t in rng.integers(40, len(prices) - 30, size=5):
             shocked = prices.copy()
             shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-            other = target_weights(market_data(shocked), params)
+            other = STRATEGY.weights(market_data(shocked), params)
             pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
@@ -116,3 +119,103 @@ def test_on_real_data(real_run):
         leader = "RSP" if spread[day] > 0 else "SPY"
         assert weights.loc[after, leader] > 0.99, day
     assert spread["2017-12-29"] < 0 < spread["2009-12-31"]  # both sides occur in the checks
+
+
+# ------------------------------------------------------------------ the batch form
+
+MAPS = [
+    {"RSP": 0.7, "SPY": 0.3},
+    {"SPY": 0.3, "RSP": 0.7},  # the same allocation, written in another order
+    {"RSP": 0.3, "SPY": 0.7},
+    {"RSP": 0.5, "IWM": 0.5},
+    {"SPY": 1.0},
+]
+PAIRS = [("RSP", "SPY"), ("IWM", "SPY"), ("SPY", "RSP")]
+SWEPT = [
+    "signal",
+    "pair",
+    "lookback_days",
+    "spread_threshold",
+    "ma_days",
+    "ratio_threshold",
+    "mode",
+    "tilt",
+    "base",
+]
+
+
+def _synthetic(seed: int):
+    prices = random_walk(["RSP", "SPY", "IWM"], "2019-01-01", "2019-12-31", seed)
+    holes = np.random.default_rng(seed).random(prices.shape) < 0.02  # missing prices
+    return market_data(prices.mask(holes))
+
+
+@st.composite
+def _row(draw):
+    pair = draw(st.sampled_from(PAIRS))
+    return {
+        "signal": draw(st.sampled_from(["return_spread", "ratio_ma"])),
+        "equal_weight": pair[0],
+        "cap_weight": pair[1],
+        "lookback_days": draw(st.integers(1, 40)),
+        "spread_threshold": draw(st.floats(-0.03, 0.03, allow_nan=False)),
+        "ma_days": draw(st.integers(2, 60)),
+        "ratio_threshold": draw(st.sampled_from([-0.01, 0.0, 0.002, 0.02])),
+        "mode": draw(st.sampled_from(["switch", "tilt"])),
+        "tilt": draw(st.sampled_from(MAPS)),
+        "base": draw(st.sampled_from(MAPS)),
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_row(), min_size=1, max_size=6),
+    swept=st.sets(st.sampled_from(SWEPT), min_size=1),
+    base_row=_row(),
+    seed=st.integers(0, 3),
+)
+def test_each_combination_of_a_batch_decides_as_its_single_run(rows, swept, base_row, seed):
+    names = [n for n in SWEPT if n in swept and n != "pair"]
+    names += ["equal_weight", "cap_weight"] if "pair" in swept else []
+    base = Params(**base_row)
+    assert_batch_equals_single(STRATEGY, _synthetic(seed), base, rows, names)
+
+
+def test_a_small_batch_by_hand():
+    # 1-session spreads RSP - SPY: t1 0, t2 .25, t3 .2, t4 -.25, t5 0, t6 .25; the 2-session
+    # ones are in the header (t2 .25, t3 .5, t4 -.05, t5 -.25, t6 .25).
+    table = pd.DataFrame(
+        {
+            "lookback_days": [1, 2],
+            "spread_threshold": [0.0, 0.3],
+            "mode": pd.Series(["switch", "tilt"], dtype=object),
+        }
+    )
+    batch = STRATEGY.decide(_data(), Params(), table)
+    assert list(batch.columns) == ["RSP", "SPY"]
+    (p0, r0), (p1, r1) = batch.events(0), batch.events(1)
+    assert p0.tolist() == [0, 2, 4, 6]  # t5's 0 is not above 0: SPY stays
+    assert batch.palette[r0].tolist() == [[0, 1], [1, 0], [0, 1], [1, 0]]
+    assert p1.tolist() == [0, 3, 4]
+    assert batch.palette[r1].tolist() == [[0.3, 0.7], [0.7, 0.3], [0.3, 0.7]]
+
+
+def test_explain_says_what_decided_the_last_session():
+    out = explain(_data(), Params(lookback_days=2, spread_threshold=0.3))
+    assert out == {
+        "inputs": "RSP 2-session return 25.0% vs SPY 0.0%: spread +25.0 pp <= 30.0 pp, "
+        "base (SPY side)",
+        "next_decision": "every session (at each close)",
+    }
+    data = _data([100, 100, 100, 200, 200, 200, 100], [100] * 7)
+    ratio = explain(data, Params(signal="ratio_ma", ma_days=3))["inputs"]
+    # ratio 1 against its 3-session mean 5/3: 1 / (5/3) - 1 = -40%
+    assert ratio == "RSP/SPY ratio -40.00% from its 3-session mean <= +0.00%, base (SPY side)"
+
+
+def test_active_and_base_follow_the_mode():
+    assert STRATEGY.active_and_base(Params()) == ({"RSP": 1.0}, {"SPY": 1.0})
+    assert STRATEGY.active_and_base(Params(mode="tilt")) == (
+        {"RSP": 0.7, "SPY": 0.3},
+        {"RSP": 0.3, "SPY": 0.7},
+    )

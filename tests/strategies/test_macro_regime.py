@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
-from strategies.macro_regime import STRATEGY, Params, signal, tables, target_weights, tickers
+from strategies.macro_regime import STRATEGY, Params, explain, signal, tables, tickers
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
+from tests.strategies.batch_check import assert_batch_equals_single
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 
@@ -43,7 +46,7 @@ def test_decisions_follow_the_yield_average_and_the_vix_threshold():
     # days 0-1: average not yet defined -> no decision; day 3: VIX exactly 20 is not calm.
     assert np.isnan(sig["decision"].iloc[:2]).all()
     assert sig["decision"].iloc[2:].tolist() == [0, 0, 1, 0, 0, 0, 0, 1]
-    w = target_weights(_data(), Params(rate_ma_days=3))
+    w = STRATEGY.weights(_data(), Params(rate_ma_days=3))
     assert _rows(w) == ([0, 4, 5, 9], [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
 
 
@@ -52,7 +55,7 @@ def test_without_the_carry_a_bond_holiday_makes_no_decision():
     sig = signal(_data(), params)
     assert np.isnan(sig["decision"].iloc[4])
     assert not sig["small_caps"].iloc[4]  # day 3's state (not small caps) is kept
-    assert _rows(target_weights(_data(), params)) == ([0, 9], [[0.0, 1.0], [1.0, 0.0]])
+    assert _rows(STRATEGY.weights(_data(), params)) == ([0, 9], [[0.0, 1.0], [1.0, 0.0]])
 
 
 def test_a_missing_vix_keeps_the_previous_allocation():
@@ -68,7 +71,7 @@ def test_the_defensive_mix_and_the_tickers():
     index = DAYS[:10]
     prices = pd.DataFrame({"IWM": 100.0, "SPY": 100.0, "TLT": 100.0}, index=index)
     prices["^TNX"], prices["^VIX"] = TNX, VIX
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert rows.loc[DAYS[0]].tolist() == [0.0, 0.5, 0.5]  # columns IWM, SPY, TLT
     assert rows.loc[DAYS[4]].tolist() == [1.0, 0.0, 0.0]
 
@@ -91,13 +94,13 @@ def test_weights_never_use_prices_after_the_decision_day():
     prices.loc[prices.index[::37], "^TNX"] = np.nan  # bond-market holidays
     # A threshold at the walk's median VIX, so both conditions switch often.
     params = Params(rate_ma_days=20, vix_threshold=float(prices["^VIX"].median()))
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert base.dropna(how="all").shape[0] > 10
     rng = np.random.default_rng(4)
     for t in rng.integers(30, len(prices) - 30, size=6):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
@@ -144,3 +147,95 @@ def test_on_real_data(real_run):
     after = weights.index[weights.index > day][0]
     assert weights.loc[after, "IWM"] > 0.99
     assert inp.tables["per_year"].loc[2016, "yield_carried_sessions"] == 1
+
+
+# ------------------------------------------------------------------ the batch form
+
+MAPS = [{"IWM": 1.0}, {"SPY": 1.0}, {"SPY": 0.5, "TLT": 0.5}, {"TLT": 0.5, "SPY": 0.5}]
+SWEPT = [
+    "rate_ticker",
+    "vol_ticker",
+    "rate_ma_days",
+    "vix_threshold",
+    "yield_max_stale_sessions",
+    "small_caps",
+    "otherwise",
+]
+
+
+def _synthetic(seed: int):
+    prices = random_walk(
+        ["IWM", "SPY", "TLT", "^TNX", "^FVX", "^VIX", "^VXN"], "2019-01-01", "2019-12-31", seed
+    )
+    rng = np.random.default_rng(seed)
+    for ticker in ("^TNX", "^FVX"):
+        prices[ticker] = prices[ticker] / 40  # yields around 2.5%
+        prices.loc[prices.index[rng.random(len(prices)) < 0.05], ticker] = np.nan  # holidays
+    for ticker in ("^VIX", "^VXN"):
+        prices[ticker] = prices[ticker] / 5  # around 20
+        prices.loc[prices.index[rng.random(len(prices)) < 0.01], ticker] = np.nan
+    return market_data(prices)
+
+
+@st.composite
+def _row(draw):
+    return {
+        "rate_ticker": draw(st.sampled_from(["^TNX", "^FVX"])),
+        "vol_ticker": draw(st.sampled_from(["^VIX", "^VXN"])),
+        "rate_ma_days": draw(st.integers(2, 40)),
+        "vix_threshold": draw(st.floats(15.0, 25.0, allow_nan=False)),
+        "yield_max_stale_sessions": draw(st.integers(0, 3)),
+        "small_caps": draw(st.sampled_from(MAPS)),
+        "otherwise": draw(st.sampled_from(MAPS)),
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_row(), min_size=1, max_size=6),
+    swept=st.sets(st.sampled_from(SWEPT), min_size=1),
+    base_row=_row(),
+    seed=st.integers(0, 3),
+)
+def test_each_combination_of_a_batch_decides_as_its_single_run(rows, swept, base_row, seed):
+    names = [n for n in SWEPT if n in swept]
+    assert_batch_equals_single(STRATEGY, _synthetic(seed), Params(**base_row), rows, names)
+
+
+def test_a_small_batch_by_hand():
+    # m = 3 (header): rates fall on days 3, 4 (carried), 5 and 9. With VIX below 30 day 3
+    # (VIX 20) and day 5 (VIX 25) are calm too; without the carry day 4 makes no decision.
+    table = pd.DataFrame(
+        {"vix_threshold": [20.0, 30.0, 20.0], "yield_max_stale_sessions": [5, 5, 0]}
+    )
+    batch = STRATEGY.decide(_data(), Params(rate_ma_days=3), table)
+    assert list(batch.columns) == ["IWM", "SPY"]
+    events = [batch.events(j) for j in range(3)]
+    assert [p.tolist() for p, _ in events] == [[0, 4, 5, 9], [0, 3, 6, 9], [0, 9]]
+    iwm, spy = [1.0, 0.0], [0.0, 1.0]
+    assert batch.palette[events[1][1]].tolist() == [spy, iwm, spy, iwm]
+
+
+def test_explain_says_what_decided_the_last_session():
+    out = explain(_data(), Params(rate_ma_days=3))
+    assert out == {
+        "inputs": "^TNX 3.00% < its 3-value mean 4.17%, ^VIX 15.0 < 20: risk-on, small caps",
+        "next_decision": "every session (at each close)",
+    }
+    carried = explain(_data(TNX[:5], VIX[:5]), Params(rate_ma_days=3))["inputs"]
+    assert carried == (
+        "^TNX 3.50% (last published yield, carried) < its 3-value mean 3.83%, ^VIX 15.0 < 20: "
+        "risk-on, small caps"
+    )
+    # Day 9 has no VIX: day 8's decision (yield 5.0 above its mean 14/3) is kept.
+    missing = explain(_data(vix=[*VIX[:9], np.nan]), Params(rate_ma_days=3))["inputs"]
+    assert missing == (
+        "^TNX 5.00% >= its 3-value mean 4.67%, ^VIX 15.0 < 20: risk-off, otherwise; decided on "
+        "2021-03-11, kept since: no decision after it (the yield, its average or ^VIX is "
+        "missing)"
+    )
+
+
+def test_active_and_base_are_small_caps_and_otherwise():
+    params = Params(otherwise={"SPY": 0.5, "TLT": 0.5})
+    assert STRATEGY.active_and_base(params) == ({"IWM": 1.0}, {"SPY": 0.5, "TLT": 0.5})

@@ -5,17 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
 from strategies.small_cap_lead import (
     STRATEGY,
     Params,
+    active_and_base,
+    explain,
     lookback_sessions,
     signal,
-    target_weights,
     tickers,
 )
 from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
+from tests.strategies.batch_check import assert_batch_equals_single
 
 DAYS = nyse_sessions("2021-03-01", "2021-04-30")
 OVER = [0.7, 0.3]  # default overweight (IWM, SPY)
@@ -38,17 +42,17 @@ def test_return_spread_overweights_only_while_the_lead_beats_the_threshold():
     params = Params(lookback_days=2, spread_threshold=0.25)
     sig = signal(market_data(prices), params)
     assert sig["measure"].iloc[2:5].tolist() == pytest.approx([0.25, 0.5, -0.05])
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
 
 
 def test_ratio_ma_compares_the_ratio_with_its_simple_average():
     # IWM/SPY ratio 1, 1, 1, 2, 2, 2, 1; SMA3 from day 2: 1, 4/3, 5/3, 2, 5/3.
     prices = _prices([100, 100, 100, 200, 200, 200, 100], [100] * 7)
     params = Params(mode="ratio_ma", ma_days=3)
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3, 5], [BASE, OVER, BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3, 5], [BASE, OVER, BASE])
     # ratio / SMA - 1 is 0.5 on day 3 but 0.2 on day 4: a 0.25 margin ends the overweight sooner.
     params = Params(mode="ratio_ma", ma_days=3, ratio_threshold=0.25)
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3, 4], [BASE, OVER, BASE])
 
 
 def test_streak_holds_for_h_sessions_and_a_continuing_streak_extends_it():
@@ -61,7 +65,7 @@ def test_streak_holds_for_h_sessions_and_a_continuing_streak_extends_it():
     assert sig["measure"].tolist()[:16] == [0, 1, 2, 0, 1, 2, 3, 0, 0, 0, 0, 0, 1, 2, 3, 4]
     # The tie on day 3 breaks the first streak, so it triggers on day 6 (not day 3) and holds
     # days 6-9; the second triggers on days 14 and 15 and holds days 14-18.
-    positions, weights = _rows(target_weights(market_data(prices), params))
+    positions, weights = _rows(STRATEGY.weights(market_data(prices), params))
     assert positions == [0, 6, 10, 14, 19]
     assert weights == [BASE, OVER, BASE, OVER, BASE]
 
@@ -72,8 +76,8 @@ def test_signal_tickers_can_differ_from_the_traded_ones():
     prices.loc[index[3] :, "^RUT"] = 150.0  # the index leads; the traded funds stay flat
     params = Params(small="^RUT", large="^GSPC", lookback_days=2)
     assert tickers(params) == ["^RUT", "^GSPC", "IWM", "SPY"]
-    assert _rows(target_weights(market_data(prices), params)) == ([0, 3], [BASE, OVER])
-    assert _rows(target_weights(market_data(prices), Params(lookback_days=2))) == ([0], [BASE])
+    assert _rows(STRATEGY.weights(market_data(prices), params)) == ([0, 3], [BASE, OVER])
+    assert _rows(STRATEGY.weights(market_data(prices), Params(lookback_days=2))) == ([0], [BASE])
 
 
 def test_a_missing_price_makes_no_decision_and_keeps_the_allocation():
@@ -104,13 +108,13 @@ def test_lookback_is_sized_to_the_mode():
 def test_weights_never_use_prices_after_the_decision_day(params):
     """Shocking all prices after a random day t leaves every weight up to t unchanged."""
     prices = random_walk(["IWM", "SPY"], "2015-01-01", "2016-12-31", seed=5)
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert base.dropna(how="all").shape[0] > 10  # the rule does switch on this walk
     rng = np.random.default_rng(7)
     for t in rng.integers(30, len(prices) - 30, size=6):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
@@ -174,3 +178,117 @@ def test_streak_mode_finds_the_january_2026_record_streak():
     assert triggered.tolist() == [pd.Timestamp("2026-01-22")]
     assert sig.loc["2026-01-22":"2026-01-26", "overweight"].all()
     assert not sig.loc["2026-01-27", "overweight"]
+
+
+# ------------------------------------------------------------------ the batch form
+
+MAPS = [
+    {"IWM": 0.7, "SPY": 0.3},
+    {"SPY": 0.3, "IWM": 0.7},  # the same allocation, written in another order
+    {"IWM": 0.3, "SPY": 0.7},
+    {"IWM": 1.0},
+    {"SPY": 0.5, "TLT": 0.5},
+    {"TLT": 0.6},
+]
+PAIRS = [("IWM", "SPY"), ("^RUT", "^GSPC"), ("SPY", "IWM")]
+SWEPT = [
+    "mode",
+    "pair",
+    "lookback_days",
+    "spread_threshold",
+    "ma_days",
+    "ratio_threshold",
+    "streak_days",
+    "hold_days",
+    "overweight",
+    "base",
+]
+
+
+def _synthetic(seed: int):
+    prices = random_walk(["IWM", "SPY", "^RUT", "^GSPC", "TLT"], "2019-01-01", "2019-12-31", seed)
+    holes = np.random.default_rng(seed).random(prices.shape) < 0.02  # missing prices
+    return market_data(prices.mask(holes))
+
+
+@st.composite
+def _row(draw):
+    pair = draw(st.sampled_from(PAIRS))
+    return {
+        "mode": draw(st.sampled_from(["return_spread", "ratio_ma", "streak"])),
+        "small": pair[0],
+        "large": pair[1],
+        "lookback_days": draw(st.integers(1, 30)),
+        "spread_threshold": draw(st.sampled_from([-0.02, 0.0, 0.005, 0.01, 0.03])),
+        "ma_days": draw(st.integers(2, 40)),
+        "ratio_threshold": draw(st.floats(-0.03, 0.03, allow_nan=False)),
+        "streak_days": draw(st.integers(1, 4)),
+        "hold_days": draw(st.integers(1, 12)),
+        "overweight": draw(st.sampled_from(MAPS)),
+        "base": draw(st.sampled_from(MAPS)),
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_row(), min_size=1, max_size=6),
+    swept=st.sets(st.sampled_from(SWEPT), min_size=1),
+    base_row=_row(),
+    seed=st.integers(0, 3),
+)
+def test_each_combination_of_a_batch_decides_as_its_single_run(rows, swept, base_row, seed):
+    names = [n for n in SWEPT if n in swept and n != "pair"]
+    names += ["small", "large"] if "pair" in swept else []
+    base = Params(**base_row)
+    assert_batch_equals_single(STRATEGY, _synthetic(seed), base, rows, names)
+
+
+def test_a_small_batch_by_hand():
+    # IWM against a flat SPY; 1-session returns: t1 0, t2 .25, t3 .2, t4-t8 0, t9 -.2, t10 0,
+    # t11 .25. 3-session returns from t3: .5, .5, .2, 0, 0, 0, -.2, -.2, 0.
+    prices = _prices([100, 100, 125, 150, 150, 150, 150, 150, 150, 120, 120, 150], [100] * 12)
+    table = pd.DataFrame(
+        {
+            "lookback_days": [1, 3, 3],
+            "spread_threshold": [0.1, 0.1, 0.3],
+            "overweight": pd.Series([{"IWM": 0.7, "SPY": 0.3}] * 2 + [{"IWM": 1.0}], dtype=object),
+        }
+    )
+    batch = STRATEGY.decide(market_data(prices), Params(), table)
+    assert list(batch.columns) == ["IWM", "SPY"]
+    events = [batch.events(j) for j in range(3)]
+    # k=1 above 0.1 on t2, t3 and t11; k=3 on t3-t5 (above 0.1) or t3-t4 (above 0.3).
+    assert [p.tolist() for p, _ in events] == [[0, 2, 4, 11], [0, 3, 6], [0, 3, 5]]
+    weights = [batch.palette[r].tolist() for _, r in events]
+    assert weights == [[BASE, OVER, BASE, OVER], [BASE, OVER, BASE], [BASE, [1, 0], BASE]]
+    assert len(batch.palette) == 3  # overweight, base and 100% IWM, each stored once
+
+
+def test_explain_says_what_decided_the_last_session():
+    prices = _prices([100, 100, 125, 150], [100, 100, 100, 100])
+    data = market_data(prices)
+    assert explain(data, Params(lookback_days=2, spread_threshold=0.25)) == {
+        "inputs": "IWM 2-session return 50.0% vs SPY 0.0%: spread +50.0 pp > 25.0 pp, overweight",
+        "next_decision": "every session (at each close)",
+    }
+    assert explain(data, Params(lookback_days=5))["inputs"] == (
+        "no decision yet (a price of IWM or SPY is missing, or the return_spread measure is "
+        "warming up): base wanted"
+    )
+    # IWM's price is missing on the last two sessions: the decision of day 3 is kept.
+    gap = market_data(_prices([100, 100, 125, 150, np.nan, np.nan], [100] * 6))
+    assert explain(gap, Params(lookback_days=2, spread_threshold=0.25))["inputs"] == (
+        "IWM 2-session return 50.0% vs SPY 0.0%: spread +50.0 pp > 25.0 pp, overweight; "
+        "decided on 2021-03-04, kept since: no decision after it (a price of IWM or SPY is "
+        "missing, or the return_spread measure is warming up)"
+    )
+    streak = explain(data, Params(mode="streak", streak_days=2, hold_days=3))["inputs"]
+    assert streak == (
+        "IWM beat SPY on 2 session(s) in a row; a streak of 2 last stood 0 session(s) ago "
+        "(< hold 3): overweight"
+    )
+
+
+def test_active_and_base_are_the_overweight_and_base_maps():
+    params = Params(overweight={"IWM": 1.0}, base={"SPY": 1.0})
+    assert active_and_base(params) == ({"IWM": 1.0}, {"SPY": 1.0})
