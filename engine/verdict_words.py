@@ -63,9 +63,10 @@ def _points(value: float) -> str:
 
 
 def _p(value: float) -> str:
+    """'p = 0.123', or 'p < 0.001'."""
     if not math.isfinite(value):
-        return "n/a"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+        return "p = n/a"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
 def _judge(low: float, high: float, p: float, name: str) -> str:
@@ -82,10 +83,10 @@ def _judge(low: float, high: float, p: float, name: str) -> str:
 def active_line(a: ActiveReturn) -> str:
     return (
         f"Against {a.benchmark}: active return {_pct(a.mean_active)} a year (mean daily "
-        f"difference x 252; 95% interval {_pct(a.mean_low)} to {_pct(a.mean_high)}, p = "
+        f"difference x 252; 95% interval {_pct(a.mean_low)} to {_pct(a.mean_high)}, "
         f"{_p(a.mean_p)}); CAGR {_pct(a.strategy_cagr)} vs {_pct(a.benchmark_cagr)}, "
         f"{_points(a.cagr_difference)} (95% interval {_points(a.cagr_low)} to "
-        f"{_points(a.cagr_high)}, p = {_p(a.cagr_p)}): "
+        f"{_points(a.cagr_high)}, {_p(a.cagr_p)}): "
         f"{_judge(a.cagr_low, a.cagr_high, a.cagr_p, a.benchmark)}."
     )
 
@@ -115,7 +116,7 @@ def year_line(y: YearRecord) -> str:
         else "no different from a coin flip"
     )
     return (
-        f"{head} Binomial test of {y.wins} of {decided} against 50%: p = {_p(y.p_value)}, "
+        f"{head} Binomial test of {y.wins} of {decided} against 50%: {_p(y.p_value)}, "
         f"{verdict}.{tail}"
     )
 
