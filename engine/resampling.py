@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-__all__ = ["block_starts", "circular_block_sums", "resampled_totals"]
+__all__ = ["block_starts", "circular_block_sums", "percentile_interval", "resampled_totals"]
 
 
 def circular_block_sums(values: np.ndarray, length: int) -> np.ndarray:
@@ -46,3 +46,14 @@ def resampled_totals(
     length = int(min(max(length, 1), n))
     starts = block_starts(n, length, rng, n_resamples)
     return [circular_block_sums(q, length)[starts].sum(axis=1) for q in quantities]
+
+
+def percentile_interval(replicates: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the finite bootstrap replicates (NaN, NaN when there is none)."""
+    reps = np.asarray(replicates, dtype=float)
+    reps = reps[np.isfinite(reps)]
+    if len(reps) == 0:
+        return math.nan, math.nan
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(reps, [tail, 100.0 - tail])
+    return float(low), float(high)

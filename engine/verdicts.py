@@ -28,7 +28,7 @@ from scipy import stats as sps
 from engine.calendar import nyse_sessions
 from engine.claims.stats import binomial_interval, default_block_length, generator
 from engine.metrics import PERIODS_PER_YEAR, cagr, calendar_year_returns
-from engine.resampling import resampled_totals
+from engine.resampling import percentile_interval, resampled_totals
 from engine.results import BacktestResult
 
 __all__ = [
@@ -58,15 +58,6 @@ def _two_sided_p(replicates: np.ndarray, observed: float) -> float:
         return math.nan
     far = np.abs(reps - observed) >= abs(observed) - 1e-15
     return float((1 + far.sum()) / (1 + len(reps)))
-
-
-def _interval(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
-    reps = replicates[np.isfinite(replicates)]
-    if len(reps) == 0:
-        return math.nan, math.nan
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(reps, [tail, 100.0 - tail])
-    return float(low), float(high)
 
 
 @dataclass(frozen=True)
@@ -122,8 +113,8 @@ def active_return(
     mean_obs = float(diff.mean() * PERIODS_PER_YEAR)
     s_cagr = cagr(pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + s)])))
     b_cagr = cagr(pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + b)])))
-    mean_low, mean_high = _interval(mean_reps, confidence)
-    cagr_low, cagr_high = _interval(cagr_reps, confidence)
+    mean_low, mean_high = percentile_interval(mean_reps, confidence)
+    cagr_low, cagr_high = percentile_interval(cagr_reps, confidence)
     return ActiveReturn(
         benchmark=name,
         sessions=n,

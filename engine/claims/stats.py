@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from engine.resampling import resampled_totals
+from engine.resampling import percentile_interval, resampled_totals
 
 # above_base / below_base: the events differ from the base in that direction; equals: a share
 # or value equals the quoted one; at_most / at_least: a fact is at most / at least the quoted
@@ -160,9 +160,7 @@ def block_bootstrap_interval(
     diff = diff[np.isfinite(diff)]
     if len(diff) < n_resamples // 2:
         return NAN_PAIR
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(diff, [tail, 100.0 - tail])
-    return float(low), float(high)
+    return percentile_interval(diff, confidence)
 
 
 def circular_shift_p(values: np.ndarray, events: np.ndarray, direction: Direction) -> float:
