@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from engine.config import RunConfig
 from engine.pipeline import load_data_for, strategy_period
 from engine.strategy import Strategy
 
-__all__ = ["Signal", "compute_signal", "latest_change", "render_signal"]
+__all__ = ["Signal", "compute_signal", "latest_change", "render_signal", "signals"]
 
 WEIGHT_TOL = 1e-9
 
@@ -58,13 +59,17 @@ def latest_change(weights: pd.DataFrame) -> tuple[dict[str, float], pd.Timestamp
     return wanted, rows.index[k]
 
 
-def _fill_date(decided: pd.Timestamp, index: pd.DatetimeIndex, lag: int) -> pd.Timestamp:
-    """The session `lag` after `decided`: from the data, or the NYSE calendar past its end."""
+def _fill_date(decided: pd.Timestamp, index: pd.DatetimeIndex, lag: int) -> pd.Timestamp | None:
+    """The session `lag` after `decided`: from the data, or the NYSE calendar past its end
+    (None beyond the calendar's range)."""
     pos = int(index.get_loc(decided)) + lag
     if pos < len(index):
         return index[pos]
-    ahead = nyse_sessions(decided + pd.Timedelta(days=1), decided + pd.Timedelta(days=10 + 2 * lag))
-    return ahead[lag - 1]
+    missing = pos - len(index) + 1  # sessions needed past the data's last one
+    ahead = nyse_sessions(
+        index[-1] + pd.Timedelta(days=1), index[-1] + pd.Timedelta(days=7 * missing + 10)
+    )
+    return ahead[missing - 1] if len(ahead) >= missing else None
 
 
 def _changes(weights: pd.DataFrame) -> pd.DatetimeIndex:
@@ -143,3 +148,19 @@ def render_signal(s: Signal, width: int = 100) -> str:
         )
         for i, line in enumerate(lines)
     )
+
+
+def signals(
+    strategies: Mapping[str, Strategy],
+    project_root: Path,
+    configs: Mapping[str, RunConfig] | None = None,
+) -> list[Signal]:
+    """The signal of every strategy given (name -> Strategy), each with its config from
+    `configs` or its default one; for the CLI and the Python API alike."""
+    from engine.config import load_config
+
+    configs = configs or {}
+    return [
+        compute_signal(strategy, configs.get(name) or load_config(strategy), project_root)
+        for name, strategy in strategies.items()
+    ]

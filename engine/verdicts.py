@@ -230,7 +230,8 @@ def active_spells(
     session's close, and earns the returns from then on. A spell runs from the fill of the
     decision that enters the active allocation to the fill of the one that leaves it (or to the
     last session: `running` is then true). Both allocations are bought at the spell's first
-    close and held to its last one.
+    close and held to its last one (with `trade_at = "open"` the engine fills at that session's
+    open instead; the spell is still measured close to close, on the same sessions for both).
     """
     index = target_weights.index
     rows = target_weights.dropna(how="all").fillna(0.0)

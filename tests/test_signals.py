@@ -95,3 +95,15 @@ def test_signals_command_on_the_mirror_without_explain(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("first10days: data through 2026-08-21")
     assert "wants: " in out and "inputs: not stated (the strategy has no explain)" in out
+
+
+def test_signals_api_gives_one_signal_per_strategy(tmp_path):
+    from engine.signals import signals
+
+    chosen = {n: STRATEGIES[n] for n in ("rsi_trim", "fixed_mix")}
+    configs = {n: _cfg(s, tmp_path) for n, s in chosen.items()}
+    got = signals(chosen, PROJECT_ROOT, configs)
+    assert [s.strategy for s in got] == ["rsi_trim", "fixed_mix"]
+    mix = got[1]
+    assert mix.wanted == pytest.approx({"SPY": 0.3, "QQQ": 0.2, "IWM": 0.35, "XLI": 0.075,
+                                        "XLF": 0.075})  # fmt: skip

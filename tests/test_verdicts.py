@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
@@ -72,6 +74,21 @@ def test_constant_edge_is_significant_and_zero_edge_is_not():
     assert edge.mean_p == pytest.approx(1 / 1000)
     same = active_return(b, b, "B", rng_for("B"), n_resamples=999)
     assert same.mean_active == 0.0 and same.mean_p == 1.0 and same.cagr_p == 1.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 30))
+def test_swapping_strategy_and_benchmark_mirrors_the_interval(seed, block):
+    """Same draws, opposite differences: every replicate of the mean changes sign, so the
+    interval mirrors and the p-value stays."""
+    rng = np.random.default_rng(seed)
+    s, b = _series(rng.normal(0.0005, 0.01, 120)), _series(rng.normal(0.0, 0.012, 120))
+    ab = active_return(s, b, "B", np.random.default_rng(seed), block, n_resamples=300)
+    ba = active_return(b, s, "B", np.random.default_rng(seed), block, n_resamples=300)
+    assert ba.mean_active == pytest.approx(-ab.mean_active)
+    assert (ba.mean_low, ba.mean_high) == pytest.approx((-ab.mean_high, -ab.mean_low))
+    assert ba.mean_p == pytest.approx(ab.mean_p)
+    assert ba.cagr_difference == pytest.approx(-ab.cagr_difference)
 
 
 def test_active_return_refuses_gaps():

@@ -46,8 +46,9 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     names = check_names(args.strategies, strategies)
     if (args.config is not None or args.overrides) and len(names) != 1:
         raise BadInputError("--config and --set need exactly one STRATEGY")
-    configs = {n: load_config(strategies[n], args.config, args.overrides) for n in names}
-    for i, name in enumerate(names):
-        signal = compute_signal(strategies[name], configs[name], PROJECT_ROOT)
-        print(("\n" if i else "") + render_signal(signal))
+    chosen = {n: strategies[n] for n in names}
+    configs = {n: load_config(s, args.config, args.overrides) for n, s in chosen.items()}
+    for i, (name, strategy) in enumerate(chosen.items()):  # each printed as soon as known
+        signal = compute_signal(strategy, configs[name], PROJECT_ROOT)
+        print(("\n" if i else "") + render_signal(signal), flush=True)
     return 0
