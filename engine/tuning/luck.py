@@ -77,6 +77,6 @@ def reconcile(dsr: DeflatedSharpe, excess: ExcessSharpe | None, pbo: PBOResult |
         parts.append(
             f"Against zero the best combination's Sharpe ratio is unlikely to be luck (DSR "
             f"{dsr.probability:.2f}), but its returns in excess of {excess.benchmark} are not "
-            f"(DSR {_fmt_dsr(excess.dsr)}): most of what it earns, the benchmark earns too."
+            f"(DSR {_fmt_dsr(excess.dsr)}): beating zero is not beating the benchmark."
         )
     return " ".join(parts)
