@@ -93,7 +93,7 @@ METRIC_DEFINITIONS: dict[str, tuple[str, str]] = {
     "rebalances": ("sessions with at least one fill", "own definition"),
     "time_in_market": (
         "share of sessions with a position (gross weight > 0)",
-        "quantstats exposure",
+        "own definition (quantstats exposure counts sessions with a non-zero return)",
     ),
     "best_year": (
         "best calendar-year return; the first and last years may be partial",
