@@ -45,6 +45,84 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
+# key -> (definition, the library it agrees with). Checked in tests/test_metrics.py by computing
+# each library's published formula (empyrical 0.5.5 `stats.py`, quantstats 0.0.x `stats.py`) on
+# the same series; neither library is a dependency.
+METRIC_DEFINITIONS: dict[str, tuple[str, str]] = {
+    "total_return": (
+        "final equity / initial equity - 1",
+        "empyrical cum_returns_final; quantstats comp",
+    ),
+    "cagr": (
+        "(final / initial equity)^(252 / daily steps) - 1: years = daily returns / 252, "
+        "not calendar days",
+        "empyrical annual_return; quantstats cagr counts calendar days / 365 instead",
+    ),
+    "ann_volatility": (
+        "standard deviation of daily returns with ddof = 1, x sqrt(252)",
+        "empyrical annual_volatility; quantstats volatility",
+    ),
+    "sharpe": (
+        "mean / standard deviation (ddof = 1) of daily excess returns, x sqrt(252); the "
+        "annual risk-free rate rf becomes (1 + rf)^(1/252) - 1 a day",
+        "empyrical sharpe_ratio; quantstats sharpe (same compounding of rf)",
+    ),
+    "sortino": (
+        "mean daily excess return / downside deviation, x sqrt(252); downside deviation = "
+        "sqrt(mean over ALL sessions of min(excess, 0)^2), target 0 excess",
+        "empyrical sortino_ratio; quantstats sortino",
+    ),
+    "max_drawdown": (
+        "lowest equity / running peak - 1",
+        "empyrical max_drawdown; quantstats max_drawdown",
+    ),
+    "max_drawdown_sessions": (
+        "sessions from the peak before the deepest drawdown to its recovery (or the last session)",
+        "own definition",
+    ),
+    "longest_drawdown_sessions": (
+        "longest spell below a previous peak, in sessions",
+        "own definition",
+    ),
+    "calmar": (
+        "CAGR / |max drawdown| over the whole period",
+        "empyrical calmar_ratio; quantstats calmar differs through its calendar-day CAGR",
+    ),
+    "turnover": (
+        "traded value (buys + sells) / average equity, per year of 252 sessions: a full "
+        "switch counts 200%",
+        "own definition (no library equivalent)",
+    ),
+    "rebalances": ("sessions with at least one fill", "own definition"),
+    "time_in_market": (
+        "share of sessions with a position (gross weight > 0)",
+        "own definition (quantstats exposure counts sessions with a non-zero return)",
+    ),
+    "best_year": (
+        "best calendar-year return; the first and last years may be partial",
+        "own definition",
+    ),
+    "worst_year": (
+        "worst calendar-year return; the first and last years may be partial",
+        "own definition",
+    ),
+    "beta": (
+        "covariance / variance of daily returns against the beta ticker's daily returns",
+        "empyrical beta",
+    ),
+    "correlation": ("Pearson correlation of the same daily returns", "numpy corrcoef"),
+}
+
+
+def definitions_table() -> pd.DataFrame:
+    """Each statistic's definition and the library it agrees with, for every report."""
+    rows = [
+        {"statistic": METRICS[key][0], "definition": text, "agrees with": lib}
+        for key, (text, lib) in METRIC_DEFINITIONS.items()
+    ]
+    return pd.DataFrame(rows).set_index("statistic")
+
+
 def daily_risk_free(annual_pct: float) -> float:
     return (1.0 + annual_pct / 100.0) ** (1.0 / PERIODS_PER_YEAR) - 1.0
 

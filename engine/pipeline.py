@@ -26,6 +26,7 @@ from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
 from engine.results import BacktestResult
 from engine.strategy import Strategy
+from engine.verdict_words import run_verdicts
 
 VERSIONED_PACKAGES = (
     "vectorbt",
@@ -295,6 +296,7 @@ def run_strategy(
     benchmarks = simulate_benchmarks(cfg, data, period)
     everything = {strategy.name: result, **benchmarks}
     stats = stats_table(everything, beta_returns(cfg, data, period), cfg.backtest.risk_free_pct)
+    lines, tables = run_verdicts(strategy, cfg.params, result, benchmarks, data, cfg.backtest.lag)
     return ReportInput(
         title=strategy.name,
         description=strategy.description,
@@ -312,4 +314,6 @@ def run_strategy(
         period_note=period.note,
         versions=package_versions(),
         notes=_notes(cfg, data, period, result),
+        verdict_lines=lines,
+        verdict_tables=tables,
     )

@@ -19,6 +19,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from engine.resampling import percentile_interval, resampled_totals
+
 # above_base / below_base: the events differ from the base in that direction; equals: a share
 # or value equals the quoted one; at_most / at_least: a fact is at most / at least the quoted
 # value (e.g. "the longest since 2008"); none: nothing is claimed, the result is descriptive.
@@ -128,13 +130,6 @@ def default_block_length(n: int, horizon: int) -> int:
     return max(int(horizon), round(n ** (1.0 / 3.0)), 1)
 
 
-def _circular_block_sums(values: np.ndarray, length: int) -> np.ndarray:
-    """Sum of every circular block of `length` consecutive values, one per start position."""
-    extended = np.concatenate([values, values[: length - 1]])
-    prefix = np.concatenate([[0.0], np.cumsum(extended)])
-    return prefix[length : length + len(values)] - prefix[: len(values)]
-
-
 def block_bootstrap_interval(
     values: np.ndarray,
     events: np.ndarray,
@@ -154,26 +149,18 @@ def block_bootstrap_interval(
     values = np.asarray(values, dtype=float)
     valid = np.isfinite(values)
     hit = np.asarray(events, dtype=bool) & valid
-    n = len(values)
     if hit.sum() < 2 or valid.sum() < 2:
         return NAN_PAIR
-    length = int(min(max(block_length, 1), n))
     x = np.where(valid, values, 0.0)
-    sums = [
-        _circular_block_sums(q, length)
-        for q in (x * hit, hit.astype(float), x, valid.astype(float))
-    ]
-    blocks = math.ceil(n / length)
-    starts = rng.integers(0, n, size=(n_resamples, blocks))
-    event_sum, event_n, all_sum, all_n = (s[starts].sum(axis=1) for s in sums)
+    event_sum, event_n, all_sum, all_n = resampled_totals(
+        [x * hit, hit.astype(float), x, valid.astype(float)], block_length, rng, n_resamples
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         diff = event_sum / event_n - all_sum / all_n
     diff = diff[np.isfinite(diff)]
     if len(diff) < n_resamples // 2:
         return NAN_PAIR
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    low, high = np.percentile(diff, [tail, 100.0 - tail])
-    return float(low), float(high)
+    return percentile_interval(diff, confidence)
 
 
 def circular_shift_p(values: np.ndarray, events: np.ndarray, direction: Direction) -> float:

@@ -11,6 +11,13 @@
 
 from __future__ import annotations
 
-from engine.commands import claims_cmd, compare_cmd, data_cmd, list_cmd, sweep_cmd
+from engine.commands import (
+    claims_cmd,
+    compare_cmd,
+    data_cmd,
+    list_cmd,
+    signals_cmd,
+    sweep_cmd,
+)
 
-COMMANDS = (list_cmd, data_cmd, compare_cmd, claims_cmd, sweep_cmd)
+COMMANDS = (list_cmd, data_cmd, compare_cmd, claims_cmd, sweep_cmd, signals_cmd)

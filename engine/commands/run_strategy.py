@@ -21,12 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser, strategy: Strategy) -> None:
 def run(strategy: Strategy, args: argparse.Namespace, argv: Sequence[str]) -> int:
     from engine.pipeline import run_strategy  # heavy imports only when a run is asked for
     from engine.report import render_terminal_summary, write_report
+    from engine.verdict_words import render_verdicts
 
     started = time.perf_counter()
     cfg = load_config(strategy, args.config, args.overrides)
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
     inp = run_strategy(strategy, cfg, PROJECT_ROOT, command)
     print(render_terminal_summary(inp))
+    print(render_verdicts(inp))
     for note in inp.notes:
         print(f"note: {note}")
     if not args.no_report:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 
@@ -192,11 +193,19 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         f"deflated Sharpe ratio of the best: {d.probability:.3f} "
         f"(best daily SR {d.sharpe:.4f} vs {d.sr0:.4f} expected from luck, N={d.n_trials:,})"
     )
+    if study.dsr_excess is not None:
+        e = study.dsr_excess.dsr
+        print(
+            f"deflated Sharpe ratio in excess of {study.dsr_excess.benchmark}: "
+            f"{e.probability:.3f} (daily SR {e.sharpe:.4f} vs {e.sr0:.4f} from luck)"
+        )
     if study.pbo is not None:
         print(
             f"probability of backtest overfitting: {study.pbo.pbo:.3f} "
             f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks)"
         )
+    if study.reconciliation:
+        print(textwrap.fill(study.reconciliation, 100))
     if study.check is not None:
         gap = float(study.check["relative_gap"].max())
         flag = "ok" if study.check_passed else "ABOVE TOLERANCE"

@@ -196,6 +196,12 @@ def run_record(
         "versions": inp.versions,
         "data": data_record(inp.data, fingerprint),
         "notes": list(inp.notes),
+        "verdicts": {
+            "lines": list(inp.verdict_lines),
+            "tables": {
+                k: f.reset_index().to_dict("records") for k, f in inp.verdict_tables.items()
+            },
+        },
         "files": files,
     }
 

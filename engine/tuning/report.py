@@ -277,6 +277,16 @@ def explanations(study: Study) -> dict[str, str]:
             )
     else:
         words["dsr"] = "The deflated Sharpe ratio is undefined (the best has no return variance)."
+    if study.dsr_excess is not None:
+        e = study.dsr_excess
+        words["dsr"] += (
+            f" Against {e.benchmark} rather than zero (the best's daily returns minus the "
+            f"benchmark bought and held over the same sessions): daily Sharpe ratio "
+            f"{e.dsr.sharpe:.4f} vs {e.dsr.sr0:.4f} from luck, deflated Sharpe ratio "
+            f"{e.dsr.probability:.3f}. {e.note}"
+        )
+    if study.reconciliation:
+        words["dsr"] += " " + study.reconciliation
     if study.pbo is not None:
         p = study.pbo
         level = (
@@ -315,6 +325,12 @@ def explanations(study: Study) -> dict[str, str]:
             "test window starts from cash at the last training session, so the stitched curve "
             "pays one entry per window."
         )
+        if "benchmark" in s.index:
+            words["walk_forward"] += (
+                f" {w.benchmark}, bought and held over the same test windows: Sharpe ratio "
+                f"{s.loc['benchmark', 'oos_sharpe']:.2f}, "
+                f"CAGR {s.loc['benchmark', 'oos_cagr']:.2%}."
+            )
     if study.check is not None:
         gap = float(study.check["relative_gap"].max())
         words["check"] = (
@@ -389,6 +405,15 @@ def summary_record(report: SweepReport, files: list[str], trials_before: int) ->
             **{k: _jsonable(v) for k, v in sweep.default_stats.items()},
         },
         "deflated_sharpe": _jsonable(study.dsr.__dict__),
+        "deflated_sharpe_excess": None
+        if study.dsr_excess is None
+        else {
+            "benchmark": study.dsr_excess.benchmark,
+            "exact_spread": study.dsr_excess.exact_spread,
+            "note": study.dsr_excess.note,
+            **_jsonable(study.dsr_excess.dsr.__dict__),
+        },
+        "dsr_pbo_reconciliation": study.reconciliation,
         "deflated_sharpe_all_recorded_trials": (
             _jsonable(study.dsr_all.__dict__) if study.dsr_all else None
         ),
@@ -561,7 +586,11 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         out.csv("walk_forward_equity.csv", wf.oos_equity, index=True)
         wf_bytes = equity_png(
             wf.oos_equity.rename(
-                columns={"chosen": "walk-forward choice", "default": "default parameters"}
+                columns={
+                    "chosen": "walk-forward choice",
+                    "default": "default parameters",
+                    "benchmark": f"{wf.benchmark} (bought and held)",
+                }
             ),
             "out-of-sample (test windows stitched)",
         )

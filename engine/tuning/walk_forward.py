@@ -10,7 +10,9 @@ session (the kernel stops there; indicators only look back), and the test run st
 at that same last training session, so its first decision is the state known at that close and
 its first trade falls on the test window's first session. The stitched out-of-sample curve
 chains the test windows' daily returns; the default parameters are run over the same windows
-the same way, so the two curves differ only by the choice of parameters.
+the same way, so the two curves differ only by the choice of parameters. The main benchmark
+(the config's first) is bought and held over the same windows (`engine.tuning.benchmark`):
+bought at the last training close, it earns every test session.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from engine import metrics
 from engine.errors import BadInputError
+from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
 from engine.tuning.sweep import SweepSetup, ranking, row_values, run_plan
 from engine.tuning.windows import STAT_INDEX, Window
 
@@ -139,7 +143,8 @@ class WalkForwardResult:
     windows: pd.DataFrame  # one row per window: dates, choice, in/out-of-sample stats
     oos_returns: pd.DataFrame  # columns chosen, default: stitched test-window daily returns
     oos_equity: pd.DataFrame  # the same chained from the initial cash
-    summary: pd.DataFrame  # rows chosen/default; IS and OOS Sharpe/CAGR side by side
+    summary: pd.DataFrame  # rows chosen/default(/benchmark); IS and OOS Sharpe/CAGR side by side
+    benchmark: str = ""  # the main benchmark bought and held over the same windows, if any
 
 
 def run_walk_forward(
@@ -155,13 +160,15 @@ def run_walk_forward(
     n = setup.n_combos
     col = STAT_INDEX[metric]
     rows = []
-    chosen_returns, default_returns = [], []
+    chosen_returns, default_returns, bench_returns = [], [], []
     dates = setup.data.index
+    bench = main_benchmark(setup.cfg)
+    initial, rf = setup.cfg.backtest.initial_cash, setup.cfg.backtest.risk_free_pct
+    # One bar over the windows (the grid's own bars would print a "0%" line per window).
+    bar = tqdm(total=len(parts), unit="window", desc="walk-forward", disable=not progress)
     for i, part in enumerate(parts, start=1):
         train = Window.of(part.train_start, part.train_end)
-        result = run_plan(
-            setup.plan, setup.plan_size, train, executor, chunk_size, progress, f"window {i}"
-        )
+        result = run_plan(setup.plan, setup.plan_size, train, executor, chunk_size, False)
         best = int(ranking(result.stats[:n, col], metric)[0])
         test = Window.of(part.train_end, part.test_end)  # starts from cash at the last train day
         picked = [best, setup.default_row]
@@ -171,13 +178,14 @@ def run_walk_forward(
         chosen_returns.append(pd.Series(test_returns[0, 1:], index=index))
         default_returns.append(pd.Series(test_returns[1, 1:], index=index))
         train_best, train_default = result.stats[best], result.stats[setup.default_row]
+        choice = row_values(setup.table, best)
         row: dict[str, Any] = {
             "window": i,
             "train_start": dates[part.train_start].date(),
             "train_end": dates[part.train_end].date(),
             "test_start": dates[part.test_start].date(),
             "test_end": dates[part.test_end].date(),
-            **{f"chosen_{k}": v for k, v in row_values(setup.table, best).items()},
+            **{f"chosen_{k}": v for k, v in choice.items()},
         }
         if metric not in ("sharpe", "cagr"):
             row[f"chosen_train_{metric}"] = train_best[col]
@@ -188,15 +196,34 @@ def run_walk_forward(
             for stat in ("sharpe", "cagr"):
                 row[f"{who}_is_{stat}"] = train_stats[STAT_INDEX[stat]]
                 row[f"{who}_oos_{stat}"] = test_row[STAT_INDEX[stat]]
+        if bench is not None:
+            weights = bench[1]
+            is_ret = buy_and_hold_returns(setup.data, weights, part.train_start, part.train_end)
+            oos_ret = pd.Series(
+                buy_and_hold_returns(setup.data, weights, part.train_end, part.test_end), index
+            )
+            bench_returns.append(oos_ret)
+            is_stats = summary_stats(pd.Series(is_ret), initial, rf)
+            oos_stats = summary_stats(oos_ret, initial, rf)
+            for stat in ("sharpe", "cagr"):
+                row[f"benchmark_is_{stat}"] = is_stats[stat]
+                row[f"benchmark_oos_{stat}"] = oos_stats[stat]
         rows.append(row)
+        bar.set_postfix_str(
+            "chose " + ", ".join(f"{k}={v}" for k, v in choice.items()), refresh=False
+        )
+        bar.update(1)
+    bar.close()
     windows = pd.DataFrame(rows)
     oos = pd.DataFrame({"chosen": pd.concat(chosen_returns), "default": pd.concat(default_returns)})
+    who_all = ["chosen", "default"]
+    if bench is not None:
+        oos["benchmark"] = pd.concat(bench_returns)
+        who_all.append("benchmark")
     oos.index.name = "date"
-    initial = setup.cfg.backtest.initial_cash
     equity = initial * (1.0 + oos).cumprod()
-    rf = setup.cfg.backtest.risk_free_pct
     summary_rows = {}
-    for who in ("chosen", "default"):
+    for who in who_all:
         oos_stats = summary_stats(oos[who], initial, rf)
         summary_rows[who] = {
             "is_sharpe_mean": float(windows[f"{who}_is_sharpe"].mean()),
@@ -208,4 +235,5 @@ def run_walk_forward(
         }
     summary = pd.DataFrame(summary_rows).T
     summary.index.name = "parameters"
-    return WalkForwardResult(spec, metric, windows, oos, equity, summary)
+    name = bench[0] if bench is not None else ""
+    return WalkForwardResult(spec, metric, windows, oos, equity, summary, name)

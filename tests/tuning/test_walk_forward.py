@@ -119,7 +119,43 @@ def test_stitched_curve_chains_the_test_windows(walked, walk_data):
     assert result.oos_returns.index.is_unique and len(result.oos_returns) == sum(
         p.test_end - p.test_start + 1 for p in splits(walk_data.index, setup.index, SPEC)
     )
-    assert list(result.summary.index) == ["chosen", "default"]
+    assert list(result.summary.index) == ["chosen", "default", "benchmark"]
+
+
+def test_benchmark_over_the_test_windows_is_buy_and_hold(walked, walk_data):
+    """The main benchmark (SPY buy & hold, rsi_trim's first) over each test window, computed
+    here from SPY's closes alone: bought at the last training close, held to the test end."""
+    setup, result = walked
+    assert result.benchmark == "SPY buy & hold"
+    spy = walk_data.adj_close["SPY"]
+    rf = setup.cfg.backtest.risk_free_pct
+    growth = 1.0
+    for part, (_, row) in zip(
+        splits(walk_data.index, setup.index, SPEC), result.windows.iterrows(), strict=True
+    ):
+        test = spy.iloc[part.train_end : part.test_end + 1]
+        daily = test.pct_change().iloc[1:]
+        np.testing.assert_allclose(
+            result.oos_returns.loc[daily.index, "benchmark"], daily, rtol=1e-12, atol=1e-15
+        )
+        years = len(daily) / 252
+        assert row["benchmark_oos_cagr"] == pytest.approx(
+            (test.iloc[-1] / test.iloc[0]) ** (1 / years) - 1, rel=1e-10
+        )
+        excess = daily - ((1 + rf / 100) ** (1 / 252) - 1)
+        assert row["benchmark_oos_sharpe"] == pytest.approx(
+            excess.mean() / excess.std() * np.sqrt(252), rel=1e-10
+        )
+        train = spy.iloc[part.train_start : part.train_end + 1]
+        assert row["benchmark_is_cagr"] == pytest.approx(
+            (train.iloc[-1] / train.iloc[0]) ** (252 / (len(train) - 1)) - 1, rel=1e-10
+        )
+        growth *= test.iloc[-1] / test.iloc[0]
+    final = result.oos_equity["benchmark"].iloc[-1]
+    assert final == pytest.approx(setup.cfg.backtest.initial_cash * growth, rel=1e-10)
+    assert result.summary.loc["benchmark", "oos_cagr"] == pytest.approx(
+        growth ** (252 / len(result.oos_returns)) - 1, rel=1e-10
+    )
 
 
 def test_choices_never_use_data_from_after_the_training_window(walked, walk_data):

@@ -1,0 +1,299 @@
+"""Did the rule beat its benchmark, and could that be luck: the verdicts of a single run.
+
+Three questions a researcher brings to a backtest, each answered with a sample size and an
+honest measure of chance:
+
+- **Active return** against each benchmark: the annualised mean of the daily differences
+  (strategy minus benchmark, x 252) and the difference of CAGRs, each with a 95% circular block
+  bootstrap interval and a two-sided bootstrap p-value (`engine.resampling`). Blocks keep
+  volatility clusters and the autocorrelation of the differences together.
+- **Calendar years won** against each benchmark: complete calendar years only, with an exact
+  binomial test against 50% (scipy.stats.binomtest); partial first and last years are named.
+- **The "9 of 10" question on the strategy itself**, for two-state rules that name their
+  allocations (`Strategy.active_and_base`): over each spell the rule held its active allocation,
+  did buying and holding it beat buying and holding the base one? Count, n and an exact
+  (Clopper-Pearson) interval (`engine.claims.stats.binomial_interval`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from engine.calendar import nyse_sessions
+from engine.claims.stats import binomial_interval, default_block_length, generator
+from engine.metrics import PERIODS_PER_YEAR, cagr, calendar_year_returns
+from engine.resampling import percentile_interval, resampled_totals
+from engine.results import BacktestResult
+
+__all__ = [
+    "ActiveReturn",
+    "YearRecord",
+    "active_return",
+    "active_spells",
+    "complete_years",
+    "spell_record",
+    "year_record",
+]
+
+N_RESAMPLES = 2000
+CONFIDENCE = 0.95
+SEED = 0  # fixed: a report is reproducible run to run
+# Blocks of at least a month of sessions: daily active returns cluster in volatility for weeks;
+# longer than the n^(1/3) rule of thumb (about 19 sessions on 26 years) when that is shorter.
+MIN_BLOCK = 21
+WEIGHT_TOL = 1e-9
+
+
+def _two_sided_p(replicates: np.ndarray, observed: float) -> float:
+    """Bootstrap p-value of "the true value is 0": replicates re-centred on 0 (the null), the
+    share at least as far from 0 as the observed value; (1 + k) / (1 + B) never reports 0."""
+    reps = replicates[np.isfinite(replicates)]
+    if len(reps) == 0 or not math.isfinite(observed):
+        return math.nan
+    far = np.abs(reps - observed) >= abs(observed) - 1e-15
+    return float((1 + far.sum()) / (1 + len(reps)))
+
+
+@dataclass(frozen=True)
+class ActiveReturn:
+    """Strategy minus one benchmark over the same sessions."""
+
+    benchmark: str
+    sessions: int  # daily returns compared
+    block_length: int
+    mean_active: float  # mean daily difference x 252
+    mean_low: float
+    mean_high: float
+    mean_p: float
+    strategy_cagr: float
+    benchmark_cagr: float
+    cagr_difference: float
+    cagr_low: float
+    cagr_high: float
+    cagr_p: float
+
+
+def active_return(
+    strategy: pd.Series,
+    benchmark: pd.Series,
+    name: str,
+    rng: np.random.Generator,
+    block_length: int | None = None,
+    n_resamples: int = N_RESAMPLES,
+    confidence: float = CONFIDENCE,
+) -> ActiveReturn:
+    """Active return of daily returns `strategy` over `benchmark` (same sessions, first step
+    first: a run's `returns.iloc[1:]`), with block bootstrap intervals and p-values.
+
+    The CAGR of a replicate is exp(sum log(1 + r) x 252 / sessions) - 1, the same formula as
+    `engine.metrics.cagr` on a chained equity curve; the point estimates come from that
+    function itself.
+    """
+    both = pd.concat([strategy, benchmark], axis=1, join="inner")
+    if both.isna().any().any():
+        raise ValueError(f"returns against {name} have gaps; align them on one period first")
+    s, b = both.iloc[:, 0].to_numpy(float), both.iloc[:, 1].to_numpy(float)
+    n = len(s)
+    length = block_length or default_block_length(n, MIN_BLOCK)
+    diff = s - b
+    log_s, log_b = np.log1p(s), np.log1p(b)
+    total_d, total_ls, total_lb, count = resampled_totals(
+        [diff, log_s, log_b, np.ones(n)], length, rng, n_resamples
+    )
+    mean_reps = total_d / count * PERIODS_PER_YEAR
+    cagr_reps = np.expm1(total_ls * PERIODS_PER_YEAR / count) - np.expm1(
+        total_lb * PERIODS_PER_YEAR / count
+    )
+    mean_obs = float(diff.mean() * PERIODS_PER_YEAR)
+    s_cagr = cagr(pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + s)])))
+    b_cagr = cagr(pd.Series(np.concatenate([[1.0], np.cumprod(1.0 + b)])))
+    mean_low, mean_high = percentile_interval(mean_reps, confidence)
+    cagr_low, cagr_high = percentile_interval(cagr_reps, confidence)
+    return ActiveReturn(
+        benchmark=name,
+        sessions=n,
+        block_length=int(min(length, n)),
+        mean_active=mean_obs,
+        mean_low=mean_low,
+        mean_high=mean_high,
+        mean_p=_two_sided_p(mean_reps, mean_obs),
+        strategy_cagr=s_cagr,
+        benchmark_cagr=b_cagr,
+        cagr_difference=s_cagr - b_cagr,
+        cagr_low=cagr_low,
+        cagr_high=cagr_high,
+        cagr_p=_two_sided_p(cagr_reps, s_cagr - b_cagr),
+    )
+
+
+# --------------------------------------------------------------------------- calendar years
+
+
+def complete_years(index: pd.DatetimeIndex) -> tuple[list[int], list[int]]:
+    """(complete, partial) calendar years of an equity curve on `index`.
+
+    A year's return is complete when the curve holds the prior year's last session (the start
+    of the year's return) and the year's own last NYSE session. The first year of a run that
+    starts inside it, and a year the data ends inside, are partial.
+    """
+    complete, partial = [], []
+    first = index[0]
+    for year in sorted(set(index.year)):
+        sessions = nyse_sessions(f"{year}-01-01", f"{year}-12-31")
+        starts_before = first < sessions[0]
+        ends_in = index[-1] >= sessions[-1] and sessions[-1] in index
+        (complete if starts_before and ends_in else partial).append(int(year))
+    return complete, partial
+
+
+@dataclass(frozen=True)
+class YearRecord:
+    benchmark: str
+    wins: int  # complete years with the strategy ahead by more than TIE_TOL
+    losses: int  # behind by more than TIE_TOL
+    ties: int  # within TIE_TOL (e.g. a year the rule held the benchmark itself)
+    p_value: float  # exact two-sided binomial (sign) test of wins among wins + losses vs 50%
+    partial: tuple[int, ...]
+    table: pd.DataFrame  # year -> strategy, benchmark, difference, outcome (complete years)
+
+    @property
+    def years(self) -> int:
+        return self.wins + self.losses + self.ties
+
+
+# A year within 0.1 point of the benchmark is a tie, left out of the sign test: a rule holding
+# the benchmark itself all year trails it by its trading costs only, which says nothing about
+# the rule.
+TIE_TOL = 0.001
+
+
+def year_record(
+    strategy: pd.Series, benchmark: pd.Series, name: str, tie_tol: float = TIE_TOL
+) -> YearRecord:
+    """Calendar years in which the equity `strategy` beat `benchmark`'s, complete years only."""
+    complete, partial = complete_years(strategy.index)
+    s = calendar_year_returns(strategy).reindex(complete)
+    b = calendar_year_returns(benchmark).reindex(complete)
+    diff = s - b
+    outcome = np.where(diff > tie_tol, "beat", np.where(diff < -tie_tol, "lagged", "tie"))
+    table = pd.DataFrame({"strategy": s, "benchmark": b, "difference": diff, "outcome": outcome})
+    table.index.name = "year"
+    wins, losses = int((outcome == "beat").sum()), int((outcome == "lagged").sum())
+    ties = int((outcome == "tie").sum())
+    decided = wins + losses
+    p = float(sps.binomtest(wins, decided, 0.5).pvalue) if decided else math.nan
+    return YearRecord(name, wins, losses, ties, p, tuple(partial), table)
+
+
+# --------------------------------------------------------------------------- active spells
+
+
+def _matches(rows: pd.DataFrame, allocation: Mapping[str, float]) -> np.ndarray:
+    """Which weight rows equal `allocation` (absent tickers weigh 0)."""
+    if any(t not in rows.columns and abs(w) > WEIGHT_TOL for t, w in allocation.items()):
+        return np.zeros(len(rows), dtype=bool)
+    wanted = np.array([float(allocation.get(c, 0.0)) for c in rows.columns])
+    return (np.abs(rows.to_numpy(float) - wanted) <= WEIGHT_TOL).all(axis=1)
+
+
+def _buy_and_hold(prices: pd.DataFrame, allocation: Mapping[str, float], a: int, b: int) -> float:
+    """Return of `allocation` bought at close position a and held to close position b (drift
+    allowed, the rest of 1 - sum(weights) in cash earning nothing); NaN without both prices."""
+    total = 0.0
+    for ticker, weight in allocation.items():
+        if weight == 0:
+            continue
+        start, end = prices[ticker].iloc[a], prices[ticker].iloc[b]
+        if not (np.isfinite(start) and np.isfinite(end)) or start <= 0:
+            return math.nan
+        total += weight * (end / start - 1.0)
+    return float(total)
+
+
+def active_spells(
+    target_weights: pd.DataFrame,
+    prices: pd.DataFrame,
+    active: Mapping[str, float],
+    base: Mapping[str, float],
+    lag: int,
+) -> pd.DataFrame:
+    """Every spell the rule held its active allocation, with both allocations' returns over it.
+
+    `target_weights` are the run's decision rows on the period's sessions (all-NaN = no
+    change): the allocation wanted after close t is filled `lag` sessions later, at that
+    session's close, and earns the returns from then on. A spell runs from the fill of the
+    decision that enters the active allocation to the fill of the one that leaves it (or to the
+    last session: `running` is then true). Both allocations are bought at the spell's first
+    close and held to its last one (with `trade_at = "open"` the engine fills at that session's
+    open instead; the spell is still measured close to close, on the same sessions for both).
+    """
+    index = target_weights.index
+    rows = target_weights.dropna(how="all").fillna(0.0)
+    wanted_active = pd.Series(_matches(rows, active), index=rows.index)
+    wanted_active = wanted_active.reindex(index).ffill().fillna(False).astype(bool).to_numpy()
+    # held[k]: the allocation of the close-to-close step ending at position k is the active one
+    held = np.zeros(len(index), dtype=bool)
+    if len(index) > lag + 1:
+        held[lag + 1 :] = wanted_active[: len(index) - lag - 1]
+    px = prices.reindex(index)
+    out = []
+    k = 0
+    while k < len(index):
+        if not held[k]:
+            k += 1
+            continue
+        first = k
+        while k < len(index) and held[k]:
+            k += 1
+        a, b = first - 1, k - 1  # buy at close a (the fill session), hold to close b
+        active_ret = _buy_and_hold(px, active, a, b)
+        base_ret = _buy_and_hold(px, base, a, b)
+        out.append(
+            {
+                "decided": index[a - lag].date(),
+                "start": index[a].date(),
+                "end": index[b].date(),
+                "sessions": b - a,
+                "active_return": active_ret,
+                "base_return": base_ret,
+                "difference": active_ret - base_ret,
+                "beat": bool(active_ret > base_ret),
+                "running": bool(b == len(index) - 1),
+            }
+        )
+    columns = ["decided", "start", "end", "sessions", "active_return", "base_return",
+               "difference", "beat", "running"]  # fmt: skip
+    return pd.DataFrame(out, columns=columns)
+
+
+@dataclass(frozen=True)
+class SpellRecord:
+    hits: int
+    n: int  # finished spells with both prices
+    low: float
+    high: float
+    running: pd.Series | None  # the spell still running at the data's end, if any
+
+
+def spell_record(spells: pd.DataFrame, confidence: float = CONFIDENCE) -> SpellRecord:
+    """How often the active allocation beat the base one over the finished spells."""
+    done = spells[~spells["running"] & spells["difference"].notna()]
+    hits, n = int(done["beat"].sum()), len(done)
+    low, high = binomial_interval(hits, n, confidence)
+    running = spells[spells["running"]]
+    return SpellRecord(hits, n, low, high, running.iloc[-1] if len(running) else None)
+
+
+def rng_for(name: str) -> np.random.Generator:
+    return generator(SEED, "active_return", name)
+
+
+def run_returns(result: BacktestResult) -> pd.Series:
+    """A run's daily returns from the first step (the first entry is 0 by construction)."""
+    return result.returns.iloc[1:]
