@@ -54,6 +54,7 @@ STAT_NAMES = (
     "rebalances",
     "turnover",
     "fees",
+    "information_ratio",
 )
 N_STATS = len(STAT_NAMES)
 ERR_NO_FILL = 1  # a ticker to be held has no usable fill price on its trade session
@@ -113,6 +114,8 @@ def _simulate_one(
     init_cash: float,
     lag: int,
     rf_daily: float,
+    bench: np.ndarray,
+    has_bench: bool,
     start: int,
     end: int,
     edges: np.ndarray,
@@ -124,7 +127,9 @@ def _simulate_one(
 ) -> None:
     """Combination j on sessions [start, end] of `close` (its decisions are offset by shift).
 
-    Fills of assets from `counted` on (the synthetic cash asset) are not trades: they count in
+    `bench` holds the main benchmark's daily return of each session (session t: from t-1's
+    close to t's) for the information ratio, the Sharpe ratio of the daily returns in excess of
+    it. Fills of assets from `counted` on (the synthetic cash asset) are not trades: they count in
     neither trades, rebalances, turnover nor fees, as `engine.backtest` leaves them out."""
     n_assets = close.shape[1]
     sessions = end - start + 1
@@ -251,33 +256,39 @@ def _simulate_one(
     out[9] = rebalances
     out[10] = stats_nb.turnover_nb(traded, equity)
     out[11] = fees_paid
+    out[12] = np.nan
+    if has_bench:
+        excess = np.empty(sessions - 1)
+        for i in range(sessions - 1):
+            excess[i] = daily[i] - bench[start + 1 + i]
+        out[12] = stats_nb.sharpe_nb(excess, 0.0)
 
 
 @numba.njit(cache=True, parallel=True)
 def simulate_parallel_nb(
     close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-    init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out,
-    want_returns, error_out,
+    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
+    returns_out, want_returns, error_out,
 ):  # fmt: skip
     """Every combination of the batch, spread over the CPU cores."""
     for j in prange(offsets.shape[0] - 1):
         _simulate_one(
             j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
-            counted, init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out,
-            returns_out, want_returns, error_out,
+            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
+            blocks_out, returns_out, want_returns, error_out,
         )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
 def simulate_serial_nb(
     close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-    init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out, returns_out,
-    want_returns, error_out,
+    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
+    returns_out, want_returns, error_out,
 ):  # fmt: skip
     """The same on one thread without the GIL: for Dask workers and process pools."""
     for j in range(offsets.shape[0] - 1):
         _simulate_one(
             j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
-            counted, init_cash, lag, rf_daily, start, end, edges, stats_out, blocks_out,
-            returns_out, want_returns, error_out,
+            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
+            blocks_out, returns_out, want_returns, error_out,
         )  # fmt: skip

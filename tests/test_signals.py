@@ -61,7 +61,10 @@ def test_rsi_trim_signal_on_the_mirror_matches_its_last_switch(tmp_path):
     assert signal.decided == last.name.date()
     assert signal.wanted == ({"IWM": 0.5, "SPY": 0.5} if trimmed else {"IWM": 1.0})
     assert signal.filled == nyse_sessions(last.name + pd.Timedelta(days=1), "2026-12-31")[0].date()
-    assert not signal.explained and "not stated" in signal.inputs
+    from strategies.rsi_trim import rsi
+
+    latest = rsi(data, cfg.params).iloc[-1]  # the strategy's own words name the latest RSI
+    assert signal.explained and f"RSI(14) of IWM {latest:.1f}" in signal.inputs
     text = render_signal(signal)
     assert "data through 2026-08-21" in text and f"since the close of {signal.decided}" in text
 

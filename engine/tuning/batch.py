@@ -32,6 +32,7 @@ from engine.portfolio_nb import (
 )
 from engine.results import BacktestResult
 from engine.strategy import Strategy
+from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
 from engine.tuning.windows import ChunkResult, Window
 
 __all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "engine_result", "requirements"]
@@ -151,6 +152,7 @@ class BatchCore:
         returns = np.zeros((n, window.sessions)) if want_returns else None
         settings = self.cfg.backtest
         rf = daily_risk_free(settings.risk_free_pct)
+        bench, has_bench = self._benchmark_returns(window)
         kernel = simulate_parallel_nb if parallel else simulate_serial_nb
         for members, decisions, first in self.decisions(chunk):
             _check_palette(decisions)
@@ -164,8 +166,8 @@ class BatchCore:
                 close, next_unusable_nb(close), fill, fees, slippage, palette,
                 decisions.offsets, decisions.positions, decisions.rows, first,
                 len(decisions.columns), float(settings.initial_cash), int(settings.lag), rf,
-                window.start, window.end, window.edges, part_stats, part_blocks, part_returns,
-                want_returns, errors,
+                bench, has_bench, window.start, window.end, window.edges, part_stats,
+                part_blocks, part_returns, want_returns, errors,
             )  # fmt: skip
             if errors[:, 0].any():
                 self._raise_gap(chunk, members, decisions, errors)
@@ -174,6 +176,17 @@ class BatchCore:
             if returns is not None:
                 returns[members] = part_returns
         return ChunkResult(stats=stats, blocks=blocks), returns
+
+    def _benchmark_returns(self, window: Window) -> tuple[np.ndarray, bool]:
+        """The main benchmark's daily returns over the window (NaN elsewhere), for the
+        information ratio; none when the config names no benchmark."""
+        out = np.full(len(self.data.index), np.nan)
+        bench = main_benchmark(self.cfg)
+        if bench is None:
+            return out, False
+        returns = buy_and_hold_returns(self.data, bench[1], window.start, window.end)
+        out[window.start + 1 : window.end + 1] = returns
+        return out, True
 
     def _raise_gap(
         self, chunk: Chunk, members: np.ndarray, decisions: Decisions, errors: np.ndarray

@@ -3,9 +3,8 @@
 The deflated Sharpe ratio of `Study.dsr` asks whether the best combination beats zero. The
 researcher's question is whether it beats the main benchmark (`engine.tuning.benchmark`): the
 same statistic on its daily returns minus the benchmark's. The spread of the trials' Sharpe
-ratios (which sets the luck level SR0) is then that of every trial's excess returns, computed
-exactly when the sweep can replay every combination cheaply (the fused kernel, up to
-EXACT_TRIALS combinations) and otherwise taken from the plain Sharpe ratios, as stated.
+ratios (which sets the luck level SR0) is then that of every trial's excess returns: their
+information ratios, which the sweep kernel computes for every combination.
 
 `reconcile` puts a DSR and a PBO that seem to disagree into one plain sentence.
 """
@@ -18,9 +17,8 @@ import numpy as np
 
 from engine.tuning.overfitting import DeflatedSharpe, PBOResult, deflated_sharpe_of_returns
 
-__all__ = ["EXACT_TRIALS", "ExcessSharpe", "excess_deflated_sharpe", "reconcile", "sharpe_rows"]
+__all__ = ["ExcessSharpe", "excess_deflated_sharpe", "reconcile", "sharpe_rows"]
 
-EXACT_TRIALS = 20_000
 DSR_BAR = 0.95
 PBO_BAR = 0.5
 
@@ -29,7 +27,6 @@ PBO_BAR = 0.5
 class ExcessSharpe:
     benchmark: str
     dsr: DeflatedSharpe  # of the best combination's daily returns minus the benchmark's
-    exact_spread: bool  # trials' excess Sharpe ratios computed (else the plain ones' spread)
     note: str
 
 

@@ -409,7 +409,6 @@ def summary_record(report: SweepReport, files: list[str], trials_before: int) ->
         if study.dsr_excess is None
         else {
             "benchmark": study.dsr_excess.benchmark,
-            "exact_spread": study.dsr_excess.exact_spread,
             "note": study.dsr_excess.note,
             **_jsonable(study.dsr_excess.dsr.__dict__),
         },

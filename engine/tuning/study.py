@@ -15,11 +15,9 @@ import pandas as pd
 from engine.metrics import PERIODS_PER_YEAR, daily_risk_free
 from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
 from engine.tuning.luck import (
-    EXACT_TRIALS,
     ExcessSharpe,
     excess_deflated_sharpe,
     reconcile,
-    sharpe_rows,
 )
 from engine.tuning.overfitting import (
     DeflatedSharpe,
@@ -90,7 +88,7 @@ def _short(value: object) -> str:
 
 
 def excess_sharpe(
-    setup: SweepSetup, window, best_returns: np.ndarray, trial_sr: np.ndarray
+    setup: SweepSetup, window, best_returns: np.ndarray, information_ratios: np.ndarray
 ) -> ExcessSharpe | None:
     """DSR of the best's daily returns minus the main benchmark's bought and held on `window`."""
     bench = main_benchmark(setup.cfg)
@@ -99,23 +97,11 @@ def excess_sharpe(
     name, weights = bench
     benchmark = buy_and_hold_returns(setup.data, weights, window.start, window.end)
     n = setup.n_combos
-    if setup.engine == "fast" and n <= EXACT_TRIALS:
-        parts = []
-        for lo in range(0, n, 1000):  # 1,000 curves at a time: ~50 MB on 26 years
-            rows = list(range(lo, min(n, lo + 1000)))
-            parts.append(sharpe_rows(daily_returns(setup, rows, window)[:, 1:] - benchmark))
-        spread = np.concatenate(parts)
-        note = f"the spread of the {n:,} trials' own excess Sharpe ratios"
-        exact = True
-    else:
-        spread = trial_sr
-        note = (
-            "the spread of the trials' plain Sharpe ratios (their excess returns are not "
-            "replayed on this path)"
-        )
-        exact = False
+    # every trial's Sharpe ratio in excess of the benchmark: its information ratio, per period
+    spread = information_ratios / math.sqrt(PERIODS_PER_YEAR)
+    note = f"the spread of the {n:,} trials' own excess Sharpe ratios (information ratios)"
     dsr = excess_deflated_sharpe(best_returns, benchmark, spread, n)
-    return ExcessSharpe(name, dsr, exact, f"Luck level from {note}.")
+    return ExcessSharpe(name, dsr, f"Luck level from {note}.")
 
 
 def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
@@ -160,7 +146,9 @@ def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
     if options.prior_trials > 0:
         total = setup.n_combos + options.prior_trials
         dsr_all = deflated_sharpe_of_returns(best_returns, trial_sr, total, rf)
-    dsr_excess = excess_sharpe(setup, window, best_returns, trial_sr)
+    dsr_excess = excess_sharpe(
+        setup, window, best_returns, sweep.table["information_ratio"].to_numpy()
+    )
     timings["dsr_s"] = time.perf_counter() - started
 
     started = time.perf_counter()

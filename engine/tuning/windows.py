@@ -12,20 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STAT_COLUMNS = (
-    "final_equity",
-    "total_return",
-    "cagr",
-    "ann_volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "trades",
-    "rebalances",
-    "turnover",
-    "fees",
-)
+from engine.portfolio_nb import STAT_NAMES
+
+# The kernel's statistics, in its order; "information_ratio" is the annualised Sharpe ratio of
+# the daily returns in excess of the main benchmark bought and held over the same window.
+STAT_COLUMNS = STAT_NAMES
 STAT_INDEX = {name: i for i, name in enumerate(STAT_COLUMNS)}
 # Metrics where lower is better (ranking flips them); every other metric is "higher is better".
 LOWER_IS_BETTER = ("ann_volatility", "trades", "rebalances", "turnover", "fees")

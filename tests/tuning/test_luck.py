@@ -45,7 +45,7 @@ def test_reconcile_words_when_dsr_and_pbo_disagree():
     assert reconcile(high, None, _pbo(0.10)) == ""  # both say "real": nothing to reconcile
     low = deflated_sharpe(0.001, 500, 54, 1e-4, 0.0, 3.0)
     assert "the edge is not proven" in reconcile(low, None, _pbo(0.2))
-    weak = ExcessSharpe("SPY buy & hold", low, True, "")
+    weak = ExcessSharpe("SPY buy & hold", low, "")
     assert "in excess of SPY buy & hold are not" in reconcile(high, weak, _pbo(0.1))
 
 
@@ -61,7 +61,7 @@ def study(walk_data):
 def test_study_excess_dsr_against_spy_computed_independently(study, walk_data):
     setup, window = study.sweep.setup, study.sweep.window
     e = study.dsr_excess
-    assert e is not None and e.benchmark == "SPY buy & hold" and e.exact_spread
+    assert e is not None and e.benchmark == "SPY buy & hold"
     spy = walk_data.adj_close["SPY"].to_numpy()[window.start : window.end + 1]
     spy_daily = spy[1:] / spy[:-1] - 1
     every = daily_returns(setup, list(range(setup.n_combos)), window)[:, 1:] - spy_daily
