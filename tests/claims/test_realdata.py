@@ -72,7 +72,7 @@ def test_all_six_claims_ran_and_were_written(run):
         assert (folder / name / "events.csv").is_file()
         assert (folder / name / "sensitivity.csv").is_file()
         assert f"{name}:" in out
-    assert "Claim verdicts (headline finding):" in out
+    assert "Claim answers (the quote first, then the headline finding's verdict):" in out
     assert record["claims"]["rsi_overbought"]["data"]["tickers"]["^RUT"]["provider"] == "mirror"
 
 

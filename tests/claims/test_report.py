@@ -75,7 +75,7 @@ def test_run_json_lists_every_file_with_its_hash(written: Path):
     for name, digest in listed.items():
         assert hashlib.sha256((written / name).read_bytes()).hexdigest() == digest
     assert set(run["claims"]) == {"streak", "lead"}
-    assert run["claims"]["streak"]["findings"][0]["verdict"] == "supported"
+    assert run["claims"]["streak"]["findings"][0]["verdict"] == "reproduced"
     assert any("too few cases to tell" in r for r in run["verdict_rules"])
 
 
