@@ -108,7 +108,8 @@ def _quoted_line(f: Finding, number: int, sens: pd.DataFrame, keys: list[str], r
 def _finding_line(f: Finding, sens: pd.DataFrame, keys: list[str], quoted_any: bool) -> str:
     """The headline finding (number 1) when it quotes no figure."""
     lead = "The headline finding" if quoted_any else "No figure is quoted; the headline finding"
-    text = f"{lead}, {f.label[0].lower()}{f.label[1:]}: {short_result(f)}, {f.verdict_label}."
+    label = f.label[0].lower() + f.label[1:] if f.label[1:2].islower() else f.label  # not "BIG"
+    text = f"{lead}, {label}: {short_result(f)}, {f.verdict_label}."
     rows = _rows(sens, 1)
     if len(rows) > 1 and f.claim_type == "predictive claim":
         chosen = rows[rows["verdict"] == SUPPORTED]
@@ -116,15 +117,15 @@ def _finding_line(f: Finding, sens: pd.DataFrame, keys: list[str], quoted_any: b
     return text
 
 
-def headline_lines(result: ClaimResult, keys: list[str], rules: Rules) -> list[str]:
-    """One line per finding with a quoted figure (the headline finding's first), then the
-    headline finding's own line when it quotes no figure."""
+def headline_lines(result: ClaimResult, keys: list[str], rules: Rules) -> list[tuple[int, str]]:
+    """(finding number, line): one per finding with a quoted figure (in finding order, so the
+    headline finding's first), then the headline finding's own line when it quotes none."""
     if not result.findings:
         return []
     head = result.findings[0]
     quoted = [(i, f) for i, f in enumerate(result.findings, 1) if f.quote_reproduced is not None]
     sens = result.sensitivity
-    lines = [_quoted_line(f, i, sens, keys, rules) for i, f in quoted]
+    lines = [(i, _quoted_line(f, i, sens, keys, rules)) for i, f in quoted]
     if head.quote_reproduced is None:
-        lines.append(_finding_line(head, sens, keys, bool(quoted)))
+        lines.append((1, _finding_line(head, sens, keys, bool(quoted))))
     return lines

@@ -64,6 +64,7 @@ class Finding:
     quote_p_method: str = ""
     verdict: str = ""
     reason: str = ""
+    answer: str = ""  # the headline's sentence about this finding, if it has one
 
     @property
     def difference(self) -> float:

@@ -7,6 +7,7 @@ same as for backtests. The data are cut at the last session any loaded ticker ha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +58,7 @@ def finding_row(f: Finding) -> dict[str, object]:
         "value": f.value,
         "base": f.base,
         "base_n": f.base_n,
+        "base_label": f.base_label,
         "difference": f.difference if f.test == "mean_difference" else None,
         "ci_low": f.interval[0],
         "ci_high": f.interval[1],
@@ -72,6 +74,7 @@ def finding_row(f: Finding) -> dict[str, object]:
         "verdict": f.verdict,
         "verdict_label": f.verdict_label,
         "reason": f.reason,
+        "answer": f.answer,
     }
 
 
@@ -159,7 +162,10 @@ def evaluate(defn: ClaimBase, data: MarketData) -> ClaimResult:
     rules = Rules(min_n=defn.stats.min_n, confidence=defn.stats.confidence)
     result.findings = [judge(f, rules) for f in result.findings]
     result.sensitivity = sensitivity_table(kind, data, defn, rules, result.findings)
-    result.headline = headline_lines(result, list(defn.sensitivity), rules)
+    answers = headline_lines(result, list(defn.sensitivity), rules)
+    result.headline = [line for _, line in answers]
+    for number, line in answers:  # each finding carries its answer into findings.csv
+        result.findings[number - 1] = replace(result.findings[number - 1], answer=line)
     result.notes = result.notes + _notes(result, rules)
     config = definition_dict(defn)
     result.config = jsonable(config)  # type: ignore[assignment]
