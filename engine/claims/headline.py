@@ -59,7 +59,8 @@ def convention_set(rows: pd.DataFrame, chosen: pd.DataFrame, keys: list[str]) ->
         parts = [
             f"{k} = {' or '.join(v)}" for k, v in wanted.items() if len(v) < len(_values(rows, k))
         ]
-        return f"{', '.join(parts)} ({count}, any value of the other conventions)"
+        others = ", any value of the other conventions" if len(parts) < len(keys) else ""
+        return f"{', '.join(parts)} ({count}{others})"
     names = [DEFAULT if c == "headline" else str(c) for c in chosen["changed"]]
     shown = "; ".join(names[:LISTED])
     more = f"; and {len(names) - LISTED} more" if len(names) > LISTED else ""

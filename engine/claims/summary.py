@@ -96,7 +96,9 @@ def run_summary(results: list[ClaimResult]) -> str:
     parts = [claim_summary(r) for r in results]
     table = ["", "Claim answers (the quote first, then the headline finding's verdict):"]
     for r in results:
-        first = r.headline[0] if r.headline else r.findings[0].label
-        table += _wrap(f"{r.name}: {first}", "      ", "  ")
-        table += _wrap(f"Verdict: {r.verdict_label} (n = {r.findings[0].n})", "      ", "      ")
+        lines = r.headline or [r.findings[0].label]
+        table += _wrap(f"{r.name}: {lines[0]}", "      ", "  ")
+        for line in lines[1:]:
+            table += _wrap(line, "      ", "      ")
+        table += _wrap(f"Verdict: {r.verdict_label}, n = {r.findings[0].n}", "      ", "      ")
     return "\n\n".join(parts) + "\n" + "\n".join(table)

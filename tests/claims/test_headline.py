@@ -60,9 +60,9 @@ def test_first10days_style_headline_on_planted_years():
     assert head.quote_p == pytest.approx(expected_p) and expected_p == pytest.approx(20 / 27)
     line = result.headline[0]
     assert line == (
-        'Quoted "2 of 3": reproduced under recent_years = 3 (1 of 2 conventions, any value of '
-        "the other conventions). Even exactly as quoted, 2 of 3 (66.7%) would not beat the 66.7% "
-        "base rate: exact binomial test of 2 of 3 against the base rate, one-sided, p = 0.741. "
+        'Quoted "2 of 3": reproduced under recent_years = 3 (1 of 2 conventions). Even exactly '
+        "as quoted, 2 of 3 (66.7%) would not beat the 66.7% base rate: exact binomial test of 2 "
+        "of 3 against the base rate, one-sided, p = 0.741. "
         "Default convention: 2 of 3 (66.7%), too few cases to tell."
     )
     assert head.answer == line
