@@ -25,7 +25,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numba
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
@@ -37,6 +36,7 @@ from engine.decisions import Decisions
 from engine.settings import Strict, check_weight_map
 from engine.strategy import Strategy
 from strategies import rules
+from strategies.spells import spell_decisions, weight_palette
 
 ANCHORS = L.ANCHORS
 
@@ -230,60 +230,6 @@ def _column(table: pd.DataFrame, params: Params, name: str) -> list:
     return [getattr(params, name)] * len(table.index)
 
 
-@numba.njit(cache=True)
-def _spell_events(
-    spell_offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray, n_sessions: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Change-only events of each group's ordered, disjoint lead spells [start, end]: base on
-    the first session, lead on each start, base again after each end (two passes: count, fill).
-    A spell starting on the first session replaces the initial base event."""
-    n_groups = len(spell_offsets) - 1
-    counts = np.zeros(n_groups, np.int64)
-    for g in range(n_groups):
-        c = 1
-        for k in range(spell_offsets[g], spell_offsets[g + 1]):
-            if ends[k] < starts[k]:
-                continue
-            c += 0 if starts[k] == 0 else 1
-            c += 1 if ends[k] + 1 < n_sessions else 0
-        counts[g] = c
-    offsets = np.zeros(n_groups + 1, np.int64)
-    for g in range(n_groups):
-        offsets[g + 1] = offsets[g] + counts[g]
-    positions = np.empty(offsets[-1], np.int64)
-    flags = np.empty(offsets[-1], np.bool_)
-    for g in range(n_groups):
-        e = offsets[g]
-        positions[e] = 0
-        flags[e] = False
-        for k in range(spell_offsets[g], spell_offsets[g + 1]):
-            if ends[k] < starts[k]:
-                continue
-            if starts[k] != 0:
-                e += 1
-            positions[e] = starts[k]
-            flags[e] = True
-            if ends[k] + 1 < n_sessions:
-                e += 1
-                positions[e] = ends[k] + 1
-                flags[e] = False
-    return offsets, positions, flags
-
-
-def _palette(maps: list[dict[str, float]]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Columns (first-seen), distinct weight rows, and each map's row."""
-    keys = [tuple(m.items()) for m in maps]
-    distinct = list(dict.fromkeys(keys))
-    columns = list(dict.fromkeys(t for key in distinct for t, _ in key))
-    rows = np.array([rules.weight_row(dict(key), columns) for key in distinct])
-    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    per_key = {key: int(rank[inverse.reshape(-1)[i]]) for i, key in enumerate(distinct)}
-    return columns, rows[np.sort(first)], np.array([per_key[k] for k in keys], dtype=np.int64)
-
-
 def decide(data: MarketData, params: Params, table: pd.DataFrame) -> Decisions:
     """Decisions of every combination of `table` (one column per swept parameter).
 
@@ -292,11 +238,11 @@ def decide(data: MarketData, params: Params, table: pd.DataFrame) -> Decisions:
     its spells with array indexing, its rows from its lead and base weight maps.
     """
     index = data.index
-    n_sessions, n_combos = len(index), len(table.index)
+    n_combos = len(table.index)
     col = {name: _column(table, params, name) for name in _SWEPT}
     # The columns of one combination are its base tickers, then its lead ones (as flag_rows).
     maps = [m for pair in zip(col["base"], col["lead"], strict=True) for m in pair]
-    columns, palette, map_rows = _palette(maps)
+    columns, palette, map_rows = weight_palette(maps)
     base_row, lead_row = map_rows[0::2], map_rows[1::2]
 
     caps: np.ndarray | None = None  # depends on the index only
@@ -320,23 +266,7 @@ def decide(data: MarketData, params: Params, table: pd.DataFrame) -> Decisions:
             group_ids[gkey] = len(group_spells)
             group_spells.append((starts, ends))
         group_of[j] = group_ids[gkey]
-    spell_counts = np.array([len(s) for s, _ in group_spells], dtype=np.int64)
-    spell_offsets = np.concatenate([[0], np.cumsum(spell_counts)]).astype(np.int64)
-    group_start, flat_pos, flat_lead = _spell_events(
-        spell_offsets,
-        np.concatenate([s for s, _ in group_spells]).astype(np.int64),
-        np.concatenate([e for _, e in group_spells]).astype(np.int64),
-        n_sessions,
-    )
-    group_len = np.diff(group_start)
-    # Equal lead and base rows never change: one event, the first session.
-    counts = np.where(lead_row == base_row, 1, group_len[group_of])
-    offsets = np.zeros(n_combos + 1, np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    owner = np.repeat(np.arange(n_combos), counts)
-    source = group_start[:-1][group_of[owner]] + np.arange(offsets[-1]) - offsets[owner]
-    rows = np.where(flat_lead[source], lead_row[owner], base_row[owner])
-    return Decisions(index, tuple(columns), palette, offsets, flat_pos[source], rows)
+    return spell_decisions(index, columns, palette, lead_row, base_row, group_spells, group_of)
 
 
 # --------------------------------------------------------------------------- words
