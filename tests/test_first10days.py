@@ -253,3 +253,15 @@ def test_explain_names_the_inputs_and_the_next_decision():
         "base (SPY) until the next decision"
     )
     assert STRATEGY.active_and_base(Params()) == ({"IWM": 1.0}, {"SPY": 1.0})
+
+
+def test_explain_a_tie_for_the_lead():
+    prices = _planted({2019: "IWM", 2020: "IWM"}).loc[:"2020-06-30"]
+    prices.loc["2019-12-31":, "QQQ"] = prices.loc["2019-12-31":, "IWM"]  # QQQ ties IWM in 2020
+    said = STRATEGY.explain(market_data(prices), Params())
+    assert said["inputs"] == (
+        "QQQ +5.0% and IWM +5.0% tied for the lead, ahead of SPY +1.0%, DIA +0.5% over the first "
+        "10 sessions of 2020: base (SPY) until the next decision"
+    )
+    assert said["next_decision"] == "2021-01-15"
+    assert STRATEGY.weights(market_data(prices), Params()).loc["2020"].dropna(how="all").empty

@@ -198,3 +198,25 @@ def test_rsi_base_rate_counts_sessions_with_an_rsi(run):
     forward = (rut.shift(-21) / rut - 1.0).loc[with_rsi.index].dropna()
     assert row["base_n"] == len(forward)
     assert row["base"] == pytest.approx(float((forward < 0).mean()))
+
+
+def test_the_claim_and_the_strategy_agree_on_every_etf_year(tmp_path):
+    """One leadership rule: the claim's ETF universe and the first10days strategy's defaults
+    (SPY, QQQ, IWM, DIA, total return, prior year-end close, day 10) name the same leaders."""
+    from engine.claims import load_definitions
+    from engine.claims.kinds import leadership
+    from engine.data import load_market_data
+    from engine.paths import PROJECT_ROOT
+    from engine.settings import DataSettings
+    from strategies.first10days import Params, yearly_leadership
+
+    defn = load_definitions(overrides=["first10days.universe=etf"])["first10days"]
+    settings = DataSettings(mirror_dir=str(MIRROR), cache_dir=str(tmp_path), providers=["mirror"])
+    data = load_market_data(["SPY", "QQQ", "IWM", "DIA"], None, None, settings, PROJECT_ROOT)
+    claim = leadership.yearly_table(data, defn)
+    strategy = yearly_leadership(data, Params())
+    years = claim.index[claim["signal"].notna()].intersection(strategy.index)
+    assert len(years) >= 25
+    assert claim.loc[years, "leader"].tolist() == strategy.loc[years, "leader"].tolist()
+    led = strategy.loc[years, "signal"] == "lead"
+    assert claim.loc[years, "signal"].astype(bool).tolist() == led.tolist()
