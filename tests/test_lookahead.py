@@ -136,9 +136,7 @@ def test_weights_up_to_t_ignore_prices_after_t(name: str) -> None:
     data = synthetic_data(tickers_for(strategy), seed)
     weights = strategy.weights(data, params)
     assert weights.index.equals(data.index) or weights.index.isin(data.index).all()
-    problem = first_look_ahead(
-        lambda d: strategy.weights(d, params), data, cut_days(seed), seed
-    )
+    problem = first_look_ahead(lambda d: strategy.weights(d, params), data, cut_days(seed), seed)
     assert problem is None, f"{name}: {problem}"
 
 

@@ -135,6 +135,9 @@ class LeadershipClaimed(Strict):
     recent_hits: int | None = Field(default=None, ge=0, description="Quoted hits in the window")
     recent_n: int | None = Field(default=None, ge=1, description="Quoted window size")
     keeps_no1: float | None = Field(default=None, ge=0, le=1, description="Quoted share")
+    share_tolerance: float = Field(
+        default=0.02, ge=0, le=1, description="'about' a quoted share: within this (2 points)"
+    )
 
 
 class YearStartLeadership(ClaimBase):

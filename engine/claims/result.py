@@ -17,6 +17,7 @@ from engine.claims.stats import Direction
 from engine.data.model import MarketData
 
 Test = Literal["proportion", "mean_difference", "fact"]
+ClaimType = Literal["quoted fact", "quoted share", "predictive claim", "descriptive"]
 Unit = Literal["share", "return", "number", "year"]
 
 
@@ -53,12 +54,62 @@ class Finding:
     tolerance: float = 0.0
     detail: str = ""  # extra context, one sentence
     excluded: int = 0  # events left out (e.g. forward window past the data)
+    # The quoted figures (e.g. 9 and 10 of "9 of 10", or 18% and 12%) and the same figures in
+    # the data; the quote is reproduced when each is at most `quote_tolerance` apart.
+    quoted: tuple[float, ...] = ()
+    observed: tuple[float, ...] = ()
+    quote_tolerance: float = 0.0
+    # Would the quoted figure itself beat the base rate? The test of the quote, one-sided.
+    quote_p: float = math.nan
+    quote_p_method: str = ""
     verdict: str = ""
     reason: str = ""
+    answer: str = ""  # the headline's sentence about this finding, if it has one
 
     @property
     def difference(self) -> float:
         return self.value - self.base
+
+    @property
+    def claim_type(self) -> ClaimType:
+        """What a 'yes' would mean: a quoted fact reproduced, a quoted share consistent with the
+        data, a predictive claim that holds, or nothing claimed (descriptive)."""
+        if self.test == "fact":
+            return "quoted fact" if self.claimed is not None else "descriptive"
+        if self.direction == "equals":
+            return "quoted share"
+        return "descriptive" if self.direction == "none" else "predictive claim"
+
+    @property
+    def quote_reproduced(self) -> bool | None:
+        """Do the data give the quoted figure (None: nothing quoted)?"""
+        if self.test == "fact":
+            if self.claimed is None or math.isnan(self.value):
+                return None if self.claimed is None else False
+            if self.direction == "at_most":
+                return self.value <= self.claimed
+            if self.direction == "at_least":
+                return self.value >= self.claimed
+            return abs(self.value - self.claimed) <= self.tolerance + 1e-12
+        if not self.quoted:
+            return None
+        return all(
+            not math.isnan(o) and abs(o - q) <= self.quote_tolerance + 1e-12
+            for q, o in zip(self.quoted, self.observed, strict=True)
+        )
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict with what it is a verdict on (the two kinds of 'yes' read differently)."""
+        meaning = {
+            ("quoted fact", "reproduced"): "the quoted fact is in the data",
+            ("quoted fact", "not reproduced"): "the data give another value",
+            ("quoted share", "supported"): "the quoted share is within the interval",
+            ("quoted share", "not supported"): "the quoted share is outside the interval",
+            ("predictive claim", "supported"): "the predictive claim holds",
+            ("predictive claim", "not supported"): "the predictive claim does not hold",
+        }.get((self.claim_type, self.verdict))
+        return f"{self.verdict} ({meaning})" if meaning else self.verdict
 
     def judged(self, verdict: str, reason: str) -> Finding:
         return replace(self, verdict=verdict, reason=reason)
@@ -83,7 +134,13 @@ class ClaimResult:
     data: MarketData | None = None
     period: tuple[str, str] = ("", "")
 
+    headline: list[str] = field(default_factory=list)  # the answer to the quote, first
+
     @property
     def verdict(self) -> str:
         """The claim's verdict is that of its first (headline) finding."""
         return self.findings[0].verdict if self.findings else ""
+
+    @property
+    def verdict_label(self) -> str:
+        return self.findings[0].verdict_label if self.findings else ""

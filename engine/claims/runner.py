@@ -7,12 +7,14 @@ same as for backtests. The data are cut at the last session any loaded ticker ha
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import tomli_w
 
 from engine.claims.definitions import ClaimBase, definition_dict, variants
+from engine.claims.headline import headline_lines
 from engine.claims.kinds import Kind, registry
 from engine.claims.result import ClaimResult, Finding
 from engine.claims.verdict import NOT_SUPPORTED, SUPPORTED, Rules, judge
@@ -56,14 +58,23 @@ def finding_row(f: Finding) -> dict[str, object]:
         "value": f.value,
         "base": f.base,
         "base_n": f.base_n,
+        "base_label": f.base_label,
         "difference": f.difference if f.test == "mean_difference" else None,
         "ci_low": f.interval[0],
         "ci_high": f.interval[1],
         "p_value": f.p_value,
         "claimed": f.claimed,
         "excluded": f.excluded,
+        "claim_type": f.claim_type,
+        "quoted": "; ".join(f"{q:g}" for q in f.quoted),
+        "observed": "; ".join(f"{o:g}" for o in f.observed),
+        "quote_reproduced": f.quote_reproduced,
+        "quote_p_value": f.quote_p,
+        "quote_test": f.quote_p_method,
         "verdict": f.verdict,
+        "verdict_label": f.verdict_label,
         "reason": f.reason,
+        "answer": f.answer,
     }
 
 
@@ -72,10 +83,17 @@ def sensitivity_table(
 ) -> pd.DataFrame:
     """One row per (convention combination, finding); the headline combination first."""
     rows = []
-    for i, (combo, variant) in enumerate(variants(defn)):
+    listed = variants(defn)
+    default = listed[0][0]
+    for i, (combo, variant) in enumerate(listed):
         found = headline if i == 0 else [judge(f, rules) for f in kind.findings(data, variant)]
-        for f in found:
-            row: dict[str, object] = {"conventions": _conventions_text(combo) if i else "headline"}
+        changed = {k: v for k, v in combo.items() if v != default[k]}
+        for number, f in enumerate(found, 1):
+            row: dict[str, object] = {
+                "conventions": _conventions_text(combo) if i else "headline",
+                "changed": _conventions_text(changed) if i else "headline",
+                "number": number,  # the finding's place: its key may name a convention
+            }
             row.update({f"set_{k}": str(v) for k, v in combo.items()})
             row.update(finding_row(f))
             rows.append(row)
@@ -144,6 +162,10 @@ def evaluate(defn: ClaimBase, data: MarketData) -> ClaimResult:
     rules = Rules(min_n=defn.stats.min_n, confidence=defn.stats.confidence)
     result.findings = [judge(f, rules) for f in result.findings]
     result.sensitivity = sensitivity_table(kind, data, defn, rules, result.findings)
+    answers = headline_lines(result, list(defn.sensitivity), rules)
+    result.headline = [line for _, line in answers]
+    for number, line in answers:  # each finding carries its answer into findings.csv
+        result.findings[number - 1] = replace(result.findings[number - 1], answer=line)
     result.notes = result.notes + _notes(result, rules)
     config = definition_dict(defn)
     result.config = jsonable(config)  # type: ignore[assignment]

@@ -10,6 +10,7 @@ because forward windows of neighbouring sessions overlap.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -218,5 +219,68 @@ def fact_finding(
         claimed=claimed,
         claimed_text=claimed_text,
         tolerance=tolerance,
+        quoted=(float(claimed),) if claimed is not None else (),
+        observed=(float(value),) if claimed is not None else (),
+        quote_tolerance=tolerance,
         detail=detail,
+    )
+
+
+def quoted_count_test(f: Finding, hits: int, n: int, text: str) -> Finding:
+    """A share quoted as "k of n": reproduced when the data give exactly k of n; the quote
+    itself is tested against the finding's base rate (exact binomial, one-sided)."""
+    direction: Direction = (
+        f.direction if f.direction in ("above_base", "below_base") else "above_base"
+    )
+    return replace(
+        f,
+        claimed=hits / n,
+        claimed_text=text,
+        quoted=(float(hits), float(n)),
+        observed=(float(f.hits or 0), float(f.n)),
+        quote_tolerance=0.0,
+        quote_p=stats.binomial_p(hits, n, f.base, direction),
+        quote_p_method=f"exact binomial test of {hits} of {n} against the base rate, one-sided",
+    )
+
+
+def quoted_share(f: Finding, share: float, tolerance: float) -> Finding:
+    """A share quoted as "about x%": reproduced when the data's share is within `tolerance`."""
+    return replace(f, quoted=(share,), observed=(f.value,), quote_tolerance=tolerance)
+
+
+def quoted_mean_test(
+    f: Finding,
+    quoted: tuple[float, float],
+    observed: tuple[float, float],
+    text: str,
+    events: np.ndarray,
+    others: np.ndarray,
+    settings: StatsSettings,
+    seed_key: str,
+    tolerance: float = 0.005,
+) -> Finding:
+    """Two means quoted for the signal years (leader's and laggard's, e.g. "18% vs 12%"):
+    reproduced when both are within `tolerance` (a whole-percent quote: half a point). The
+    quote is tested by the same permutation test as the finding, with the signal years'
+    values shifted so that their mean is the quoted spread."""
+    events = np.asarray(events, dtype=float)
+    direction: Direction = (
+        f.direction if f.direction in ("above_base", "below_base") else "above_base"
+    )
+    shift = (quoted[0] - quoted[1]) - (float(np.mean(events)) if len(events) else 0.0)
+    rng = stats.generator(settings.seed, seed_key, "quoted-permutation")
+    p = stats.permutation_p(
+        events + shift, np.asarray(others, float), direction, rng, settings.n_resamples
+    )
+    return replace(
+        f,
+        claimed_text=text,
+        quoted=quoted,
+        observed=observed,
+        quote_tolerance=tolerance,
+        quote_p=p,
+        quote_p_method=f"permutation test of the difference of means, one-sided, the "
+        f"{len(events)} signal years' spreads shifted to the quoted mean "
+        f"({(quoted[0] - quoted[1]) * 100:+.1f} points)",
     )

@@ -67,7 +67,7 @@ def finding_lines(f: Finding, number: int) -> list[str]:
     lines += _wrap(result_text(f), "     ")
     if f.claimed_text:
         lines += _wrap(quoted_text(f).capitalize(), "     ")
-    lines += _wrap(f"-> {f.verdict.upper()}: {f.reason}", "        ", "     ")
+    lines += _wrap(f"-> {f.verdict_label.upper()}: {f.reason}", "        ", "     ")
     return lines
 
 
@@ -77,21 +77,28 @@ def claim_summary(result: ClaimResult) -> str:
     lines = [rule, f"{result.name}: {result.title}", rule]
     for quote in result.quotes:
         lines += _wrap(f'"{quote}"', "   ", "  ")
+    if result.headline:
+        lines.append("Answer:")
+        for sentence in result.headline:
+            lines += _wrap(sentence, "    ", "  - ")
     lines.append("Definition:")
     for sentence in result.definition:
         lines += _wrap(sentence, "    ", "  - ")
     lines.append("Results:")
     for i, f in enumerate(result.findings, 1):
         lines += finding_lines(f, i)
-    lines.append(f"Verdict: {result.verdict.upper()} (on the headline finding, 1.)")
+    lines.append(f"Verdict: {result.verdict_label.upper()} (on the headline finding, 1.)")
     return "\n".join(lines)
 
 
 def run_summary(results: list[ClaimResult]) -> str:
-    """Every claim's summary, then one line per claim."""
+    """Every claim's summary, then each claim's answer in a few wrapped lines (never cut)."""
     parts = [claim_summary(r) for r in results]
-    table = ["", "Claim verdicts (headline finding):"]
+    table = ["", "Claim answers (the quote first, then the headline finding's verdict):"]
     for r in results:
-        f = r.findings[0]
-        table.append(f"  {r.name:<20} {r.verdict:<24} n = {f.n:<6} {f.label[:60]}")
+        lines = r.headline or [r.findings[0].label]
+        table += _wrap(f"{r.name}: {lines[0]}", "      ", "  ")
+        for line in lines[1:]:
+            table += _wrap(line, "      ", "      ")
+        table += _wrap(f"Verdict: {r.verdict_label}, n = {r.findings[0].n}", "      ", "      ")
     return "\n\n".join(parts) + "\n" + "\n".join(table)

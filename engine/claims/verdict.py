@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from engine.claims.result import Finding
 
-SUPPORTED = "supported"
+SUPPORTED = "supported"  # a predictive claim holds, or a quoted share fits the interval
 NOT_SUPPORTED = "not supported"
+REPRODUCED = "reproduced"  # a quoted fact (a streak length, an RSI value) is in the data
+NOT_REPRODUCED = "not reproduced"
 TOO_FEW = "too few cases to tell"
 DESCRIPTIVE = "descriptive"  # no direction or value is claimed: the numbers are shown as is
 
@@ -34,9 +36,12 @@ class Rules:
             f"excludes 0. Otherwise '{NOT_SUPPORTED}'. The one-sided p-value is shown too.",
             f"A quoted share (e.g. 'about 54%') is '{SUPPORTED}' when the {level} interval "
             "contains it; with few cases that interval is wide, so read its width.",
-            f"A quoted fact (a streak length, a year, a spread) is '{SUPPORTED}' when the data "
-            "give the same value within the stated tolerance (or, for 'at most' / 'at least', "
-            "on the stated side).",
+            f"A quoted fact (a streak length, a year, a spread: one value, n = 1) is "
+            f"'{REPRODUCED}' when the data give the same value within the stated tolerance (or, "
+            f"for 'at most' / 'at least', on the stated side), else '{NOT_REPRODUCED}'. A "
+            "reproduced fact says the press read the data right, not that anything follows "
+            f"from it; only a predictive claim (a direction against a base rate) is "
+            f"'{SUPPORTED}'.",
             f"'{DESCRIPTIVE}': the claim states no direction for this statistic; it is shown "
             "for context.",
         ]
@@ -65,19 +70,16 @@ def _judge_fact(f: Finding) -> tuple[str, str]:
     if f.claimed is None:
         return DESCRIPTIVE, "no value is quoted"
     if math.isnan(f.value):
-        return NOT_SUPPORTED, "the data give no value"
+        return NOT_REPRODUCED, "the data give no value"
+    ok = bool(f.quote_reproduced)
+    verdict = REPRODUCED if ok else NOT_REPRODUCED
     got, said = fmt(f.value, f.unit, 2), fmt(f.claimed, f.unit, 2)
     if f.direction == "at_most":
-        ok = f.value <= f.claimed
-        return (SUPPORTED if ok else NOT_SUPPORTED), f"{got} is {'' if ok else 'not '}<= {said}"
+        return verdict, f"{got} is {'' if ok else 'not '}<= {said}"
     if f.direction == "at_least":
-        ok = f.value >= f.claimed
-        return (SUPPORTED if ok else NOT_SUPPORTED), f"{got} is {'' if ok else 'not '}>= {said}"
-    ok = abs(f.value - f.claimed) <= f.tolerance + 1e-12
+        return verdict, f"{got} is {'' if ok else 'not '}>= {said}"
     tol = fmt(f.tolerance, f.unit, 2)
-    return (SUPPORTED if ok else NOT_SUPPORTED), (
-        f"{got} vs quoted {said} (tolerance {tol}): {'within' if ok else 'outside'}"
-    )
+    return verdict, f"{got} vs quoted {said} (tolerance {tol}): {'within' if ok else 'outside'}"
 
 
 def _judge_test(f: Finding, rules: Rules) -> tuple[str, str]:

@@ -129,3 +129,28 @@ def test_no_look_ahead_in_the_leadership_decision(cut):
     pd.testing.assert_frame_equal(a.loc[decided, cols], b.loc[decided, cols])
     # The perturbation is real: later decisions see different returns.
     assert not np.allclose(a.loc[~decided, "SMALL_ret"], b.loc[~decided, "SMALL_ret"])
+
+
+def test_a_tie_is_no_leadership_for_the_claim_and_the_strategy():
+    """TECH's prices equal SMALL's through 2018: their returns to day 10 tie exactly, and both
+    the claim and the first10days strategy (one rule, engine.leadership) name no leader."""
+    from strategies.first10days import Params, yearly_leadership
+
+    prices = planted()
+    prices.loc["2017-12-29":"2018-12-31", "TECH"] = prices.loc["2017-12-29":"2018-12-31", "SMALL"]
+    data = market_data(prices)
+    claim = leadership.yearly_table(data, leadership_def())
+    assert pd.isna(claim.loc[2018, "leader"]) and not claim.loc[2018, "signal"]
+    assert claim.loc[2018, "note"] == "tie for the highest return (TECH, SMALL): no leader"
+    rule = Params(
+        universe=TICKERS, small_cap="SMALL", market="BIG", lead={"SMALL": 1.0}, base={"BIG": 1.0}
+    )
+    strategy = yearly_leadership(data, rule)
+    assert pd.isna(strategy.loc[2018, "leader"]) and strategy.loc[2018, "signal"] == "base"
+    assert strategy.loc[2018, "note"] == claim.loc[2018, "note"]
+    assert strategy.loc[2018, "small_cap_rank"] == 1  # tied members share the first rank
+    # Every other year, the two agree on whether SMALL led.
+    both = claim.index.intersection(strategy.index)
+    assert (
+        claim.loc[both, "signal"].astype(bool) == (strategy.loc[both, "signal"] == "lead")
+    ).all()

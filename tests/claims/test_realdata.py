@@ -72,7 +72,7 @@ def test_all_six_claims_ran_and_were_written(run):
         assert (folder / name / "events.csv").is_file()
         assert (folder / name / "sensitivity.csv").is_file()
         assert f"{name}:" in out
-    assert "Claim verdicts (headline finding):" in out
+    assert "Claim answers (the quote first, then the headline finding's verdict):" in out
     assert record["claims"]["rsi_overbought"]["data"]["tickers"]["^RUT"]["provider"] == "mirror"
 
 
@@ -172,3 +172,51 @@ def test_first10days_excludes_2026_and_counts_signal_years(run):
     assert row["hits"] == int((counted["year_up"] == True).sum())  # noqa: E712
     sens = pd.read_csv(folder / "first10days" / "sensitivity.csv")
     assert sens["conventions"].nunique() == 24  # 4 universes x 3 anchors x 2 outcomes
+
+
+def test_headlines_answer_the_quote_first(run):
+    folder, out = run
+    answer = finding(folder, "first10days", "ended_higher_recent")["answer"]
+    assert answer.startswith(
+        'Quoted "9 of 10": reproduced under universe = index_ndx or rut_vs_spx, anchor = '
+        "prior_close (4 of 24 conventions"
+    )
+    assert "9 of 10 (90.0%) would not beat the 73.7% base rate" in answer
+    assert answer.endswith("Default convention: 8 of 9 (88.9%), too few cases to tell.")
+    streak = finding(folder, "rut_spx_streak", "streak_on_date")
+    assert streak["claim_type"] == "quoted fact" and streak["verdict"] == "reproduced"
+    assert "Claim answers" in out and "first10days: Quoted" in out
+
+
+def test_rsi_base_rate_counts_sessions_with_an_rsi(run):
+    folder, _ = run
+    rut = mirror("^RUT").dropna()
+    row = finding(folder, "rsi_overbought", "pullback_21")
+    assert row["base_label"] == "the same share from every session with an RSI (1987-09-30 on)"
+    with_rsi = rut.iloc[14:]  # the RSI(14) exists from the 15th price on
+    assert str(with_rsi.index[0].date()) == "1987-09-30"
+    forward = (rut.shift(-21) / rut - 1.0).loc[with_rsi.index].dropna()
+    assert row["base_n"] == len(forward)
+    assert row["base"] == pytest.approx(float((forward < 0).mean()))
+
+
+def test_the_claim_and_the_strategy_agree_on_every_etf_year(tmp_path):
+    """One leadership rule: the claim's ETF universe and the first10days strategy's defaults
+    (SPY, QQQ, IWM, DIA, total return, prior year-end close, day 10) name the same leaders."""
+    from engine.claims import load_definitions
+    from engine.claims.kinds import leadership
+    from engine.data import load_market_data
+    from engine.paths import PROJECT_ROOT
+    from engine.settings import DataSettings
+    from strategies.first10days import Params, yearly_leadership
+
+    defn = load_definitions(overrides=["first10days.universe=etf"])["first10days"]
+    settings = DataSettings(mirror_dir=str(MIRROR), cache_dir=str(tmp_path), providers=["mirror"])
+    data = load_market_data(["SPY", "QQQ", "IWM", "DIA"], None, None, settings, PROJECT_ROOT)
+    claim = leadership.yearly_table(data, defn)
+    strategy = yearly_leadership(data, Params())
+    years = claim.index[claim["signal"].notna()].intersection(strategy.index)
+    assert len(years) >= 25
+    assert claim.loc[years, "leader"].tolist() == strategy.loc[years, "leader"].tolist()
+    led = strategy.loc[years, "signal"] == "lead"
+    assert claim.loc[years, "signal"].astype(bool).tolist() == led.tolist()

@@ -75,7 +75,7 @@ def test_run_json_lists_every_file_with_its_hash(written: Path):
     for name, digest in listed.items():
         assert hashlib.sha256((written / name).read_bytes()).hexdigest() == digest
     assert set(run["claims"]) == {"streak", "lead"}
-    assert run["claims"]["streak"]["findings"][0]["verdict"] == "supported"
+    assert run["claims"]["streak"]["findings"][0]["verdict"] == "reproduced"
     assert any("too few cases to tell" in r for r in run["verdict_rules"])
 
 
@@ -94,6 +94,12 @@ def test_csv_round_trips(written: Path, results):
     assert set(sens["set_headline_k"]) == {3, 5}
     findings = pd.read_csv(written / "findings.csv")
     assert findings["claim"].tolist().count("lead") == 3
+    first = findings[findings["claim"] == "streak"].iloc[0]  # the quoted streak length
+    assert first["claim_type"] == "quoted fact" and first["verdict"] == "reproduced"
+    assert first["verdict_label"] == "reproduced (the quoted fact is in the data)"
+    assert bool(first["quote_reproduced"]) and first["answer"].startswith('Quoted "7"')
+    lead = findings[findings["claim"] == "lead"].iloc[0]
+    assert lead["claim_type"] == "predictive claim"
 
 
 def test_html_and_markdown_show_quotes_verdicts_and_caveats(written: Path):

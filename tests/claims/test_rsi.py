@@ -47,7 +47,9 @@ def test_events_are_first_crosses_of_an_independent_rsi():
         and all(not np.isnan(values[s]) and values[s] <= 70 for s in range(t - m, t))
     ]
     frame = rsi._study_frame(market_data(prices), rsi_def(min_below=m))
-    assert frame["rsi"].to_numpy() == pytest.approx(values, nan_ok=True, rel=1e-10)
+    # The study (and so the base rate) starts at the RSI's first value: session 15 (n = 14).
+    assert frame.index[0] == prices.index[14] and np.isnan(values[13])
+    assert frame["rsi"].to_numpy() == pytest.approx(values[14:], rel=1e-10)
     assert frame.index[frame["event"]].tolist() == expected
     assert len(expected) >= 10
 
@@ -98,7 +100,7 @@ def test_a_planted_pullback_after_every_cross_is_supported():
     # One cross per cycle, on a ramp session (positions 24-29 of the cycle); within 8 sessions
     # come at most 5 more +2% days and both -10% days: always a lower close.
     frame = rsi._study_frame(market_data(prices), defn)
-    positions = np.flatnonzero(frame["event"].to_numpy())
+    positions = prices.index.get_indexer(frame.index[frame["event"].to_numpy()])
     assert len(positions) == 24
     assert set(positions % 40) <= set(range(24, 30))
     assert pull.n == 24 and pull.hits == 24
@@ -120,3 +122,13 @@ def test_no_look_ahead_in_crosses(seed):
         cut = prices.index[t]
         assert base.loc[:cut, "event"].equals(other.loc[:cut, "event"])
         pd.testing.assert_series_equal(base.loc[:cut, "rsi"], other.loc[:cut, "rsi"])
+
+
+def test_base_rate_counts_the_sessions_with_an_rsi_only():
+    """The base is "every session with an RSI": from the RSI's first value (session 15) on."""
+    prices = walk_data()
+    pull = evaluate(rsi_def(min_below=5), market_data(prices)).findings[0]
+    assert pull.key == "pullback_2"
+    forward = (prices["A"].shift(-2) / prices["A"] - 1.0).iloc[14:].dropna()
+    assert pull.base_n == len(forward) == len(prices) - 14 - 2
+    assert pull.base == pytest.approx(float((forward < 0).mean()))

@@ -58,12 +58,12 @@ def test_claimed_lengths_and_since_year_verdicts(data):
     good = evaluate(
         streak_def(as_of="2020-03-09", claimed={"lengths": [5, 6], "since_year": 2019}), data
     )
-    assert [f.verdict for f in good.findings[:2]] == ["supported", "supported"]
+    assert [f.verdict for f in good.findings[:2]] == ["reproduced", "reproduced"]
     assert "it reached 5 on 2020-03-06, 6 on 2020-03-09" in good.findings[0].detail
     bad = evaluate(
         streak_def(as_of="2020-03-09", claimed={"lengths": [7], "since_year": 2018}), data
     )
-    assert [f.verdict for f in bad.findings[:2]] == ["not supported", "not supported"]
+    assert [f.verdict for f in bad.findings[:2]] == ["not reproduced", "not reproduced"]
 
 
 def test_episodes_once_per_streak_from_the_session_it_reached_k(data):

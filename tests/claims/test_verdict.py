@@ -84,19 +84,32 @@ def fact(value: float, claimed: float | None, direction: str = "equals", tol: fl
 @pytest.mark.parametrize(
     ("finding", "verdict"),
     [
-        (fact(14, 14), "supported"),
-        (fact(13, 14), "not supported"),
-        (fact(71.18, 71, tol=1.0), "supported"),
-        (fact(72.5, 71, tol=1.0), "not supported"),
-        (fact(1996, 2008, "at_most"), "supported"),
-        (fact(2010, 2008, "at_most"), "not supported"),
-        (fact(5, 4, "at_least"), "supported"),
+        (fact(14, 14), "reproduced"),
+        (fact(13, 14), "not reproduced"),
+        (fact(71.18, 71, tol=1.0), "reproduced"),
+        (fact(72.5, 71, tol=1.0), "not reproduced"),
+        (fact(1996, 2008, "at_most"), "reproduced"),
+        (fact(2010, 2008, "at_most"), "not reproduced"),
+        (fact(5, 4, "at_least"), "reproduced"),
         (fact(5, None), "descriptive"),
-        (fact(math.nan, 3), "not supported"),
+        (fact(math.nan, 3), "not reproduced"),
     ],
 )
 def test_facts(finding, verdict):
     assert judge(finding, RULES).verdict == verdict  # facts need no minimum n
+
+
+def test_two_kinds_of_yes_are_labelled_apart():
+    """A reproduced fact and a predictive claim that holds never read the same."""
+    reproduced = judge(fact(14, 14), RULES)
+    assert reproduced.claim_type == "quoted fact"
+    assert reproduced.verdict_label == "reproduced (the quoted fact is in the data)"
+    holds = judge(share(20, 18, 0.5, (0.68, 0.99)), RULES)
+    assert holds.claim_type == "predictive claim"
+    assert holds.verdict_label == "supported (the predictive claim holds)"
+    quoted = judge(share(20, 11, 0.5, (0.32, 0.77), direction="equals", claimed=0.54), RULES)
+    assert quoted.verdict_label == "supported (the quoted share is within the interval)"
+    assert judge(fact(5, None), RULES).verdict_label == "descriptive"
 
 
 def test_rules_are_stated_with_their_parameters():

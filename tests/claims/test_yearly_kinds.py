@@ -127,7 +127,7 @@ def test_relative_start_signal_years_and_spreads():
         data,
     )
     fact, means, share = result.findings
-    assert fact.value == pytest.approx(0.05) and fact.verdict == "supported"
+    assert fact.value == pytest.approx(0.05) and fact.verdict == "reproduced"
     assert fact.base == 0.0 and fact.base_n == 6  # no other year had a spread of 5 points
     signal, other = [2015, 2017, 2019], [2016, 2018, 2020]
     assert means.value == pytest.approx(np.mean([full_spread(y) for y in signal]))
@@ -145,7 +145,7 @@ def test_relative_start_fact_outside_tolerance_and_session_window():
     result = evaluate(
         relative_def(as_of="2019-06-01", claimed={"window_spread": 0.06, "tolerance": 0.01}), data
     )
-    assert result.findings[0].verdict == "not supported"
+    assert result.findings[0].verdict == "not reproduced"
     ten = relative_start.yearly_table(data, relative_def(window=10))
     small, big = relative_prices()["SMALL"], relative_prices()["BIG"]
     day10 = nyse_sessions("2016-01-01", "2016-12-31")[9]

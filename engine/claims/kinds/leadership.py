@@ -1,26 +1,27 @@
 """year_start_leadership: "when small caps lead after the first N sessions, stocks end higher".
 
 For each calendar year, every member's return from the anchor (prior year-end close, day-1
-close or day-1 open) to the close of the year's Nth session is compared; the small-cap member
-"leads" when its return is strictly the highest. Members without a price at the anchor or on
-day N are left out of that year's comparison (the count is in `members_compared`). Outcomes:
-the market's close on the year's last session above its prior year-end close (`year_up`) or
-above its day-N close (`rest_up`), and whether the small-cap member is still the best from the
-anchor to the year's last close (`keeps_no1`). Incomplete years are listed, not counted.
+close or day-1 open) to the close of the year's Nth session is compared by `engine.leadership`,
+the rule the first10days strategy trades on: the small-cap member "leads" when its return is
+strictly the highest, and a tie for the highest return is no leadership. Members without a price
+at the anchor or on day N are left out of that year's comparison (the count is in
+`members_compared`). Outcomes: the market's close on the year's last session above its prior
+year-end close (`year_up`) or above its day-N close (`rest_up`), and whether the small-cap member
+is still the best from the anchor to the year's last close (`keeps_no1`). Incomplete years are
+listed, not counted.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
+from engine import leadership as L
 from engine.claims import years as Y
 from engine.claims.definitions import ClaimBase, Universe, YearStartLeadership
-from engine.claims.kinds import Kind
-from engine.claims.result import ClaimResult, Finding
-from engine.claims.studies import share_finding
+from engine.claims.kinds import Extras, Kind
+from engine.claims.result import Finding
+from engine.claims.studies import quoted_count_test, quoted_share, share_finding
 from engine.data.model import MarketData
 
 ANCHOR_TEXT = {
@@ -40,55 +41,50 @@ def tickers(defn: ClaimBase) -> list[str]:
     return list(dict.fromkeys([*u.members, u.market]))
 
 
-def data_start(defn: ClaimBase) -> dt.date:
-    assert isinstance(defn, YearStartLeadership)
-    return dt.date(defn.start_year - 1, 12, 1)
-
-
-def _anchor_prices(data: MarketData, u: Universe, anchor: str) -> pd.DataFrame:
-    if anchor == "first_open":
-        name = "adj_open" if u.price_field == "adj_close" else "open"
-        return data.field(name)[u.members]
-    return data.field(u.price_field)[u.members]
-
-
-def yearly_table(data: MarketData, defn: YearStartLeadership) -> pd.DataFrame:
+def yearly_table(data: MarketData, defn: ClaimBase) -> pd.DataFrame:
     """One row per year: member returns to day N, the leader, the outcomes."""
+    assert isinstance(defn, YearStartLeadership)
     u = defn.universes[defn.universe]
     members = list(u.members)
     close = data.field(u.price_field)
-    end_px = close[members].to_numpy(dtype=float)
-    start_px = _anchor_prices(data, u, defn.anchor).to_numpy(dtype=float)
-    series = {t: Y.Prices(close[t]) for t in dict.fromkeys([*members, u.market])}
+    start_px, end_px = L.anchor_prices(data, members, u.price_field, defn.anchor)
+    positions = L.year_start_positions(data.index, defn.lead_days, defn.anchor)
+    returns = L.year_start_returns(start_px, end_px, positions)
     small = members.index(u.small_cap)
+    rule = L.leadership(returns, small, defn.min_members)
+    series = {t: Y.Prices(close[t]) for t in dict.fromkeys([*members, u.market])}
+    at = {int(y): i for i, y in enumerate(positions.years)}
     rows = []
     for ys in Y.year_slices(data.index, defn.start_year, defn.end_year):
+        i = at[ys.year]
         row: dict[str, object] = {"year": ys.year}
-        anchor = Y.anchor_position(ys, defn.anchor)
-        if ys.length < defn.lead_days or anchor is None:
+        anchor, day_n = int(positions.anchor[i]), int(positions.decision[i])
+        if day_n < 0 or anchor < 0:
             row["note"] = f"fewer than {defn.lead_days} sessions, or no anchor"
             rows.append(row)
             continue
-        day_n = ys.first + defn.lead_days - 1
         row.update(anchor_date=ys.date(anchor), decision_date=ys.date(day_n))
-        base = start_px[anchor]
-        rets = end_px[day_n] / base - 1.0
+        rets = returns[i]
         row.update({f"{t}_ret": float(r) for t, r in zip(members, rets, strict=True)})
-        valid = np.isfinite(rets)
+        valid = rule.compared[i]
         row["members_compared"] = int(valid.sum())
-        if not valid[small] or valid.sum() < defn.min_members:
+        if not rule.decided[i]:
             row["note"] = f"{u.small_cap} or too few members have prices"
             rows.append(row)
             continue
-        others = valid.copy()
-        others[small] = False
-        row["leader"] = members[int(np.nanargmax(np.where(valid, rets, -np.inf)))]
-        row["signal"] = bool(rets[small] > rets[others].max())
+        row["leader"] = members[rule.leader[i]] if rule.leader[i] != L.NO_LEADER else None
+        row["signal"] = bool(rule.small_leads[i])
+        if rule.tied[i]:
+            tied = [
+                t
+                for t, r, ok in zip(members, rets, valid, strict=True)
+                if ok and r == rets[valid].max()
+            ]
+            row["note"] = f"tie for the highest return ({', '.join(tied)}): no leader"
         if defn.anchor == "first_open" and ys.prior is not None:
-            prior = end_px[ys.prior]
-            same = np.abs(base / prior - 1.0) < 1e-7
+            same = np.abs(start_px[anchor] / end_px[ys.prior] - 1.0) < 1e-7
             row["open_is_prior_close"] = bool(np.any(same & valid))
-        row.update(_outcomes(series, end_px, ys, day_n, u, valid, base))
+        row.update(_outcomes(series, end_px, ys, day_n, u, valid, start_px[anchor]))
         rows.append(row)
     return _ordered(pd.DataFrame(rows).set_index("year"), u)
 
@@ -119,12 +115,12 @@ def _outcomes(
         if done[i]:
             out[f"{t}_year_ret"] = Y.returned(series[t].at(ys.prior), series[t].at(ys.last))
     if done[compared].all():
-        small = members.index(u.small_cap)
-        to_end = np.where(compared, end_px[ys.last] / base - 1.0, -np.inf)
-        out["year_leader"] = members[int(np.argmax(to_end))]
-        others = compared.copy()
-        others[small] = False
-        out["keeps_no1"] = bool(to_end[small] > to_end[others].max())
+        # The same rule at year end: strictly the best from the anchor, a tie is no leader.
+        to_end = np.where(compared, end_px[ys.last] / base - 1.0, np.nan)
+        at_end = L.leadership(to_end[None, :], members.index(u.small_cap), min_members=1)
+        leader = int(at_end.leader[0])
+        out["year_leader"] = members[leader] if leader != L.NO_LEADER else None
+        out["keeps_no1"] = bool(at_end.small_leads[0])
     return out
 
 
@@ -194,11 +190,11 @@ def _year_lists(signal: pd.DataFrame, col: str) -> str:
 
 
 def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
+    return KIND.findings(data, defn)
+
+
+def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
     assert isinstance(defn, YearStartLeadership)
-    return _findings(yearly_table(data, defn), defn)
-
-
-def _findings(table: pd.DataFrame, defn: YearStartLeadership) -> list[Finding]:
     u = defn.universes[defn.universe]
     s = _samples(table, defn)
     decided, signal, recent = s["decided"], s["signal"], s["recent"]
@@ -206,11 +202,6 @@ def _findings(table: pd.DataFrame, defn: YearStartLeadership) -> list[Finding]:
     base_rate = float(decided[col].astype(float).mean()) if len(decided) else float("nan")
     base_label = f"{u.market} {OUTCOME_TEXT[col]} in {len(decided)} years ({_span(decided)})"
     c = defn.claimed
-    quoted = None
-    quoted_text = ""
-    if c.recent_hits is not None and c.recent_n is not None:
-        quoted = c.recent_hits / c.recent_n
-        quoted_text = f"{c.recent_hits} of {c.recent_n}"
     window = (
         f"the last {defn.recent_years} years in which {u.small_cap} led"
         if defn.recent_mode == "signal_years"
@@ -219,21 +210,24 @@ def _findings(table: pd.DataFrame, defn: YearStartLeadership) -> list[Finding]:
     short = ""
     if len(recent) < defn.recent_years and defn.recent_mode == "signal_years":
         short = f"only {len(recent)} complete years in which {u.small_cap} led are in the data"
+    recent_finding = share_finding(
+        "ended_higher_recent",
+        f"{u.market} {OUTCOME_TEXT[col]}, in {window} ({_span(recent)})",
+        hits=int(recent[col].astype(bool).sum()),
+        n=len(recent),
+        base=base_rate,
+        base_n=len(decided),
+        base_label=base_label,
+        direction="above_base",
+        settings=defn.stats,
+        detail=short,
+    )
+    if c.recent_hits is not None and c.recent_n is not None:
+        recent_finding = quoted_count_test(
+            recent_finding, c.recent_hits, c.recent_n, f"{c.recent_hits} of {c.recent_n}"
+        )
     out = [
-        share_finding(
-            "ended_higher_recent",
-            f"{u.market} {OUTCOME_TEXT[col]}, in {window} ({_span(recent)})",
-            hits=int(recent[col].astype(bool).sum()),
-            n=len(recent),
-            base=base_rate,
-            base_n=len(decided),
-            base_label=base_label,
-            direction="above_base",
-            settings=defn.stats,
-            claimed=quoted,
-            claimed_text=quoted_text,
-            detail=short,
-        ),
+        recent_finding,
         share_finding(
             "ended_higher_all",
             f"{u.market} {OUTCOME_TEXT[col]}, in every year {u.small_cap} led ({_span(signal)})",
@@ -250,37 +244,40 @@ def _findings(table: pd.DataFrame, defn: YearStartLeadership) -> list[Finding]:
     kept = signal[signal["keeps_no1"].notna()]
     all_known = decided[decided["keeps_no1"].notna()]
     base_no1 = float(all_known["keeps_no1"].astype(float).mean()) if len(all_known) else np.nan
-    out.append(
-        share_finding(
-            "keeps_no1",
-            f"{u.small_cap} still the best member at year end (from "
-            f"{ANCHOR_TEXT[defn.anchor]}), in the years it led after day {defn.lead_days}",
-            hits=int(kept["keeps_no1"].astype(bool).sum()),
-            n=len(kept),
-            base=base_no1,
-            base_n=len(all_known),
-            base_label=f"{u.small_cap} best at year end in any of {len(all_known)} years",
-            direction="equals" if c.keeps_no1 is not None else "none",
-            settings=defn.stats,
-            claimed=c.keeps_no1,
-            claimed_text=f"about {c.keeps_no1:.0%}" if c.keeps_no1 is not None else "",
-            excluded=len(signal) - len(kept),
-        )
+    keeps = share_finding(
+        "keeps_no1",
+        f"{u.small_cap} still the best member at year end (from "
+        f"{ANCHOR_TEXT[defn.anchor]}), in the years it led after day {defn.lead_days}",
+        hits=int(kept["keeps_no1"].astype(bool).sum()),
+        n=len(kept),
+        base=base_no1,
+        base_n=len(all_known),
+        base_label=f"{u.small_cap} best at year end in any of {len(all_known)} years",
+        direction="equals" if c.keeps_no1 is not None else "none",
+        settings=defn.stats,
+        claimed=c.keeps_no1,
+        claimed_text=f"about {c.keeps_no1:.0%}" if c.keeps_no1 is not None else "",
+        excluded=len(signal) - len(kept),
     )
+    if c.keeps_no1 is not None:
+        keeps = quoted_share(keeps, c.keeps_no1, c.share_tolerance)
+    out.append(keeps)
     return out
 
 
 # --------------------------------------------------------------------------- the result
 
 
-def describe(defn: YearStartLeadership) -> list[str]:
+def describe(defn: ClaimBase) -> list[str]:
+    assert isinstance(defn, YearStartLeadership)
     u = defn.universes[defn.universe]
     return [
         f"Universe '{defn.universe}': {', '.join(u.members)} ({u.price_field} prices); "
         f"small-cap member {u.small_cap}; market {u.market}.",
         f"Leadership: each member's return from {ANCHOR_TEXT[defn.anchor]} to the close of the "
         f"year's session {defn.lead_days}; {u.small_cap} leads when its return is strictly the "
-        "highest. Members with no price then are left out (at least "
+        "highest (a tie for the highest is no leadership; the rule the first10days strategy "
+        "trades on). Members with no price then are left out (at least "
         f"{defn.min_members} needed).",
         f"'Stocks ended higher': {u.market} {OUTCOME_TEXT[defn.outcome]}.",
         f"'Keeps the No. 1 spot': {u.small_cap}'s return from the same anchor to the year's "
@@ -324,11 +321,9 @@ def _member_table(table: pd.DataFrame, defn: YearStartLeadership) -> pd.DataFram
     return pd.DataFrame(rows).set_index("member") if rows else pd.DataFrame()
 
 
-def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
+def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
     assert isinstance(defn, YearStartLeadership)
     u = defn.universes[defn.universe]
-    table = yearly_table(data, defn)
-    found = _findings(table, defn)
     notes = []
     incomplete = table.index[table["signal"].notna() & ~table["complete"].fillna(False)]
     if len(incomplete):
@@ -354,13 +349,12 @@ def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
                 "close (the source has no real open there), so the day-1-open anchor equals "
                 f"the prior-close one for it: {', '.join(map(str, same))}."
             )
-    return ClaimResult(
-        name=defn.name,
-        title=defn.title,
-        kind=defn.kind,
-        quotes=list(defn.quotes),
-        definition=describe(defn),
-        findings=found,
+    tied = table.index[table["note"].astype("string").fillna("").str.startswith("tie for")]
+    if len(tied):
+        notes.append(
+            f"A tie for the highest return named no leader in: {', '.join(map(str, tied))}."
+        )
+    return Extras(
         events=table,
         tables={"members": _member_table(table, defn)},
         notes=notes,
@@ -375,7 +369,8 @@ def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
 KIND = Kind(
     name="year_start_leadership",
     tickers=tickers,
-    data_start=data_start,
-    findings=findings,
-    compute=compute,
+    study=yearly_table,
+    findings_of=_findings,
+    describe=describe,
+    extras=_extras,
 )

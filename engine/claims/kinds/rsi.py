@@ -18,8 +18,8 @@ import pandas as pd
 
 from engine.claims import series as S
 from engine.claims.definitions import ClaimBase, RsiCross
-from engine.claims.kinds import Kind
-from engine.claims.result import ClaimResult, Finding
+from engine.claims.kinds import Extras, Kind
+from engine.claims.result import Finding
 from engine.claims.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.data.model import MarketData
 from engine.indicators import wilder_rsi
@@ -44,8 +44,9 @@ def prices(data: MarketData, defn: RsiCross, ticker: str) -> pd.Series:
     return data.field(price_field(defn, ticker))[ticker]
 
 
-def _study_frame(data: MarketData, defn: RsiCross) -> pd.DataFrame:
-    """Per session: price, RSI, event flag, forward returns and pullback flags."""
+def _study_frame(data: MarketData, defn: ClaimBase) -> pd.DataFrame:
+    """Per session with an RSI: price, RSI, event flag, forward returns and pullback flags."""
+    assert isinstance(defn, RsiCross)
     px = prices(data, defn, defn.ticker)
     bench = prices(data, defn, defn.benchmark)
     rsi = wilder_rsi(px, defn.length)
@@ -53,6 +54,11 @@ def _study_frame(data: MarketData, defn: RsiCross) -> pd.DataFrame:
     if defn.start is not None:
         frame = frame.loc[pd.Timestamp(defn.start) :]
     frame = frame[frame["price"].notna()]
+    # Events and the base are sessions with an RSI: the base starts at the RSI's first value,
+    # as its label says, not `length` sessions earlier. Forward returns look forward only, so
+    # leaving the earlier rows out changes none of them.
+    first_rsi = frame["rsi"].first_valid_index()
+    frame = frame.loc[first_rsi:] if first_rsi is not None else frame.iloc[:0]
     defined = frame["rsi"].notna().to_numpy()
     above = (frame["rsi"] > defn.threshold).to_numpy()
     frame["event"] = S.first_crosses(above, defined, defn.min_below)
@@ -91,7 +97,8 @@ def _date_rsi(data: MarketData, defn: RsiCross, ticker: str) -> tuple[pd.Timesta
     return before.index[-1], float(before.iloc[-1])
 
 
-def _findings(frame: pd.DataFrame, data: MarketData, defn: RsiCross) -> list[Finding]:
+def _findings(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
+    assert isinstance(defn, RsiCross)
     h = defn.headline_horizon
     day, value = _date_rsi(data, defn, defn.ticker)
     valid_rsi = frame["rsi"].dropna()
@@ -150,8 +157,7 @@ def _findings(frame: pd.DataFrame, data: MarketData, defn: RsiCross) -> list[Fin
 
 
 def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
-    assert isinstance(defn, RsiCross)
-    return _findings(_study_frame(data, defn), data, defn)
+    return KIND.findings(data, defn)
 
 
 def _horizon_table(frame: pd.DataFrame, defn: RsiCross) -> pd.DataFrame:
@@ -217,7 +223,8 @@ def _date_table(data: MarketData, defn: RsiCross) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def describe(defn: RsiCross) -> list[str]:
+def describe(defn: ClaimBase) -> list[str]:
+    assert isinstance(defn, RsiCross)
     hz = ", ".join(str(h) for h in defn.horizons)
     return [
         f"RSI({defn.length}) with Wilder's smoothing on {price_field(defn, defn.ticker)} "
@@ -233,33 +240,34 @@ def describe(defn: RsiCross) -> list[str]:
     ]
 
 
-def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
+def _extras(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
     assert isinstance(defn, RsiCross)
-    frame = _study_frame(data, defn)
-    found = _findings(frame, data, defn)
     keep = ["rsi", "sessions_below_before", "price"] + [
         c for c in frame.columns if c.startswith(("fwd_", "rel_fwd_", "pullback_"))
     ]
     events = frame.loc[frame["event"], keep].copy()
     events.index.name = "date"
     notes = []
-    if frame["rsi"].notna().any():
-        first = frame["rsi"].first_valid_index().date()
-        notes.append(f"RSI is defined from {first}: events and the base start there.")
-    return ClaimResult(
-        name=defn.name,
-        title=defn.title,
-        kind=defn.kind,
-        quotes=list(defn.quotes),
-        definition=describe(defn),
-        findings=found,
+    if len(frame):
+        notes.append(
+            f"RSI is defined from {frame.index[0].date()}: events and the base start there."
+        )
+    return Extras(
         events=events,
         tables={"rsi_on_date": _date_table(data, defn), "by_horizon": _horizon_table(frame, defn)},
         notes=notes,
-        period=(str(frame.index[0].date()), str(frame.index[-1].date())),
+        period=(str(frame.index[0].date()), str(frame.index[-1].date()))
+        if len(frame)
+        else ("", ""),
     )
 
 
 KIND = Kind(
-    name="rsi_cross", tickers=tickers, data_start=data_start, findings=findings, compute=compute
+    name="rsi_cross",
+    tickers=tickers,
+    study=_study_frame,
+    findings_of=_findings,
+    describe=describe,
+    extras=_extras,
+    data_start=data_start,
 )

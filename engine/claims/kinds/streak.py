@@ -10,14 +10,15 @@ streak first reached k (so the event uses no later price), against every session
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from engine.claims import series as S
 from engine.claims.definitions import ClaimBase, Pair, RelativeStreak
-from engine.claims.kinds import Kind
-from engine.claims.result import ClaimResult, Finding
+from engine.claims.kinds import Extras, Kind
+from engine.claims.result import Finding
 from engine.claims.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.data.model import MarketData
 
@@ -191,12 +192,33 @@ def _aftermath_findings(
     ]
 
 
-def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
+@dataclass(frozen=True)
+class Study:
+    """The pair's prices on the sessions both have, the counting sessions and every streak."""
+
+    a: pd.Series
+    b: pd.Series
+    mask: pd.Series
+    streaks: pd.DataFrame
+
+
+def study(data: MarketData, defn: ClaimBase) -> Study:
     assert isinstance(defn, RelativeStreak)
     a, b = pair_prices(data, defn)
     mask = counting_sessions(a, b)
-    facts = _streak_facts(mask, streaks(mask), defn)
-    return facts + _aftermath_findings(mask, a, b, defn, defn.headline_k, defn.headline_horizon)
+    return Study(a, b, mask, streaks(mask))
+
+
+def _findings(st: Study, data: MarketData, defn: ClaimBase) -> list[Finding]:
+    assert isinstance(defn, RelativeStreak)
+    facts = _streak_facts(st.mask, st.streaks, defn)
+    return facts + _aftermath_findings(
+        st.mask, st.a, st.b, defn, defn.headline_k, defn.headline_horizon
+    )
+
+
+def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
+    return KIND.findings(data, defn)
 
 
 def _aftermath_table(
@@ -237,7 +259,8 @@ def _aftermath_table(
     return pd.DataFrame(rows)
 
 
-def describe(defn: RelativeStreak) -> list[str]:
+def describe(defn: ClaimBase) -> list[str]:
+    assert isinstance(defn, RelativeStreak)
     p: Pair = defn.pairs[defn.pair]
     hz = ", ".join(str(h) for h in defn.horizons)
     return [
@@ -255,15 +278,11 @@ def describe(defn: RelativeStreak) -> list[str]:
     ]
 
 
-def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
+def _extras(st: Study, data: MarketData, defn: ClaimBase) -> Extras:
     assert isinstance(defn, RelativeStreak)
-    a, b = pair_prices(data, defn)
-    mask = counting_sessions(a, b)
-    table = streaks(mask)
-    found = _streak_facts(mask, table, defn) + _aftermath_findings(
-        mask, a, b, defn, defn.headline_k, defn.headline_horizon
-    )
-    length_on_date = int(found[0].value)
+    a, b, mask, table = st.a, st.b, st.mask, st.streaks
+    lengths = S.run_lengths(mask.to_numpy())
+    length_on_date = int(lengths[mask.index.get_loc(_as_of(mask, defn))]) if len(mask) else 0
     at_least = defn.at_least or max(length_on_date, 1)
     ranked = table.sort_values(["length", "start"], ascending=[False, False]).head(defn.top)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
@@ -281,13 +300,7 @@ def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
             f"{last_run['start']}) is still running on its last session: its final length is "
             "not known yet."
         )
-    return ClaimResult(
-        name=defn.name,
-        title=defn.title,
-        kind=defn.kind,
-        quotes=list(defn.quotes),
-        definition=describe(defn),
-        findings=found,
+    return Extras(
         events=episodes(mask, a, b, defn.episode_lengths, defn.horizons),
         tables={
             "longest_streaks": ranked.reset_index(drop=True),
@@ -306,7 +319,9 @@ def compute(data: MarketData, defn: ClaimBase) -> ClaimResult:
 KIND = Kind(
     name="relative_streak",
     tickers=tickers,
+    study=study,
+    findings_of=_findings,
+    describe=describe,
+    extras=_extras,
     data_start=data_start,
-    findings=findings,
-    compute=compute,
 )
