@@ -546,12 +546,23 @@ class _Folder:
         self.files.append(name)
 
 
+def _parquet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Parameter columns mixing types (horizon = "year_end" or 63) as text: parquet columns
+    hold one type. The CSV and the in-memory table keep the values as they are."""
+    out = table.copy()
+    for name in out.columns:
+        column = out[name]
+        if column.dtype == object and len({type(v) for v in column}) > 1:
+            out[name] = column.map(str)
+    return out
+
+
 def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
     study = report.study
     sweep = study.sweep
     setup = sweep.setup
     table = sweep.table
-    table.to_parquet(out.root / "combinations.parquet", index=False)
+    _parquet_safe(table).to_parquet(out.root / "combinations.parquet", index=False)
     out.files.append("combinations.parquet")
     if len(table) <= CSV_MAX_ROWS:
         out.csv("combinations.csv", table)
