@@ -63,8 +63,8 @@ class Strategy:
     name: str
     description: str
     params_model: type[BaseModel]
-    default_config: Path
     tickers: Callable[[BaseModel], list[str]]
+    default_config: Path | None = None  # its TOML (rule parameters, [sweep]); None = defaults
     target_weights: Callable[[MarketData, BaseModel], pd.DataFrame] | None = None
     decide: Callable[[MarketData, BaseModel, pd.DataFrame], Decisions] | None = None
     explain: Callable[[MarketData, BaseModel], dict[str, str]] | None = None

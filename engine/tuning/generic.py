@@ -70,21 +70,30 @@ def block_sums(returns: np.ndarray, window: Window) -> np.ndarray:
 
 @dataclass
 class GenericCore:
-    """Shared inputs: the strategy (by name), the effective config and the loaded data."""
+    """Shared inputs: the strategy (the object, or a library name), the config and the data.
 
-    strategy_name: str
+    The object itself travels to forked workers, so a strategy defined outside the library (in
+    a notebook, or loaded with --strategies-dir) sweeps too."""
+
+    strategy_name: str | Strategy
     cfg: RunConfig
     data: MarketData
 
     kind = "generic"
 
+    @property
+    def strategy(self) -> Strategy:
+        if isinstance(self.strategy_name, Strategy):
+            return self.strategy_name
+        return strategy_named(self.strategy_name)
+
     def params(self, combo: dict[str, Any]) -> Any:
-        strategy = strategy_named(self.strategy_name)
+        strategy = self.strategy
         return strategy.params_model.model_validate({**self.cfg.params.model_dump(), **combo})
 
     def result(self, combo: dict[str, Any], window: Window) -> BacktestResult:
         """One combination on the window, exactly as a single run would simulate it."""
-        strategy = strategy_named(self.strategy_name)
+        strategy = self.strategy
         params = self.params(combo)
         first, _ = data_window(strategy, dataclasses.replace(self.cfg, params=params))
         own = self.data.select(start=first)

@@ -190,7 +190,7 @@ def load_sweep(
     if chosen == "fast":
         plan = fast.build_plan(strategy, cfg, data, plan_table, index)
     else:
-        plan = GenericPlan(GenericCore(strategy.name, cfg, data), combos_of(plan_table))
+        plan = GenericPlan(GenericCore(strategy, cfg, data), combos_of(plan_table))
     return SweepSetup(
         strategy=strategy,
         cfg=cfg,
@@ -331,7 +331,7 @@ def check_against_engine(
     setup: SweepSetup, rows: list[int], final_equity: np.ndarray, window: Window
 ) -> pd.DataFrame:
     """Final equity of plan rows, fast path vs `engine.backtest.run_backtest` (relative gap)."""
-    core = GenericCore(setup.strategy.name, setup.cfg, setup.data)
+    core = GenericCore(setup.strategy, setup.cfg, setup.data)
     out = []
     for row, fast_value in zip(rows, final_equity, strict=True):
         in_table = row < len(setup.table)
