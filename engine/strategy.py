@@ -64,7 +64,6 @@ class Strategy:
     description: str
     params_model: type[BaseModel]
     tickers: Callable[[BaseModel], list[str]]
-    default_config: Path | None = None  # its TOML (rule parameters, [sweep]); None = defaults
     target_weights: Callable[[MarketData, BaseModel], pd.DataFrame] | None = None
     decide: Callable[[MarketData, BaseModel, pd.DataFrame], Decisions] | None = None
     explain: Callable[[MarketData, BaseModel], dict[str, str]] | None = None
@@ -74,6 +73,7 @@ class Strategy:
     optional_tickers: Callable[[BaseModel], list[str]] = _no_optional_tickers
     key_params: tuple[str, ...] = field(default_factory=tuple)
     default_benchmarks: tuple[Benchmark, ...] = tuple(DEFAULT_BENCHMARKS)
+    default_config: Path | None = None  # its TOML (rule parameters, [sweep]); None = defaults
 
     def __post_init__(self) -> None:
         if self.decide is None and self.target_weights is None:

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if study.check is not None:
         gap = float(study.check["relative_gap"].max())
         flag = "ok" if study.check_passed else "ABOVE TOLERANCE"
-        print(f"fast path vs engine: max relative gap in final equity {gap:.1e} ({flag})")
+        print(f"sweep kernel vs vectorbt: max relative gap in final equity {gap:.1e} ({flag})")
     if study.walk_forward is not None:
         print(f"\nwalk-forward {study.options.walk_forward.describe()}:")  # type: ignore[union-attr]
         print(
