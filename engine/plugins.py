@@ -9,6 +9,7 @@ or editing anything.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import pkgutil
@@ -55,8 +56,10 @@ def library() -> dict[str, Strategy]:
 
 
 def _import_file(path: Path) -> ModuleType:
-    """Import one file under a private module name, so `pickle` and tracebacks can find it."""
-    name = f"rotation_lab_user_{abs(hash(path.resolve())):x}_{path.stem}"
+    """Import one file under a private module name (stable for a path, distinct across folders),
+    registered in sys.modules so tracebacks and forked sweep workers find it."""
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    name = f"rotation_lab_user_{digest}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise BadInputError(f"{path} cannot be imported as a Python module")

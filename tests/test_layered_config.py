@@ -117,3 +117,22 @@ def test_the_cli_defaults_option_reaches_the_run(tmp_path, capsys):
     bad = _write(tmp_path / "bad.toml", "lead_days = 5\n")
     assert main(STRATEGIES, ["first10days", "--defaults", str(bad), "--no-report"]) == 2
     assert "cannot be set there" in capsys.readouterr().err
+
+
+def test_python_values_are_the_top_layer_and_are_checked_like_the_cli():
+    from engine.api.inputs import config_for, section_values
+
+    strategy = STRATEGIES["first10days"]
+    values = section_values(
+        {"lead_days": 12},
+        backtest={"start": "2010-01-04"},
+        benchmarks=[{"name": "QQQ", "weights": {"QQQ": 1.0}}],
+    )
+    cfg = config_for(strategy, overrides=["lead_days=15", "backtest.fees_bps=2"], values=values)
+    assert cfg.params.lead_days == 12  # keywords over --set strings
+    assert cfg.backtest.fees_bps == 2.0 and str(cfg.backtest.start) == "2010-01-04"
+    assert [b.name for b in cfg.benchmarks] == ["QQQ"]
+    with pytest.raises(ValueError, match=r"backtest= must be a dict"):
+        section_values(backtest=5)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"--set 'lead_days': expected KEY=VALUE"):
+        config_for(strategy, overrides="lead_days")

@@ -133,14 +133,15 @@ class StrategyInfo:
 
     @classmethod
     def of(cls, strategy: Strategy) -> StrategyInfo:
-        defaults = strategy.params_model()
         comments = _toml_comments(strategy.default_config)
         rows = {}
         for name, field in strategy.params_model.model_fields.items():
             annotation = field.annotation
             kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
             rows[name] = {
-                "default": getattr(defaults, name),
+                "default": "(required)"
+                if field.is_required()
+                else field.get_default(call_default_factory=True),
                 "type": kind,
                 "meaning": field.description or comments.get(name, ""),
             }
@@ -150,13 +151,12 @@ class StrategyInfo:
 
     @property
     def defaults(self) -> dict[str, object]:
-        return self.strategy.params_model().model_dump()
+        return self.parameters["default"].to_dict()
 
     def _repr_html_(self) -> str:
         shown = self.parameters.assign(default=self.parameters["default"].map(repr))
-        return (
-            f"<b>{html.escape(self.name)}</b>: {html.escape(self.description)}"
-            + shown.to_html(escape=True)
+        return f"<b>{html.escape(self.name)}</b>: {html.escape(self.description)}" + shown.to_html(
+            escape=True
         )
 
 
