@@ -163,7 +163,8 @@ def test_compare_runs_the_labels_on_one_period(sections):
 
 
 def test_sweep_table_best_and_statistics_and_the_default_row_equals_a_run(sections):
-    s = rl.sweep("small_cap_lead", grid={"lookback_days": [10, 20, 30]}, workers=1, **sections)
+    grid = {"lookback_days": [10, 20, 30]}  # alone: without the config's [sweep] table
+    s = rl.sweep("small_cap_lead", grid, config_grid=False, workers=1, **sections)
     assert list(s.table["lookback_days"]) == [10, 20, 30]
     assert sorted(s.table["rank"]) == [1, 2, 3]
     assert s.best["rank"] == 1 and s.best["sharpe"] == s.table["sharpe"].max()
@@ -178,6 +179,8 @@ def test_sweep_table_best_and_statistics_and_the_default_row_equals_a_run(sectio
     assert "small_cap_lead" in s._repr_html_()
     with pytest.raises(rl.BadInputError, match="unknown metric"):
         rl.sweep("small_cap_lead", grid={"lookback_days": [10]}, metric="luck")
+    with pytest.raises(rl.BadInputError, match="no parameter grid"):
+        rl.sweep("small_cap_lead", config_grid=False)
     with pytest.raises(rl.BadInputError, match="not a parameter of this strategy"):
         rl.sweep("small_cap_lead", grid={"lookback": [10]})
 
@@ -230,6 +233,7 @@ def test_a_notebook_strategy_runs_compares_and_sweeps(sections):
     c = rl.compare([HOLD, "first10days"], **sections)
     assert c.labels == ["hold", "first10days"]
     s = rl.sweep(HOLD, grid={"weight": [0.5, 1.0]}, workers=1, **sections)
+    assert len(s.table) == 2  # no config file, no [sweep] table
     full = s.table.set_index("weight").loc[1.0, "final_equity"]
     assert full == pytest.approx(r.stats.loc["final_equity", "hold"], rel=1e-12)
     half = s.table.set_index("weight").loc[0.5, "total_return"]

@@ -196,6 +196,7 @@ def sweep(
     strategy: StrategySpec,
     grid: GridSpec = None,
     *,
+    config_grid: bool = True,
     metric: str = "sharpe",
     walk_forward: str | None = None,
     engine: str = "auto",
@@ -224,7 +225,8 @@ def sweep(
 ) -> SweepResult:
     """Sweep a strategy's parameters over `grid` (dict NAME -> values, or the CLI's
     'NAME=a:b:step' strings); the config's [sweep] table is the default grid and `grid`
-    replaces its keys of the same name. `walk_forward` takes the CLI's 'train=8y,test=2y'.
+    replaces its keys of the same name, as `--grid` does (`config_grid=False`: `grid` alone).
+    `walk_forward` takes the CLI's 'train=8y,test=2y'.
     Other parameters and sections as in `rl.run`; `on_setup(setup)` is called once the data
     is loaded, before the first combination runs. Bad input raises `rl.BadInputError`.
     """
@@ -264,6 +266,8 @@ def sweep(
     sweep_table = doc.pop("sweep", None)
     if sweep_table is not None and not isinstance(sweep_table, dict):
         raise BadInputError("[sweep] in the config file must be a table of NAME = VALUES")
+    if not config_grid:
+        sweep_table = None
     cfg = build_config(chosen, doc)
     texts, table = _grid_inputs(grid)
     grid_obj = build_grid(chosen.params_model, cfg.params, texts, {**(sweep_table or {}), **table})
