@@ -85,6 +85,18 @@ def test_pip_install_into_a_folder_runs_from_another_working_folder(tmp_path):
     assert Path(folder).is_relative_to(work.resolve() / "reports" / "fixed_mix")
     assert list((work / "data_cache").glob("*.parquet"))
     assert not (target / "reports").exists() and not (target / "data_cache").exists()
+    # the command line of the installed copy: `rotation-lab` and `python -m engine`
+    for command in ([str(target / "bin" / "rotation-lab")], [sys.executable, "-m", "engine"]):
+        listed = subprocess.run(
+            [*command, "list"],
+            cwd=work,
+            env=_python_env(PYTHONPATH=str(target)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert "first10days: Hold small caps" in listed.stdout
 
 
 @pytest.mark.realdata
