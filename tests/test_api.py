@@ -241,7 +241,10 @@ def test_a_notebook_strategy_runs_compares_and_sweeps(sections):
     assert half == pytest.approx(r.stats.loc["total_return", "hold"] / 2, rel=1e-3)
 
 
-def test_strategies_dir_on_the_cli_and_in_python(tmp_path, iso, capsys):
+def test_strategies_dir_on_the_cli_and_in_python(tmp_path, iso, capsys, monkeypatch):
+    from engine.api import catalog
+
+    monkeypatch.setattr(catalog, "_loaded", {})  # what this test loads is gone after it
     folder = Path(__file__).resolve().parents[1] / "examples"
     assert main(STRATEGIES, ["--strategies-dir", str(folder), "list"]) == 0
     assert "relative_momentum: Small caps" in capsys.readouterr().out
