@@ -43,10 +43,14 @@ def load_strategies(folder: str | Path) -> dict[str, Strategy]:
 
 
 def known_strategies(extra_dirs: tuple[str | Path, ...] = ()) -> dict[str, Strategy]:
-    """The library, the folders loaded this session, then `extra_dirs` (names must not clash)."""
-    found = {**library(), **_loaded}
+    """The library, the folders loaded this session, then `extra_dirs` (a folder's strategy
+    may replace one loaded before, never one of the library)."""
+    shipped = library()
+    found = {**shipped, **_loaded}
     for folder in extra_dirs:
-        found = merge_strategies(found, load_folder(folder), f"--strategies-dir {folder}")
+        extra = load_folder(folder)
+        merge_strategies(shipped, extra, f"--strategies-dir {folder}")
+        found.update(extra)
     return found
 
 
@@ -64,7 +68,8 @@ def lookup(spec: StrategySpec, known: Mapping[str, Strategy] | None = None) -> S
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         raise BadInputError(
             f"unknown strategy {spec!r}{tip} (known: {', '.join(sorted(known))}); a strategy of "
-            "your own can be passed as a Strategy object or loaded with rl.load_strategies(DIR)"
+            "your own loads from a folder (--strategies-dir DIR, rl.load_strategies(DIR)) or is "
+            "passed as a Strategy object"
         )
     return known[spec]
 

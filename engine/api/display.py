@@ -8,7 +8,7 @@ import html
 import pandas as pd
 from matplotlib.figure import Figure
 
-from engine.metrics import METRICS, drawdown, format_stats
+from engine.metrics import drawdown, format_stats
 
 __all__ = ["DATE_ROWS", "SUMMARY_ROWS", "curves_figure", "numeric_stats", "summary_html"]
 
@@ -68,7 +68,3 @@ def summary_html(title: str, period: tuple[object, object], stats: pd.DataFrame,
         + (f"<ul>{notes}</ul>" if notes else "")
         + "</div>"
     )
-
-
-def metric_label(key: str) -> str:
-    return METRICS.get(key, (key, ""))[0]
