@@ -4,6 +4,7 @@ site-packages; a non-editable install runs from another folder; the example scri
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,11 +52,18 @@ def test_pip_install_into_a_folder_runs_from_another_working_folder(tmp_path):
     target folder, then a run from a third folder: reports and cache land there."""
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
-    target, work = tmp_path / "site", tmp_path / "work"
+    target, work, source = tmp_path / "site", tmp_path / "work", tmp_path / "source"
     work.mkdir()
+    # build from a copy, so setuptools' build/ and *.egg-info never land in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for package in ("engine", "strategies"):
+        skip = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(REPO / package, source / package, ignore=skip)
     pip = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "-q"]
     built = subprocess.run(
-        [*pip, "--target", str(target), str(REPO)], capture_output=True, text=True, timeout=170
+        [*pip, "--target", str(target), str(source)], capture_output=True, text=True, timeout=170
     )
     if built.returncode != 0:
         pytest.skip(f"pip cannot build here (offline?): {built.stderr.strip()[-300:]}")
