@@ -1,0 +1,74 @@
+"""rotation-lab's engine, and its Python API: `import engine as rl`.
+
+    rl.strategies(), rl.run(...), rl.compare(...), rl.sweep(...), rl.claim(...), rl.claims(...)
+    rl.Strategy, rl.Strict, rl.Decisions, rl.param_values (to write a strategy; see examples/)
+    rl.BadInputError (bad input: a ValueError carrying the command line's message)
+
+See `engine.api` and the README ("Using it from Python", "Writing a strategy"). The API is
+imported on first use, so `import engine.x` (and the command line) stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
+
+__all__ = [
+    "BadInputError",
+    "ClaimCheck",
+    "ClaimsResult",
+    "CompareResult",
+    "Decisions",
+    "RunResult",
+    "Strategy",
+    "StrategyInfo",
+    "Strict",
+    "SweepResult",
+    "claim",
+    "claims",
+    "compare",
+    "load_strategies",
+    "param_values",
+    "run",
+    "strategies",
+    "sweep",
+]
+
+_HOMES = {
+    "BadInputError": "engine.errors",
+    "Decisions": "engine.decisions",
+    "Strategy": "engine.strategy",
+    "Strict": "engine.settings",
+    "param_values": "engine.decisions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve the API's names lazily (PEP 562): the heavy imports wait for the first call."""
+    if name in __all__:
+        module = importlib.import_module(_HOMES.get(name, "engine.api"))
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _EngineModule(types.ModuleType):
+    """`engine.compare` and `engine.claims` are also submodules. Importing a submodule sets it
+    as an attribute of its package, which would hide the API function of the same name; this
+    keeps the function (`rl.compare(...)`) while `from engine.compare import ...` and
+    `import engine.compare` keep working through `sys.modules`."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in __all__ and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _EngineModule

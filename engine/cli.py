@@ -51,6 +51,12 @@ def build_parser(strategies: Mapping[str, Strategy]) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on failure")
+    parser.add_argument(
+        "--strategies-dir",
+        metavar="DIR",
+        action="append",
+        help="also load the strategy modules of DIR (*.py defining STRATEGY), repeatable",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, strategy in sorted(strategies.items()):
@@ -63,12 +69,46 @@ def build_parser(strategies: Mapping[str, Strategy]) -> argparse.ArgumentParser:
     return parser
 
 
+def split_strategies_dirs(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """`--strategies-dir DIR` (anywhere in argv, repeatable) apart from the other arguments: the
+    folders must be loaded before the parser is built, since strategies are sub-commands."""
+    dirs: list[str] = []
+    rest: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--":
+            rest.append(item)
+            rest.extend(items)
+            break
+        if item == "--strategies-dir":
+            folder = next(items, None)
+            if folder is None:
+                raise BadInputError("--strategies-dir needs a folder: --strategies-dir DIR")
+            dirs.append(folder)
+        elif item.startswith("--strategies-dir="):
+            dirs.append(item.partition("=")[2])
+        else:
+            rest.append(item)
+    return dirs, rest
+
+
+def with_strategies_dirs(strategies: Mapping[str, Strategy], dirs: list[str]) -> dict:
+    from engine.plugins import load_folder, merge_strategies
+
+    found = dict(strategies)
+    for folder in dirs:
+        found = merge_strategies(found, load_folder(folder), f"--strategies-dir {folder}")
+    return found
+
+
 def main(strategies: Mapping[str, Strategy], argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = build_parser(strategies).parse_args(argv)
-        if args.command in strategies:
+        dirs, rest = split_strategies_dirs(argv)
+        strategies = with_strategies_dirs(strategies, dirs)
+        args = build_parser(strategies).parse_args(rest)
+        if args.command in strategies:  # argv, not rest: reports record the whole command
             return run_strategy.run(strategies[args.command], args, argv)
         command = next(c for c in COMMANDS if args.command == c.NAME)
         return command.run(args, strategies, argv)

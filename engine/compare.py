@@ -140,8 +140,13 @@ def build_contenders(
     strategies: Mapping[str, Strategy],
     configs: Sequence[str] = (),
     overrides: Sequence[str] = (),
+    defaults_file: Path | None = None,
+    values: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[Contender]:
-    """Validate the command line: labels, config files and overrides, each strategy's config."""
+    """Validate the command line: labels, config files and overrides, each strategy's config.
+
+    `defaults_file` is a shared-defaults layer for every label (`--defaults FILE`); `values`
+    holds, per label, config values given in Python (the top layer)."""
     if len(specs) < 2:
         raise BadInputError(
             "compare needs at least two strategies; to compare one strategy with itself under "
@@ -161,7 +166,13 @@ def build_contenders(
     contenders = []
     for label, strategy in parsed:
         try:
-            cfg = load_config(strategy, files.get(label), routed[label])
+            cfg = load_config(
+                strategy,
+                files.get(label),
+                routed[label],
+                defaults_file=defaults_file,
+                values=(values or {}).get(label),
+            )
         except ConfigError as exc:
             raise ConfigError(f"{label}: {exc}") from None
         contenders.append(Contender(label, strategy, cfg))

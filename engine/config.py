@@ -1,16 +1,27 @@
-"""Loading a run's configuration: defaults <- TOML file <- `--set key=value` overrides.
+"""Loading a run's configuration, in layers, each overriding the one before:
 
-The models' defaults are the reference; each strategy's TOML file documents the same values
-(a test keeps them equal). Everything is validated before any work starts, and a refusal names
-the key, the value given and the rule, with a "did you mean" for misspelt keys.
+1. the shared defaults, `engine/defaults.toml`: [backtest], [data], [report], the benchmarks;
+2. the user's defaults file: `$ROTATION_LAB_DEFAULTS`, else ~/.config/rotation-lab/defaults.toml;
+3. `--defaults FILE` (`defaults=` in Python);
+4. the strategy's own TOML (or `--config FILE` instead): its rule's parameters, its [sweep]
+   grid, and only the shared values it changes (e.g. its own benchmarks);
+5. `--set key=value` overrides, then values given in Python (`rl.run(..., lead_days=15)`).
+
+Tables merge key by key; an array (the benchmarks) is replaced whole. A strategy whose
+`default_benchmarks` differ from the shared ones keeps its own unless a later layer names some.
+The models' defaults are the reference; the shipped files state the same values (a test keeps
+them equal). Everything is validated before any work starts, and a refusal names the key, the
+value given and the rule, with a "did you mean" for misspelt keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +31,17 @@ from pydantic import BaseModel, ValidationError
 
 from engine.errors import ConfigError
 from engine.settings import (
+    DEFAULT_BENCHMARKS,
     BacktestSettings,
     Benchmark,
     DataSettings,
     ReportSettings,
 )
 from engine.strategy import Strategy
+
+SHARED_DEFAULTS = Path(__file__).with_name("defaults.toml")
+USER_DEFAULTS_ENV = "ROTATION_LAB_DEFAULTS"
+SHARED_KEYS = ("backtest", "data", "report", "benchmarks")
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "backtest": BacktestSettings,
@@ -214,9 +230,79 @@ def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
     )
 
 
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`: tables merge key by key, anything else (arrays too) replaces."""
+    out = _deep_copy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = _deep_copy(dict(value) if isinstance(value, Mapping) else value)
+    return out
+
+
+def user_defaults_file(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The user's shared defaults: `$ROTATION_LAB_DEFAULTS` (must exist), else the XDG file
+    ~/.config/rotation-lab/defaults.toml when it exists, else none."""
+    env = os.environ if environ is None else environ
+    if env.get(USER_DEFAULTS_ENV):
+        return Path(env[USER_DEFAULTS_ENV]).expanduser()
+    config_home = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = config_home / "rotation-lab" / "defaults.toml"
+    return path if path.is_file() else None
+
+
+def read_defaults(path: Path) -> dict[str, Any]:
+    """A shared-defaults file: only [backtest], [data], [report] and [[benchmarks]]."""
+    doc = read_toml(path)
+    stray = [k for k in doc if k not in SHARED_KEYS]
+    if stray:
+        raise ConfigError(
+            f"defaults file {path}: {', '.join(map(repr, stray))} cannot be set there; a "
+            f"defaults file holds only {', '.join(SHARED_KEYS)} (a strategy's parameters go in "
+            "its own TOML, --config FILE or --set)"
+        )
+    return doc
+
+
+def shared_defaults(defaults_file: Path | None = None) -> dict[str, Any]:
+    """Layers 1-3 merged: the project's defaults, the user's file, then `defaults_file`."""
+    doc = read_defaults(SHARED_DEFAULTS)
+    for path in (user_defaults_file(), defaults_file):
+        if path is not None:
+            doc = merge(doc, read_defaults(Path(path)))
+    return doc
+
+
+def _benchmark_docs(benchmarks: Sequence[Benchmark]) -> list[dict[str, Any]]:
+    return [b.model_dump(mode="json") for b in benchmarks]
+
+
+def strategy_document(
+    strategy: Strategy,
+    config_file: Path | None = None,
+    overrides: Sequence[str] = (),
+    defaults_file: Path | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Every layer merged into one unvalidated document (the [sweep] table included)."""
+    doc = shared_defaults(defaults_file)
+    if tuple(strategy.default_benchmarks) != tuple(DEFAULT_BENCHMARKS):
+        doc["benchmarks"] = _benchmark_docs(strategy.default_benchmarks)  # the rule's own
+    own = config_file if config_file is not None else strategy.default_config
+    if own is not None:
+        doc = merge(doc, read_toml(Path(own)))
+    doc = apply_overrides(doc, list(overrides))
+    return merge(doc, values or {})
+
+
 def load_config(
-    strategy: Strategy, config_file: Path | None = None, overrides: list[str] | tuple = ()
+    strategy: Strategy,
+    config_file: Path | None = None,
+    overrides: Sequence[str] = (),
+    defaults_file: Path | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> RunConfig:
-    """The strategy's default TOML (or `config_file` instead), then overrides, validated."""
-    doc = read_toml(config_file if config_file is not None else strategy.default_config)
-    return build_config(strategy, apply_overrides(doc, list(overrides)))
+    """The layered config of one strategy (see the module docstring), validated."""
+    doc = strategy_document(strategy, config_file, overrides, defaults_file, values)
+    return build_config(strategy, doc)

@@ -13,8 +13,12 @@ class RotationLabError(Exception):
     exit_code = 1
 
 
-class BadInputError(RotationLabError):
-    """The user asked for something invalid: a config value, a CLI argument, a ticker."""
+class BadInputError(RotationLabError, ValueError):
+    """The user asked for something invalid: a config value, a CLI argument, a ticker.
+
+    A `ValueError` too, so Python callers (`import engine as rl`) can catch bad input the usual
+    way; the message is the one the command line prints.
+    """
 
     exit_code = 2
 

@@ -1,13 +1,58 @@
-"""Where the project lives, so relative paths in configs do not depend on the working folder."""
+"""Where relative paths in a config (data_cache/, reports/, the mirror) are resolved from.
+
+The project folder is, in order: the `ROTATION_LAB_ROOT` environment variable; the source
+checkout the package runs from (a clone, or an editable install: the folder holding
+`pyproject.toml` beside `engine/`); else the working folder. An installed copy (`pip install .`)
+therefore never writes into site-packages: it works in the folder it is run from, as git or
+pytest do. An absolute path in the config is used as given.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["PACKAGE_ROOT", "PROJECT_ROOT", "ROOT_ENV", "checkout_root", "project_root", "resolve"]
+
+ROOT_ENV = "ROTATION_LAB_ROOT"
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding engine/ (and strategies/)
 
 
-def resolve(path: str | Path, root: Path = PROJECT_ROOT) -> Path:
-    """An absolute path as given, else relative to the project root."""
+def checkout_root(package_root: Path = PACKAGE_ROOT) -> Path | None:
+    """The source checkout the package runs from, or None for an installed copy.
+
+    A wheel installs engine/ into site-packages without the project's pyproject.toml, so the
+    presence of this project's pyproject.toml next to engine/ tells a checkout from an install.
+    """
+    pyproject = package_root / "pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return package_root if 'name = "rotation-lab"' in text else None
+
+
+def project_root(
+    environ: os._Environ[str] | dict[str, str] | None = None,
+    package_root: Path = PACKAGE_ROOT,
+    cwd: Path | None = None,
+) -> Path:
+    """The folder relative config paths resolve from (see the module docstring), evaluated now."""
+    env = os.environ if environ is None else environ
+    if env.get(ROOT_ENV):
+        return Path(env[ROOT_ENV]).expanduser().resolve()
+    checkout = checkout_root(package_root)
+    if checkout is not None:
+        return checkout
+    return (cwd or Path.cwd()).resolve()
+
+
+# The project folder when the engine was imported; callers that may outlive a `chdir` (a
+# notebook) call `project_root()` instead.
+PROJECT_ROOT = project_root()
+
+
+def resolve(path: str | Path, root: Path | None = None) -> Path:
+    """An absolute path as given, else relative to `root` (default: the project folder now)."""
     p = Path(path).expanduser()
-    return p if p.is_absolute() else (root / p).resolve()
+    return p if p.is_absolute() else ((root or project_root()) / p).resolve()

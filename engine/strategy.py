@@ -68,7 +68,6 @@ class Strategy:
     name: str
     description: str
     params_model: type[BaseModel]
-    default_config: Path
     tickers: Callable[[BaseModel], list[str]]
     target_weights: Callable[[MarketData, BaseModel], pd.DataFrame] | None = None
     decide: Callable[[MarketData, BaseModel, pd.DataFrame], Decisions] | None = None
@@ -80,6 +79,7 @@ class Strategy:
     optional_tickers: Callable[[BaseModel], list[str]] = _no_optional_tickers
     key_params: tuple[str, ...] = field(default_factory=tuple)
     default_benchmarks: tuple[Benchmark, ...] = tuple(DEFAULT_BENCHMARKS)
+    default_config: Path | None = None  # its TOML (rule parameters, [sweep]); None = defaults
 
     def __post_init__(self) -> None:
         if self.decide is None and self.target_weights is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
+    add_defaults_option(parser)
     parser.add_argument(
         "--config", type=Path, help="TOML file replacing the strategy's default config"
     )
@@ -17,4 +18,14 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override one config value (dotted keys, TOML values), repeatable",
+    )
+
+
+def add_defaults_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--defaults",
+        type=Path,
+        metavar="FILE",
+        help="shared-defaults TOML ([backtest], [data], [report], [[benchmarks]]) over the "
+        "project's and the user's, under the strategy's own config",
     )

@@ -7,7 +7,7 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 
-from engine.paths import PROJECT_ROOT, resolve
+from engine.commands.common import add_defaults_option
 from engine.strategy import Strategy
 
 NAME = "compare"
@@ -51,24 +51,31 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         metavar="LABEL.KEY=VALUE",
         help="override one config value of one strategy (e.g. first10days.lead_days=15)",
     )
+    add_defaults_option(parser)
     parser.add_argument("--no-report", action="store_true", help="print the stats, write nothing")
 
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     # Heavy imports (vectorbt, matplotlib) only when a comparison is asked for.
-    from engine.compare import build_contenders, compare
-    from engine.report.compare import render_compare_summary, write_compare_report
+    from engine.api import compare
+    from engine.report.compare import render_compare_summary
 
     started = time.perf_counter()
-    contenders = build_contenders(args.specs, strategies, args.configs, args.overrides)
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
-    inp = compare(contenders, PROJECT_ROOT, command)
+    result = compare(
+        args.specs,
+        catalog=strategies,
+        configs=args.configs,
+        overrides=args.overrides,
+        defaults=args.defaults,
+        command=command,
+    )
+    inp = result.input
     print(render_compare_summary(inp))
     for note in inp.notes:
         print(f"note: {note}")
     if not args.no_report:
-        root = resolve(contenders[0].cfg.report.output_dir)
-        folder = write_compare_report(inp, root)
+        folder = result.report()
         print(f"report: {folder / 'report.html'}")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

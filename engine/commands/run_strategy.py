@@ -8,8 +8,6 @@ import time
 from collections.abc import Mapping, Sequence
 
 from engine.commands.common import add_config_options
-from engine.config import load_config
-from engine.paths import PROJECT_ROOT, resolve
 from engine.strategy import Strategy
 
 
@@ -19,20 +17,26 @@ def add_arguments(parser: argparse.ArgumentParser, strategy: Strategy) -> None:
 
 
 def run(strategy: Strategy, args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from engine.pipeline import run_strategy  # heavy imports only when a run is asked for
-    from engine.report import render_terminal_summary, write_report
+    from engine.api import run as api_run  # heavy imports only when a run is asked for
+    from engine.report import render_terminal_summary
     from engine.verdict_words import render_verdicts
 
     started = time.perf_counter()
-    cfg = load_config(strategy, args.config, args.overrides)
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
-    inp = run_strategy(strategy, cfg, PROJECT_ROOT, command)
+    result = api_run(
+        strategy,
+        config=args.config,
+        defaults=args.defaults,
+        overrides=args.overrides,
+        command=command,
+    )
+    inp = result.input
     print(render_terminal_summary(inp))
     print(render_verdicts(inp))
     for note in inp.notes:
         print(f"note: {note}")
     if not args.no_report:
-        folder = write_report(inp, resolve(cfg.report.output_dir))
+        folder = result.report()
         print(f"report: {folder / 'report.html'}")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

@@ -15,7 +15,6 @@ import time
 from collections.abc import Mapping, Sequence
 
 from engine.commands.common import add_config_options
-from engine.errors import BadInputError
 from engine.strategy import Strategy
 
 NAME = "sweep"
@@ -86,94 +85,50 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument("--no-report", action="store_true", help="print the results only")
 
 
-def _positive(value: int | None, name: str, minimum: int = 1) -> None:
-    if value is not None and value < minimum:
-        raise BadInputError(f"{name} must be at least {minimum}, got {value}")
-
-
-def _heatmaps(texts: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for text in texts:
-        parts = [p.strip() for p in text.split(",")]
-        if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-            raise BadInputError(f"--heatmap {text!r}: expected two parameter names, X,Y")
-        pairs.append((parts[0], parts[1]))
-    return pairs
+def _announce(setup) -> None:
+    print(
+        f"{setup.strategy.name}: {setup.n_combos:,} combinations"
+        + (f" ({setup.skipped:,} refused: {setup.skip_reason})" if setup.skipped else "")
+        + f", {len(setup.index):,} sessions {setup.period.start.date()}..{setup.period.end.date()}"
+        + f"; {setup.engine_note}"
+    )
 
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     from tabulate import tabulate
 
-    from engine.config import apply_overrides, build_config, read_toml
-    from engine.metrics import stats_table
-    from engine.paths import PROJECT_ROOT, resolve
-    from engine.pipeline import (
-        beta_returns,
-        new_run_id,
-        package_versions,
-        simulate_benchmarks,
-    )
-    from engine.tuning.executors import make_executor
-    from engine.tuning.grid import build_grid
-    from engine.tuning.report import (
-        SweepReport,
-        format_table,
-        recorded_trials,
-        top_table,
-        write_sweep_report,
-    )
-    from engine.tuning.study import StudyOptions, run_study
-    from engine.tuning.sweep import load_sweep
-    from engine.tuning.walk_forward import WalkForwardSpec
+    from engine.api import sweep
+    from engine.tuning.report import format_table, top_table
 
     started = time.perf_counter()
-    if args.strategy not in strategies:
-        known = ", ".join(sorted(strategies))
-        raise BadInputError(f"unknown strategy {args.strategy!r}; known: {known}")
-    for value, name in ((args.workers, "--workers"), (args.chunk_size, "--chunk-size")):
-        _positive(value, name)
-    _positive(args.top, "--top")
-    _positive(args.check, "--check", 0)
-    if args.blocks < 2 or args.blocks % 2:
-        raise BadInputError(f"--blocks must be an even number of at least 2, got {args.blocks}")
-    heatmaps = _heatmaps(args.heatmap)
-    walk = WalkForwardSpec.parse(args.walk_forward) if args.walk_forward else None
-
-    strategy = strategies[args.strategy]
-    doc = read_toml(args.config if args.config is not None else strategy.default_config)
-    sweep_table = doc.pop("sweep", None)
-    if sweep_table is not None and not isinstance(sweep_table, dict):
-        raise BadInputError("[sweep] in the config file must be a table of NAME = VALUES")
-    cfg = build_config(strategy, apply_overrides(doc, args.overrides))
-    grid = build_grid(strategy.params_model, cfg.params, args.grid, sweep_table)
-    setup = load_sweep(strategy, cfg, grid, PROJECT_ROOT, args.engine)
-    print(
-        f"{strategy.name}: {setup.n_combos:,} combinations"
-        + (f" ({setup.skipped:,} refused: {setup.skip_reason})" if setup.skipped else "")
-        + f", {len(setup.index):,} sessions {setup.period.start.date()}..{setup.period.end.date()}"
-        + f"; {setup.engine_note}"
-    )
-    reports_root = resolve(cfg.report.output_dir)
-    prior = recorded_trials(reports_root / strategy.name)
-    options = StudyOptions(
+    command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
+    result = sweep(
+        args.strategy,
+        args.grid,
+        catalog=strategies,
         metric=args.metric,
+        walk_forward=args.walk_forward,
+        engine=args.engine,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        workers=args.workers,
         chunk_size=args.chunk_size,
-        progress=not args.no_progress,
         blocks=args.blocks,
         check=args.check,
         top=args.top,
-        walk_forward=walk,
         seed=args.seed,
-        prior_trials=prior,
+        heatmaps=args.heatmap,
+        heatmap_others=args.heatmap_others,
+        progress=not args.no_progress,
+        config=args.config,
+        defaults=args.defaults,
+        overrides=args.overrides,
+        command=command,
+        on_setup=_announce,
     )
-    with make_executor(args.executor, args.scheduler, args.workers) as executor:
-        executor_name = executor.describe() if hasattr(executor, "describe") else "local"
-        study = run_study(setup, executor, options)
-    benchmarks = simulate_benchmarks(cfg, setup.data, setup.period)
-    bench_stats = stats_table(benchmarks, beta_returns(cfg, setup.data, setup.period))
-    bench_table = bench_stats.loc[["cagr", "sharpe", "max_drawdown"]].T.astype(float)
+    study, setup = result.study, result.setup
 
-    shown = ["rank", *grid.names, "cagr", "sharpe", "sortino", "max_drawdown", "trades"]
+    shown = ["rank", *setup.grid.names, "cagr", "sharpe", "sortino", "max_drawdown", "trades"]
     if args.metric not in shown:
         shown.append(args.metric)
     top = top_table(study).head(10)[shown]
@@ -211,7 +166,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         flag = "ok" if study.check_passed else "ABOVE TOLERANCE"
         print(f"sweep kernel vs vectorbt: max relative gap in final equity {gap:.1e} ({flag})")
     if study.walk_forward is not None:
-        print(f"\nwalk-forward {walk.describe()}:")  # type: ignore[union-attr]
+        print(f"\nwalk-forward {study.options.walk_forward.describe()}:")  # type: ignore[union-attr]
         print(
             tabulate(
                 format_table(study.walk_forward.summary.reset_index()),
@@ -222,30 +177,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
             )
         )
     if not args.no_report:
-        command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
-        report = SweepReport(
-            run_id=new_run_id(),
-            command=command,
-            study=study,
-            versions={**package_versions(), **_extra_versions()},
-            heatmaps=heatmaps,
-            heatmap_others=args.heatmap_others,
-            benchmarks=bench_table,
-            executor=executor_name,
-        )
-        folder = write_sweep_report(report, reports_root)
+        folder = result.report()
         print(f"report: {folder / 'report.html'}")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def _extra_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for name in ("dask", "distributed", "scipy"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out

@@ -1,0 +1,38 @@
+"""The Python door to rotation-lab (`import engine as rl`): the CLI's commands as functions.
+
+    rl.strategies()                                  name -> description and parameters
+    rl.run("first10days", lead_days=15)              RunResult: .stats .equity .plot() .report()
+    rl.compare(["first10days", "rsi_trim"])          CompareResult
+    rl.sweep("rsi_trim", grid={"upper": [65, 70]})   SweepResult: .table .best .pbo ...
+    rl.claim("first_five_days")                      ClaimCheck: .verdict .events .findings
+    rl.claims()                                      every claim, one report
+
+Each command of `run_backtest.py` calls the function here, so both doors validate the same way,
+refuse with the same message (`BadInputError`, a ValueError) and compute the same numbers.
+"""
+
+from __future__ import annotations
+
+from engine.api.catalog import StrategyInfo, load_strategies, strategies
+from engine.api.claims import ClaimCheck, ClaimsResult, claim, claims
+from engine.api.compare import CompareResult, compare
+from engine.api.run import RunResult, run
+from engine.api.sweep import SweepResult, sweep
+from engine.errors import BadInputError
+
+__all__ = [
+    "BadInputError",
+    "ClaimCheck",
+    "ClaimsResult",
+    "CompareResult",
+    "RunResult",
+    "StrategyInfo",
+    "SweepResult",
+    "claim",
+    "claims",
+    "compare",
+    "load_strategies",
+    "run",
+    "strategies",
+    "sweep",
+]

@@ -1,0 +1,140 @@
+"""`rl.run`: one strategy against its benchmarks, as `run_backtest.py STRATEGY` runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from engine.api.catalog import StrategySpec, resolve_spec
+from engine.api.display import curves_figure, numeric_stats, summary_html
+from engine.api.inputs import Sections, config_for, section_values, shown_call
+from engine.config import RunConfig
+from engine.paths import project_root, resolve
+from engine.report.model import ReportInput
+from engine.strategy import Strategy
+
+__all__ = ["RunResult", "run"]
+
+
+@dataclass
+class RunResult:
+    """A finished run: every number of its report, as pandas objects.
+
+    `stats` is metrics x runs (the strategy, then each benchmark), all floats; the dates are in
+    `period`. `equity` and `returns` have a column per run; `weights` are the strategy's
+    realised weights at each close, `target_weights` the rows it asked for, `orders` its fills.
+    `input` is the full report input (provenance, data findings) and `config` the effective
+    config.
+    """
+
+    input: ReportInput
+    config: RunConfig
+    _folders: dict[Path, Path] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.input.title
+
+    @property
+    def stats(self) -> pd.DataFrame:
+        return numeric_stats(self.input.stats)
+
+    @property
+    def period(self) -> tuple[Any, Any]:
+        return self.input.period
+
+    def _runs(self) -> dict[str, Any]:
+        return {self.input.strategy.name: self.input.strategy, **self.input.benchmarks}
+
+    @property
+    def equity(self) -> pd.DataFrame:
+        return pd.DataFrame({n: r.equity for n, r in self._runs().items()})
+
+    @property
+    def returns(self) -> pd.DataFrame:
+        return pd.DataFrame({n: r.returns for n, r in self._runs().items()})
+
+    @property
+    def weights(self) -> pd.DataFrame:
+        return self.input.strategy.weights
+
+    @property
+    def target_weights(self) -> pd.DataFrame:
+        return self.input.strategy.target_weights
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        return self.input.strategy.orders
+
+    @property
+    def yearly(self) -> pd.DataFrame:
+        return self.input.yearly
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return self.input.tables
+
+    @property
+    def notes(self) -> list[str]:
+        return self.input.notes
+
+    def plot(self) -> Figure:
+        """Equity (log scale) and drawdown of the strategy and its benchmarks."""
+        return curves_figure(self.equity, f"{self.name}: growth and drawdown", [self.name])
+
+    def report(self, folder: str | Path | None = None) -> Path:
+        """Write the report (as the CLI does) under `folder` (default: the config's
+        report.output_dir) and return the report's own folder; asking again returns it."""
+        from engine.report import write_report
+
+        root = resolve(folder if folder is not None else self.config.report.output_dir)
+        if root not in self._folders:
+            self._folders[root] = write_report(self.input, root)
+        return self._folders[root]
+
+    def _repr_html_(self) -> str:
+        return summary_html(self.name, self.period, self.stats, self.input.verdict_lines)
+
+    def __repr__(self) -> str:
+        start, end = self.period
+        return f"<RunResult {self.name} {start} to {end}>"
+
+
+def run(
+    strategy: StrategySpec,
+    *,
+    config: str | Path | None = None,
+    defaults: str | Path | None = None,
+    overrides: Sequence[str] | str | None = None,
+    backtest: Sections = None,
+    data: Sections = None,
+    report: Sections = None,
+    benchmarks: Sequence[Any] | None = None,
+    strategies_dir: str | Path | None = None,
+    catalog: Mapping[str, Strategy] | None = None,
+    command: str | None = None,
+    **params: Any,
+) -> RunResult:
+    """Run one strategy (a name or a `Strategy` object) with its layered config.
+
+    Rule parameters go in as keywords (`lead_days=15`); `backtest=`, `data=`, `report=` take
+    dicts of their sections and `benchmarks=` a list of {name, weights, rebalance}; `overrides`
+    takes the CLI's `--set` strings, `config` replaces the strategy's TOML and `defaults` adds a
+    shared-defaults file. A name is looked up in `catalog` when given, else among the library,
+    the folders loaded with `rl.load_strategies` and `strategies_dir`. Bad input raises
+    `rl.BadInputError` (a ValueError) with the CLI's message.
+    """
+    from engine.pipeline import run_strategy  # vectorbt and friends, only when a run is asked
+
+    chosen = resolve_spec(strategy, strategies_dir, catalog)
+    values = section_values(params, backtest, data, report, benchmarks)
+    cfg = config_for(chosen, config, defaults, overrides, values)
+    shown = command or shown_call("run", chosen.name, config=config, defaults=defaults,
+                                  overrides=overrides, **values)
+    inp = run_strategy(chosen, cfg, project_root(), shown)
+    return RunResult(inp, cfg)
