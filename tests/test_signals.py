@@ -90,14 +90,16 @@ def test_unknown_strategy_exits_2_with_a_did_you_mean(capsys):
     assert main(STRATEGIES, ["signals", "rsi_trim", "fixed_mix", "--set", "n=10"]) == 2
 
 
-def test_signals_command_on_the_mirror_without_explain(tmp_path, capsys):
+def test_signals_command_on_the_mirror_states_first10days_decision(tmp_path, capsys):
+    """2026 is an IWM year on the mirror; the next decision is the 10th session of 2027."""
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
     sets = [a for o in mirror_overrides(tmp_path) for a in ("--set", o)]
     assert main(STRATEGIES, ["signals", "first10days", *sets]) == 0
     out = capsys.readouterr().out
     assert out.startswith("first10days: data through 2026-08-21")
-    assert "wants: " in out and "inputs: not stated (the strategy has no explain)" in out
+    assert "wants: IWM 100%" in out and "over the first 10 sessions of 2026: lead" in out
+    assert "next decision: 2027-01-15" in out
 
 
 def test_signals_api_gives_one_signal_per_strategy(tmp_path):
