@@ -3,9 +3,10 @@
 Decision, at the close of each rebalance session (the last NYSE session of the calendar month,
 or of the week, from the exchange calendar): rank the eligible members of `universe` by their
 total return over the last L sessions (`momentum_days`, from adjusted closes) and hold the top
-k (`top_k`), ties going to the member listed first. Weights are equal (1/k each) or inverse
-volatility (1/sd of the last V daily returns, `vol_days`, ddof=1, scaled to sum to the invested
-part). Every rebalance row resets the weights to target, so drift is undone each period.
+k (`top_k`), ties going to the member listed first in `universe`. Weights are equal (1/k
+each) or inverse volatility (1/sd of the last V daily returns, `vol_days`, ddof=1, scaled to sum
+to the invested part). Every rebalance row resets the weights to target, so drift is undone
+each period.
 
 Eligibility at t uses prices up to t only: a member is eligible when it has a price on each of
 the last L+1 sessions up to t (and V+1 with inverse volatility), so a fund listed later (XLRE
@@ -33,23 +34,39 @@ End of a member's data. The engine's common period ends on the earliest last dat
 required and the optional tickers, so every member that can be picked has a price until the
 end of the simulation (in the mirror, KRE ends 2026-07-31 and so does the default run). The
 rule itself never looks at how far a series reaches.
+
+Batch form: for a table of combinations, momentum ranks are computed once per (L, schedule),
+volatilities once per V, regime states once per (k, threshold, schedule), and one numba pass
+(`strategies.ranking`) walks every combination over them; each distinct weight row is built
+once. The report's holdings table decodes the same decisions of one combination.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from engine.data.model import MarketData
+from engine.decisions import Decisions, param_values
 from engine.errors import DataQualityError
 from engine.settings import Strict
-from engine.strategy import Strategy
-from strategies.fixed_mix import calendar_period_ends
+from engine.strategy import Strategy, single_combination
+from strategies.calendar_rules import next_period_end, period_end_mask
+from strategies.ranking import (
+    MAX_MEMBERS,
+    intern,
+    member_bits,
+    momentum,
+    momentum_ranks,
+    price_runs,
+    top_k_events,
+)
+
+__all__ = ["STRATEGY", "Params", "decide", "explain", "holdings", "regime_spread", "tables"]
 
 SECTOR_SPDRS = ["XLB", "XLE", "XLF", "XLI", "XLK", "XLP", "XLU", "XLV", "XLY", "XLRE", "XLC"]
 # Longest gap between two month-end sessions, so a rebalance falls inside the loaded lookback.
@@ -59,7 +76,9 @@ _SESSIONS_PER_PERIOD = {"monthly": 23, "weekly": 5}
 class Params(Strict):
     """Defaults here are the documented defaults; strategies/sector_rotation.toml repeats them."""
 
-    universe: list[str] = Field(default=[*SECTOR_SPDRS, "KRE"], min_length=2)
+    universe: list[str] = Field(
+        default=[*SECTOR_SPDRS, "KRE"], min_length=2, max_length=MAX_MEMBERS
+    )
     late_listed: list[str] = Field(
         default=["XLRE", "XLC", "KRE"],
         description="Members that may start after the period start (optional, never back-filled)",
@@ -141,16 +160,20 @@ def regime_spread(small: pd.Series, large: pd.Series, days: int) -> pd.Series:
     return (small / small.shift(days) - 1.0) - (large / large.shift(days) - 1.0)
 
 
-@dataclass
-class Decision:
-    """One rebalance: what was eligible, what was picked and why."""
-
-    date: pd.Timestamp
-    weights: dict[str, float] | None  # None = no decision (the holdings are kept)
-    picks: list[tuple[str, float, float]] = field(default_factory=list)  # ticker, momentum, w
-    eligible: int = 0
-    spread: float = np.nan
-    group: str = ""
+# Parameters that change the member set or the groups: combinations are batched per value.
+_STRUCTURE = ("universe", "cyclicals", "defensives", "regime_small", "regime_large")
+# Parameters every combination of a batch may differ in.
+_PER_COMBO = (
+    "top_k",
+    "momentum_days",
+    "rebalance",
+    "weighting",
+    "vol_days",
+    "regime_filter",
+    "regime_days",
+    "regime_threshold",
+)
+_UNDEFINED, _CYCLICALS, _DEFENSIVES = 0, 1, 2
 
 
 def _prices(data: MarketData, names: list[str]) -> pd.DataFrame:
@@ -160,123 +183,274 @@ def _prices(data: MarketData, names: list[str]) -> pd.DataFrame:
     return data.adj_close[names]
 
 
-def _full_history(prices: pd.DataFrame, sessions: int) -> pd.DataFrame:
-    """True where a member has a price on each of the last `sessions` + 1 sessions up to t."""
-    window = sessions + 1
-    return prices.notna().astype(float).rolling(window, min_periods=window).sum() == window
+def _codes(values: np.ndarray | list[Any]) -> tuple[list[Any], np.ndarray]:
+    """Distinct values (first-seen order) and each entry's number among them."""
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    lookup: dict[Any, int] = {}
+    numbers = [lookup.setdefault(v, len(lookup)) for v in items]
+    return list(lookup), np.array(numbers, dtype=np.int64)
 
 
-def _rebalance_dates(
-    index: pd.DatetimeIndex, frequency: str, data_end: pd.Timestamp
-) -> pd.DatetimeIndex:
-    """Calendar rebalance sessions of `index` up to the last session with a member's price."""
-    if index.empty:
-        return index
-    ends = calendar_period_ends(index[0], index[-1], frequency)
-    return index[index.isin(ends) & (index <= data_end)]
+class _Rotation:
+    """One universe and its groups, with every indicator the combinations need, each computed
+    once per distinct value, and the walk of all combinations over them."""
 
+    def __init__(self, data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]):
+        self.index = data.index
+        self.members = list(structure["universe"])
+        frame = _prices(data, self.members)
+        self.prices = np.ascontiguousarray(frame.to_numpy(dtype=float))
+        n_sessions, n_members = self.prices.shape
+        self.runs = price_runs(self.prices)
+        self.combos = combos
+        self.top_k = combos["top_k"].astype(np.int64)
+        lookback = combos["momentum_days"].astype(np.int64)
+        inverse = combos["weighting"] == "inverse_vol"
+        vol_days = combos["vol_days"].astype(np.int64)
+        self.history = np.where(inverse, np.maximum(lookback, vol_days), lookback)
 
-def decisions(data: MarketData, params: Params) -> list[Decision]:
-    """Every rebalance decision, from the first one with an eligible member."""
-    prices = _prices(data, params.universe)
-    momentum = prices / prices.shift(params.momentum_days) - 1.0
-    history = params.momentum_days
-    volatility = None
-    if params.weighting == "inverse_vol":
-        volatility = prices.pct_change(fill_method=None).rolling(params.vol_days).std(ddof=1)
-        history = max(history, params.vol_days)
-    eligible_history = _full_history(prices, history)
-    spread = None
-    if params.regime_filter:
-        pair = _prices(data, [params.regime_small, params.regime_large])
-        spread = regime_spread(pair.iloc[:, 0], pair.iloc[:, 1], params.regime_days)
+        # Schedules: one per frequency, up to the last session with a member's price.
+        priced = np.flatnonzero(~np.isnan(self.prices).all(axis=1))
+        data_end = priced[-1] if len(priced) else -1
+        self.frequencies, self.freq_id = _codes(combos["rebalance"])
+        upto = np.arange(n_sessions) <= data_end
+        rows = [np.flatnonzero(period_end_mask(self.index, f) & upto) for f in self.frequencies]
+        self.n_scheduled = np.array([len(r) for r in rows], dtype=np.int64)
+        self.schedule = np.full((len(rows), max(1, self.n_scheduled.max())), -1, dtype=np.int64)
+        for f, r in enumerate(rows):
+            self.schedule[f, : len(r)] = r
 
-    last_priced = prices.apply(lambda s: s.last_valid_index())
-    if last_priced.isna().all():
-        return []
-    data_end = last_priced.max()
-    dates = _rebalance_dates(prices.index, params.rebalance, data_end)
-    out: list[Decision] = []
-    for day in dates:
-        decision = Decision(date=day, weights=None)
-        candidates = list(params.universe)
-        if spread is not None:
-            value = spread.at[day]
-            decision.spread = float(value)
-            if np.isnan(value):
-                decision.group = "undefined"
-                if out:
-                    out.append(decision)
-                continue
-            on = value > params.regime_threshold
-            decision.group = "cyclicals" if on else "defensives"
-            candidates = params.cyclicals if on else params.defensives
-        ready = [t for t in candidates if eligible_history.at[day, t]]
-        if not ready and not out:
-            continue  # warm-up: no member has the history yet
-        decision.eligible = len(ready)
-        ranked = sorted(ready, key=lambda t: -momentum.at[day, t])  # stable: ties by order
-        picks = ranked[: params.top_k]
-        weights = _weights(picks, day, volatility, params)
-        decision.weights = weights
-        decision.picks = [(t, float(momentum.at[day, t]), weights[t]) for t in picks]
-        out.append(decision)
-    return out
-
-
-def _weights(
-    picks: list[str], day: pd.Timestamp, volatility: pd.DataFrame | None, params: Params
-) -> dict[str, float]:
-    """1/k per pick (equal), or the picks' n/k share split by inverse volatility."""
-    invested = len(picks) / params.top_k
-    if not picks:
-        return {}
-    if volatility is None:
-        return {t: 1.0 / params.top_k for t in picks}
-    vols = np.array([volatility.at[day, t] for t in picks], dtype=float)
-    if not (vols > 0).all():
-        flat = picks[int(np.argmin(vols))]
-        raise DataQualityError(
-            f"{flat} has no price movement over the {params.vol_days} sessions to {day.date()}; "
-            "inverse-volatility weights are undefined. Check its data or use weighting='equal'."
+        # Momentum ranks: one per (lookback, frequency).
+        pairs, self.rank_id = _codes(
+            list(zip(lookback.tolist(), self.freq_id.tolist(), strict=True))
         )
-    inverse = 1.0 / vols
-    return dict(zip(picks, (invested * inverse / inverse.sum()).tolist(), strict=True))
+        self.ranks = np.zeros((len(pairs), self.schedule.shape[1], n_members), dtype=np.int16)
+        for q, (days, f) in enumerate(pairs):
+            self.ranks[q, : self.n_scheduled[f]] = momentum_ranks(self.prices, rows[f], days)
+
+        # Candidate groups: 0 = every member, 1 = cyclicals, 2 = defensives.
+        self.groups = np.ones((3, n_members), dtype=np.bool_)
+        self.groups[1] = np.isin(self.members, structure["cyclicals"])
+        self.groups[2] = np.isin(self.members, structure["defensives"])
+
+        # Regime states: one spread per k, one state row per (k, threshold, frequency).
+        self.regime_id = np.full(len(self.top_k), -1, dtype=np.int64)
+        self.spreads: dict[int, np.ndarray] = {}
+        states: list[np.ndarray] = []
+        on = combos["regime_filter"].astype(bool)
+        if on.any():
+            pair = _prices(data, [structure["regime_small"], structure["regime_large"]])
+            seen: dict[tuple[int, float, int], int] = {}
+            for j in np.flatnonzero(on):
+                days = int(combos["regime_days"][j])
+                key = (days, float(combos["regime_threshold"][j]), int(self.freq_id[j]))
+                if key not in seen:
+                    if days not in self.spreads:
+                        spread = regime_spread(pair.iloc[:, 0], pair.iloc[:, 1], days)
+                        self.spreads[days] = spread.to_numpy(dtype=float)
+                    value = self.spreads[days][rows[key[2]]]
+                    state = np.where(value > key[1], _CYCLICALS, _DEFENSIVES).astype(np.int8)
+                    row = np.zeros(self.schedule.shape[1], dtype=np.int8)
+                    row[: len(value)] = np.where(np.isnan(value), _UNDEFINED, state)
+                    seen[key] = len(states)
+                    states.append(row)
+                self.regime_id[j] = seen[key]
+        self.states = np.vstack(states) if states else np.zeros((1, 1), dtype=np.int8)
+
+        # Volatilities: one rolling estimate per V, for the inverse-volatility combinations.
+        self.vol_days, vol_id = _codes(vol_days[inverse]) if inverse.any() else ([], None)
+        self.vol_id = np.full(len(self.top_k), -1, dtype=np.int64)
+        if vol_id is not None:
+            self.vol_id[inverse] = vol_id
+        returns = frame.pct_change(fill_method=None)
+        self.vols = np.stack(
+            [returns.rolling(v).std(ddof=1).to_numpy(dtype=float) for v in self.vol_days]
+            or [np.zeros((0, n_members))]
+        )
+        self.k_radix = int(self.top_k.max()) + 1 if len(self.top_k) else 1
+        self.v_radix = len(self.vol_days) + 1
+
+    def walk(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(offsets, positions, picks as bit sets, weight-row keys) of every combination."""
+        return top_k_events(
+            self.top_k, self.rank_id, self.freq_id, self.history, self.regime_id, self.vol_id,
+            self.schedule, self.n_scheduled, self.ranks, self.runs, self.states, self.groups,
+            self.k_radix, self.v_radix,
+        )  # fmt: skip
+
+    def palette(self, picks: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(weight rows, row of each event): each distinct (picks, k, V, session) row built once."""
+        radix = self.k_radix * self.v_radix * (len(self.index) + 1)
+        if (1 << len(self.members)) * radix < 2**62:
+            rows, firsts = intern(picks * radix + keys)
+        else:  # too many members for one word: slower, same rows
+            both = np.stack([picks, keys], axis=1)
+            _, firsts, rows = np.unique(both, axis=0, return_index=True, return_inverse=True)
+            rows = rows.reshape(-1)
+        held = member_bits(picks[firsts], len(self.members))
+        key = keys[firsts]
+        k = key % self.k_radix
+        vol = (key // self.k_radix) % self.v_radix - 1
+        session = key // (self.k_radix * self.v_radix)
+        out = np.zeros(held.shape)
+        equal = vol < 0
+        out[equal] = np.where(held[equal], 1.0 / k[equal][:, None], 0.0)
+        if (~equal).any():
+            out[~equal] = self._inverse_vol(held[~equal], k[~equal], vol[~equal], session[~equal])
+        return out, rows.astype(np.int64)
+
+    def _inverse_vol(
+        self, held: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray
+    ) -> np.ndarray:
+        """The picks' n/k share split by 1/sd (picks without a positive sd are refused)."""
+        sd = self.vols[vol, session]
+        bad = held & ~(sd > 0)
+        if bad.any():
+            row, member = np.argwhere(bad)[0]
+            day = self.index[session[row]].date()
+            raise DataQualityError(
+                f"{self.members[member]} has no price movement over the "
+                f"{self.vol_days[vol[row]]} sessions to {day}; inverse-volatility weights are "
+                "undefined. Check its data or use weighting='equal'."
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inverse = np.where(held, 1.0 / sd, 0.0)
+        invested = held.sum(axis=1) / k
+        total = inverse.sum(axis=1)
+        weights = np.zeros(held.shape)
+        some = total > 0
+        weights[some] = invested[some, None] * inverse[some] / total[some, None]
+        return weights
 
 
-def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
-    """A row on every rebalance with a decision (picks at their weights, the rest 0)."""
-    weights = pd.DataFrame(np.nan, index=data.index, columns=list(params.universe))
-    for decision in decisions(data, params):
-        if decision.weights is not None:
-            row = [decision.weights.get(t, 0.0) for t in params.universe]
-            weights.loc[decision.date] = row
-    return weights
+def _structure(params: BaseModel) -> dict[str, Any]:
+    return {name: getattr(params, name) for name in _STRUCTURE}
+
+
+def _combos(table: pd.DataFrame, params: BaseModel) -> dict[str, np.ndarray]:
+    return {name: param_values(table, params, name) for name in _PER_COMBO}
+
+
+def _batch(
+    data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]
+) -> tuple[_Rotation, Decisions, np.ndarray]:
+    """The rotation's inputs, its decisions, and each event's picks (bit sets)."""
+    rotation = _Rotation(data, structure, combos)
+    offsets, positions, picks, keys = rotation.walk()
+    palette, rows = rotation.palette(picks, keys)
+    decisions = Decisions(data.index, tuple(rotation.members), palette, offsets, positions, rows)
+    return rotation, decisions, picks
+
+
+def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
+    """Decisions of every combination: a weight row on each rebalance with a decision."""
+    combos = _combos(table, params)
+    swept = [name for name in _STRUCTURE if name in table.columns]
+    if not swept:
+        return _batch(data, _structure(params), combos)[1]
+    # Universes or groups swept: one batch per distinct structure, back in the table's order.
+    base = _structure(params)
+    keys = [
+        tuple(
+            tuple(v) if isinstance(v, list) else v
+            for v in (table[n].iloc[i] if n in swept else base[n] for n in _STRUCTURE)
+        )
+        for i in range(len(table))
+    ]
+    distinct, code = _codes(keys)
+    parts, order = [], []
+    for number, key in enumerate(distinct):
+        rows = np.flatnonzero(code == number)
+        named = zip(_STRUCTURE, key, strict=True)
+        structure = {n: list(v) if isinstance(v, tuple) else v for n, v in named}
+        subset = {name: values[rows] for name, values in combos.items()}
+        parts.append(_batch(data, structure, subset)[1])
+        order.append(rows)
+    return Decisions.concat(parts).select(np.argsort(np.concatenate(order), kind="stable"))
 
 
 def holdings(data: MarketData, params: Params) -> pd.DataFrame:
-    """One row per rebalance: regime (with the filter), eligible count, each pick with its
-    momentum and weight, and cash."""
-    rows = []
-    for d in decisions(data, params):
-        row: dict[str, object] = {"decision_date": d.date.date()}
+    """One row per rebalance from the first decision: regime (with the filter), eligible count,
+    each pick with its momentum and weight, and cash; decoded from the batch's decisions."""
+    rotation, decisions, picks = _batch(
+        data, _structure(params), _combos(single_combination(), params)
+    )
+    positions, rows = decisions.events(0)
+    if not len(positions):
+        return pd.DataFrame()
+    schedule = rotation.schedule[0, : rotation.n_scheduled[0]]
+    values = momentum(rotation.prices, schedule, params.momentum_days)
+    ranks = rotation.ranks[rotation.rank_id[0]]
+    history, members = int(rotation.history[0]), rotation.members
+    event_of = {int(p): e for e, p in enumerate(positions)}
+    out = []
+    for i, t in enumerate(schedule):
+        if t < positions[0]:
+            continue
+        row: dict[str, object] = {"decision_date": data.index[t].date()}
+        group = 0
         if params.regime_filter:
-            row.update(regime_spread=d.spread, group=d.group)
-        row["eligible"] = d.eligible if d.weights is not None else pd.NA
+            group = int(rotation.states[rotation.regime_id[0], i])
+            spread = float(rotation.spreads[params.regime_days][t])
+            row.update(regime_spread=spread, group=("undefined", "cyclicals", "defensives")[group])
+        event = event_of.get(int(t))
+        weights = decisions.palette[rows[event]] if event is not None else None
+        held = [] if event is None else [m for m in ranks[i] if (picks[event] >> m) & 1]
+        ready = (rotation.runs[t] > history) & rotation.groups[group]
+        row["eligible"] = int(ready.sum()) if event is not None else pd.NA
         for rank in range(1, params.top_k + 1):
-            pick = d.picks[rank - 1] if rank <= len(d.picks) else (None, np.nan, np.nan)
+            if rank <= len(held):
+                m = held[rank - 1]
+                pick = (members[m], float(values[i, m]), float(weights[m]))  # type: ignore[index]
+            else:
+                pick = (None, np.nan, np.nan)
             row.update(
                 {f"pick_{rank}": pick[0], f"momentum_{rank}": pick[1], f"weight_{rank}": pick[2]}
             )
-        invested = sum(w for _, _, w in d.picks)
-        row["cash"] = round(1.0 - invested, 12) if d.weights is not None else np.nan
-        row["note"] = "" if d.weights is not None else "regime signal undefined: no change"
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
+        invested = sum(float(weights[m]) for m in held) if weights is not None else 0.0  # type: ignore[index]
+        row["cash"] = round(1.0 - invested, 12) if event is not None else np.nan
+        row["note"] = "" if event is not None else "regime signal undefined: no change"
+        out.append(row)
+    table = pd.DataFrame(out)
     table["eligible"] = table["eligible"].astype("Int64")
     return table.set_index("decision_date")
+
+
+def explain(data: MarketData, params: Params) -> dict[str, str]:
+    """The ranking behind the latest decision, and the next rebalance session."""
+    table = holdings(data, params)
+    decided = table[table["note"] == ""] if len(table) else table
+    if not len(decided):
+        history = int(
+            max(params.momentum_days, params.vol_days if params.weighting == "inverse_vol" else 0)
+        )
+        inputs = f"no decision yet: no member has {history + 1} sessions of prices"
+    else:
+        day, last = decided.index[-1], decided.iloc[-1]
+        held = [r for r in range(1, params.top_k + 1) if last[f"pick_{r}"] is not None]
+        shown = []
+        for r in held:
+            text = f"{last[f'pick_{r}']} {last[f'momentum_{r}'] * 100:+.1f}%"
+            if params.weighting == "inverse_vol":
+                text += f" ({last[f'weight_{r}'] * 100:.0f}%)"
+            shown.append(text)
+        inputs = f"top {params.top_k} by {params.momentum_days}-session return on {day}: "
+        inputs += ", ".join(shown) if shown else "no member eligible, all cash"
+        if params.weighting == "inverse_vol":
+            inputs += f"; weights by inverse {params.vol_days}-session volatility"
+        if shown and len(shown) < params.top_k:
+            inputs += f"; only {len(shown)} eligible, {last['cash'] * 100:.0f}% in cash"
+        if params.regime_filter:
+            spread, group = last["regime_spread"], last["group"]
+            relation = ">" if group == "cyclicals" else "<="
+            inputs = (
+                f"{params.regime_small}-{params.regime_large} {params.regime_days}-session "
+                f"spread {spread * 100:+.1f}% {relation} {params.regime_threshold * 100:g}%: "
+                f"{group} only; " + inputs
+            )
+    due = next_period_end(data.index[-1], params.rebalance) if len(data.index) else None
+    when = str(due.date()) if due is not None else "beyond the exchange calendar"
+    return {"inputs": inputs, "next_decision": when}
 
 
 def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
@@ -289,7 +463,8 @@ STRATEGY = Strategy(
     params_model=Params,
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
-    target_weights=target_weights,
+    decide=decide,
+    explain=explain,
     tables=tables,
     lookback_sessions=lookback_sessions,
     optional_tickers=optional_tickers,

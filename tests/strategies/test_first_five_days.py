@@ -10,7 +10,6 @@ from engine.calendar import nyse_sessions
 from strategies.first_five_days import (
     STRATEGY,
     Params,
-    target_weights,
     tickers,
     yearly_barometer,
 )
@@ -61,7 +60,7 @@ def test_per_year_table_by_hand():
 
 
 def test_weights_hold_the_decision_for_the_rest_of_the_year_then_before():
-    w = target_weights(market_data(_prices()), Params())
+    w = STRATEGY.weights(market_data(_prices()), Params())
     assert w.columns.tolist() == ["SPY", "BIL"]
     assert _rows(w) == [
         ("2018-12-03", [1.0, 0.0]),  # "before" = equities; 2019 says equities: no change
@@ -78,7 +77,7 @@ def test_january_window_decides_at_january_end():
     assert table.loc[2019, "decision_date"] == D("2019-01-31").date()
     assert table.loc[2019, "window_ret"] == pytest.approx(-0.01)
     assert table.loc[2019, "signal"] == "cash"
-    rows = _rows(target_weights(market_data(_prices()), params))
+    rows = _rows(STRATEGY.weights(market_data(_prices()), params))
     assert rows[:3] == [
         ("2018-12-03", [1.0, 0.0]),
         ("2019-01-31", [0.0, 1.0]),
@@ -87,7 +86,7 @@ def test_january_window_decides_at_january_end():
 
 
 def test_before_cash_and_an_empty_cash_map():
-    rows = _rows(target_weights(market_data(_prices()), Params(before="cash")))
+    rows = _rows(STRATEGY.weights(market_data(_prices()), Params(before="cash")))
     assert rows == [
         ("2018-12-03", [0.0, 1.0]),
         ("2019-01-08", [1.0, 0.0]),
@@ -95,7 +94,7 @@ def test_before_cash_and_an_empty_cash_map():
     ]
     params = Params(cash={})
     assert tickers(params) == ["^GSPC", "SPY"]
-    w = target_weights(market_data(_prices()), params)
+    w = STRATEGY.weights(market_data(_prices()), params)
     assert w.columns.tolist() == ["SPY"]
     assert _rows(w)[1] == ("2020-01-08", [0.0])  # 0% invested: the engine's cash yield applies
     assert yearly_barometer(market_data(_prices()), params).loc[2020, "cash_rest_ret"] == 0.0
@@ -114,7 +113,7 @@ def test_a_missing_index_price_makes_no_decision():
     prices.loc[D("2020-01-08"), "^GSPC"] = np.nan
     table = yearly_barometer(market_data(prices), Params())
     assert table.loc[2020, "signal"] == "none" and "^GSPC" in table.loc[2020, "note"]
-    assert [d for d, _ in _rows(target_weights(market_data(prices), Params()))] == [
+    assert [d for d, _ in _rows(STRATEGY.weights(market_data(prices), Params()))] == [
         "2018-12-03",
         "2021-01-08",
         "2021-12-31",
@@ -125,13 +124,13 @@ def test_weights_never_use_prices_after_the_decision_day():
     """Shocking all prices after a random day t leaves every weight up to t unchanged."""
     prices = random_walk(["^GSPC", "SPY", "BIL"], "2009-11-01", "2016-12-31", seed=13)
     for params in (Params(), Params(window="january", before="cash")):
-        base = target_weights(market_data(prices), params)
+        base = STRATEGY.weights(market_data(prices), params)
         assert base.dropna(how="all").shape[0] >= 4
         rng = np.random.default_rng(3)
         for t in rng.integers(5, len(prices) - 5, size=8):
             shocked = prices.copy()
             shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-            other = target_weights(market_data(shocked), params)
+            other = STRATEGY.weights(market_data(shocked), params)
             pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 

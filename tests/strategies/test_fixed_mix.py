@@ -13,7 +13,7 @@ from engine.config import load_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
 from strategies import discover
-from strategies.fixed_mix import Params, rebalances, target_weights
+from strategies.fixed_mix import STRATEGY, Params, rebalances
 from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 CONFIGS = PROJECT_ROOT / "strategies" / "configs"
@@ -60,7 +60,7 @@ def test_rows_on_the_first_session_and_each_calendar_period_end(rebalance, expec
     """The data ends on 2021-02-10, which closes no period, so it is no rebalance."""
     prices = _flat_pair("2019-11-01", "2021-02-10")
     params = Params(weights={"A": 0.6, "B": 0.3}, rebalance=rebalance, band=0.0)
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert _dates(rows) == ["2019-11-01", *expected]
     assert (rows["A"] == 0.6).all() and (rows["B"] == 0.3).all()
 
@@ -70,7 +70,7 @@ def test_the_first_row_waits_for_every_ticker_and_nothing_follows_the_data_end()
     prices.iloc[:3, 1] = np.nan  # B starts on the 4th session
     prices.loc["2020-03-20":, :] = np.nan  # the data ends before the March month end
     params = Params(weights={"A": 0.5, "B": 0.5}, rebalance="monthly", band=0.0)
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert _dates(rows) == ["2020-01-07", "2020-01-31", "2020-02-28"]
 
 
@@ -95,7 +95,7 @@ def test_the_band_fires_when_a_weight_first_drifts_past_it():
         (151 / 123) / (1 + 151 / 123) - 0.5, rel=1e-12
     )
     assert table.loc[days[9], "A_drifted"] == pytest.approx(1 / (1 + 120 / 151), rel=1e-12)
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert rows.index.tolist() == table.index.tolist()
 
 
@@ -131,7 +131,9 @@ def test_without_a_band_it_matches_the_engines_static_mix(rebalance):
     data ending on a year end both give the same rows."""
     prices = random_walk(["A", "B", "C"], "2018-01-02", "2020-12-31", seed=4)
     weights = {"A": 0.5, "B": 0.2, "C": 0.25}
-    mine = target_weights(market_data(prices), Params(weights=weights, rebalance=rebalance, band=0))
+    mine = STRATEGY.weights(
+        market_data(prices), Params(weights=weights, rebalance=rebalance, band=0)
+    )
     engine = static_mix_weights(prices.index, weights, rebalance)
     pd.testing.assert_frame_equal(mine, engine, check_names=False, check_freq=False)
 
@@ -140,13 +142,13 @@ def test_weights_never_use_prices_after_the_decision_day():
     """Shocking all prices after a random day t leaves every row up to t unchanged."""
     prices = random_walk(["A", "B", "C"], "2012-01-01", "2016-12-31", seed=8)
     params = Params(weights={"A": 0.4, "B": 0.3, "C": 0.2}, rebalance="quarterly", band=0.02)
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert (rebalances(market_data(prices), params)["reason"] == "band").sum() >= 5
     rng = np.random.default_rng(9)
     for t in rng.integers(20, len(prices) - 20, size=8):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 

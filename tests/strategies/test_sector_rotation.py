@@ -19,7 +19,6 @@ from strategies.sector_rotation import (
     lookback_sessions,
     optional_tickers,
     regime_spread,
-    target_weights,
     tickers,
 )
 from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
@@ -65,7 +64,7 @@ def test_top_k_by_momentum_follows_the_leaders():
         },
     )
     rows = _rows(
-        target_weights(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
+        STRATEGY.weights(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
     )
     assert _dates(rows) == ["2021-01-29", "2021-02-26", "2021-03-31"]
     assert rows.loc["2021-01-29"].tolist() == [0.5, 0.5, 0.0, 0.0]
@@ -89,7 +88,7 @@ def test_inverse_volatility_weights_are_exact():
         {t: 100.0 * np.cumprod(1.0 + g + a * sign) for t, (g, a) in spec.items()}, index=index
     )
     params = _params(list(spec), top_k=2, momentum_days=10, weighting="inverse_vol", vol_days=20)
-    rows = _rows(target_weights(market_data(prices), params))
+    rows = _rows(STRATEGY.weights(market_data(prices), params))
     assert len(rows) == 12  # January 2020 has the 21 sessions V=20 returns need
     assert np.abs(rows["P"] - 2 / 3).max() < 1e-12
     assert np.abs(rows["Q"] - 1 / 3).max() < 1e-12
@@ -97,7 +96,7 @@ def test_inverse_volatility_weights_are_exact():
     # With k = 3 but R and S without prices, only P and Q are eligible: they share 2/3 of the
     # portfolio in the same 2:1 ratio and 1/3 stays in cash.
     prices.loc[:, ["R", "S"]] = np.nan
-    rows = _rows(target_weights(market_data(prices), params.model_copy(update={"top_k": 3})))
+    rows = _rows(STRATEGY.weights(market_data(prices), params.model_copy(update={"top_k": 3})))
     assert np.abs(rows["P"] - 2 / 3 * 2 / 3).max() < 1e-12
     assert np.abs(rows["Q"] - 2 / 3 * 1 / 3).max() < 1e-12
 
@@ -111,7 +110,7 @@ def test_a_late_listed_member_waits_for_its_full_history(days, first_held):
     prices = _growth(index, {"A": 0.001, "B": 0.0005, "NEW": 0.01})
     prices.loc[prices.index < "2020-03-02", "NEW"] = np.nan
     params = _params(["A", "B", "NEW"], late_listed=["NEW"], top_k=3, momentum_days=days)
-    rows = _rows(target_weights(market_data(prices), params))
+    rows = _rows(STRATEGY.weights(market_data(prices), params))
     held = rows.index[rows["NEW"] > 0]
     assert _dates(held)[0] == first_held
     before = rows[rows.index < first_held]
@@ -129,10 +128,10 @@ def test_monthly_and_weekly_rebalance_on_the_calendars_last_session():
     index = nyse_sessions("2020-10-01", "2021-01-20")
     prices = _growth(index, {"A": 0.001, "B": 0.002})
     monthly = _rows(
-        target_weights(market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1))
+        STRATEGY.weights(market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1))
     )
     weekly = _rows(
-        target_weights(
+        STRATEGY.weights(
             market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1, rebalance="weekly")
         )
     )
@@ -183,7 +182,7 @@ def _regime_params(threshold: float) -> Params:
 def test_regime_filter_switches_between_the_groups(threshold, march):
     index = nyse_sessions("2020-12-01", "2021-04-09")
     data = market_data(_regime_prices(index))
-    rows = _rows(target_weights(data, _regime_params(threshold))).loc["2021-01-01":]
+    rows = _rows(STRATEGY.weights(data, _regime_params(threshold))).loc["2021-01-01":]
     held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
     # Small caps lead -> best cyclical (C2), not X or D1 which have more momentum.
     # They lag -> best defensive. A spread of exactly 0.25 is not "more than" 0.25.
@@ -208,7 +207,7 @@ def test_an_undefined_regime_signal_keeps_the_holdings():
     prices = _regime_prices(index)
     prices.loc["2021-02-26", "IWM"] = np.nan
     data = market_data(prices)
-    rows = _rows(target_weights(data, _regime_params(0.01))).loc["2021-01-01":]
+    rows = _rows(STRATEGY.weights(data, _regime_params(0.01))).loc["2021-01-01":]
     assert _dates(rows) == ["2021-01-29", "2021-03-31"]
     table = holdings(data, _regime_params(0.01))
     feb = table.loc[pd.Timestamp("2021-02-26").date()]
@@ -225,7 +224,7 @@ def test_a_member_whose_data_ends_bounds_the_period_and_is_not_avoided():
     prices.loc[prices.index > "2021-03-31", "C"] = np.nan
     data = market_data(prices)
     params = _params(["A", "B", "C"], late_listed=["C"], top_k=1, momentum_days=10)
-    rows = _rows(target_weights(data, params)).loc["2021-01-01":]
+    rows = _rows(STRATEGY.weights(data, params)).loc["2021-01-01":]
     held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
     assert held == {
         "2021-01-29": ["C"],
@@ -259,13 +258,13 @@ def test_weights_never_use_prices_after_the_decision_day():
         defensives=["D1", "D2"],
         regime_threshold=0.0,
     )
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert base.notna().any(axis=1).sum() > 150
     rng = np.random.default_rng(3)
     for t in rng.integers(60, len(prices) - 10, size=6):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
