@@ -252,8 +252,10 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
             inputs = f"{schedule}; rebalanced to target on {day} ({REASONS[reasons[-1]]})"
         else:
             relation = ">" if params.band > 0 and largest > params.band else "<="
-            inputs = f"{schedule}; largest drift since {day}: {worst} {largest * 100:.1f} pts" + (
-                f" {relation} {band_text}" if params.band > 0 else f" ({band_text})"
+            limit = f" {relation} {band_text}" if params.band > 0 else f" ({band_text})"
+            inputs = (
+                f"{schedule}; largest drift from the {day} target on "
+                f"{data.index[last].date()}: {worst} {largest * 100:.1f} pts{limit}"
             )
     after = data.index[-1] if len(data.index) else pd.Timestamp.today()
     due = next_period_end(after, params.rebalance) if params.rebalance != "none" else None
