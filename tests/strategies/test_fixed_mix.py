@@ -3,15 +3,20 @@ the shipped press configs, and real-data runs checked against the mirror's CSV f
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.backtest import static_mix_weights
 from engine.calendar import nyse_sessions
 from engine.config import load_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
+from engine.tuning.grid import build_grid
 from strategies import discover
 from strategies.fixed_mix import STRATEGY, Params, rebalances
 from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
@@ -266,3 +271,87 @@ def test_long_term_mix_on_real_data_matches_an_independent_replay(real_runs):
     assert equity.iloc[-1] / equity.iloc[0] == pytest.approx(value, rel=2e-3)
     yearly = inp.strategy.weights.loc["2010-01-04"]  # the session after a year-end decision
     assert np.allclose(yearly[target.index], target, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- batch form
+
+
+def test_a_batch_of_three_bands_by_hand():
+    """The stepped prices above (50/50, A flat, B's weight x/(1+x)): a 5-point band rebalances
+    on sessions 0, 4, 7, 9 (as above); a 10-point band needs x > 1.5: 150/100 gives exactly
+    0.6 (not more), 151/100 fires on session 7, after which 140/151 and 120/151 stay within 10
+    points; no band leaves only the start row."""
+    prices = _stepped([100, 110, 120, 122, 123, 130, 150, 151, 140, 120])
+    data = market_data(prices)
+    base = Params(weights={"A": 0.5, "B": 0.5}, rebalance="none", band=0.0)
+    table = pd.DataFrame({"band": [0.05, 0.10, 0.0]})
+    batch = STRATEGY.decide(data, base, table)
+    assert [batch.events(j)[0].tolist() for j in range(3)] == [[0, 4, 7, 9], [0, 7], [0]]
+    assert batch.palette.tolist() == [[0.5, 0.5]]  # one allocation, stored once
+    for j in range(3):
+        single = base.model_copy(update={"band": float(table["band"].iloc[j])})
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(data, single))
+        assert batch.events(j)[0].tolist() == [
+            prices.index.get_loc(d) for d in rebalances(data, single).index
+        ]
+
+
+BATCH_PRICES = random_walk(["A", "B", "C"], "2012-01-01", "2015-12-31", seed=21)
+BATCH_PRICES.iloc[200:203, 1] = np.nan  # a gap: those sessions are skipped
+BATCH_BASE = Params(weights={"A": 0.4, "B": 0.3, "C": 0.2}, rebalance="quarterly", band=0.02)
+
+mix_combo = st.fixed_dictionaries(
+    {
+        "rebalance": st.sampled_from(["none", "monthly", "quarterly", "yearly"]),
+        "band": st.floats(0.0, 0.08, allow_nan=False),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(mix_combo, min_size=1, max_size=6))
+def test_batch_decisions_equal_single_runs(rows):
+    table = pd.DataFrame(rows)
+    table["rebalance"] = pd.array(table["rebalance"], dtype="object")
+    data = market_data(BATCH_PRICES)
+    batch = STRATEGY.decide(data, BATCH_BASE, table)
+    for j, row in enumerate(rows):
+        single = STRATEGY.weights(data, BATCH_BASE.model_copy(update=row))
+        pd.testing.assert_frame_equal(batch.frame(j), single, check_exact=True)
+
+
+def test_swept_weight_maps_keep_the_table_order():
+    data = market_data(BATCH_PRICES)
+    maps = [{"A": 0.5, "B": 0.5}, {"A": 0.4, "B": 0.3, "C": 0.2}, {"A": 0.5, "B": 0.5}]
+    table = pd.DataFrame({"weights": pd.array(maps, dtype="object"), "band": [0.01, 0.02, 0.05]})
+    batch = STRATEGY.decide(data, BATCH_BASE, table)
+    for j in range(3):
+        single = STRATEGY.weights(
+            data, BATCH_BASE.model_copy(update={"weights": maps[j], "band": table.band[j]})
+        )
+        pd.testing.assert_frame_equal(batch.frame(j)[single.columns], single, check_exact=True)
+
+
+def test_the_default_sweep_grid_builds():
+    doc = tomllib.loads(discover()["fixed_mix"].default_config.read_text())
+    grid = build_grid(Params, BATCH_BASE, toml_sweep=doc["sweep"])
+    assert grid.size == 44
+    batch = STRATEGY.decide(market_data(BATCH_PRICES), BATCH_BASE, grid.table())
+    assert batch.n_combos == 44
+
+
+def test_explain_gives_the_largest_drift_and_the_next_quarter_end():
+    """B rises 10% after the 2021-03-31 rebalance: 0.55 / 1.05 = 0.5238 and A 0.4762, both 2.4
+    points off (the first listed is named), inside the 3-point band."""
+    index = nyse_sessions("2021-03-01", "2021-04-15")
+    b = pd.Series(100.0, index=index)
+    b["2021-04-05":] = 110.0
+    prices = pd.DataFrame({"A": 100.0, "B": b})
+    params = Params(weights={"A": 0.5, "B": 0.5}, rebalance="quarterly", band=0.03)
+    out = STRATEGY.explain(market_data(prices), params)
+    assert out["inputs"] == (
+        "quarterly rebalance; largest drift from the 2021-03-31 target on 2021-04-15: "
+        "A 2.4 pts <= 3-pt band"
+    )
+    assert out["next_decision"] == "2021-06-30 (or any session a weight drifts past the 3-pt band)"
+    assert STRATEGY.active_and_base is None

@@ -3,14 +3,20 @@ plus a real-data run checked against the mirror's CSV files read independently."
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
 from engine.config import load_config
+from engine.data.model import MarketData
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import common_period, run_strategy
+from engine.tuning.grid import build_grid
 from strategies import discover
 from strategies.sector_rotation import (
     STRATEGY,
@@ -350,3 +356,136 @@ def test_sector_rotation_on_real_data(real_run):
     assert row["momentum_1"] == pytest.approx(momentum[top[0]], rel=1e-12)
     assert row["eligible"] == len(momentum) == 12
     assert inp.strategy.equity.notna().all()
+
+
+# --------------------------------------------------------------------------- batch form
+
+
+def test_a_batch_of_two_lookbacks_by_hand():
+    """Weekly, top 1 of four funds over 29 sessions (2021-03-01 to 04-09; weeks close on
+    sessions 5, 10, 15, 20, 24 (Thursday before Good Friday) and 29). A gains 0.5% a day; B
+    jumps 2% on each week's last session and is flat otherwise; C loses 0.1% a day; D is flat.
+    L=1 decides from session 5 (2 prices) and always picks B (+2% > +0.5%). L=10 decides from
+    session 15 (11 prices): its window holds two of B's jumps on sessions 15 and 20 (1.02^2 - 1 =
+    4.04% < 1.005^10 - 1 = 5.11%: A) and three on sessions 24 and 29 (6.12%: B). With k = 2
+    and L=10, A and B are held at 1/2 from session 15 on."""
+    index = nyse_sessions("2021-03-01", "2021-04-09")
+    assert len(index) == 29
+    week_ends = [4, 9, 14, 19, 23, 28]
+    b_steps = np.zeros(len(index))
+    b_steps[week_ends] = 0.02
+    steps = pd.DataFrame(
+        {"A": 0.005, "B": b_steps, "C": -0.001, "D": 0.0}, index=index, dtype=float
+    )
+    steps.iloc[0] = 0.0
+    prices = 100.0 * (1.0 + steps).cumprod()
+    data = market_data(prices)
+    base = _params(list("ABCD"), top_k=1, rebalance="weekly")
+    table = pd.DataFrame({"momentum_days": [1, 10, 10], "top_k": [1, 1, 2]})
+    batch = STRATEGY.decide(data, base, table)
+    assert batch.n_combos == 3
+    assert batch.columns == ("A", "B", "C", "D")
+    as_rows = {j: batch.palette[batch.events(j)[1]].tolist() for j in range(3)}
+    assert batch.events(0)[0].tolist() == week_ends
+    assert as_rows[0] == [[0.0, 1.0, 0.0, 0.0]] * 6
+    assert batch.events(1)[0].tolist() == [14, 19, 23, 28]
+    assert as_rows[1] == [[1.0, 0.0, 0.0, 0.0]] * 2 + [[0.0, 1.0, 0.0, 0.0]] * 2
+    assert batch.events(2)[0].tolist() == [14, 19, 23, 28]
+    assert as_rows[2] == [[0.5, 0.5, 0.0, 0.0]] * 4
+    # Each distinct weight row is stored once.
+    assert len(batch.palette) == 3
+    for j in range(3):
+        single = base.model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(data, single))
+
+
+def _batch_data() -> MarketData:
+    """Six members, one listed late (NEW), plus the regime pair, over three years."""
+    names = ["C1", "C2", "C3", "D1", "D2", "NEW", "IWM", "SPY"]
+    prices = random_walk(names, "2015-01-01", "2017-12-31", seed=11)
+    prices.loc[prices.index < "2016-02-10", "NEW"] = np.nan
+    return market_data(prices)
+
+
+BATCH_DATA = _batch_data()
+BATCH_BASE = _params(
+    ["C1", "C2", "C3", "D1", "D2", "NEW"],
+    late_listed=["NEW"],
+    cyclicals=["C1", "C2", "NEW"],
+    defensives=["D1", "D2"],
+)
+
+combo = st.fixed_dictionaries(
+    {
+        "top_k": st.integers(1, 4),
+        "momentum_days": st.integers(1, 80),
+        "rebalance": st.sampled_from(["monthly", "weekly"]),
+        "weighting": st.sampled_from(["equal", "inverse_vol"]),
+        "vol_days": st.integers(2, 60),
+        "regime_filter": st.booleans(),
+        "regime_days": st.integers(1, 40),
+        "regime_threshold": st.sampled_from([-0.02, 0.0, 0.005, 0.01, 0.03]),
+    }
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(combo, min_size=1, max_size=6))
+def test_batch_decisions_equal_single_runs(rows):
+    """Any parameters, any mix of combinations in one table: each combination's decisions are
+    exactly its single run's weights."""
+    table = pd.DataFrame(rows)
+    table["rebalance"] = pd.array(table["rebalance"], dtype="object")
+    table["weighting"] = pd.array(table["weighting"], dtype="object")
+    batch = STRATEGY.decide(BATCH_DATA, BATCH_BASE, table)
+    assert batch.n_combos == len(rows)
+    for j, row in enumerate(rows):
+        single = STRATEGY.weights(BATCH_DATA, BATCH_BASE.model_copy(update=row))
+        pd.testing.assert_frame_equal(batch.frame(j), single, check_exact=True)
+
+
+def test_a_swept_universe_batches_each_universe_apart():
+    """Universes in the table: each combination's own columns equal its single run; members
+    of the other universe are 0 on its decision rows."""
+    table = pd.DataFrame(
+        {
+            "universe": pd.array(
+                [["C1", "C2", "C3"], ["D1", "D2", "NEW"], ["C1", "C2", "C3"]], dtype="object"
+            ),
+            "late_listed": pd.array([[], ["NEW"], []], dtype="object"),
+            "momentum_days": [20, 30, 40],
+        }
+    )
+    base = _params(["C1", "C2", "C3"], top_k=2)
+    batch = STRATEGY.decide(BATCH_DATA, base, table)
+    for j in range(3):
+        single = STRATEGY.weights(
+            BATCH_DATA, base.model_copy(update={k: table[k].iloc[j] for k in table.columns})
+        )
+        frame = batch.frame(j)
+        pd.testing.assert_frame_equal(frame[single.columns], single, check_exact=True)
+        others = frame.drop(columns=single.columns)
+        decided = single.notna().any(axis=1)
+        assert (others[decided] == 0).all().all() and others[~decided].isna().all().all()
+
+
+def test_the_default_sweep_grid_builds_and_samples_match_single_runs():
+    strategy = discover()["sector_rotation"]
+    doc = tomllib.loads(strategy.default_config.read_text())
+    grid = build_grid(Params, BATCH_BASE, toml_sweep=doc["sweep"])
+    assert grid.size == 240
+    table = grid.table()
+    batch = STRATEGY.decide(BATCH_DATA, BATCH_BASE, table)
+    for j in (0, 77, 239):
+        single = BATCH_BASE.model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(BATCH_DATA, single))
+
+
+def test_explain_names_the_ranking_and_the_next_rebalance():
+    index = nyse_sessions("2021-01-04", "2021-03-31")
+    prices = _growth(index, {"A": 0.003, "B": 0.002, "C": 0.001, "D": -0.001})
+    out = STRATEGY.explain(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
+    a, b = (1.003**10 - 1) * 100, (1.002**10 - 1) * 100
+    assert out["inputs"] == f"top 2 by 10-session return on 2021-03-31: A +{a:.1f}%, B +{b:.1f}%"
+    assert out["next_decision"] == "2021-04-30"
+    assert STRATEGY.active_and_base is None
