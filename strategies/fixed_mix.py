@@ -96,6 +96,24 @@ def drifted_weights(
 
 
 @numba.njit(cache=True)
+def _largest_drift(
+    target: np.ndarray, cash: float, values: np.ndarray, t: int, anchor: int, held: np.ndarray
+) -> float:
+    """`drifted_weights(target, cash, values[t], values[anchor], ...)` without its row copies:
+    the same operations in the same order, so the same number."""
+    total = cash
+    for i in range(len(target)):
+        held[i] = target[i] * values[t, i] / values[anchor, i]
+        total += held[i]
+    largest = 0.0
+    for i in range(len(target)):
+        gap = abs(held[i] / total - target[i])
+        if gap > largest:
+            largest = gap
+    return largest
+
+
+@numba.njit(cache=True)
 def _mix_events(
     values: np.ndarray,
     priced: np.ndarray,
@@ -107,46 +125,111 @@ def _mix_events(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(offsets, positions, reasons) of every combination's rebalance decisions.
 
-    The drift of each combination follows its own anchors, so each walks the sessions once;
-    the event buffers grow by doubling (one pass, no recount).
+    A combination's drift depends only on its last anchor, so combinations sharing an anchor
+    share its drift: per calendar, the combinations sorted by band are kept as contiguous
+    groups with one anchor each. At each session a group's largest drift is computed once; the
+    members whose band it exceeds (a prefix: the smallest bands) rebalance and form a new group
+    anchored there; a calendar rebalance merges everything back into one group. The cost
+    follows the number of distinct anchors, not of combinations.
     """
     n_combos, n_sessions = len(band), len(priced)
+    # Events in session order first: (combination, session, reason).
     capacity = max(16, n_combos * 8)
-    positions = np.empty(capacity, dtype=np.int64)
-    reasons = np.empty(capacity, dtype=np.int8)
-    offsets = np.zeros(n_combos + 1, dtype=np.int64)
-    scratch = np.empty(len(target))
+    ev_combo = np.empty(capacity, dtype=np.int64)
+    ev_session = np.empty(capacity, dtype=np.int64)
+    ev_reason = np.empty(capacity, dtype=np.int8)
     k = 0
-    for j in range(n_combos):
-        calendar = calendars[frequency[j]]
-        anchor = -1
+    held = np.empty(len(target))
+    # No band = never fires on drift: sorted last, beyond every drift.
+    effective = np.where(band > 0, band, np.inf)
+    lo = np.empty(n_combos + 1, dtype=np.int64)
+    hi = np.empty(n_combos + 1, dtype=np.int64)
+    anchor = np.empty(n_combos + 1, dtype=np.int64)
+    new_lo = np.empty(n_combos + 1, dtype=np.int64)
+    new_hi = np.empty(n_combos + 1, dtype=np.int64)
+    new_anchor = np.empty(n_combos + 1, dtype=np.int64)
+    for f in range(calendars.shape[0]):
+        members = np.flatnonzero(frequency == f)
+        if len(members) == 0:
+            continue
+        members = members[np.argsort(effective[members], kind="mergesort")]
+        bands = effective[members]
+        n_groups = 0
         for t in range(n_sessions):
             if not priced[t]:
                 continue
-            if anchor < 0:
-                reason = _START
-            elif calendar[t]:
-                reason = _CALENDAR
-            elif band[j] > 0 and (
-                drifted_weights(target, cash, values[t], values[anchor], scratch) > band[j]
-            ):
-                reason = _BAND
-            else:
+            whole = n_groups == 0 or calendars[f, t]
+            reason = _START if n_groups == 0 else _CALENDAR
+            if whole:  # everyone rebalances: one group anchored here
+                if k + len(members) > capacity:
+                    while k + len(members) > capacity:
+                        capacity *= 2
+                    ev_combo = _grown(ev_combo, k, capacity)
+                    ev_session = _grown(ev_session, k, capacity)
+                    ev_reason = _grown(ev_reason, k, capacity)
+                for m in range(len(members)):
+                    ev_combo[k] = members[m]
+                    ev_session[k] = t
+                    ev_reason[k] = reason
+                    k += 1
+                lo[0], hi[0], anchor[0], n_groups = 0, len(members), t, 1
                 continue
-            if k == capacity:
-                capacity *= 2
-                grown = np.empty(capacity, dtype=np.int64)
-                grown[:k] = positions[:k]
-                positions = grown
-                grown_reasons = np.empty(capacity, dtype=np.int8)
-                grown_reasons[:k] = reasons[:k]
-                reasons = grown_reasons
-            positions[k] = t
-            reasons[k] = reason
-            k += 1
-            anchor = t
-        offsets[j + 1] = k
-    return offsets, positions[:k].copy(), reasons[:k].copy()
+            n_new = 0
+            for g in range(n_groups):
+                a, start, stop = anchor[g], lo[g], hi[g]
+                if bands[start] == np.inf:  # no band in this group: nothing to check
+                    cut = start
+                else:
+                    drift = _largest_drift(target, cash, values, t, a, held)
+                    cut = start
+                    while cut < stop and bands[cut] < drift:
+                        cut += 1
+                if cut > start:  # members with a band below the drift rebalance here
+                    if k + (cut - start) > capacity:
+                        while k + (cut - start) > capacity:
+                            capacity *= 2
+                        ev_combo = _grown(ev_combo, k, capacity)
+                        ev_session = _grown(ev_session, k, capacity)
+                        ev_reason = _grown(ev_reason, k, capacity)
+                    for m in range(start, cut):
+                        ev_combo[k] = members[m]
+                        ev_session[k] = t
+                        ev_reason[k] = _BAND
+                        k += 1
+                    if n_new > 0 and new_anchor[n_new - 1] == t and new_hi[n_new - 1] == start:
+                        new_hi[n_new - 1] = cut
+                    else:
+                        new_lo[n_new], new_hi[n_new], new_anchor[n_new] = start, cut, t
+                        n_new += 1
+                if cut < stop:
+                    new_lo[n_new], new_hi[n_new], new_anchor[n_new] = cut, stop, a
+                    n_new += 1
+            lo, new_lo = new_lo, lo
+            hi, new_hi = new_hi, hi
+            anchor, new_anchor = new_anchor, anchor
+            n_groups = n_new
+    # Regroup by combination (counting sort; sessions stay increasing within each).
+    offsets = np.zeros(n_combos + 1, dtype=np.int64)
+    for e in range(k):
+        offsets[ev_combo[e] + 1] += 1
+    for j in range(n_combos):
+        offsets[j + 1] += offsets[j]
+    cursor = offsets[:-1].copy()
+    positions = np.empty(k, dtype=np.int64)
+    reasons = np.empty(k, dtype=np.int8)
+    for e in range(k):
+        j = ev_combo[e]
+        positions[cursor[j]] = ev_session[e]
+        reasons[cursor[j]] = ev_reason[e]
+        cursor[j] += 1
+    return offsets, positions, reasons
+
+
+@numba.njit(cache=True)
+def _grown(array: np.ndarray, used: int, capacity: int) -> np.ndarray:
+    out = np.empty(capacity, dtype=array.dtype)
+    out[:used] = array[:used]
+    return out
 
 
 # --------------------------------------------------------------------------- shared pieces

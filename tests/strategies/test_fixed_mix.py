@@ -336,8 +336,14 @@ def test_the_default_sweep_grid_builds():
     doc = tomllib.loads(discover()["fixed_mix"].default_config.read_text())
     grid = build_grid(Params, BATCH_BASE, toml_sweep=doc["sweep"])
     assert grid.size == 44
-    batch = STRATEGY.decide(market_data(BATCH_PRICES), BATCH_BASE, grid.table())
+    table, data = grid.table(), market_data(BATCH_PRICES)
+    batch = STRATEGY.decide(data, BATCH_BASE, table)
     assert batch.n_combos == 44
+    # Combinations share drift computations while their anchors coincide: each still equals
+    # its own single run.
+    for j in range(44):
+        single = BATCH_BASE.model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(data, single))
 
 
 def test_explain_gives_the_largest_drift_and_the_next_quarter_end():
