@@ -115,6 +115,7 @@ class _Years:
     anchor: np.ndarray
     stop: np.ndarray
     year_of: np.ndarray  # per session: its year's number in `years`
+    calendar_january: np.ndarray  # per year: the calendar's last January session
 
 
 def _years(index: pd.DatetimeIndex) -> _Years:
@@ -123,29 +124,48 @@ def _years(index: pd.DatetimeIndex) -> _Years:
     last = np.append(first[1:], len(index)) - 1
     anchor = np.full(len(years), -1, dtype=np.int64)
     stop = last + 1
-    for y, year in enumerate(years.tolist()):
-        if first[y] > 0 and index[first[y] - 1] == rules.last_session_of_year(year - 1):
-            anchor[y] = first[y] - 1
-        if index[last[y]] == rules.last_session_of_year(year):
-            stop[y] = last[y]
+    january = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(years):
+        ends, januaries = _calendar_marks(int(years[0]) - 1, int(years[-1]))
+        before = np.asarray(index[np.maximum(first - 1, 0)], dtype="datetime64[ns]")
+        prior_end = np.array([ends.get(int(y) - 1) for y in years], dtype="datetime64[ns]")
+        own_end = np.array([ends.get(int(y)) for y in years], dtype="datetime64[ns]")
+        ok = (first > 0) & (before == prior_end)
+        anchor[ok] = first[ok] - 1
+        closes = np.asarray(index[last], dtype="datetime64[ns]") == own_end
+        stop[closes] = last[closes]
+        january = np.array([januaries.get(int(y)) for y in years], dtype="datetime64[ns]")
     year_of = np.searchsorted(years, year_of_session)
-    return _Years(years, first, last, anchor, stop, year_of)
+    return _Years(years, first, last, anchor, stop, year_of, january)
+
+
+def _calendar_marks(
+    first_year: int, last_year: int
+) -> tuple[dict[int, pd.Timestamp], dict[int, pd.Timestamp]]:
+    """The NYSE calendar's last session of each year and of each January (one calendar read)."""
+    sessions = nyse_sessions(f"{first_year}-01-01", f"{last_year}-12-31")
+    dates = pd.Series(sessions, index=sessions)
+    ends = dates.groupby(sessions.year).max()
+    january = dates[sessions.month == 1]
+    januaries = january.groupby(january.index.year).max()
+    return (
+        {int(y): pd.Timestamp(d) for y, d in ends.items()},
+        {int(y): pd.Timestamp(d) for y, d in januaries.items()},
+    )
 
 
 def _decision_positions(index: pd.DatetimeIndex, layout: _Years, window: str, n: int) -> np.ndarray:
     """Per year, the position of the session whose close decides it (-1: the data ends first)."""
-    out = np.full(len(layout.years), -1, dtype=np.int64)
-    for y, year in enumerate(layout.years.tolist()):
-        first, last = int(layout.first[y]), int(layout.last[y])
-        if window == "first_five":
-            if last - first + 1 >= n:
-                out[y] = first + n - 1
-            continue
-        january = np.flatnonzero(np.asarray(index[first : last + 1].month) == 1)
-        last_january = nyse_sessions(f"{year}-01-01", f"{year}-01-31")[-1]
-        if len(january) and index[first + january[-1]] == last_january:
-            out[y] = first + january[-1]
-    return out
+    if window == "first_five":
+        return np.where(layout.last - layout.first + 1 >= n, layout.first + n - 1, -1)
+    # January: the year's last January session in the data, if it is the calendar's.
+    january = np.asarray(index.month) == 1
+    last_january = np.full(len(layout.years), -1, dtype=np.int64)
+    where = np.flatnonzero(january)
+    last_january[layout.year_of[where]] = where  # increasing positions: the last one stays
+    found = last_january >= 0
+    days = np.asarray(index[np.maximum(last_january, 0)], dtype="datetime64[ns]")
+    return np.where(found & (days == layout.calendar_january), last_january, -1)
 
 
 def _window_returns(signal: np.ndarray, layout: _Years, decision: np.ndarray) -> np.ndarray:
@@ -255,10 +275,6 @@ def _allocations(structure: dict[str, Any]) -> tuple[list[str], np.ndarray]:
     return columns, np.vstack([rules.weight_row(a, columns) for a in allocations])
 
 
-# Label rows are built for this many distinct rows at a time (a dense (rows, sessions) array).
-_LABEL_ROWS = 1024
-
-
 def _batch(
     data: MarketData,
     structure: dict[str, Any],
@@ -280,25 +296,27 @@ def _batch(
         [(w, int(k) if w == "first_five" else 0) for w, k in zip(window, n, strict=True)]
     )
     spans, signals = [], np.empty((len(window), len(layout.years)), dtype=np.int8)
+    changes = [np.array([0]), layout.stop[layout.stop < len(index)]]
     for number, (w, k) in enumerate(windows):
         decision = _decision_positions(index, layout, w, k)
         spans.append(_span_masks(layout, decision, len(index)))
+        changes.append(decision[decision >= 0])
         rows = schedule == number
         signals[rows] = _signals(_window_returns(signal, layout, decision), floor[rows])
+    # The wanted label changes only on a year's decision or year-end session (or the first):
+    # labels on those sessions alone describe every row, and events map back to sessions.
+    key = np.unique(np.concatenate(changes))
     keyed = np.column_stack([schedule, signals])
     distinct, inverse = np.unique(keyed, axis=0, return_inverse=True)
-    parts = []
-    for lo in range(0, len(distinct), _LABEL_ROWS):
-        block = distinct[lo : lo + _LABEL_ROWS]
-        span = np.vstack([spans[s] for s in block[:, 0]])
-        labels = np.where(
-            span,
-            np.take_along_axis(block[:, 1:], np.broadcast_to(layout.year_of, span.shape), axis=1),
-            _BEFORE,
-        )
-        parts.append(Decisions.from_labels(labels, palette, index, columns))
-    merged = parts[0] if len(parts) == 1 else Decisions.concat(parts)
-    return merged.select(inverse.reshape(-1))
+    span = np.vstack([spans[s][key] for s in distinct[:, 0]])
+    year_of = np.broadcast_to(layout.year_of[key], span.shape)
+    labels = np.where(span, np.take_along_axis(distinct[:, 1:], year_of, axis=1), _BEFORE)
+    compact = Decisions.from_labels(labels, palette, index[key], columns)
+    sessions = Decisions(
+        index, compact.columns, compact.palette, compact.offsets, key[compact.positions],
+        compact.rows,
+    )  # fmt: skip
+    return sessions.select(inverse.reshape(-1))
 
 
 def _codes(values: list[Any]) -> tuple[list[Any], np.ndarray]:
@@ -321,10 +339,11 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
     swept = [name for name in _STRUCTURE if name in table.columns]
     if not swept:
         return _batch(data, base, window, n, floor)
-    keys = [
-        tuple(_frozen(table[s].iloc[i] if s in swept else base[s]) for s in _STRUCTURE)
-        for i in range(len(table))
+    columns = [
+        [_frozen(v) for v in table[s].tolist()] if s in swept else [_frozen(base[s])] * len(table)
+        for s in _STRUCTURE
     ]
+    keys = list(zip(*columns, strict=True))
     distinct, code = _codes(keys)
     parts, order = [], []
     for number, key in enumerate(distinct):
