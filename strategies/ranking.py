@@ -17,7 +17,9 @@ import numpy as np
 
 __all__ = [
     "MAX_MEMBERS",
+    "combined_keys",
     "intern",
+    "inverse_vol_weights",
     "member_bits",
     "momentum",
     "momentum_ranks",
@@ -61,68 +63,50 @@ def member_bits(bits: np.ndarray, n_members: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _walk(
+def _pick_table(
     j: int,
-    fill: bool,
-    top_k: np.ndarray,
     rank_id: np.ndarray,
     freq_id: np.ndarray,
     history: np.ndarray,
     regime_id: np.ndarray,
-    vol_id: np.ndarray,
     schedule: np.ndarray,
     n_scheduled: np.ndarray,
     ranks: np.ndarray,
     runs: np.ndarray,
     states: np.ndarray,
     groups: np.ndarray,
-    k_radix: int,
-    v_radix: int,
-    positions: np.ndarray,
-    picks: np.ndarray,
-    keys: np.ndarray,
-    start: int,
-) -> int:
-    """Decisions of combination j (written from `start` when `fill`); returns their number.
-
-    Warm-up: nothing is decided before the first scheduled session with an eligible candidate.
-    A regime state of 0 (undefined) makes no decision; 1 and 2 pick from groups 1 and 2.
+    prefix: np.ndarray,
+    count: np.ndarray,
+) -> None:
+    """For the ranking, history and regime of combination j, per scheduled session: the bit
+    set of the first m eligible candidates (`prefix[i, m]`) and their number (`count[i]`; -1
+    when the regime is undefined). Every k shares it: its picks are `prefix[i, min(k, count)]`.
     """
-    f, q, hist, g, v, k = freq_id[j], rank_id[j], history[j], regime_id[j], vol_id[j], top_k[j]
-    n_members = ranks.shape[2]
-    started = False
-    count = 0
+    f, q, hist, g = freq_id[j], rank_id[j], history[j], regime_id[j]
     for i in range(n_scheduled[f]):
         t = schedule[f, i]
         group = 0
         if g >= 0:
             group = states[g, i]
             if group == 0:
+                count[i] = -1
                 continue
         held = np.int64(0)
         m = 0
-        for r in range(n_members):
+        prefix[i, 0] = 0
+        for r in range(ranks.shape[2]):
             member = ranks[q, i, r]
             if runs[t, member] > hist and groups[group, member]:
                 held |= np.int64(1) << np.int64(member)
                 m += 1
-                if m == k:
-                    break
-        if m == 0 and not started:
-            continue
-        started = True
-        if fill:
-            positions[start + count] = t
-            picks[start + count] = held
-            # The weight row depends on k and, with inverse volatility, on V and the session.
-            keys[start + count] = k + k_radix * (v + 1 + v_radix * (t if v >= 0 else 0))
-        count += 1
-    return count
+                prefix[i, m] = held
+        count[i] = m
 
 
 @numba.njit(cache=True)
 def top_k_events(
     top_k: np.ndarray,
+    table_id: np.ndarray,
     rank_id: np.ndarray,
     freq_id: np.ndarray,
     history: np.ndarray,
@@ -141,27 +125,63 @@ def top_k_events(
 
     Per combination j: `top_k[j]` picks, momentum ranks `ranks[rank_id[j]]` on schedule
     `freq_id[j]`, eligibility runs > `history[j]`, regime states `states[regime_id[j]]` (-1 =
-    no filter: group 0), volatility table `vol_id[j]` (-1 = equal weights).
+    no filter: group 0), volatility table `vol_id[j]` (-1 = equal weights). Combinations with
+    the same `table_id` (same ranking, history and regime) share one pick table.
+
+    Warm-up: nothing is decided before the first scheduled session with an eligible candidate;
+    after it, every scheduled session decides, except where the regime is undefined.
     """
     n_combos = len(top_k)
+    order = np.argsort(table_id, kind="mergesort")
+    prefix = np.zeros((schedule.shape[1], ranks.shape[2] + 1), dtype=np.int64)
+    count = np.zeros(schedule.shape[1], dtype=np.int64)
     offsets = np.zeros(n_combos + 1, dtype=np.int64)
-    empty = np.empty(0, dtype=np.int64)
-    for j in range(n_combos):
-        offsets[j + 1] = offsets[j] + _walk(
-            j, False, top_k, rank_id, freq_id, history, regime_id, vol_id, schedule,
-            n_scheduled, ranks, runs, states, groups, k_radix, v_radix, empty, empty, empty, 0,
-        )  # fmt: skip
-    total = offsets[n_combos]
-    positions = np.empty(total, dtype=np.int64)
-    picks = np.empty(total, dtype=np.int64)
-    keys = np.empty(total, dtype=np.int64)
-    for j in range(n_combos):
-        _walk(
-            j, True, top_k, rank_id, freq_id, history, regime_id, vol_id, schedule,
-            n_scheduled, ranks, runs, states, groups, k_radix, v_radix, positions, picks, keys,
-            offsets[j],
-        )  # fmt: skip
+    positions = np.empty(0, dtype=np.int64)
+    picks = np.empty(0, dtype=np.int64)
+    keys = np.empty(0, dtype=np.int64)
+    for fill in (False, True):
+        if fill:
+            for j in range(n_combos):
+                offsets[j + 1] += offsets[j]
+            positions = np.empty(offsets[n_combos], dtype=np.int64)
+            picks = np.empty(offsets[n_combos], dtype=np.int64)
+            keys = np.empty(offsets[n_combos], dtype=np.int64)
+        current = -1
+        for o in range(n_combos):
+            j = order[o]
+            if table_id[j] != current:
+                current = table_id[j]
+                _pick_table(
+                    j, rank_id, freq_id, history, regime_id, schedule, n_scheduled, ranks,
+                    runs, states, groups, prefix, count,
+                )  # fmt: skip
+            k, v, f = top_k[j], vol_id[j], freq_id[j]
+            e = offsets[j] if fill else 0
+            started = False
+            for i in range(n_scheduled[f]):
+                c = count[i]
+                if c < 0 or (c == 0 and not started):
+                    continue
+                started = True
+                if fill:
+                    t = schedule[f, i]
+                    positions[e] = t
+                    picks[e] = prefix[i, min(k, c)]
+                    # The weight row depends on k and, with inverse volatility, on V and t.
+                    keys[e] = k + k_radix * (v + 1 + v_radix * (t if v >= 0 else 0))
+                e += 1
+            if not fill:
+                offsets[j + 1] = e
     return offsets, positions, picks, keys
+
+
+@numba.njit(cache=True)
+def combined_keys(picks: np.ndarray, keys: np.ndarray, radix: int) -> np.ndarray:
+    """One int64 per event: its picks and its row key (the caller checks that it fits)."""
+    out = np.empty(len(picks), dtype=np.int64)
+    for e in range(len(picks)):
+        out[e] = picks[e] * radix + keys[e]
+    return out
 
 
 @numba.njit(cache=True)
@@ -212,3 +232,33 @@ def intern(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                     table[h] = old_table[s]
                     numbers[h] = old_numbers[s]
     return out, firsts[:count].copy()
+
+
+@numba.njit(cache=True)
+def inverse_vol_weights(
+    picks: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray, vols: np.ndarray
+) -> tuple[np.ndarray, int, int]:
+    """Weight rows: the picks' m/k share split by 1/sd, sd = `vols[vol, session, member]`.
+
+    Returns (rows, -1, -1), or (partial rows, row, member) at the first pick whose sd is not
+    positive (no price movement: the weights are undefined, the caller refuses them).
+    """
+    n_rows, n_members = len(picks), vols.shape[2]
+    out = np.zeros((n_rows, n_members))
+    for u in range(n_rows):
+        total = 0.0
+        m = 0
+        for i in range(n_members):
+            if (picks[u] >> np.int64(i)) & 1:
+                sd = vols[vol[u], session[u], i]
+                if not sd > 0:
+                    return out, u, i
+                out[u, i] = 1.0 / sd
+                total += out[u, i]
+                m += 1
+        if m > 0:
+            invested = m / k[u]
+            for i in range(n_members):
+                if out[u, i] != 0.0:
+                    out[u, i] = invested * out[u, i] / total
+    return out, -1, -1

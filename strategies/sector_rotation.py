@@ -58,7 +58,9 @@ from engine.strategy import Strategy, single_combination
 from strategies.calendar_rules import next_period_end, period_end_mask
 from strategies.ranking import (
     MAX_MEMBERS,
+    combined_keys,
     intern,
+    inverse_vol_weights,
     member_bits,
     momentum,
     momentum_ranks,
@@ -272,8 +274,11 @@ class _Rotation:
 
     def walk(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(offsets, positions, picks as bit sets, weight-row keys) of every combination."""
+        tables = np.stack([self.rank_id, self.history, self.regime_id], axis=1)
+        table_id = np.unique(tables, axis=0, return_inverse=True)[1].reshape(-1)
         return top_k_events(
-            self.top_k, self.rank_id, self.freq_id, self.history, self.regime_id, self.vol_id,
+            self.top_k, table_id.astype(np.int64), self.rank_id, self.freq_id, self.history,
+            self.regime_id, self.vol_id,
             self.schedule, self.n_scheduled, self.ranks, self.runs, self.states, self.groups,
             self.k_radix, self.v_radix,
         )  # fmt: skip
@@ -282,7 +287,7 @@ class _Rotation:
         """(weight rows, row of each event): each distinct (picks, k, V, session) row built once."""
         radix = self.k_radix * self.v_radix * (len(self.index) + 1)
         if (1 << len(self.members)) * radix < 2**62:
-            rows, firsts = intern(picks * radix + keys)
+            rows, firsts = intern(combined_keys(picks, keys, radix))
         else:  # too many members for one word: slower, same rows
             both = np.stack([picks, keys], axis=1)
             _, firsts, rows = np.unique(both, axis=0, return_index=True, return_inverse=True)
@@ -296,30 +301,24 @@ class _Rotation:
         equal = vol < 0
         out[equal] = np.where(held[equal], 1.0 / k[equal][:, None], 0.0)
         if (~equal).any():
-            out[~equal] = self._inverse_vol(held[~equal], k[~equal], vol[~equal], session[~equal])
-        return out, rows.astype(np.int64)
+            inverse = ~equal
+            out[inverse] = self._inverse_vol(
+                picks[firsts][inverse], k[inverse], vol[inverse], session[inverse]
+            )
+        return out, np.asarray(rows, dtype=np.int64)
 
     def _inverse_vol(
-        self, held: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray
+        self, picks: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray
     ) -> np.ndarray:
         """The picks' n/k share split by 1/sd (picks without a positive sd are refused)."""
-        sd = self.vols[vol, session]
-        bad = held & ~(sd > 0)
-        if bad.any():
-            row, member = np.argwhere(bad)[0]
+        weights, row, member = inverse_vol_weights(picks, k, vol, session, self.vols)
+        if row >= 0:
             day = self.index[session[row]].date()
             raise DataQualityError(
                 f"{self.members[member]} has no price movement over the "
                 f"{self.vol_days[vol[row]]} sessions to {day}; inverse-volatility weights are "
                 "undefined. Check its data or use weighting='equal'."
             )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inverse = np.where(held, 1.0 / sd, 0.0)
-        invested = held.sum(axis=1) / k
-        total = inverse.sum(axis=1)
-        weights = np.zeros(held.shape)
-        some = total > 0
-        weights[some] = invested[some, None] * inverse[some] / total[some, None]
         return weights
 
 
