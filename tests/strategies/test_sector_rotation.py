@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from engine.calendar import nyse_sessions
 from engine.config import load_config
 from engine.data.model import MarketData
+from engine.errors import DataQualityError
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import common_period, run_strategy
 from engine.tuning.grid import build_grid
@@ -489,3 +490,23 @@ def test_explain_names_the_ranking_and_the_next_rebalance():
     assert out["inputs"] == f"top 2 by 10-session return on 2021-03-31: A +{a:.1f}%, B +{b:.1f}%"
     assert out["next_decision"] == "2021-04-30"
     assert STRATEGY.active_and_base is None
+
+
+def test_a_flat_member_makes_inverse_volatility_undefined():
+    """F never moves, so its sd over V returns is 0: a batch holding it with inverse volatility
+    is refused, naming the member and the session; equal weights hold it at 1/k."""
+    index = nyse_sessions("2021-01-04", "2021-03-31")
+    prices = random_walk(["A", "C"], "2021-01-04", "2021-03-31", seed=2, drift=0.003)
+    prices["A"] *= np.linspace(1.0, 1.5, len(index))  # A leads, F (flat) comes second
+    prices["F"] = 100.0
+    prices["C"] *= np.linspace(1.0, 0.5, len(index))
+    prices = prices[["A", "F", "C"]]
+    data = market_data(prices)
+    params = _params(["A", "F", "C"], top_k=2, momentum_days=10, vol_days=10)
+    table = pd.DataFrame({"weighting": pd.array(["equal", "inverse_vol"], dtype="object")})
+    with pytest.raises(
+        DataQualityError, match=r"F has no price movement over the 10 sessions to 2021-01-29"
+    ):
+        STRATEGY.decide(data, params, table)
+    rows = STRATEGY.weights(data, params).dropna(how="all")
+    assert (rows["F"] == 0.5).all() and (rows["A"] == 0.5).all()
