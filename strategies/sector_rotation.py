@@ -38,7 +38,8 @@ rule itself never looks at how far a series reaches.
 Batch form: for a table of combinations, momentum ranks are computed once per (L, schedule),
 volatilities once per V, regime states once per (k, threshold, schedule), and one numba pass
 (`strategies.ranking`) walks every combination over them; each distinct weight row is built
-once. The report's holdings table decodes the same decisions of one combination.
+once (`strategies.rotation_batch`). The report's holdings table decodes the same decisions of
+one combination. Members are bits of one 64-bit word: at most 62 per universe.
 """
 
 from __future__ import annotations
@@ -52,21 +53,11 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
-from engine.errors import DataQualityError
 from engine.settings import Strict
 from engine.strategy import Strategy, single_combination
-from strategies.calendar_rules import next_period_end, period_end_mask
-from strategies.ranking import (
-    MAX_MEMBERS,
-    combined_keys,
-    intern,
-    inverse_vol_weights,
-    member_bits,
-    momentum,
-    momentum_ranks,
-    price_runs,
-    top_k_events,
-)
+from strategies.calendar_rules import next_period_end
+from strategies.ranking import MAX_MEMBERS, momentum
+from strategies.rotation_batch import GROUP_NAMES, RotationBatch, codes, regime_spread
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "holdings", "regime_spread", "tables"]
 
@@ -156,12 +147,6 @@ def lookback_sessions(params: Params) -> int:
     return max(needs) + 1 + _SESSIONS_PER_PERIOD[params.rebalance]
 
 
-def regime_spread(small: pd.Series, large: pd.Series, days: int) -> pd.Series:
-    """The small_cap_lead "return_spread" measure: small's `days`-session return minus large's,
-    close t against close t-days; NaN when a price is missing (never bridged)."""
-    return (small / small.shift(days) - 1.0) - (large / large.shift(days) - 1.0)
-
-
 # Parameters that change the member set or the groups: combinations are batched per value.
 _STRUCTURE = ("universe", "cyclicals", "defensives", "regime_small", "regime_large")
 # Parameters every combination of a batch may differ in.
@@ -175,151 +160,6 @@ _PER_COMBO = (
     "regime_days",
     "regime_threshold",
 )
-_UNDEFINED, _CYCLICALS, _DEFENSIVES = 0, 1, 2
-
-
-def _prices(data: MarketData, names: list[str]) -> pd.DataFrame:
-    missing = [t for t in names if t not in data.tickers]
-    if missing:
-        raise DataQualityError(f"sector_rotation needs prices for {missing}; none were loaded")
-    return data.adj_close[names]
-
-
-def _codes(values: np.ndarray | list[Any]) -> tuple[list[Any], np.ndarray]:
-    """Distinct values (first-seen order) and each entry's number among them."""
-    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    lookup: dict[Any, int] = {}
-    numbers = [lookup.setdefault(v, len(lookup)) for v in items]
-    return list(lookup), np.array(numbers, dtype=np.int64)
-
-
-class _Rotation:
-    """One universe and its groups, with every indicator the combinations need, each computed
-    once per distinct value, and the walk of all combinations over them."""
-
-    def __init__(self, data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]):
-        self.index = data.index
-        self.members = list(structure["universe"])
-        frame = _prices(data, self.members)
-        self.prices = np.ascontiguousarray(frame.to_numpy(dtype=float))
-        n_sessions, n_members = self.prices.shape
-        self.runs = price_runs(self.prices)
-        self.combos = combos
-        self.top_k = combos["top_k"].astype(np.int64)
-        lookback = combos["momentum_days"].astype(np.int64)
-        inverse = combos["weighting"] == "inverse_vol"
-        vol_days = combos["vol_days"].astype(np.int64)
-        self.history = np.where(inverse, np.maximum(lookback, vol_days), lookback)
-
-        # Schedules: one per frequency, up to the last session with a member's price.
-        priced = np.flatnonzero(~np.isnan(self.prices).all(axis=1))
-        data_end = priced[-1] if len(priced) else -1
-        self.frequencies, self.freq_id = _codes(combos["rebalance"])
-        upto = np.arange(n_sessions) <= data_end
-        rows = [np.flatnonzero(period_end_mask(self.index, f) & upto) for f in self.frequencies]
-        self.n_scheduled = np.array([len(r) for r in rows], dtype=np.int64)
-        self.schedule = np.full((len(rows), max(1, self.n_scheduled.max())), -1, dtype=np.int64)
-        for f, r in enumerate(rows):
-            self.schedule[f, : len(r)] = r
-
-        # Momentum ranks: one per (lookback, frequency).
-        pairs, self.rank_id = _codes(
-            list(zip(lookback.tolist(), self.freq_id.tolist(), strict=True))
-        )
-        self.ranks = np.zeros((len(pairs), self.schedule.shape[1], n_members), dtype=np.int16)
-        for q, (days, f) in enumerate(pairs):
-            self.ranks[q, : self.n_scheduled[f]] = momentum_ranks(self.prices, rows[f], days)
-
-        # Candidate groups: 0 = every member, 1 = cyclicals, 2 = defensives.
-        self.groups = np.ones((3, n_members), dtype=np.bool_)
-        self.groups[1] = np.isin(self.members, structure["cyclicals"])
-        self.groups[2] = np.isin(self.members, structure["defensives"])
-
-        # Regime states: one spread per k, one state row per (k, threshold, frequency).
-        self.regime_id = np.full(len(self.top_k), -1, dtype=np.int64)
-        self.spreads: dict[int, np.ndarray] = {}
-        states: list[np.ndarray] = []
-        on = combos["regime_filter"].astype(bool)
-        if on.any():
-            pair = _prices(data, [structure["regime_small"], structure["regime_large"]])
-            seen: dict[tuple[int, float, int], int] = {}
-            for j in np.flatnonzero(on):
-                days = int(combos["regime_days"][j])
-                key = (days, float(combos["regime_threshold"][j]), int(self.freq_id[j]))
-                if key not in seen:
-                    if days not in self.spreads:
-                        spread = regime_spread(pair.iloc[:, 0], pair.iloc[:, 1], days)
-                        self.spreads[days] = spread.to_numpy(dtype=float)
-                    value = self.spreads[days][rows[key[2]]]
-                    state = np.where(value > key[1], _CYCLICALS, _DEFENSIVES).astype(np.int8)
-                    row = np.zeros(self.schedule.shape[1], dtype=np.int8)
-                    row[: len(value)] = np.where(np.isnan(value), _UNDEFINED, state)
-                    seen[key] = len(states)
-                    states.append(row)
-                self.regime_id[j] = seen[key]
-        self.states = np.vstack(states) if states else np.zeros((1, 1), dtype=np.int8)
-
-        # Volatilities: one rolling estimate per V, for the inverse-volatility combinations.
-        self.vol_days, vol_id = _codes(vol_days[inverse]) if inverse.any() else ([], None)
-        self.vol_id = np.full(len(self.top_k), -1, dtype=np.int64)
-        if vol_id is not None:
-            self.vol_id[inverse] = vol_id
-        returns = frame.pct_change(fill_method=None)
-        self.vols = np.stack(
-            [returns.rolling(v).std(ddof=1).to_numpy(dtype=float) for v in self.vol_days]
-            or [np.zeros((0, n_members))]
-        )
-        self.k_radix = int(self.top_k.max()) + 1 if len(self.top_k) else 1
-        self.v_radix = len(self.vol_days) + 1
-
-    def walk(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(offsets, positions, picks as bit sets, weight-row keys) of every combination."""
-        tables = np.stack([self.rank_id, self.history, self.regime_id], axis=1)
-        table_id = np.unique(tables, axis=0, return_inverse=True)[1].reshape(-1)
-        return top_k_events(
-            self.top_k, table_id.astype(np.int64), self.rank_id, self.freq_id, self.history,
-            self.regime_id, self.vol_id,
-            self.schedule, self.n_scheduled, self.ranks, self.runs, self.states, self.groups,
-            self.k_radix, self.v_radix,
-        )  # fmt: skip
-
-    def palette(self, picks: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(weight rows, row of each event): each distinct (picks, k, V, session) row built once."""
-        radix = self.k_radix * self.v_radix * (len(self.index) + 1)
-        if (1 << len(self.members)) * radix < 2**62:
-            rows, firsts = intern(combined_keys(picks, keys, radix))
-        else:  # too many members for one word: slower, same rows
-            both = np.stack([picks, keys], axis=1)
-            _, firsts, rows = np.unique(both, axis=0, return_index=True, return_inverse=True)
-            rows = rows.reshape(-1)
-        held = member_bits(picks[firsts], len(self.members))
-        key = keys[firsts]
-        k = key % self.k_radix
-        vol = (key // self.k_radix) % self.v_radix - 1
-        session = key // (self.k_radix * self.v_radix)
-        out = np.zeros(held.shape)
-        equal = vol < 0
-        out[equal] = np.where(held[equal], 1.0 / k[equal][:, None], 0.0)
-        if (~equal).any():
-            inverse = ~equal
-            out[inverse] = self._inverse_vol(
-                picks[firsts][inverse], k[inverse], vol[inverse], session[inverse]
-            )
-        return out, np.asarray(rows, dtype=np.int64)
-
-    def _inverse_vol(
-        self, picks: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray
-    ) -> np.ndarray:
-        """The picks' n/k share split by 1/sd (picks without a positive sd are refused)."""
-        weights, row, member = inverse_vol_weights(picks, k, vol, session, self.vols)
-        if row >= 0:
-            day = self.index[session[row]].date()
-            raise DataQualityError(
-                f"{self.members[member]} has no price movement over the "
-                f"{self.vol_days[vol[row]]} sessions to {day}; inverse-volatility weights are "
-                "undefined. Check its data or use weighting='equal'."
-            )
-        return weights
 
 
 def _structure(params: BaseModel) -> dict[str, Any]:
@@ -332,9 +172,9 @@ def _combos(table: pd.DataFrame, params: BaseModel) -> dict[str, np.ndarray]:
 
 def _batch(
     data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]
-) -> tuple[_Rotation, Decisions, np.ndarray]:
+) -> tuple[RotationBatch, Decisions, np.ndarray]:
     """The rotation's inputs, its decisions, and each event's picks (bit sets)."""
-    rotation = _Rotation(data, structure, combos)
+    rotation = RotationBatch(data, structure, combos)
     offsets, positions, picks, keys = rotation.walk()
     palette, rows = rotation.palette(picks, keys)
     decisions = Decisions(data.index, tuple(rotation.members), palette, offsets, positions, rows)
@@ -356,7 +196,7 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
         )
         for i in range(len(table))
     ]
-    distinct, code = _codes(keys)
+    distinct, code = codes(keys)
     parts, order = [], []
     for number, key in enumerate(distinct):
         rows = np.flatnonzero(code == number)
@@ -391,7 +231,7 @@ def holdings(data: MarketData, params: Params) -> pd.DataFrame:
         if params.regime_filter:
             group = int(rotation.states[rotation.regime_id[0], i])
             spread = float(rotation.spreads[params.regime_days][t])
-            row.update(regime_spread=spread, group=("undefined", "cyclicals", "defensives")[group])
+            row.update(regime_spread=spread, group=GROUP_NAMES[group])
         event = event_of.get(int(t))
         weights = decisions.palette[rows[event]] if event is not None else None
         held = [] if event is None else [m for m in ranks[i] if (picks[event] >> m) & 1]
