@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import numpy as np
@@ -80,12 +81,14 @@ class Params(Strict):
         return v
 
 
-def before_allocation(params: Params) -> dict[str, float]:
-    if params.before == "equities":
+def before_allocation(params: Params | SimpleNamespace) -> dict[str, float]:
+    """The allocation wanted before each year's decision (a parameter or a sweep structure)."""
+    before = params.before
+    if before == "equities":
         return dict(params.equities)
-    if params.before == "cash":
+    if before == "cash":
         return dict(params.cash)
-    return dict(params.before)
+    return dict(before)
 
 
 def tickers(params: Params) -> list[str]:
@@ -265,12 +268,8 @@ def yearly_barometer(data: MarketData, params: Params) -> pd.DataFrame:
 
 def _allocations(structure: dict[str, Any]) -> tuple[list[str], np.ndarray]:
     """Columns and the palette rows before / equities / cash of one structure."""
-    before = structure["before"]
-    if before == "equities":
-        before = structure["equities"]
-    elif before == "cash":
-        before = structure["cash"]
-    allocations = (dict(before), dict(structure["equities"]), dict(structure["cash"]))
+    before = before_allocation(SimpleNamespace(**structure))
+    allocations = (before, dict(structure["equities"]), dict(structure["cash"]))
     columns = rules.weight_columns(allocations[1], allocations[2], allocations[0])
     return columns, np.vstack([rules.weight_row(a, columns) for a in allocations])
 
