@@ -280,11 +280,11 @@ def _batch(
     window: np.ndarray,
     n: np.ndarray,
     floor: np.ndarray,
+    layout: _Years,
 ) -> Decisions:
     """Decisions of combinations sharing one structure: one schedule and one window return per
     (window, sessions), one label row per distinct (schedule, yearly signals)."""
     index = data.index
-    layout = _years(index)
     columns, palette = _allocations(structure)
     ticker = structure["index_ticker"]
     if ticker not in data.tickers:
@@ -334,10 +334,11 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
     window = param_values(table, params, "window")
     n = param_values(table, params, "first_sessions").astype(np.int64)
     floor = param_values(table, params, "min_return").astype(float)
+    layout = _years(data.index)  # the calendar years of the index: shared by every structure
     base = {name: getattr(params, name) for name in _STRUCTURE}
     swept = [name for name in _STRUCTURE if name in table.columns]
     if not swept:
-        return _batch(data, base, window, n, floor)
+        return _batch(data, base, window, n, floor, layout)
     columns = [
         [_frozen(v) for v in table[s].tolist()] if s in swept else [_frozen(base[s])] * len(table)
         for s in _STRUCTURE
@@ -350,7 +351,7 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
         structure = {
             s: dict(v) if isinstance(v, tuple) else v for s, v in zip(_STRUCTURE, key, strict=True)
         }
-        parts.append(_batch(data, structure, window[rows], n[rows], floor[rows]))
+        parts.append(_batch(data, structure, window[rows], n[rows], floor[rows], layout))
         order.append(rows)
     return Decisions.concat(parts).select(np.argsort(np.concatenate(order), kind="stable"))
 
