@@ -27,18 +27,33 @@ itself trades a session later, so its own returns differ by that session and by 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from types import SimpleNamespace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from engine.calendar import nyse_sessions
 from engine.data.model import MarketData
+from engine.decisions import Decisions, param_values
+from engine.errors import DataQualityError
 from engine.settings import Benchmark, Strict, check_weight_map
 from engine.strategy import Strategy
 from strategies import rules
+from strategies.calendar_rules import nth_session_of_year
+
+__all__ = [
+    "STRATEGY",
+    "Params",
+    "active_and_base",
+    "decide",
+    "explain",
+    "tables",
+    "yearly_barometer",
+]
 
 
 class Params(Strict):
@@ -66,12 +81,14 @@ class Params(Strict):
         return v
 
 
-def before_allocation(params: Params) -> dict[str, float]:
-    if params.before == "equities":
+def before_allocation(params: Params | SimpleNamespace) -> dict[str, float]:
+    """The allocation wanted before each year's decision (a parameter or a sweep structure)."""
+    before = params.before
+    if before == "equities":
         return dict(params.equities)
-    if params.before == "cash":
+    if before == "cash":
         return dict(params.cash)
-    return dict(params.before)
+    return dict(before)
 
 
 def tickers(params: Params) -> list[str]:
@@ -79,14 +96,103 @@ def tickers(params: Params) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _decision_day(sessions: pd.DatetimeIndex, year: int, params: Params) -> pd.Timestamp | None:
-    """The session whose close decides `year`, if the data's sessions reach it."""
-    if params.window == "first_five":
-        n = params.first_sessions
-        return sessions[n - 1] if len(sessions) >= n else None
-    january = sessions[sessions.month == 1]
-    last_january = nyse_sessions(f"{year}-01-01", f"{year}-01-31")[-1]
-    return last_january if len(january) and january[-1] == last_january else None
+# Labels of the wanted allocation after each close (rows of the palette).
+_BEFORE, _EQUITIES, _CASH = 0, 1, 2
+SIGNALS = ("none", "equities", "cash")
+# Parameters that change the tickers or the allocations: combinations are batched per value.
+_STRUCTURE = ("index_ticker", "equities", "cash", "before")
+
+
+@dataclass(frozen=True)
+class _Years:
+    """The calendar years of a session index, as positions: computed once per index.
+
+    `anchor` is the prior year-end close (-1 if the index lacks the calendar's last session of
+    the year before); `stop` ends (exclusive) the span a decision holds: the year's last
+    session in the index, except the calendar's year-end session, when "before" is wanted.
+    """
+
+    years: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    anchor: np.ndarray
+    stop: np.ndarray
+    year_of: np.ndarray  # per session: its year's number in `years`
+    calendar_january: np.ndarray  # per year: the calendar's last January session
+
+
+def _years(index: pd.DatetimeIndex) -> _Years:
+    year_of_session = np.asarray(index.year)
+    years, first = np.unique(year_of_session, return_index=True)
+    last = np.append(first[1:], len(index)) - 1
+    anchor = np.full(len(years), -1, dtype=np.int64)
+    stop = last + 1
+    january = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(years):
+        ends, januaries = _calendar_marks(int(years[0]) - 1, int(years[-1]))
+        before = np.asarray(index[np.maximum(first - 1, 0)], dtype="datetime64[ns]")
+        prior_end = np.array([ends.get(int(y) - 1) for y in years], dtype="datetime64[ns]")
+        own_end = np.array([ends.get(int(y)) for y in years], dtype="datetime64[ns]")
+        ok = (first > 0) & (before == prior_end)
+        anchor[ok] = first[ok] - 1
+        closes = np.asarray(index[last], dtype="datetime64[ns]") == own_end
+        stop[closes] = last[closes]
+        january = np.array([januaries.get(int(y)) for y in years], dtype="datetime64[ns]")
+    year_of = np.searchsorted(years, year_of_session)
+    return _Years(years, first, last, anchor, stop, year_of, january)
+
+
+def _calendar_marks(
+    first_year: int, last_year: int
+) -> tuple[dict[int, pd.Timestamp], dict[int, pd.Timestamp]]:
+    """The NYSE calendar's last session of each year and of each January (one calendar read)."""
+    sessions = nyse_sessions(f"{first_year}-01-01", f"{last_year}-12-31")
+    dates = pd.Series(sessions, index=sessions)
+    ends = dates.groupby(sessions.year).max()
+    january = dates[sessions.month == 1]
+    januaries = january.groupby(january.index.year).max()
+    return (
+        {int(y): pd.Timestamp(d) for y, d in ends.items()},
+        {int(y): pd.Timestamp(d) for y, d in januaries.items()},
+    )
+
+
+def _decision_positions(index: pd.DatetimeIndex, layout: _Years, window: str, n: int) -> np.ndarray:
+    """Per year, the position of the session whose close decides it (-1: the data ends first)."""
+    if window == "first_five":
+        return np.where(layout.last - layout.first + 1 >= n, layout.first + n - 1, -1)
+    # January: the year's last January session in the data, if it is the calendar's.
+    january = np.asarray(index.month) == 1
+    last_january = np.full(len(layout.years), -1, dtype=np.int64)
+    where = np.flatnonzero(january)
+    last_january[layout.year_of[where]] = where  # increasing positions: the last one stays
+    found = last_january >= 0
+    days = np.asarray(index[np.maximum(last_january, 0)], dtype="datetime64[ns]")
+    return np.where(found & (days == layout.calendar_january), last_january, -1)
+
+
+def _window_returns(signal: np.ndarray, layout: _Years, decision: np.ndarray) -> np.ndarray:
+    """Per year, the index return from the prior year-end close to the decision close (NaN when
+    either session is missing or has no price)."""
+    ok = (layout.anchor >= 0) & (decision >= 0)
+    out = np.full(len(decision), np.nan)
+    out[ok] = signal[decision[ok]] / signal[layout.anchor[ok]] - 1.0
+    return out
+
+
+def _signals(returns: np.ndarray, min_return: np.ndarray) -> np.ndarray:
+    """(combos, years): equities where the window return is above the threshold, cash where it
+    is not, none (0) where it is undefined."""
+    above = returns[None, :] > np.asarray(min_return, dtype=float)[:, None]
+    signals = np.where(above, _EQUITIES, _CASH).astype(np.int8)
+    return np.where(np.isnan(returns)[None, :], 0, signals).astype(np.int8)
+
+
+def _span_masks(layout: _Years, decision: np.ndarray, n_sessions: int) -> np.ndarray:
+    """True on the sessions a year's decision holds (from its close to before the year end)."""
+    position = np.arange(n_sessions)
+    start = decision[layout.year_of]
+    return (start >= 0) & (position >= start) & (position < layout.stop[layout.year_of])
 
 
 def _leg_return(
@@ -120,29 +226,30 @@ def yearly_barometer(data: MarketData, params: Params) -> pd.DataFrame:
     prices = data.adj_close[tickers(params)]
     signal_prices = prices[params.index_ticker]
     first_price = signal_prices.first_valid_index()
+    layout = _years(index)
+    decision = _decision_positions(index, layout, params.window, params.first_sessions)
+    returns = _window_returns(signal_prices.to_numpy(dtype=float), layout, decision)
+    signals = _signals(returns, np.array([params.min_return]))[0]
     rows = []
-    for year in np.unique(index.year):
+    for y, year in enumerate(layout.years.tolist()):
         if first_price is None or year < first_price.year:
             continue
-        sessions = rules.year_sessions(index, int(year))
         row: dict[str, object] = {"year": int(year), "decision_date": None, "signal": "none"}
-        anchor = rules.prior_session(index, sessions[0])
-        decision = _decision_day(sessions, int(year), params)
-        if anchor is None or anchor != rules.last_session_of_year(int(year) - 1):
+        if layout.anchor[y] < 0:
             rows.append({**row, "note": "no prior year-end session in the data"})
             continue
-        if decision is None:
+        if decision[y] < 0:
             rows.append({**row, "note": "the data ends before the decision session"})
             continue
-        row.update(anchor_date=anchor.date(), decision_date=decision.date())
-        window_ret = signal_prices.at[decision] / signal_prices.at[anchor] - 1.0
-        if np.isnan(window_ret):
+        anchor, decided = index[layout.anchor[y]], index[decision[y]]
+        row.update(anchor_date=anchor.date(), decision_date=decided.date())
+        if np.isnan(returns[y]):
             note = f"no {params.index_ticker} price on the anchor or decision session"
             rows.append({**row, "note": note})
             continue
-        row["window_ret"] = float(window_ret)
-        row["signal"] = "equities" if window_ret > params.min_return else "cash"
-        row.update(_outcomes(prices, params, int(year), decision))
+        row["window_ret"] = float(returns[y])
+        row["signal"] = SIGNALS[signals[y]]
+        row.update(_outcomes(prices, params, int(year), decided))
         rows.append(row)
     columns = [
         "anchor_date",
@@ -159,28 +266,158 @@ def yearly_barometer(data: MarketData, params: Params) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", *columns]).set_index("year")
 
 
-def wanted_labels(data: MarketData, params: Params) -> pd.Series:
-    """The allocation label wanted after each session's close: before, equities or cash."""
+def _allocations(structure: dict[str, Any]) -> tuple[list[str], np.ndarray]:
+    """Columns and the palette rows before / equities / cash of one structure."""
+    before = before_allocation(SimpleNamespace(**structure))
+    allocations = (before, dict(structure["equities"]), dict(structure["cash"]))
+    columns = rules.weight_columns(allocations[1], allocations[2], allocations[0])
+    return columns, np.vstack([rules.weight_row(a, columns) for a in allocations])
+
+
+def _batch(
+    data: MarketData,
+    structure: dict[str, Any],
+    window: np.ndarray,
+    n: np.ndarray,
+    floor: np.ndarray,
+    layout: _Years,
+) -> Decisions:
+    """Decisions of combinations sharing one structure: one schedule and one window return per
+    (window, sessions), one label row per distinct (schedule, yearly signals)."""
     index = data.index
-    labels = pd.Series("before", index=index, dtype=object)
-    year_end = rules.is_last_session_of_year(index)
-    for year, row in yearly_barometer(data, params).iterrows():
-        if row["signal"] not in ("equities", "cash"):
-            continue
-        decided = (index >= pd.Timestamp(row["decision_date"])) & (index.year == year) & ~year_end
-        labels[decided] = row["signal"]
-    return labels
+    columns, palette = _allocations(structure)
+    ticker = structure["index_ticker"]
+    if ticker not in data.tickers:
+        raise DataQualityError(f"first_five_days needs prices for {ticker}; none were loaded")
+    signal = data.adj_close[ticker].to_numpy(dtype=float)
+    # "january" ignores the session count: one schedule for all of its combinations.
+    windows, schedule = _codes(
+        [(w, int(k) if w == "first_five" else 0) for w, k in zip(window, n, strict=True)]
+    )
+    spans, signals = [], np.empty((len(window), len(layout.years)), dtype=np.int8)
+    changes = [np.array([0]), layout.stop[layout.stop < len(index)]]
+    for number, (w, k) in enumerate(windows):
+        decision = _decision_positions(index, layout, w, k)
+        spans.append(_span_masks(layout, decision, len(index)))
+        changes.append(decision[decision >= 0])
+        rows = schedule == number
+        signals[rows] = _signals(_window_returns(signal, layout, decision), floor[rows])
+    # The wanted label changes only on a year's decision or year-end session (or the first):
+    # labels on those sessions alone describe every row, and events map back to sessions.
+    key = np.unique(np.concatenate(changes))
+    keyed = np.column_stack([schedule, signals])
+    distinct, inverse = np.unique(keyed, axis=0, return_inverse=True)
+    span = np.vstack([spans[s][key] for s in distinct[:, 0]])
+    year_of = np.broadcast_to(layout.year_of[key], span.shape)
+    labels = np.where(span, np.take_along_axis(distinct[:, 1:], year_of, axis=1), _BEFORE)
+    compact = Decisions.from_labels(labels, palette, index[key], columns)
+    sessions = Decisions(
+        index, compact.columns, compact.palette, compact.offsets, key[compact.positions],
+        compact.rows,
+    )  # fmt: skip
+    return sessions.select(inverse.reshape(-1))
 
 
-def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
-    """Rows only where the wanted allocation changes (and on the first session)."""
-    allocations = {
-        "before": before_allocation(params),
-        "equities": params.equities,
-        "cash": params.cash,
+def _codes(values: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """Distinct values (first-seen order) and each entry's number among them."""
+    lookup: dict[Any, int] = {}
+    numbers = [lookup.setdefault(v, len(lookup)) for v in values]
+    return list(lookup), np.array(numbers, dtype=np.int64)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value.items()) if isinstance(value, dict) else value
+
+
+def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
+    """Decisions of every combination: before / equities / cash rows where the wish changes."""
+    window = param_values(table, params, "window")
+    n = param_values(table, params, "first_sessions").astype(np.int64)
+    floor = param_values(table, params, "min_return").astype(float)
+    layout = _years(data.index)  # the calendar years of the index: shared by every structure
+    base = {name: getattr(params, name) for name in _STRUCTURE}
+    swept = [name for name in _STRUCTURE if name in table.columns]
+    if not swept:
+        return _batch(data, base, window, n, floor, layout)
+    columns = [
+        [_frozen(v) for v in table[s].tolist()] if s in swept else [_frozen(base[s])] * len(table)
+        for s in _STRUCTURE
+    ]
+    keys = list(zip(*columns, strict=True))
+    distinct, code = _codes(keys)
+    parts, order = [], []
+    for number, key in enumerate(distinct):
+        rows = np.flatnonzero(code == number)
+        structure = {
+            s: dict(v) if isinstance(v, tuple) else v for s, v in zip(_STRUCTURE, key, strict=True)
+        }
+        parts.append(_batch(data, structure, window[rows], n[rows], floor[rows], layout))
+        order.append(rows)
+    return Decisions.concat(parts).select(np.argsort(np.concatenate(order), kind="stable"))
+
+
+def _describe(allocation: dict[str, float]) -> str:
+    held = {t: w for t, w in allocation.items() if w > 0}
+    if not held:
+        return "0% invested"
+    if len(held) == 1 and next(iter(held.values())) == 1.0:
+        return next(iter(held))
+    return ", ".join(f"{t} {w * 100:g}%" for t, w in held.items())
+
+
+def _reading_day(year: int, params: Params) -> pd.Timestamp | None:
+    """The calendar's decision session of `year` (known in advance)."""
+    if params.window == "first_five":
+        return nth_session_of_year(year, params.first_sessions)
+    january = nyse_sessions(f"{year}-01-01", f"{year}-01-31")
+    return january[-1] if len(january) else None
+
+
+def explain(data: MarketData, params: Params) -> dict[str, str]:
+    """The barometer reading behind the allocation wanted on the last session, and the next one."""
+    index = data.index
+    if not len(index):
+        return {"inputs": "no sessions", "next_decision": "unknown"}
+    layout = _years(index)
+    decision = _decision_positions(index, layout, params.window, params.first_sessions)
+    signal = data.adj_close[params.index_ticker].to_numpy(dtype=float)
+    returns = _window_returns(signal, layout, decision)
+    y, last = len(layout.years) - 1, len(index) - 1
+    year = int(layout.years[y])
+    label = _signals(returns, np.array([params.min_return]))[0, y]
+    window = (
+        f"the first {params.first_sessions} sessions"
+        if params.window == "first_five"
+        else "January"
+    )
+    before = f"'before' allocation ({_describe(before_allocation(params))})"
+    if decision[y] >= 0 and last < layout.stop[y] and label != 0:
+        leg = params.equities if label == _EQUITIES else params.cash
+        relation = ">" if label == _EQUITIES else "<="
+        inputs = (
+            f"{params.index_ticker} {returns[y] * 100:+.1f}% over {window} of {year} "
+            f"({relation} {params.min_return * 100:g}%): {_describe(leg)} for the rest of the year"
+        )
+        due_year = year + 1
+    elif last >= layout.stop[y]:
+        inputs = f"{year} has ended: {before} until the {year + 1} reading"
+        due_year = year + 1
+    elif decision[y] < 0:
+        inputs = f"before the {year} reading over {window}: {before}"
+        due_year = year
+    else:
+        inputs = f"no {params.index_ticker} reading for {year}: {before} kept"
+        due_year = year + 1
+    due = _reading_day(due_year, params)
+    return {
+        "inputs": inputs,
+        "next_decision": str(due.date()) if due is not None else "beyond the exchange calendar",
     }
-    columns = rules.weight_columns(params.equities, params.cash, allocations["before"])
-    return rules.allocation_rows(wanted_labels(data, params), allocations, columns)
+
+
+def active_and_base(params: Params) -> tuple[dict[str, float], dict[str, float]]:
+    """Invested (equities) against the cash leg."""
+    return dict(params.equities), dict(params.cash)
 
 
 def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
@@ -199,7 +436,9 @@ STRATEGY = Strategy(
     params_model=Params,
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
-    target_weights=target_weights,
+    decide=decide,
+    explain=explain,
+    active_and_base=active_and_base,
     tables=tables,
     # The decision for the year holding the start needs the prior year-end close: <= a year back.
     lookback_sessions=lambda params: 260,

@@ -17,6 +17,9 @@ the engine's fill `lag`, so it measures the drift the rule can see at its decisi
 
 The rule acts only on sessions where every ticker of the map has a price: the first row is the
 first such session, and a missing price (a data gap, or after the data ends) skips that session.
+
+Batch form: every combination of a table (calendar frequency x band, per weight map) runs the
+same drift loop in one numba pass; each calendar schedule is computed once per frequency.
 """
 
 from __future__ import annotations
@@ -24,19 +27,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import numba
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from engine.calendar import nyse_sessions
 from engine.data.model import MarketData
+from engine.decisions import Decisions, param_values
 from engine.settings import Strict, check_weight_map
 from engine.strategy import Strategy
+from strategies.calendar_rules import next_period_end, period_end_mask
 
-CALENDAR_PERIODS = {"weekly": "W", "monthly": "M", "quarterly": "Q", "yearly": "Y"}
+__all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
 
 # The "trader playbook" (the default): see strategies/fixed_mix.toml for the reasoning.
 PLAYBOOK = {"SPY": 0.30, "QQQ": 0.20, "IWM": 0.35, "XLI": 0.075, "XLF": 0.075}
+REASONS = ("start", "calendar", "band")
+_START, _CALENDAR, _BAND = 0, 1, 2
 
 
 class Params(Strict):
@@ -62,79 +69,288 @@ class Params(Strict):
         return v
 
 
-def calendar_period_ends(
-    start: pd.Timestamp, end: pd.Timestamp, frequency: str
-) -> pd.DatetimeIndex:
-    """The NYSE sessions in [start, end] that are the last session of their calendar week
-    (Monday to Sunday), month, quarter or year, according to the exchange calendar."""
-    if frequency not in CALENDAR_PERIODS:
-        raise ValueError(f"unknown calendar frequency {frequency!r}")
-    # Read past `end` so the last session of the range can be told apart from a mid-period one.
-    sessions = nyse_sessions(start, pd.Timestamp(end) + pd.Timedelta(days=14))
-    labels = sessions.to_period(CALENDAR_PERIODS[frequency])
-    is_last = np.asarray(labels[:-1] != labels[1:], dtype=bool)
-    ends = sessions[:-1][is_last]
-    return ends[ends <= pd.Timestamp(end)]
-
-
-def rebalance_sessions(index: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
-    """The sessions of `index` that close a calendar period ("none" gives none)."""
-    if frequency == "none" or index.empty:
-        return index[:0]
-    return index[index.isin(calendar_period_ends(index[0], index[-1], frequency))]
-
-
 def tickers(params: Params) -> list[str]:
     return list(params.weights)
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@numba.njit(cache=True)
+def drifted_weights(
+    target: np.ndarray, cash: float, now: np.ndarray, anchor: np.ndarray, out: np.ndarray
+) -> float:
+    """The target bought at `anchor` prices, drifted to `now` prices (cash earns nothing), as
+    weights of the whole portfolio in `out`; returns the largest |weight - target|."""
+    total = cash
+    for i in range(len(target)):
+        out[i] = target[i] * now[i] / anchor[i]
+        total += out[i]
+    largest = 0.0
+    for i in range(len(target)):
+        out[i] = out[i] / total
+        gap = abs(out[i] - target[i])
+        if gap > largest:
+            largest = gap
+    return largest
+
+
+@numba.njit(cache=True)
+def _largest_drift(
+    target: np.ndarray, cash: float, values: np.ndarray, t: int, anchor: int, held: np.ndarray
+) -> float:
+    """`drifted_weights(target, cash, values[t], values[anchor], ...)` without its row copies:
+    the same operations in the same order, so the same number."""
+    total = cash
+    for i in range(len(target)):
+        held[i] = target[i] * values[t, i] / values[anchor, i]
+        total += held[i]
+    largest = 0.0
+    for i in range(len(target)):
+        gap = abs(held[i] / total - target[i])
+        if gap > largest:
+            largest = gap
+    return largest
+
+
+@numba.njit(cache=True)
+def _mix_events(
+    values: np.ndarray,
+    priced: np.ndarray,
+    calendars: np.ndarray,
+    frequency: np.ndarray,
+    band: np.ndarray,
+    target: np.ndarray,
+    cash: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets, positions, reasons) of every combination's rebalance decisions.
+
+    A combination's drift depends only on its last anchor, so combinations sharing an anchor
+    share its drift: per calendar, the combinations sorted by band are kept as contiguous
+    groups with one anchor each. At each session a group's largest drift is computed once; the
+    members whose band it exceeds (a prefix: the smallest bands) rebalance and form a new group
+    anchored there; a calendar rebalance merges everything back into one group. The cost
+    follows the number of distinct anchors, not of combinations.
+    """
+    n_combos, n_sessions = len(band), len(priced)
+    # Events in session order first: (combination, session, reason).
+    capacity = max(16, n_combos * 8)
+    ev_combo = np.empty(capacity, dtype=np.int64)
+    ev_session = np.empty(capacity, dtype=np.int64)
+    ev_reason = np.empty(capacity, dtype=np.int8)
+    k = 0
+    held = np.empty(len(target))
+    # No band = never fires on drift: sorted last, beyond every drift.
+    effective = np.where(band > 0, band, np.inf)
+    lo = np.empty(n_combos + 1, dtype=np.int64)
+    hi = np.empty(n_combos + 1, dtype=np.int64)
+    anchor = np.empty(n_combos + 1, dtype=np.int64)
+    new_lo = np.empty(n_combos + 1, dtype=np.int64)
+    new_hi = np.empty(n_combos + 1, dtype=np.int64)
+    new_anchor = np.empty(n_combos + 1, dtype=np.int64)
+    for f in range(calendars.shape[0]):
+        members = np.flatnonzero(frequency == f)
+        if len(members) == 0:
+            continue
+        members = members[np.argsort(effective[members], kind="mergesort")]
+        bands = effective[members]
+        n_groups = 0
+        for t in range(n_sessions):
+            if not priced[t]:
+                continue
+            whole = n_groups == 0 or calendars[f, t]
+            reason = _START if n_groups == 0 else _CALENDAR
+            if whole:  # everyone rebalances: one group anchored here
+                if k + len(members) > capacity:
+                    while k + len(members) > capacity:
+                        capacity *= 2
+                    ev_combo = _grown(ev_combo, k, capacity)
+                    ev_session = _grown(ev_session, k, capacity)
+                    ev_reason = _grown(ev_reason, k, capacity)
+                for m in range(len(members)):
+                    ev_combo[k] = members[m]
+                    ev_session[k] = t
+                    ev_reason[k] = reason
+                    k += 1
+                lo[0], hi[0], anchor[0], n_groups = 0, len(members), t, 1
+                continue
+            n_new = 0
+            for g in range(n_groups):
+                a, start, stop = anchor[g], lo[g], hi[g]
+                if bands[start] == np.inf:  # no band in this group: nothing to check
+                    cut = start
+                else:
+                    drift = _largest_drift(target, cash, values, t, a, held)
+                    cut = start
+                    while cut < stop and bands[cut] < drift:
+                        cut += 1
+                if cut > start:  # members with a band below the drift rebalance here
+                    if k + (cut - start) > capacity:
+                        while k + (cut - start) > capacity:
+                            capacity *= 2
+                        ev_combo = _grown(ev_combo, k, capacity)
+                        ev_session = _grown(ev_session, k, capacity)
+                        ev_reason = _grown(ev_reason, k, capacity)
+                    for m in range(start, cut):
+                        ev_combo[k] = members[m]
+                        ev_session[k] = t
+                        ev_reason[k] = _BAND
+                        k += 1
+                    if n_new > 0 and new_anchor[n_new - 1] == t and new_hi[n_new - 1] == start:
+                        new_hi[n_new - 1] = cut
+                    else:
+                        new_lo[n_new], new_hi[n_new], new_anchor[n_new] = start, cut, t
+                        n_new += 1
+                if cut < stop:
+                    new_lo[n_new], new_hi[n_new], new_anchor[n_new] = cut, stop, a
+                    n_new += 1
+            lo, new_lo = new_lo, lo
+            hi, new_hi = new_hi, hi
+            anchor, new_anchor = new_anchor, anchor
+            n_groups = n_new
+    # Regroup by combination (counting sort; sessions stay increasing within each).
+    offsets = np.zeros(n_combos + 1, dtype=np.int64)
+    for e in range(k):
+        offsets[ev_combo[e] + 1] += 1
+    for j in range(n_combos):
+        offsets[j + 1] += offsets[j]
+    cursor = offsets[:-1].copy()
+    positions = np.empty(k, dtype=np.int64)
+    reasons = np.empty(k, dtype=np.int8)
+    for e in range(k):
+        j = ev_combo[e]
+        positions[cursor[j]] = ev_session[e]
+        reasons[cursor[j]] = ev_reason[e]
+        cursor[j] += 1
+    return offsets, positions, reasons
+
+
+@numba.njit(cache=True)
+def _grown(array: np.ndarray, used: int, capacity: int) -> np.ndarray:
+    out = np.empty(capacity, dtype=array.dtype)
+    out[:used] = array[:used]
+    return out
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+def _mix(data: MarketData, weights: dict[str, float]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Columns, adjusted closes (sessions, tickers) and the target row of one weight map."""
+    columns = list(weights)
+    values = np.ascontiguousarray(data.adj_close[columns].to_numpy(dtype=float))
+    return columns, values, np.array([weights[t] for t in columns], dtype=float)
+
+
+def _events(
+    data: MarketData, weights: dict[str, float], rebalance: np.ndarray, band: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Rebalance events of combinations sharing one weight map, as (columns, closes, target,
+    offsets, positions, reasons, cash): one calendar mask per frequency."""
+    columns, values, target = _mix(data, weights)
+    frequencies = list(dict.fromkeys(rebalance.tolist()))
+    calendars = np.vstack([period_end_mask(data.index, f) for f in frequencies])
+    code = np.array([frequencies.index(f) for f in rebalance], dtype=np.int64)
+    priced = ~np.isnan(values).any(axis=1)
+    cash = float(1.0 - target.sum())
+    offsets, positions, reasons = _mix_events(
+        values, priced, calendars, code, band.astype(float), target, cash
+    )
+    return columns, values, target, offsets, positions, reasons, cash
+
+
+def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
+    """Decisions of every combination: the target row on each rebalance, nothing elsewhere."""
+    maps = param_values(table, params, "weights")
+    rebalance = param_values(table, params, "rebalance")
+    band = param_values(table, params, "band").astype(float)
+    keys = [tuple(m.items()) for m in maps] if "weights" in table.columns else None
+    groups = list(dict.fromkeys(keys)) if keys is not None else [tuple(params.weights.items())]
+    parts, order = [], []
+    for key in groups:
+        rows = (
+            np.arange(len(band))
+            if keys is None
+            else np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
+        )
+        columns, _, target, offsets, positions, _, _ = _events(
+            data, dict(key), rebalance[rows], band[rows]
+        )
+        parts.append(
+            Decisions(
+                data.index,
+                tuple(columns),
+                target.reshape(1, -1),
+                offsets,
+                positions,
+                np.zeros(len(positions), dtype=np.int64),  # one allocation: the target
+            )
+        )
+        order.append(rows)
+    if len(parts) == 1:
+        return parts[0]
+    # Back to the table's order: combination i of the concatenation is table row order[i].
+    merged = Decisions.concat(parts)
+    return merged.select(np.argsort(np.concatenate(order), kind="stable"))
 
 
 def rebalances(data: MarketData, params: Params) -> pd.DataFrame:
     """One row per rebalance decision: its reason ("start", "calendar" or "band"), the largest
     absolute drift from target just before it, and each ticker's drifted weight then."""
-    columns = list(params.weights)
-    prices = data.adj_close[columns]
-    values = prices.to_numpy(dtype=float)
-    priced = ~np.isnan(values).any(axis=1)
-    on_calendar = prices.index.isin(rebalance_sessions(prices.index, params.rebalance))
-    target = np.array([params.weights[t] for t in columns], dtype=float)
-    cash = 1.0 - target.sum()
-    rows: list[dict[str, object]] = []
-    anchor: np.ndarray | None = None  # prices at the last rebalance decision
-    for i in np.flatnonzero(priced):
-        if anchor is None:
-            drifted, reason = target, "start"
-        else:
-            held = target * values[i] / anchor
-            drifted = held / (held.sum() + cash)
-            if on_calendar[i]:
-                reason = "calendar"
-            elif params.band > 0 and np.abs(drifted - target).max() > params.band:
-                reason = "band"
-            else:
-                continue
-        rows.append(
-            {
-                "date": prices.index[i],
-                "reason": reason,
-                "max_drift": float(np.abs(drifted - target).max()),
-                **{f"{t}_drifted": float(w) for t, w in zip(columns, drifted, strict=True)},
-            }
-        )
-        anchor = values[i]
-    table = pd.DataFrame(
-        rows, columns=["date", "reason", "max_drift", *[f"{t}_drifted" for t in columns]]
+    columns, values, target, _, positions, reasons, cash = _events(
+        data, params.weights, np.array([params.rebalance], dtype=object), np.array([params.band])
     )
-    return table.set_index("date")
+    names = ["date", "reason", "max_drift", *[f"{t}_drifted" for t in columns]]
+    rows: list[list[object]] = []
+    drifted = np.empty(len(target))
+    for i, (position, reason) in enumerate(zip(positions, reasons, strict=True)):
+        if i == 0:
+            drifted[:] = target
+            largest = 0.0
+        else:
+            largest = drifted_weights(
+                target, cash, values[position], values[positions[i - 1]], drifted
+            )
+        rows.append([data.index[position], REASONS[reason], float(largest), *drifted.tolist()])
+    return pd.DataFrame(rows, columns=names).set_index("date")
 
 
-def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
-    """The target row on every rebalance decision, NaN ("no change": let it drift) elsewhere."""
-    columns = list(params.weights)
-    weights = pd.DataFrame(np.nan, index=data.index, columns=columns)
-    dates = rebalances(data, params).index
-    if len(dates):
-        weights.loc[dates] = np.array([params.weights[t] for t in columns], dtype=float)
-    return weights
+def explain(data: MarketData, params: Params) -> dict[str, str]:
+    """The drift on the last session against the band, and the next calendar rebalance."""
+    columns, values, target, _, positions, reasons, cash = _events(
+        data, params.weights, np.array([params.rebalance], dtype=object), np.array([params.band])
+    )
+    band_text = f"{params.band * 100:g}-pt band" if params.band > 0 else "no band"
+    schedule = f"{params.rebalance} rebalance" if params.rebalance != "none" else "no calendar"
+    priced = np.flatnonzero(~np.isnan(values).any(axis=1))
+    if not len(positions) or not len(priced):
+        inputs = f"{schedule}; no session with a price for every ticker yet"
+    else:
+        last, anchor = int(priced[-1]), int(positions[-1])
+        drifted = np.empty(len(target))
+        largest = drifted_weights(target, cash, values[last], values[anchor], drifted)
+        worst = columns[int(np.argmax(np.abs(drifted - target)))]
+        day = data.index[anchor].date()
+        if anchor == last:
+            inputs = f"{schedule}; rebalanced to target on {day} ({REASONS[reasons[-1]]})"
+        else:
+            relation = ">" if params.band > 0 and largest > params.band else "<="
+            limit = f" {relation} {band_text}" if params.band > 0 else f" ({band_text})"
+            inputs = (
+                f"{schedule}; largest drift from the {day} target on "
+                f"{data.index[last].date()}: {worst} {largest * 100:.1f} pts{limit}"
+            )
+    after = data.index[-1] if len(data.index) else pd.Timestamp.today()
+    due = next_period_end(after, params.rebalance) if params.rebalance != "none" else None
+    if params.rebalance != "none":
+        when = str(due.date()) if due is not None else "beyond the exchange calendar"
+        if params.band > 0:
+            when += f" (or any session a weight drifts past the {band_text})"
+    elif params.band > 0:
+        when = f"any session a weight drifts past the {band_text}"
+    else:
+        when = "never (held as bought)"
+    return {"inputs": inputs, "next_decision": when}
 
 
 def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
@@ -147,7 +363,8 @@ STRATEGY = Strategy(
     params_model=Params,
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
-    target_weights=target_weights,
+    decide=decide,
+    explain=explain,
     tables=tables,
     lookback_sessions=lambda params: 0,  # no indicator: nothing to warm up
     key_params=("weights", "rebalance", "band"),

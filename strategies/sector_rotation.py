@@ -3,9 +3,10 @@
 Decision, at the close of each rebalance session (the last NYSE session of the calendar month,
 or of the week, from the exchange calendar): rank the eligible members of `universe` by their
 total return over the last L sessions (`momentum_days`, from adjusted closes) and hold the top
-k (`top_k`), ties going to the member listed first. Weights are equal (1/k each) or inverse
-volatility (1/sd of the last V daily returns, `vol_days`, ddof=1, scaled to sum to the invested
-part). Every rebalance row resets the weights to target, so drift is undone each period.
+k (`top_k`), ties going to the member listed first in `universe`. Weights are equal (1/k
+each) or inverse volatility (1/sd of the last V daily returns, `vol_days`, ddof=1, scaled to sum
+to the invested part). Every rebalance row resets the weights to target, so drift is undone
+each period.
 
 Eligibility at t uses prices up to t only: a member is eligible when it has a price on each of
 the last L+1 sessions up to t (and V+1 with inverse volatility), so a fund listed later (XLRE
@@ -33,23 +34,32 @@ End of a member's data. The engine's common period ends on the earliest last dat
 required and the optional tickers, so every member that can be picked has a price until the
 end of the simulation (in the mirror, KRE ends 2026-07-31 and so does the default run). The
 rule itself never looks at how far a series reaches.
+
+Batch form: for a table of combinations, momentum ranks are computed once per (L, schedule),
+volatilities once per V, regime states once per (k, threshold, schedule), and one numba pass
+(`strategies.ranking`) walks every combination over them; each distinct weight row is built
+once (`strategies.rotation_batch`). The report's holdings table decodes the same decisions of
+one combination. Members are bits of one 64-bit word: at most 62 per universe.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from engine.data.model import MarketData
-from engine.errors import DataQualityError
+from engine.decisions import Decisions, param_values
 from engine.settings import Strict
-from engine.strategy import Strategy
-from strategies.fixed_mix import calendar_period_ends
+from engine.strategy import Strategy, single_combination
+from strategies.calendar_rules import next_period_end
+from strategies.ranking import MAX_MEMBERS, momentum
+from strategies.rotation_batch import GROUP_NAMES, RotationBatch, codes, regime_spread
+
+__all__ = ["STRATEGY", "Params", "decide", "explain", "holdings", "regime_spread", "tables"]
 
 SECTOR_SPDRS = ["XLB", "XLE", "XLF", "XLI", "XLK", "XLP", "XLU", "XLV", "XLY", "XLRE", "XLC"]
 # Longest gap between two month-end sessions, so a rebalance falls inside the loaded lookback.
@@ -59,7 +69,9 @@ _SESSIONS_PER_PERIOD = {"monthly": 23, "weekly": 5}
 class Params(Strict):
     """Defaults here are the documented defaults; strategies/sector_rotation.toml repeats them."""
 
-    universe: list[str] = Field(default=[*SECTOR_SPDRS, "KRE"], min_length=2)
+    universe: list[str] = Field(
+        default=[*SECTOR_SPDRS, "KRE"], min_length=2, max_length=MAX_MEMBERS
+    )
     late_listed: list[str] = Field(
         default=["XLRE", "XLC", "KRE"],
         description="Members that may start after the period start (optional, never back-filled)",
@@ -135,148 +147,149 @@ def lookback_sessions(params: Params) -> int:
     return max(needs) + 1 + _SESSIONS_PER_PERIOD[params.rebalance]
 
 
-def regime_spread(small: pd.Series, large: pd.Series, days: int) -> pd.Series:
-    """The small_cap_lead "return_spread" measure: small's `days`-session return minus large's,
-    close t against close t-days; NaN when a price is missing (never bridged)."""
-    return (small / small.shift(days) - 1.0) - (large / large.shift(days) - 1.0)
+# Parameters that change the member set or the groups: combinations are batched per value.
+_STRUCTURE = ("universe", "cyclicals", "defensives", "regime_small", "regime_large")
+# Parameters every combination of a batch may differ in.
+_PER_COMBO = (
+    "top_k",
+    "momentum_days",
+    "rebalance",
+    "weighting",
+    "vol_days",
+    "regime_filter",
+    "regime_days",
+    "regime_threshold",
+)
 
 
-@dataclass
-class Decision:
-    """One rebalance: what was eligible, what was picked and why."""
-
-    date: pd.Timestamp
-    weights: dict[str, float] | None  # None = no decision (the holdings are kept)
-    picks: list[tuple[str, float, float]] = field(default_factory=list)  # ticker, momentum, w
-    eligible: int = 0
-    spread: float = np.nan
-    group: str = ""
+def _structure(params: BaseModel) -> dict[str, Any]:
+    return {name: getattr(params, name) for name in _STRUCTURE}
 
 
-def _prices(data: MarketData, names: list[str]) -> pd.DataFrame:
-    missing = [t for t in names if t not in data.tickers]
-    if missing:
-        raise DataQualityError(f"sector_rotation needs prices for {missing}; none were loaded")
-    return data.adj_close[names]
+def _combos(table: pd.DataFrame, params: BaseModel) -> dict[str, np.ndarray]:
+    return {name: param_values(table, params, name) for name in _PER_COMBO}
 
 
-def _full_history(prices: pd.DataFrame, sessions: int) -> pd.DataFrame:
-    """True where a member has a price on each of the last `sessions` + 1 sessions up to t."""
-    window = sessions + 1
-    return prices.notna().astype(float).rolling(window, min_periods=window).sum() == window
+def _batch(
+    data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]
+) -> tuple[RotationBatch, Decisions, np.ndarray]:
+    """The rotation's inputs, its decisions, and each event's picks (bit sets)."""
+    rotation = RotationBatch(data, structure, combos)
+    offsets, positions, picks, keys = rotation.walk()
+    palette, rows = rotation.palette(picks, keys)
+    decisions = Decisions(data.index, tuple(rotation.members), palette, offsets, positions, rows)
+    return rotation, decisions, picks
 
 
-def _rebalance_dates(
-    index: pd.DatetimeIndex, frequency: str, data_end: pd.Timestamp
-) -> pd.DatetimeIndex:
-    """Calendar rebalance sessions of `index` up to the last session with a member's price."""
-    if index.empty:
-        return index
-    ends = calendar_period_ends(index[0], index[-1], frequency)
-    return index[index.isin(ends) & (index <= data_end)]
-
-
-def decisions(data: MarketData, params: Params) -> list[Decision]:
-    """Every rebalance decision, from the first one with an eligible member."""
-    prices = _prices(data, params.universe)
-    momentum = prices / prices.shift(params.momentum_days) - 1.0
-    history = params.momentum_days
-    volatility = None
-    if params.weighting == "inverse_vol":
-        volatility = prices.pct_change(fill_method=None).rolling(params.vol_days).std(ddof=1)
-        history = max(history, params.vol_days)
-    eligible_history = _full_history(prices, history)
-    spread = None
-    if params.regime_filter:
-        pair = _prices(data, [params.regime_small, params.regime_large])
-        spread = regime_spread(pair.iloc[:, 0], pair.iloc[:, 1], params.regime_days)
-
-    last_priced = prices.apply(lambda s: s.last_valid_index())
-    if last_priced.isna().all():
-        return []
-    data_end = last_priced.max()
-    dates = _rebalance_dates(prices.index, params.rebalance, data_end)
-    out: list[Decision] = []
-    for day in dates:
-        decision = Decision(date=day, weights=None)
-        candidates = list(params.universe)
-        if spread is not None:
-            value = spread.at[day]
-            decision.spread = float(value)
-            if np.isnan(value):
-                decision.group = "undefined"
-                if out:
-                    out.append(decision)
-                continue
-            on = value > params.regime_threshold
-            decision.group = "cyclicals" if on else "defensives"
-            candidates = params.cyclicals if on else params.defensives
-        ready = [t for t in candidates if eligible_history.at[day, t]]
-        if not ready and not out:
-            continue  # warm-up: no member has the history yet
-        decision.eligible = len(ready)
-        ranked = sorted(ready, key=lambda t: -momentum.at[day, t])  # stable: ties by order
-        picks = ranked[: params.top_k]
-        weights = _weights(picks, day, volatility, params)
-        decision.weights = weights
-        decision.picks = [(t, float(momentum.at[day, t]), weights[t]) for t in picks]
-        out.append(decision)
-    return out
-
-
-def _weights(
-    picks: list[str], day: pd.Timestamp, volatility: pd.DataFrame | None, params: Params
-) -> dict[str, float]:
-    """1/k per pick (equal), or the picks' n/k share split by inverse volatility."""
-    invested = len(picks) / params.top_k
-    if not picks:
-        return {}
-    if volatility is None:
-        return {t: 1.0 / params.top_k for t in picks}
-    vols = np.array([volatility.at[day, t] for t in picks], dtype=float)
-    if not (vols > 0).all():
-        flat = picks[int(np.argmin(vols))]
-        raise DataQualityError(
-            f"{flat} has no price movement over the {params.vol_days} sessions to {day.date()}; "
-            "inverse-volatility weights are undefined. Check its data or use weighting='equal'."
+def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
+    """Decisions of every combination: a weight row on each rebalance with a decision."""
+    combos = _combos(table, params)
+    swept = [name for name in _STRUCTURE if name in table.columns]
+    if not swept:
+        return _batch(data, _structure(params), combos)[1]
+    # Universes or groups swept: one batch per distinct structure, back in the table's order.
+    base = _structure(params)
+    keys = [
+        tuple(
+            tuple(v) if isinstance(v, list) else v
+            for v in (table[n].iloc[i] if n in swept else base[n] for n in _STRUCTURE)
         )
-    inverse = 1.0 / vols
-    return dict(zip(picks, (invested * inverse / inverse.sum()).tolist(), strict=True))
-
-
-def target_weights(data: MarketData, params: Params) -> pd.DataFrame:
-    """A row on every rebalance with a decision (picks at their weights, the rest 0)."""
-    weights = pd.DataFrame(np.nan, index=data.index, columns=list(params.universe))
-    for decision in decisions(data, params):
-        if decision.weights is not None:
-            row = [decision.weights.get(t, 0.0) for t in params.universe]
-            weights.loc[decision.date] = row
-    return weights
+        for i in range(len(table))
+    ]
+    distinct, code = codes(keys)
+    parts, order = [], []
+    for number, key in enumerate(distinct):
+        rows = np.flatnonzero(code == number)
+        named = zip(_STRUCTURE, key, strict=True)
+        structure = {n: list(v) if isinstance(v, tuple) else v for n, v in named}
+        subset = {name: values[rows] for name, values in combos.items()}
+        parts.append(_batch(data, structure, subset)[1])
+        order.append(rows)
+    return Decisions.concat(parts).select(np.argsort(np.concatenate(order), kind="stable"))
 
 
 def holdings(data: MarketData, params: Params) -> pd.DataFrame:
-    """One row per rebalance: regime (with the filter), eligible count, each pick with its
-    momentum and weight, and cash."""
-    rows = []
-    for d in decisions(data, params):
-        row: dict[str, object] = {"decision_date": d.date.date()}
+    """One row per rebalance from the first decision: regime (with the filter), eligible count,
+    each pick with its momentum and weight, and cash; decoded from the batch's decisions."""
+    rotation, decisions, picks = _batch(
+        data, _structure(params), _combos(single_combination(), params)
+    )
+    positions, rows = decisions.events(0)
+    if not len(positions):
+        return pd.DataFrame()
+    schedule = rotation.schedule[0, : rotation.n_scheduled[0]]
+    values = momentum(rotation.prices, schedule, params.momentum_days)
+    ranks = rotation.ranks[rotation.rank_id[0]]
+    history, members = int(rotation.history[0]), rotation.members
+    event_of = {int(p): e for e, p in enumerate(positions)}
+    out = []
+    for i, t in enumerate(schedule):
+        if t < positions[0]:
+            continue
+        row: dict[str, object] = {"decision_date": data.index[t].date()}
+        group = 0
         if params.regime_filter:
-            row.update(regime_spread=d.spread, group=d.group)
-        row["eligible"] = d.eligible if d.weights is not None else pd.NA
+            group = int(rotation.states[rotation.regime_id[0], i])
+            spread = float(rotation.spreads[params.regime_days][t])
+            row.update(regime_spread=spread, group=GROUP_NAMES[group])
+        event = event_of.get(int(t))
+        weights = decisions.palette[rows[event]] if event is not None else None
+        held = [] if event is None else [m for m in ranks[i] if (picks[event] >> m) & 1]
+        ready = (rotation.runs[t] > history) & rotation.groups[group]
+        row["eligible"] = int(ready.sum()) if event is not None else pd.NA
         for rank in range(1, params.top_k + 1):
-            pick = d.picks[rank - 1] if rank <= len(d.picks) else (None, np.nan, np.nan)
+            if rank <= len(held):
+                m = held[rank - 1]
+                pick = (members[m], float(values[i, m]), float(weights[m]))  # type: ignore[index]
+            else:
+                pick = (None, np.nan, np.nan)
             row.update(
                 {f"pick_{rank}": pick[0], f"momentum_{rank}": pick[1], f"weight_{rank}": pick[2]}
             )
-        invested = sum(w for _, _, w in d.picks)
-        row["cash"] = round(1.0 - invested, 12) if d.weights is not None else np.nan
-        row["note"] = "" if d.weights is not None else "regime signal undefined: no change"
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
+        invested = sum(float(weights[m]) for m in held) if weights is not None else 0.0  # type: ignore[index]
+        row["cash"] = round(1.0 - invested, 12) if event is not None else np.nan
+        row["note"] = "" if event is not None else "regime signal undefined: no change"
+        out.append(row)
+    table = pd.DataFrame(out)
     table["eligible"] = table["eligible"].astype("Int64")
     return table.set_index("decision_date")
+
+
+def explain(data: MarketData, params: Params) -> dict[str, str]:
+    """The ranking behind the latest decision, and the next rebalance session."""
+    table = holdings(data, params)
+    decided = table[table["note"] == ""] if len(table) else table
+    if not len(decided):
+        history = int(
+            max(params.momentum_days, params.vol_days if params.weighting == "inverse_vol" else 0)
+        )
+        inputs = f"no decision yet: no member has {history + 1} sessions of prices"
+    else:
+        day, last = decided.index[-1], decided.iloc[-1]
+        held = [r for r in range(1, params.top_k + 1) if last[f"pick_{r}"] is not None]
+        shown = []
+        for r in held:
+            text = f"{last[f'pick_{r}']} {last[f'momentum_{r}'] * 100:+.1f}%"
+            if params.weighting == "inverse_vol":
+                text += f" ({last[f'weight_{r}'] * 100:.0f}%)"
+            shown.append(text)
+        inputs = f"top {params.top_k} by {params.momentum_days}-session return on {day}: "
+        inputs += ", ".join(shown) if shown else "no member eligible, all cash"
+        if params.weighting == "inverse_vol":
+            inputs += f"; weights by inverse {params.vol_days}-session volatility"
+        if shown and len(shown) < params.top_k:
+            inputs += f"; only {len(shown)} eligible, {last['cash'] * 100:.0f}% in cash"
+        if params.regime_filter:
+            spread, group = last["regime_spread"], last["group"]
+            relation = ">" if group == "cyclicals" else "<="
+            inputs = (
+                f"{params.regime_small}-{params.regime_large} {params.regime_days}-session "
+                f"spread {spread * 100:+.1f}% {relation} {params.regime_threshold * 100:g}%: "
+                f"{group} only; " + inputs
+            )
+    due = next_period_end(data.index[-1], params.rebalance) if len(data.index) else None
+    when = str(due.date()) if due is not None else "beyond the exchange calendar"
+    return {"inputs": inputs, "next_decision": when}
 
 
 def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
@@ -289,7 +302,8 @@ STRATEGY = Strategy(
     params_model=Params,
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
-    target_weights=target_weights,
+    decide=decide,
+    explain=explain,
     tables=tables,
     lookback_sessions=lookback_sessions,
     optional_tickers=optional_tickers,

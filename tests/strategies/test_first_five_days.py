@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
+from engine.tuning.grid import build_grid
 from strategies.first_five_days import (
     STRATEGY,
     Params,
-    target_weights,
     tickers,
     yearly_barometer,
 )
@@ -61,7 +65,7 @@ def test_per_year_table_by_hand():
 
 
 def test_weights_hold_the_decision_for_the_rest_of_the_year_then_before():
-    w = target_weights(market_data(_prices()), Params())
+    w = STRATEGY.weights(market_data(_prices()), Params())
     assert w.columns.tolist() == ["SPY", "BIL"]
     assert _rows(w) == [
         ("2018-12-03", [1.0, 0.0]),  # "before" = equities; 2019 says equities: no change
@@ -78,7 +82,7 @@ def test_january_window_decides_at_january_end():
     assert table.loc[2019, "decision_date"] == D("2019-01-31").date()
     assert table.loc[2019, "window_ret"] == pytest.approx(-0.01)
     assert table.loc[2019, "signal"] == "cash"
-    rows = _rows(target_weights(market_data(_prices()), params))
+    rows = _rows(STRATEGY.weights(market_data(_prices()), params))
     assert rows[:3] == [
         ("2018-12-03", [1.0, 0.0]),
         ("2019-01-31", [0.0, 1.0]),
@@ -87,7 +91,7 @@ def test_january_window_decides_at_january_end():
 
 
 def test_before_cash_and_an_empty_cash_map():
-    rows = _rows(target_weights(market_data(_prices()), Params(before="cash")))
+    rows = _rows(STRATEGY.weights(market_data(_prices()), Params(before="cash")))
     assert rows == [
         ("2018-12-03", [0.0, 1.0]),
         ("2019-01-08", [1.0, 0.0]),
@@ -95,7 +99,7 @@ def test_before_cash_and_an_empty_cash_map():
     ]
     params = Params(cash={})
     assert tickers(params) == ["^GSPC", "SPY"]
-    w = target_weights(market_data(_prices()), params)
+    w = STRATEGY.weights(market_data(_prices()), params)
     assert w.columns.tolist() == ["SPY"]
     assert _rows(w)[1] == ("2020-01-08", [0.0])  # 0% invested: the engine's cash yield applies
     assert yearly_barometer(market_data(_prices()), params).loc[2020, "cash_rest_ret"] == 0.0
@@ -114,7 +118,7 @@ def test_a_missing_index_price_makes_no_decision():
     prices.loc[D("2020-01-08"), "^GSPC"] = np.nan
     table = yearly_barometer(market_data(prices), Params())
     assert table.loc[2020, "signal"] == "none" and "^GSPC" in table.loc[2020, "note"]
-    assert [d for d, _ in _rows(target_weights(market_data(prices), Params()))] == [
+    assert [d for d, _ in _rows(STRATEGY.weights(market_data(prices), Params()))] == [
         "2018-12-03",
         "2021-01-08",
         "2021-12-31",
@@ -125,13 +129,13 @@ def test_weights_never_use_prices_after_the_decision_day():
     """Shocking all prices after a random day t leaves every weight up to t unchanged."""
     prices = random_walk(["^GSPC", "SPY", "BIL"], "2009-11-01", "2016-12-31", seed=13)
     for params in (Params(), Params(window="january", before="cash")):
-        base = target_weights(market_data(prices), params)
+        base = STRATEGY.weights(market_data(prices), params)
         assert base.dropna(how="all").shape[0] >= 4
         rng = np.random.default_rng(3)
         for t in rng.integers(5, len(prices) - 5, size=8):
             shocked = prices.copy()
             shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-            other = target_weights(market_data(shocked), params)
+            other = STRATEGY.weights(market_data(shocked), params)
             pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
@@ -174,3 +178,109 @@ def test_on_real_data(real_run):
     # 2007 began lower too (-0.44%), so the run opens in BIL, the decision carried into the period.
     assert gspc["2007-01-09"] / gspc["2006-12-29"] - 1 < 0
     assert weights.loc["2007-05-31", "BIL"] > 0.99
+
+
+# --------------------------------------------------------------------------- batch form
+
+
+def test_a_batch_of_windows_and_thresholds_by_hand():
+    """Combination 0 is the default (rows as above). Combination 1 reads 3 sessions and needs
+    +1.5%: 2019 gives +1.2% (cash from Jan 4), 2020 -1.2% (cash from Jan 6), 2021 0% (cash
+    from Jan 6), "before" (equities) from each year end. Combination 2 is the January window:
+    2019 -1% (cash from Jan 31), 2020 -2/99 (cash from Jan 31), 2021 flat (cash from Jan 29)."""
+    data = market_data(_prices())
+    table = pd.DataFrame(
+        {
+            "window": pd.array(["first_five", "first_five", "january"], dtype="object"),
+            "first_sessions": [5, 3, 5],
+            "min_return": [0.0, 0.015, 0.0],
+        }
+    )
+    batch = STRATEGY.decide(data, Params(), table)
+    assert batch.columns == ("SPY", "BIL")
+    equities, cash = [1.0, 0.0], [0.0, 1.0]
+
+    def rows(j):
+        positions, labels = batch.events(j)
+        return [
+            (str(data.index[p].date()), batch.palette[r].tolist())
+            for p, r in zip(positions, labels, strict=True)
+        ]
+
+    assert rows(0) == _rows(STRATEGY.weights(data, Params()))
+    assert rows(1) == [
+        ("2018-12-03", equities),
+        ("2019-01-04", cash),
+        ("2019-12-31", equities),
+        ("2020-01-06", cash),
+        ("2020-12-31", equities),
+        ("2021-01-06", cash),
+        ("2021-12-31", equities),
+    ]
+    assert rows(2) == [
+        ("2018-12-03", equities),
+        ("2019-01-31", cash),
+        ("2019-12-31", equities),
+        ("2020-01-31", cash),
+        ("2020-12-31", equities),
+        ("2021-01-29", cash),
+        ("2021-12-31", equities),
+    ]
+
+
+BATCH_PRICES = random_walk(["^GSPC", "SPY", "BIL", "IWM"], "2006-11-01", "2016-03-31", seed=17)
+BATCH_PRICES.loc["2010-01-08", "^GSPC"] = np.nan  # no reading for 2010 with 5 sessions
+
+barometer_combo = st.fixed_dictionaries(
+    {
+        "window": st.sampled_from(["first_five", "january"]),
+        "first_sessions": st.integers(1, 25),
+        "min_return": st.floats(-0.04, 0.04, allow_nan=False),
+        "before": st.sampled_from(["equities", "cash"]),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(barometer_combo, min_size=1, max_size=6))
+def test_batch_decisions_equal_single_runs(rows):
+    table = pd.DataFrame(rows)
+    for name in ("window", "before"):
+        table[name] = pd.array(table[name], dtype="object")
+    data = market_data(BATCH_PRICES)
+    base = Params(cash={"BIL": 0.8, "IWM": 0.2})
+    batch = STRATEGY.decide(data, base, table)
+    for j, row in enumerate(rows):
+        single = STRATEGY.weights(data, base.model_copy(update=row))
+        pd.testing.assert_frame_equal(batch.frame(j), single, check_exact=True)
+
+
+def test_the_default_sweep_grid_builds():
+    doc = tomllib.loads(STRATEGY.default_config.read_text())
+    grid = build_grid(Params, Params(), toml_sweep=doc["sweep"])
+    assert grid.size == 200
+    table = grid.table()
+    batch = STRATEGY.decide(market_data(BATCH_PRICES), Params(), table)
+    for j in (0, 123, 199):
+        single = Params().model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(
+            batch.frame(j), STRATEGY.weights(market_data(BATCH_PRICES), single)
+        )
+
+
+def test_explain_and_the_two_states():
+    data = market_data(_prices().loc[:"2021-06-30"])
+    out = STRATEGY.explain(data, Params())
+    assert out == {
+        "inputs": (
+            "^GSPC +0.0% over the first 5 sessions of 2021 (<= 0%): BIL for the rest of the year"
+        ),
+        "next_decision": "2022-01-07",  # Jan 3, 4, 5, 6, 7
+    }
+    early = STRATEGY.explain(market_data(_prices().loc[:"2020-01-06"]), Params())
+    assert (
+        early["inputs"]
+        == "before the 2020 reading over the first 5 sessions: 'before' allocation (SPY)"
+    )
+    assert early["next_decision"] == "2020-01-08"
+    assert STRATEGY.active_and_base(Params()) == ({"SPY": 1.0}, {"BIL": 1.0})

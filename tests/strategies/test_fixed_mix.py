@@ -3,17 +3,22 @@ the shipped press configs, and real-data runs checked against the mirror's CSV f
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.backtest import static_mix_weights
 from engine.calendar import nyse_sessions
 from engine.config import load_config
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
+from engine.tuning.grid import build_grid
 from strategies import discover
-from strategies.fixed_mix import Params, rebalances, target_weights
+from strategies.fixed_mix import STRATEGY, Params, rebalances
 from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
 
 CONFIGS = PROJECT_ROOT / "strategies" / "configs"
@@ -60,7 +65,7 @@ def test_rows_on_the_first_session_and_each_calendar_period_end(rebalance, expec
     """The data ends on 2021-02-10, which closes no period, so it is no rebalance."""
     prices = _flat_pair("2019-11-01", "2021-02-10")
     params = Params(weights={"A": 0.6, "B": 0.3}, rebalance=rebalance, band=0.0)
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert _dates(rows) == ["2019-11-01", *expected]
     assert (rows["A"] == 0.6).all() and (rows["B"] == 0.3).all()
 
@@ -70,7 +75,7 @@ def test_the_first_row_waits_for_every_ticker_and_nothing_follows_the_data_end()
     prices.iloc[:3, 1] = np.nan  # B starts on the 4th session
     prices.loc["2020-03-20":, :] = np.nan  # the data ends before the March month end
     params = Params(weights={"A": 0.5, "B": 0.5}, rebalance="monthly", band=0.0)
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert _dates(rows) == ["2020-01-07", "2020-01-31", "2020-02-28"]
 
 
@@ -95,7 +100,7 @@ def test_the_band_fires_when_a_weight_first_drifts_past_it():
         (151 / 123) / (1 + 151 / 123) - 0.5, rel=1e-12
     )
     assert table.loc[days[9], "A_drifted"] == pytest.approx(1 / (1 + 120 / 151), rel=1e-12)
-    rows = target_weights(market_data(prices), params).dropna(how="all")
+    rows = STRATEGY.weights(market_data(prices), params).dropna(how="all")
     assert rows.index.tolist() == table.index.tolist()
 
 
@@ -131,7 +136,9 @@ def test_without_a_band_it_matches_the_engines_static_mix(rebalance):
     data ending on a year end both give the same rows."""
     prices = random_walk(["A", "B", "C"], "2018-01-02", "2020-12-31", seed=4)
     weights = {"A": 0.5, "B": 0.2, "C": 0.25}
-    mine = target_weights(market_data(prices), Params(weights=weights, rebalance=rebalance, band=0))
+    mine = STRATEGY.weights(
+        market_data(prices), Params(weights=weights, rebalance=rebalance, band=0)
+    )
     engine = static_mix_weights(prices.index, weights, rebalance)
     pd.testing.assert_frame_equal(mine, engine, check_names=False, check_freq=False)
 
@@ -140,13 +147,13 @@ def test_weights_never_use_prices_after_the_decision_day():
     """Shocking all prices after a random day t leaves every row up to t unchanged."""
     prices = random_walk(["A", "B", "C"], "2012-01-01", "2016-12-31", seed=8)
     params = Params(weights={"A": 0.4, "B": 0.3, "C": 0.2}, rebalance="quarterly", band=0.02)
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert (rebalances(market_data(prices), params)["reason"] == "band").sum() >= 5
     rng = np.random.default_rng(9)
     for t in rng.integers(20, len(prices) - 20, size=8):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
@@ -264,3 +271,93 @@ def test_long_term_mix_on_real_data_matches_an_independent_replay(real_runs):
     assert equity.iloc[-1] / equity.iloc[0] == pytest.approx(value, rel=2e-3)
     yearly = inp.strategy.weights.loc["2010-01-04"]  # the session after a year-end decision
     assert np.allclose(yearly[target.index], target, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- batch form
+
+
+def test_a_batch_of_three_bands_by_hand():
+    """The stepped prices above (50/50, A flat, B's weight x/(1+x)): a 5-point band rebalances
+    on sessions 0, 4, 7, 9 (as above); a 10-point band needs x > 1.5: 150/100 gives exactly
+    0.6 (not more), 151/100 fires on session 7, after which 140/151 and 120/151 stay within 10
+    points; no band leaves only the start row."""
+    prices = _stepped([100, 110, 120, 122, 123, 130, 150, 151, 140, 120])
+    data = market_data(prices)
+    base = Params(weights={"A": 0.5, "B": 0.5}, rebalance="none", band=0.0)
+    table = pd.DataFrame({"band": [0.05, 0.10, 0.0]})
+    batch = STRATEGY.decide(data, base, table)
+    assert [batch.events(j)[0].tolist() for j in range(3)] == [[0, 4, 7, 9], [0, 7], [0]]
+    assert batch.palette.tolist() == [[0.5, 0.5]]  # one allocation, stored once
+    for j in range(3):
+        single = base.model_copy(update={"band": float(table["band"].iloc[j])})
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(data, single))
+        assert batch.events(j)[0].tolist() == [
+            prices.index.get_loc(d) for d in rebalances(data, single).index
+        ]
+
+
+BATCH_PRICES = random_walk(["A", "B", "C"], "2012-01-01", "2015-12-31", seed=21)
+BATCH_PRICES.iloc[200:203, 1] = np.nan  # a gap: those sessions are skipped
+BATCH_BASE = Params(weights={"A": 0.4, "B": 0.3, "C": 0.2}, rebalance="quarterly", band=0.02)
+
+mix_combo = st.fixed_dictionaries(
+    {
+        "rebalance": st.sampled_from(["none", "monthly", "quarterly", "yearly"]),
+        "band": st.floats(0.0, 0.08, allow_nan=False),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(mix_combo, min_size=1, max_size=6))
+def test_batch_decisions_equal_single_runs(rows):
+    table = pd.DataFrame(rows)
+    table["rebalance"] = pd.array(table["rebalance"], dtype="object")
+    data = market_data(BATCH_PRICES)
+    batch = STRATEGY.decide(data, BATCH_BASE, table)
+    for j, row in enumerate(rows):
+        single = STRATEGY.weights(data, BATCH_BASE.model_copy(update=row))
+        pd.testing.assert_frame_equal(batch.frame(j), single, check_exact=True)
+
+
+def test_swept_weight_maps_keep_the_table_order():
+    data = market_data(BATCH_PRICES)
+    maps = [{"A": 0.5, "B": 0.5}, {"A": 0.4, "B": 0.3, "C": 0.2}, {"A": 0.5, "B": 0.5}]
+    table = pd.DataFrame({"weights": pd.array(maps, dtype="object"), "band": [0.01, 0.02, 0.05]})
+    batch = STRATEGY.decide(data, BATCH_BASE, table)
+    for j in range(3):
+        single = STRATEGY.weights(
+            data, BATCH_BASE.model_copy(update={"weights": maps[j], "band": table.band[j]})
+        )
+        pd.testing.assert_frame_equal(batch.frame(j)[single.columns], single, check_exact=True)
+
+
+def test_the_default_sweep_grid_builds():
+    doc = tomllib.loads(discover()["fixed_mix"].default_config.read_text())
+    grid = build_grid(Params, BATCH_BASE, toml_sweep=doc["sweep"])
+    assert grid.size == 44
+    table, data = grid.table(), market_data(BATCH_PRICES)
+    batch = STRATEGY.decide(data, BATCH_BASE, table)
+    assert batch.n_combos == 44
+    # Combinations share drift computations while their anchors coincide: each still equals
+    # its own single run.
+    for j in range(44):
+        single = BATCH_BASE.model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(data, single))
+
+
+def test_explain_gives_the_largest_drift_and_the_next_quarter_end():
+    """B rises 10% after the 2021-03-31 rebalance: 0.55 / 1.05 = 0.5238 and A 0.4762, both 2.4
+    points off (the first listed is named), inside the 3-point band."""
+    index = nyse_sessions("2021-03-01", "2021-04-15")
+    b = pd.Series(100.0, index=index)
+    b["2021-04-05":] = 110.0
+    prices = pd.DataFrame({"A": 100.0, "B": b})
+    params = Params(weights={"A": 0.5, "B": 0.5}, rebalance="quarterly", band=0.03)
+    out = STRATEGY.explain(market_data(prices), params)
+    assert out["inputs"] == (
+        "quarterly rebalance; largest drift from the 2021-03-31 target on 2021-04-15: "
+        "A 2.4 pts <= 3-pt band"
+    )
+    assert out["next_decision"] == "2021-06-30 (or any session a weight drifts past the 3-pt band)"
+    assert STRATEGY.active_and_base is None

@@ -3,14 +3,21 @@ plus a real-data run checked against the mirror's CSV files read independently."
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
 from engine.config import load_config
+from engine.data.model import MarketData
+from engine.errors import DataQualityError
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import common_period, run_strategy
+from engine.tuning.grid import build_grid
 from strategies import discover
 from strategies.sector_rotation import (
     STRATEGY,
@@ -19,7 +26,6 @@ from strategies.sector_rotation import (
     lookback_sessions,
     optional_tickers,
     regime_spread,
-    target_weights,
     tickers,
 )
 from tests.helpers import MIRROR, market_data, mirror_overrides, random_walk
@@ -65,7 +71,7 @@ def test_top_k_by_momentum_follows_the_leaders():
         },
     )
     rows = _rows(
-        target_weights(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
+        STRATEGY.weights(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
     )
     assert _dates(rows) == ["2021-01-29", "2021-02-26", "2021-03-31"]
     assert rows.loc["2021-01-29"].tolist() == [0.5, 0.5, 0.0, 0.0]
@@ -89,7 +95,7 @@ def test_inverse_volatility_weights_are_exact():
         {t: 100.0 * np.cumprod(1.0 + g + a * sign) for t, (g, a) in spec.items()}, index=index
     )
     params = _params(list(spec), top_k=2, momentum_days=10, weighting="inverse_vol", vol_days=20)
-    rows = _rows(target_weights(market_data(prices), params))
+    rows = _rows(STRATEGY.weights(market_data(prices), params))
     assert len(rows) == 12  # January 2020 has the 21 sessions V=20 returns need
     assert np.abs(rows["P"] - 2 / 3).max() < 1e-12
     assert np.abs(rows["Q"] - 1 / 3).max() < 1e-12
@@ -97,7 +103,7 @@ def test_inverse_volatility_weights_are_exact():
     # With k = 3 but R and S without prices, only P and Q are eligible: they share 2/3 of the
     # portfolio in the same 2:1 ratio and 1/3 stays in cash.
     prices.loc[:, ["R", "S"]] = np.nan
-    rows = _rows(target_weights(market_data(prices), params.model_copy(update={"top_k": 3})))
+    rows = _rows(STRATEGY.weights(market_data(prices), params.model_copy(update={"top_k": 3})))
     assert np.abs(rows["P"] - 2 / 3 * 2 / 3).max() < 1e-12
     assert np.abs(rows["Q"] - 2 / 3 * 1 / 3).max() < 1e-12
 
@@ -111,7 +117,7 @@ def test_a_late_listed_member_waits_for_its_full_history(days, first_held):
     prices = _growth(index, {"A": 0.001, "B": 0.0005, "NEW": 0.01})
     prices.loc[prices.index < "2020-03-02", "NEW"] = np.nan
     params = _params(["A", "B", "NEW"], late_listed=["NEW"], top_k=3, momentum_days=days)
-    rows = _rows(target_weights(market_data(prices), params))
+    rows = _rows(STRATEGY.weights(market_data(prices), params))
     held = rows.index[rows["NEW"] > 0]
     assert _dates(held)[0] == first_held
     before = rows[rows.index < first_held]
@@ -129,10 +135,10 @@ def test_monthly_and_weekly_rebalance_on_the_calendars_last_session():
     index = nyse_sessions("2020-10-01", "2021-01-20")
     prices = _growth(index, {"A": 0.001, "B": 0.002})
     monthly = _rows(
-        target_weights(market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1))
+        STRATEGY.weights(market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1))
     )
     weekly = _rows(
-        target_weights(
+        STRATEGY.weights(
             market_data(prices), _params(["A", "B"], momentum_days=5, top_k=1, rebalance="weekly")
         )
     )
@@ -183,7 +189,7 @@ def _regime_params(threshold: float) -> Params:
 def test_regime_filter_switches_between_the_groups(threshold, march):
     index = nyse_sessions("2020-12-01", "2021-04-09")
     data = market_data(_regime_prices(index))
-    rows = _rows(target_weights(data, _regime_params(threshold))).loc["2021-01-01":]
+    rows = _rows(STRATEGY.weights(data, _regime_params(threshold))).loc["2021-01-01":]
     held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
     # Small caps lead -> best cyclical (C2), not X or D1 which have more momentum.
     # They lag -> best defensive. A spread of exactly 0.25 is not "more than" 0.25.
@@ -208,7 +214,7 @@ def test_an_undefined_regime_signal_keeps_the_holdings():
     prices = _regime_prices(index)
     prices.loc["2021-02-26", "IWM"] = np.nan
     data = market_data(prices)
-    rows = _rows(target_weights(data, _regime_params(0.01))).loc["2021-01-01":]
+    rows = _rows(STRATEGY.weights(data, _regime_params(0.01))).loc["2021-01-01":]
     assert _dates(rows) == ["2021-01-29", "2021-03-31"]
     table = holdings(data, _regime_params(0.01))
     feb = table.loc[pd.Timestamp("2021-02-26").date()]
@@ -225,7 +231,7 @@ def test_a_member_whose_data_ends_bounds_the_period_and_is_not_avoided():
     prices.loc[prices.index > "2021-03-31", "C"] = np.nan
     data = market_data(prices)
     params = _params(["A", "B", "C"], late_listed=["C"], top_k=1, momentum_days=10)
-    rows = _rows(target_weights(data, params)).loc["2021-01-01":]
+    rows = _rows(STRATEGY.weights(data, params)).loc["2021-01-01":]
     held = {d: rows.columns[rows.loc[d] > 0].tolist() for d in _dates(rows)}
     assert held == {
         "2021-01-29": ["C"],
@@ -259,13 +265,13 @@ def test_weights_never_use_prices_after_the_decision_day():
         defensives=["D1", "D2"],
         regime_threshold=0.0,
     )
-    base = target_weights(market_data(prices), params)
+    base = STRATEGY.weights(market_data(prices), params)
     assert base.notna().any(axis=1).sum() > 150
     rng = np.random.default_rng(3)
     for t in rng.integers(60, len(prices) - 10, size=6):
         shocked = prices.copy()
         shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
+        other = STRATEGY.weights(market_data(shocked), params)
         pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
@@ -351,3 +357,156 @@ def test_sector_rotation_on_real_data(real_run):
     assert row["momentum_1"] == pytest.approx(momentum[top[0]], rel=1e-12)
     assert row["eligible"] == len(momentum) == 12
     assert inp.strategy.equity.notna().all()
+
+
+# --------------------------------------------------------------------------- batch form
+
+
+def test_a_batch_of_two_lookbacks_by_hand():
+    """Weekly, top 1 of four funds over 29 sessions (2021-03-01 to 04-09; weeks close on
+    sessions 5, 10, 15, 20, 24 (Thursday before Good Friday) and 29). A gains 0.5% a day; B
+    jumps 2% on each week's last session and is flat otherwise; C loses 0.1% a day; D is flat.
+    L=1 decides from session 5 (2 prices) and always picks B (+2% > +0.5%). L=10 decides from
+    session 15 (11 prices): its window holds two of B's jumps on sessions 15 and 20 (1.02^2 - 1 =
+    4.04% < 1.005^10 - 1 = 5.11%: A) and three on sessions 24 and 29 (6.12%: B). With k = 2
+    and L=10, A and B are held at 1/2 from session 15 on."""
+    index = nyse_sessions("2021-03-01", "2021-04-09")
+    assert len(index) == 29
+    week_ends = [4, 9, 14, 19, 23, 28]
+    b_steps = np.zeros(len(index))
+    b_steps[week_ends] = 0.02
+    steps = pd.DataFrame(
+        {"A": 0.005, "B": b_steps, "C": -0.001, "D": 0.0}, index=index, dtype=float
+    )
+    steps.iloc[0] = 0.0
+    prices = 100.0 * (1.0 + steps).cumprod()
+    data = market_data(prices)
+    base = _params(list("ABCD"), top_k=1, rebalance="weekly")
+    table = pd.DataFrame({"momentum_days": [1, 10, 10], "top_k": [1, 1, 2]})
+    batch = STRATEGY.decide(data, base, table)
+    assert batch.n_combos == 3
+    assert batch.columns == ("A", "B", "C", "D")
+    as_rows = {j: batch.palette[batch.events(j)[1]].tolist() for j in range(3)}
+    assert batch.events(0)[0].tolist() == week_ends
+    assert as_rows[0] == [[0.0, 1.0, 0.0, 0.0]] * 6
+    assert batch.events(1)[0].tolist() == [14, 19, 23, 28]
+    assert as_rows[1] == [[1.0, 0.0, 0.0, 0.0]] * 2 + [[0.0, 1.0, 0.0, 0.0]] * 2
+    assert batch.events(2)[0].tolist() == [14, 19, 23, 28]
+    assert as_rows[2] == [[0.5, 0.5, 0.0, 0.0]] * 4
+    # Each distinct weight row is stored once.
+    assert len(batch.palette) == 3
+    for j in range(3):
+        single = base.model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(data, single))
+
+
+def _batch_data() -> MarketData:
+    """Six members, one listed late (NEW), plus the regime pair, over three years."""
+    names = ["C1", "C2", "C3", "D1", "D2", "NEW", "IWM", "SPY"]
+    prices = random_walk(names, "2015-01-01", "2017-12-31", seed=11)
+    prices.loc[prices.index < "2016-02-10", "NEW"] = np.nan
+    return market_data(prices)
+
+
+BATCH_DATA = _batch_data()
+BATCH_BASE = _params(
+    ["C1", "C2", "C3", "D1", "D2", "NEW"],
+    late_listed=["NEW"],
+    cyclicals=["C1", "C2", "NEW"],
+    defensives=["D1", "D2"],
+)
+
+combo = st.fixed_dictionaries(
+    {
+        "top_k": st.integers(1, 4),
+        "momentum_days": st.integers(1, 80),
+        "rebalance": st.sampled_from(["monthly", "weekly"]),
+        "weighting": st.sampled_from(["equal", "inverse_vol"]),
+        "vol_days": st.integers(2, 60),
+        "regime_filter": st.booleans(),
+        "regime_days": st.integers(1, 40),
+        "regime_threshold": st.sampled_from([-0.02, 0.0, 0.005, 0.01, 0.03]),
+    }
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(combo, min_size=1, max_size=6))
+def test_batch_decisions_equal_single_runs(rows):
+    """Any parameters, any mix of combinations in one table: each combination's decisions are
+    exactly its single run's weights."""
+    table = pd.DataFrame(rows)
+    table["rebalance"] = pd.array(table["rebalance"], dtype="object")
+    table["weighting"] = pd.array(table["weighting"], dtype="object")
+    batch = STRATEGY.decide(BATCH_DATA, BATCH_BASE, table)
+    assert batch.n_combos == len(rows)
+    for j, row in enumerate(rows):
+        single = STRATEGY.weights(BATCH_DATA, BATCH_BASE.model_copy(update=row))
+        pd.testing.assert_frame_equal(batch.frame(j), single, check_exact=True)
+
+
+def test_a_swept_universe_batches_each_universe_apart():
+    """Universes in the table: each combination's own columns equal its single run; members
+    of the other universe are 0 on its decision rows."""
+    table = pd.DataFrame(
+        {
+            "universe": pd.array(
+                [["C1", "C2", "C3"], ["D1", "D2", "NEW"], ["C1", "C2", "C3"]], dtype="object"
+            ),
+            "late_listed": pd.array([[], ["NEW"], []], dtype="object"),
+            "momentum_days": [20, 30, 40],
+        }
+    )
+    base = _params(["C1", "C2", "C3"], top_k=2)
+    batch = STRATEGY.decide(BATCH_DATA, base, table)
+    for j in range(3):
+        single = STRATEGY.weights(
+            BATCH_DATA, base.model_copy(update={k: table[k].iloc[j] for k in table.columns})
+        )
+        frame = batch.frame(j)
+        pd.testing.assert_frame_equal(frame[single.columns], single, check_exact=True)
+        others = frame.drop(columns=single.columns)
+        decided = single.notna().any(axis=1)
+        assert (others[decided] == 0).all().all() and others[~decided].isna().all().all()
+
+
+def test_the_default_sweep_grid_builds_and_samples_match_single_runs():
+    strategy = discover()["sector_rotation"]
+    doc = tomllib.loads(strategy.default_config.read_text())
+    grid = build_grid(Params, BATCH_BASE, toml_sweep=doc["sweep"])
+    assert grid.size == 240
+    table = grid.table()
+    batch = STRATEGY.decide(BATCH_DATA, BATCH_BASE, table)
+    for j in (0, 77, 239):
+        single = BATCH_BASE.model_copy(update=table.iloc[j].to_dict())
+        pd.testing.assert_frame_equal(batch.frame(j), STRATEGY.weights(BATCH_DATA, single))
+
+
+def test_explain_names_the_ranking_and_the_next_rebalance():
+    index = nyse_sessions("2021-01-04", "2021-03-31")
+    prices = _growth(index, {"A": 0.003, "B": 0.002, "C": 0.001, "D": -0.001})
+    out = STRATEGY.explain(market_data(prices), _params(list("ABCD"), top_k=2, momentum_days=10))
+    a, b = (1.003**10 - 1) * 100, (1.002**10 - 1) * 100
+    assert out["inputs"] == f"top 2 by 10-session return on 2021-03-31: A +{a:.1f}%, B +{b:.1f}%"
+    assert out["next_decision"] == "2021-04-30"
+    assert STRATEGY.active_and_base is None
+
+
+def test_a_flat_member_makes_inverse_volatility_undefined():
+    """F never moves, so its sd over V returns is 0: a batch holding it with inverse volatility
+    is refused, naming the member and the session; equal weights hold it at 1/k."""
+    index = nyse_sessions("2021-01-04", "2021-03-31")
+    prices = random_walk(["A", "C"], "2021-01-04", "2021-03-31", seed=2, drift=0.003)
+    prices["A"] *= np.linspace(1.0, 1.5, len(index))  # A leads, F (flat) comes second
+    prices["F"] = 100.0
+    prices["C"] *= np.linspace(1.0, 0.5, len(index))
+    prices = prices[["A", "F", "C"]]
+    data = market_data(prices)
+    params = _params(["A", "F", "C"], top_k=2, momentum_days=10, vol_days=10)
+    table = pd.DataFrame({"weighting": pd.array(["equal", "inverse_vol"], dtype="object")})
+    with pytest.raises(
+        DataQualityError, match=r"F has no price movement over the 10 sessions to 2021-01-29"
+    ):
+        STRATEGY.decide(data, params, table)
+    rows = STRATEGY.weights(data, params).dropna(how="all")
+    assert (rows["F"] == 0.5).all() and (rows["A"] == 0.5).all()
