@@ -29,6 +29,7 @@ from vectorbt.portfolio.nb import approx_order_value_nb, execute_order_nb, order
 from vectorbt.utils.array_ import insert_argsort_nb
 
 from engine import stats_nb
+from engine.tuning.columns import STAT_COLUMNS
 
 __all__ = [
     "ERR_NO_CLOSE",
@@ -40,22 +41,7 @@ __all__ = [
     "simulate_serial_nb",
 ]
 
-# Order of the statistics each combination writes (engine.tuning.windows.STAT_COLUMNS).
-STAT_NAMES = (
-    "final_equity",
-    "total_return",
-    "cagr",
-    "ann_volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
-    "trades",
-    "rebalances",
-    "turnover",
-    "fees",
-    "information_ratio",
-)
+STAT_NAMES = STAT_COLUMNS  # the order each combination writes its statistics in
 N_STATS = len(STAT_NAMES)
 ERR_NO_FILL = 1  # a ticker to be held has no usable fill price on its trade session
 ERR_NO_CLOSE = 2  # a held ticker has no usable close on a session

@@ -19,20 +19,11 @@ from engine.config import RunConfig, build_config, strategy_document
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
 from engine.strategy import Strategy
+from engine.tuning.columns import RANK_METRICS
 
 __all__ = ["METRICS", "SweepResult", "sweep"]
 
-METRICS = (
-    "sharpe",
-    "cagr",
-    "sortino",
-    "calmar",
-    "total_return",
-    "final_equity",
-    "max_drawdown",
-    "ann_volatility",
-    "turnover",
-)
+METRICS = RANK_METRICS
 HEATMAP_OTHERS = ("mean", "best", "default")
 GridSpec = Mapping[str, Any] | Sequence[str] | None
 

@@ -16,20 +16,10 @@ from collections.abc import Mapping, Sequence
 
 from engine.commands.common import add_config_options
 from engine.strategy import Strategy
+from engine.tuning.columns import RANK_METRICS as METRICS
 
 NAME = "sweep"
 HELP = "sweep a strategy's parameters over a grid, with out-of-sample and over-fitting checks"
-METRIC_CHOICES = (
-    "sharpe",
-    "cagr",
-    "sortino",
-    "calmar",
-    "total_return",
-    "final_equity",
-    "max_drawdown",
-    "ann_volatility",
-    "turnover",
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Strategy]) -> None:
@@ -42,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         help="a swept parameter: a:b:step (both ends included), a,b,c or one value; repeatable",
     )
     add_config_options(parser)
-    parser.add_argument("--metric", default="sharpe", choices=METRIC_CHOICES)
+    parser.add_argument("--metric", default="sharpe", choices=METRICS)
     parser.add_argument(
         "--walk-forward",
         metavar="SPEC",

@@ -12,14 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.portfolio_nb import STAT_NAMES
+from engine.tuning.columns import STAT_COLUMNS
 
-# The kernel's statistics, in its order; "information_ratio" is the annualised Sharpe ratio of
-# the daily returns in excess of the main benchmark bought and held over the same window.
-STAT_COLUMNS = STAT_NAMES
 STAT_INDEX = {name: i for i, name in enumerate(STAT_COLUMNS)}
-# Metrics where lower is better (ranking flips them); every other metric is "higher is better".
-LOWER_IS_BETTER = ("ann_volatility", "trades", "rebalances", "turnover", "fees")
 
 
 @dataclass(frozen=True)
