@@ -34,9 +34,9 @@ from tabulate import tabulate
 
 from engine.errors import RotationLabError
 from engine.metrics import METRICS, format_value
+from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
-from engine.tuning.windows import LOWER_IS_BETTER, STAT_COLUMNS
 
 CSV_MAX_ROWS = 100_000
 MAX_HEATMAPS = 10

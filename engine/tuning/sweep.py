@@ -36,8 +36,9 @@ from engine.pipeline import (
 )
 from engine.strategy import Strategy
 from engine.tuning.batch import build_plan, engine_result, requirements
+from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.grid import Grid, find_row
-from engine.tuning.windows import LOWER_IS_BETTER, STAT_COLUMNS, ChunkResult, Window
+from engine.tuning.windows import ChunkResult, Window
 
 __all__ = [
     "ENGINES",
