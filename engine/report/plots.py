@@ -147,14 +147,14 @@ def equity_chart(
             for date, value in lows:
                 ax.plot([date], [value], marker="o", markersize=5, color=color, zorder=6)
                 ax.annotate(f"{date:%Y-%m-%d}: {money(value)}", (date, value),
-                            xytext=(6, -12), textcoords="offset points", fontsize=8.5,
+                            xytext=(8, 2), textcoords="offset points", fontsize=8.5,
                             color=color)  # fmt: skip
     ax.set_yscale("log")
     if math.isfinite(lo) and math.isfinite(hi):
         pad = 1.04 if hi > lo else 1.1
-        ax.set_ylim(lo / pad, hi * pad)
+        ax.set_ylim(lo / pad / 1.04, hi * pad)  # room under the lowest point for its label
         keep = [initial, *(v for _, v in lows)]
-        ticks = equity_ticks(lo / pad, hi * pad, keep=keep)
+        ticks = equity_ticks(lo / pad / 1.04, hi * pad, keep=keep)
         ax.yaxis.set_major_locator(mticker.FixedLocator(ticks))
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(money))
     ax.yaxis.set_minor_locator(mticker.NullLocator())
@@ -256,12 +256,13 @@ def exposure_figure(
     weights: pd.DataFrame,
     cash: pd.Series,
     ticker_colors: Mapping[str, str] | None = None,
+    size: tuple[float, float] = FIGSIZE,
 ) -> Figure:
     """Realised weights stacked (tickers never held left out) with cash as the remainder;
     `ticker_colors` keeps one colour per ticker across a report's charts."""
     held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
     color_of = dict(ticker_colors or palette.ticker_colors(held))
-    fig, ax = new_figure()
+    fig, ax = new_figure(size)
     x = weights.index.to_numpy()
     n = len(held)
     layers = [weights[c].fillna(0.0).to_numpy(dtype=float) * 100.0 for c in held]
@@ -288,7 +289,8 @@ def exposure_figure(
 def allocation_png(inp: ReportInput) -> bytes:
     result = inp.strategy
     tickers = palette.ticker_colors(result.weights.columns)
-    return png(exposure_figure(inp.title, result.weights, result.cash_weight, tickers))
+    figure = exposure_figure(inp.title, result.weights, result.cash_weight, tickers, (12.0, 4.2))
+    return png(figure)
 
 
 # --------------------------------------------------------------------------- monthly returns

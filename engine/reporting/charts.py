@@ -90,7 +90,10 @@ def equity_ticks(lo: float, hi: float, keep: Sequence[float] = ()) -> list[float
         finer = [t for t in finer if lo <= t <= hi]
         if len(finer) <= 14:
             ticks = finer
-    kept = [float(k) for k in keep if lo <= k <= hi]
+    kept: list[float] = []
+    for k in sorted(float(k) for k in keep if lo <= k <= hi):
+        if all(abs(math.log(k / other)) > 0.06 for other in kept):  # near-equal lows: one label
+            kept.append(k)
     out = [t for t in ticks if all(abs(math.log(t / k)) > 0.06 for k in kept)]
     return sorted({*out, *kept})
 

@@ -115,7 +115,8 @@ _SUFFIXES = (  # (machine ending, words), the longest first
 )
 _FORWARD = re.compile(r"^(?:(?P<lead>.+?)_)?fwd_(?P<h>\d+)_ret$")
 _WORDS = {"ret": "return", "ci": "interval", "fwd": "ahead", "oos": "out of sample",
-          "is": "in sample", "n": "n", "pct": "%"}  # fmt: skip
+          "is": "in sample", "pct": "%", "diff": "difference", "cagr": "CAGR",
+          "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar"}  # fmt: skip
 
 
 def _is_ticker(word: str) -> bool:
@@ -135,11 +136,10 @@ def human_column(name: object) -> str:
         return f"{head}{forward.group('h')} sessions ahead".strip()
     for ending, words in _SUFFIXES:
         if text.endswith(ending) and len(text) > len(ending):
-            head = text[: -len(ending)]
-            head = {"spread": "spread"}.get(head, head).replace("_", " ")
+            head = " ".join(_WORDS.get(w, w) for w in text[: -len(ending)].split("_") if w)
             return head + words
     if "_" not in text:
-        return text
+        return text if _is_ticker(text) or len(text) <= 1 else text[:1].upper() + text[1:]
     words = [_WORDS.get(w, w) for w in text.split("_") if w]
     out = " ".join(words)
     return out if _is_ticker(words[0]) else out[:1].upper() + out[1:] if out else out
