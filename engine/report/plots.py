@@ -245,7 +245,9 @@ def equity_png(inp: ReportInput) -> bytes:
 
 def drawdown_png(inp: ReportInput) -> bytes:
     """The strategy's drawdowns (shaded) over its main benchmark's; other benchmarks light."""
-    return drawdown_chart(_curves(inp), f"{inp.title}: drawdowns", shade=True)
+    curves = [c._replace(style={**c.style, "linewidth": 1.3}) if c.highlight else c
+              for c in _curves(inp)]  # fmt: skip
+    return drawdown_chart(curves, f"{inp.title}: drawdowns", shade=True)
 
 
 # --------------------------------------------------------------------------- allocation

@@ -116,7 +116,8 @@ _SUFFIXES = (  # (machine ending, words), the longest first
 _FORWARD = re.compile(r"^(?:(?P<lead>.+?)_)?fwd_(?P<h>\d+)_ret$")
 _WORDS = {"ret": "return", "ci": "interval", "fwd": "ahead", "oos": "out of sample",
           "is": "in sample", "pct": "%", "diff": "difference", "cagr": "CAGR",
-          "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar"}  # fmt: skip
+          "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar",
+          "ann": "annual"}  # fmt: skip
 
 
 def _is_ticker(word: str) -> bool:
@@ -138,6 +139,8 @@ def human_column(name: object) -> str:
         if text.endswith(ending) and len(text) > len(ending):
             head = " ".join(_WORDS.get(w, w) for w in text[: -len(ending)].split("_") if w)
             return head + words
+    if text in _WORDS:
+        return _WORDS[text][:1].upper() + _WORDS[text][1:]
     if "_" not in text:
         return text if _is_ticker(text) or len(text) <= 1 else text[:1].upper() + text[1:]
     words = [_WORDS.get(w, w) for w in text.split("_") if w]

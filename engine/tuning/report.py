@@ -152,7 +152,7 @@ def heatmap_png(
 ) -> tuple[bytes, str]:
     """The metric over two parameters on a diverging scale centred on `center` (the main
     benchmark's value: green beats it, red does not; the default's value when there is none),
-    the default parameters outlined in black and the best combination in white."""
+    the default parameters outlined in black and the best combination dashed in blue."""
     grid, note = heatmap_frame(study, x, y, others)
     grid = grid.iloc[::-1]  # the largest y value on top
     metric = study.sweep.metric
@@ -188,7 +188,7 @@ def heatmap_png(
     best = row_values(study.sweep.table, study.sweep.best_row)
     if best[x] in cols and best[y] in rows:
         j, i = cols.index(best[x]), rows.index(best[y])
-        ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor="white", linestyle="--",
+        ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",
                            label="best combination", size=0.84))  # fmt: skip
         marks.append("best")
     if marks:
@@ -582,7 +582,9 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         check_failed=not study.check_passed,
         top=display_table(top, f"Top combinations by {sweep.metric}"),
         default=display_table(default_row(study), "Default parameters"),
-        benchmarks=display_table(benchmarks.reset_index(), "Benchmarks over the same period")
+        benchmarks=display_table(
+            benchmarks.rename_axis("benchmark").reset_index(), "Benchmarks over the same period"
+        )
         if benchmarks is not None
         else None,
         center_note=(
