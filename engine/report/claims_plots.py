@@ -26,12 +26,17 @@ __all__ = ["claim_charts", "event_distribution_png", "yearly_outcome_png"]
 
 SIGNAL_COLOR = palette.STRATEGY
 OTHER_COLOR = "#b9c2cc"
-_OUTCOMES = (  # yearly outcome columns, the first present wins
+# Yearly outcome columns, the first present wins: the full year unless the claim's `outcome`
+# says "rest_of_year"; a spread before a single series.
+_FULL_YEAR = (
+    re.compile(r"^spread_full_year_ret$"),
+    re.compile(r".*full_year_ret$"),
+    re.compile(r".*_year_ret$"),
+)
+_REST_OF_YEAR = (
     re.compile(r"^spread_rest_of_year_ret$"),
     re.compile(r".*rest_of_year_ret$"),
     re.compile(r".*_rest_ret$"),
-    re.compile(r".*full_year_ret$"),
-    re.compile(r".*_year_ret$"),
 )
 
 
@@ -42,8 +47,9 @@ def _signal_column(events: pd.DataFrame) -> str | None:
     return None
 
 
-def _outcome_column(events: pd.DataFrame) -> str | None:
-    for pattern in _OUTCOMES:
+def _outcome_column(events: pd.DataFrame, outcome: object = None) -> str | None:
+    rest = outcome in ("rest_of_year", "rest_up")
+    for pattern in (*_REST_OF_YEAR, *_FULL_YEAR) if rest else (*_FULL_YEAR, *_REST_OF_YEAR):
         for name in events.columns:
             if pattern.match(str(name)) and pd.api.types.is_float_dtype(events[name].dtype):
                 return str(name)
@@ -54,7 +60,8 @@ def yearly_outcome_png(result: ClaimResult) -> bytes | None:
     """One bar per complete year: the outcome the claim is about, signal years in colour."""
     events = result.events
     years = events.index if events.index.name == "year" else events.get("year")
-    signal, outcome = _signal_column(events), _outcome_column(events)
+    signal = _signal_column(events)
+    outcome = _outcome_column(events, result.config.get("outcome"))
     if years is None or signal is None or outcome is None:
         return None
     frame = pd.DataFrame(

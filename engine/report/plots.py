@@ -264,6 +264,9 @@ def exposure_figure(
     `ticker_colors` keeps one colour per ticker across a report's charts."""
     held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
     color_of = dict(ticker_colors or palette.ticker_colors(held))
+    # Layers in the palette's order, so a ticker sits at the same height in every chart.
+    order = {name: i for i, name in enumerate(color_of)}
+    held.sort(key=lambda c: order.get(str(c), len(order)))
     fig, ax = new_figure(size)
     x = weights.index.to_numpy()
     n = len(held)
@@ -330,7 +333,7 @@ def monthly_png(inp: ReportInput) -> bytes:
 def rolling_frame(inp: ReportInput, window: int = ROLLING) -> pd.DataFrame:
     """The rolling views against the main benchmark: return difference, Sharpe ratios, beta."""
     equity = inp.strategy.equity
-    returns = inp.strategy.returns
+    returns = inp.strategy.returns.iloc[1:]  # the first return is 0 by construction, not data
     rf = float(inp.config.get("backtest", {}).get("risk_free_pct", 0.0) or 0.0)
     out = {"strategy_return": rolling_return(equity, window),
            "strategy_sharpe": rolling_sharpe(returns, window, rf)}  # fmt: skip
@@ -339,8 +342,8 @@ def rolling_frame(inp: ReportInput, window: int = ROLLING) -> pd.DataFrame:
         bench = rolling_return(main.equity, window)
         out["benchmark_return"] = bench
         out["return_difference"] = out["strategy_return"] - bench
-        out["benchmark_sharpe"] = rolling_sharpe(main.returns, window, rf)
-        out["beta"] = rolling_beta(returns, main.returns, window)
+        out["benchmark_sharpe"] = rolling_sharpe(main.returns.iloc[1:], window, rf)
+        out["beta"] = rolling_beta(returns, main.returns.iloc[1:], window)
     frame = pd.DataFrame(out)
     frame.index.name = "date"
     return frame

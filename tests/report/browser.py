@@ -127,6 +127,11 @@ def screenshot(driver: object, out: Path, width: int = VIEWPORT) -> None:
         "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
     )
     Path(out).write_bytes(base64.b64decode(shot["data"]))
+    # back to the usual viewport, or the next page would be laid out as tall as this one
+    driver.execute_cdp_cmd(  # type: ignore[attr-defined]
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -139,7 +144,11 @@ def main(argv: list[str]) -> int:
             width = page_width(driver)
             wide = overflowing(driver)
             broken = [i for i in images(driver) if not i[2]]
-            label = page.parent.parent.name + "-" + page.parent.name
+            label = page.parent.parent.name
+            if page.parent.parent.name != "compare" and page.parent.name.startswith("sweep"):
+                label = "sweep"
+            elif label not in ("compare", "claims"):
+                label = "single-" + label
             screenshot(driver, out_dir / f"{label}.png")
             print(f"{page}: width {width}px, {len(wide)} overflowing, {len(broken)} broken images")
             for item in wide[:10]:
