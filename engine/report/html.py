@@ -250,7 +250,7 @@ def issues_table(issues: list) -> Table:
     rows = []
     for severity, group in grouped_issues(issues):
         first = group[0]
-        dates = tuple(d for issue in group for d in issue.dates)
+        dates = tuple(dict.fromkeys(d for issue in group for d in issue.dates))
         if len(group) == 1:
             ticker, message = first.ticker, first.message
         else:
@@ -454,7 +454,7 @@ def build_view(
     if created_at is None:
         created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     tables = [
-        frame_table(frame, title_from_key(key), label=human_column)
+        frame_table(frame, title_from_key(key), label=human_column, footnote_notes=True)
         for key, frame in inp.tables.items()
     ]
     return ReportView(

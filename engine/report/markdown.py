@@ -33,6 +33,8 @@ def table_markdown(table: Table) -> str:
         parts.append(
             frame.to_markdown(index=False, disable_numparse=True, colalign=align, tablefmt="pipe")
         )
+    if table.footnotes:
+        parts.append("\n".join(f"- {_cell(f)}" for f in table.footnotes))
     return "\n\n".join(parts)
 
 
@@ -72,7 +74,9 @@ def render_markdown(
     if view.description:
         out.append(view.description)
     out.append(f"Run `{view.run_id}`, generated {view.created_at}")
-    out += run_header_markdown(view)
+    header = run_header_markdown(view)
+    notes = [header.pop()] if view.notes else []  # the notes come after summary and verdicts
+    out += header
     if view.summary:
         out.append(view.summary)
     if view.verdict_lines or view.verdict_tables:
@@ -80,6 +84,7 @@ def render_markdown(
         out.append("\n".join(f"- {line}" for line in view.verdict_lines))
         for table in view.verdict_tables:
             out += [f"### {table.title}", table_markdown(table)]
+    out += notes
 
     out.append("## Statistics")
     out.append(table_markdown(view.stats))

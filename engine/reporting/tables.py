@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ class Table:
     rows: list[list[Cell]]
     numeric: list[bool]
     note: str = ""
+    footnotes: list[str] = field(default_factory=list)  # shown under the table, one a line
 
     @property
     def empty(self) -> bool:
@@ -79,14 +80,33 @@ def has_meaningful_index(frame: pd.DataFrame) -> bool:
     return not (index.start == 0 and index.step == 1)
 
 
+NOTE_COLUMNS = ("note", "notes", "comment")
+WIDE_TABLE = 12  # columns: past this, a free-text note column moves under the table
+
+
 def frame_table(
     frame: pd.DataFrame,
     title: str,
     note: str = "",
     label: Callable[[object], str] = str,
+    footnote_notes: bool = False,
 ) -> Table:
     """A frame as a display table (index first when it carries meaning); `label` names the
-    columns (engine.reporting.format.human_column for words instead of machine names)."""
+    columns (engine.reporting.format.human_column for words instead of machine names). With
+    `footnote_notes`, a free-text note column of a wide table becomes footnotes ("2000: no IWM
+    price at the anchor") under it, so the table stays narrow and the text reads as sentences."""
+    footnotes: list[str] = []
+    notes = [c for c in frame.columns if str(c).lower() in NOTE_COLUMNS]
+    if footnote_notes and notes and len(frame.columns) > WIDE_TABLE:
+        keys = (
+            [plain(v) for v in frame.index]
+            if has_meaningful_index(frame)
+            else [str(i + 1) for i in range(len(frame))]
+        )
+        for key, text in zip(keys, frame[notes[0]], strict=True):
+            if isinstance(text, str) and text.strip():
+                footnotes.append(f"{key}: {text.strip()}")
+        frame = frame.drop(columns=notes[0])
     columns: list[str] = []
     numeric: list[bool] = []
     cell_columns: list[list[Cell]] = []
@@ -102,4 +122,5 @@ def frame_table(
         numeric.append(is_num)
         cell_columns.append(cells)
     rows = [list(row) for row in zip(*cell_columns, strict=True)] if cell_columns else []
-    return Table(title=title, columns=columns, rows=rows, numeric=numeric, note=note)
+    return Table(title=title, columns=columns, rows=rows, numeric=numeric, note=note,
+                 footnotes=footnotes)  # fmt: skip

@@ -85,4 +85,28 @@ def test_info_findings_are_grouped_and_warnings_come_first():
     assert rows[0][:3] == ["IWM", "big move", "warning"]
     assert rows[1][:3] == ["RSP, SPY", "ends early", "info"]
     assert rows[1][3] == "RSP: history ends on 2026-07-01 (and 1 more of this kind)"
-    assert rows[1][4] == "2" and len(rows) == 2
+    assert rows[1][4] == "2" and len(rows) == 2  # distinct dates of the group
+
+
+def test_verdicts_show_after_the_summary_and_before_the_statistics():
+    from engine.report.html import build_view, render_html
+    from engine.report.markdown import render_markdown
+
+    from .conftest import make_input
+
+    inp = make_input()
+    inp.verdict_lines = ["Beat SPY buy & hold by 1.2 points a year (p = 0.31): could be luck."]
+    inp.verdict_tables = {
+        "Active return": pd.DataFrame({"benchmark": ["SPY"], "active_ret": [0.012], "p": [0.31]})
+    }
+    view = build_view(inp, fingerprint="0" * 64, created_at="x")
+    import html
+
+    page = html.unescape(render_html(view, b"png", b"png"))
+    summary, verdict = page.index('class="summary"'), page.index(inp.verdict_lines[0])
+    table, stats = page.index("<h3>Active return</h3>"), page.index('id="statistics"')
+    assert summary < verdict < table < stats
+    assert "<th>Benchmark</th>" in page and "1.20%" in page  # words and percent, not raw
+    md = render_markdown(view)
+    assert md.index(view.summary) < md.index(inp.verdict_lines[0]) < md.index("## Statistics")
+    assert "Active return" in md
