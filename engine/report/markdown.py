@@ -98,6 +98,7 @@ def render_markdown(
     out.append("![Allocation over time](allocation.png)")
     out.append(f"## {view.yearly.title}")
     out.append("\n".join(f"- {line}" for line in view.beats))
+    out.append("![Calendar-year returns](yearly_returns.png)")
     out.append(table_markdown(view.yearly))
     out.append("## Monthly returns")
     out.append("![Monthly returns](monthly_returns.png)")

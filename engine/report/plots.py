@@ -63,6 +63,8 @@ __all__ = [
     "png",
     "rolling_figure",
     "rolling_png",
+    "yearly_bars_figure",
+    "yearly_png",
 ]
 
 ROLLING = PERIODS_PER_YEAR  # sessions in the rolling windows (12 months)
@@ -187,7 +189,7 @@ def _drawdown_lines(ax: Axes, curves: Sequence[Curve], shade: bool) -> tuple[lis
 
 
 def _drawdown_axes(ax: Axes, low: float) -> None:
-    ax.set_ylim(min(low * 1.05, -1.0), 1.0)
+    ax.set_ylim(min(low * 1.1, -1.0), 1.0)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
     date_axis(ax)
     ax.grid(True, color="#d0d5db", linewidth=0.7)
@@ -195,13 +197,26 @@ def _drawdown_axes(ax: Axes, low: float) -> None:
 
 
 def drawdown_chart(
-    curves: Sequence[Curve], title: str, shade: bool = False, legend_size: float = 10.0
+    curves: Sequence[Curve],
+    title: str,
+    shade: bool = False,
+    legend_size: float = 10.0,
+    periods: pd.DataFrame | None = None,
 ) -> bytes:
     """Distance below the running peak, in percent, of every curve, as PNG bytes.
 
-    With `shade`, the area between each highlighted curve and zero is tinted in its colour.
+    With `shade`, the area between each highlighted curve and zero is tinted in its colour;
+    `periods` (engine.metrics.drawdown_periods) are marked as numbered bands, peak to recovery.
     """
     fig, ax = new_figure()
+    if periods is not None:
+        for i, p in enumerate(periods.itertuples(index=False), 1):
+            end = p.recovery if p.recovered else None
+            last = max(c.equity.index[-1] for c in curves) if end is None else end
+            ax.axvspan(p.peak, last, color="#f2d7a6", alpha=0.35, zorder=0, linewidth=0)
+            ax.annotate(str(i), (p.trough, p.depth * 100.0), xytext=(0, -12),
+                        textcoords="offset points", ha="center", fontsize=9,
+                        fontweight="bold", color="#8a5a00")  # fmt: skip
     drawn, low = _drawdown_lines(ax, curves, shade)
     _drawdown_axes(ax, low)
     ax.set_ylabel("Drawdown from the running peak (%)")
@@ -247,7 +262,9 @@ def drawdown_png(inp: ReportInput) -> bytes:
     """The strategy's drawdowns (shaded) over its main benchmark's; other benchmarks light."""
     curves = [c._replace(style={**c.style, "linewidth": 1.3}) if c.highlight else c
               for c in _curves(inp)]  # fmt: skip
-    return drawdown_chart(curves, f"{inp.title}: drawdowns", shade=True)
+    worst = drawdown_periods(inp.strategy.equity, top=5)
+    title = f"{inp.title}: drawdowns (bands: its 5 worst, numbered as in the table)"
+    return drawdown_chart(curves, title, shade=True, periods=worst)
 
 
 # --------------------------------------------------------------------------- allocation
@@ -296,6 +313,41 @@ def allocation_png(inp: ReportInput) -> bytes:
     tickers = palette.ticker_colors(result.weights.columns)
     figure = exposure_figure(inp.title, result.weights, result.cash_weight, tickers, (12.0, 4.2))
     return png(figure)
+
+
+# --------------------------------------------------------------------------- calendar years
+
+
+def yearly_bars_figure(yearly: pd.DataFrame, strategy: str, colors: Mapping[str, str]) -> Figure:
+    """Each calendar year's return, the strategy's bar beside every benchmark's (the main one
+    first, the others lighter), so a year it lagged stands out."""
+    names = [strategy, *(c for c in yearly.columns if c != strategy)]
+    years = [int(y) for y in yearly.index]
+    x = np.arange(len(years), dtype=float)
+    width = 0.8 / len(names)
+    fig, ax = new_figure((12.0, 4.6))
+    for i, name in enumerate(names):
+        values = yearly[name].to_numpy(dtype=float) * 100.0
+        alpha = 1.0 if i < 2 else 0.55
+        ax.bar(x - 0.4 + width * (i + 0.5), values, width=width, color=colors.get(name),
+               alpha=alpha, label=name, linewidth=0)  # fmt: skip
+    ax.axhline(0.0, color="#555555", linewidth=0.8)
+    ax.set_xticks(x, labels=[str(y) for y in years], rotation=90 if len(years) > 20 else 0)
+    ax.set_xlim(-0.6, len(years) - 0.4)
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
+    ax.grid(True, axis="y", color="#d0d5db", linewidth=0.7)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=9, frameon=False,
+              ncols=min(len(names), 6))  # fmt: skip
+    ax.set_title("Calendar-year returns (the first and last years may be partial)", loc="right",
+                 fontsize=10)  # fmt: skip
+    return fig
+
+
+def yearly_png(inp: ReportInput) -> bytes:
+    from engine.report.html import strategy_first
+
+    yearly = strategy_first(inp.yearly, inp.strategy.name)
+    return png(yearly_bars_figure(yearly, inp.strategy.name, colors(inp)))
 
 
 # --------------------------------------------------------------------------- monthly returns

@@ -1,10 +1,11 @@
 """The report folder: its layout, the CSV/JSON files, and the atomic publish.
 
 Layout: reports_root/<title>/<run_id>/ holding report.html, report.md, the charts (equity,
-drawdown, allocation, monthly_returns, rolling .png), monthly_returns.csv, drawdowns.csv,
-rolling.csv, stats.csv, yearly_returns.csv, equity.csv, weights.csv, target_weights.csv, orders.csv,
-<key>.csv per strategy table, config.toml and run.json (written last: it lists every other file
-with its SHA-256). reports_root/<title>/latest.txt holds the id of the latest run written.
+drawdown, allocation, yearly_returns, monthly_returns and rolling .png), monthly_returns.csv,
+drawdowns.csv, rolling.csv, stats.csv, yearly_returns.csv, equity.csv, weights.csv,
+target_weights.csv, orders.csv, <key>.csv per strategy table, config.toml and run.json (written
+last: it lists every other file with its SHA-256). reports_root/<title>/latest.txt holds the id
+of the latest run written.
 
 Everything is written into reports_root/<title>/.tmp-<run_id>-<random>/ and renamed into place
 only once complete; on any failure the temporary folder is removed, so a report folder either
@@ -53,6 +54,7 @@ FIXED_FILES = (
     "equity.png",
     "drawdown.png",
     "allocation.png",
+    "yearly_returns.png",
     "monthly_returns.png",
     "rolling.png",
     "stats.csv",
@@ -161,6 +163,7 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
     out.write_bytes("drawdown.png", drawdown_png)
     charts = {
         "allocation.png": plots.allocation_png(inp),
+        "yearly_returns.png": plots.yearly_png(inp),
         "monthly_returns.png": plots.monthly_png(inp),
         "rolling.png": plots.rolling_png(inp),
     }
