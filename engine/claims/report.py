@@ -117,7 +117,7 @@ def findings_table(findings: list[Finding], rules: Rules) -> Table:
                 Cell(f.reason),
             ]
         )
-    columns = ["#", "statistic", "n", "result", "quoted", "verdict", "why"]
+    columns = ["#", "Statistic", "n", "Result", "Quoted", "Verdict", "Why"]
     note = f"Intervals at {rules.confidence:.0%}; minimum n {rules.min_n}."
     return Table("Findings", columns, rows, [False, False, True, False, False, False, False], note)
 
@@ -201,8 +201,9 @@ def claim_view(result: ClaimResult, charts: dict[str, bytes] | None = None) -> C
         frame_table(
             sens,
             "Sensitivity to conventions",
-            f"{len(sens)} rows; full numbers in {result.name}/sensitivity.csv. 'headline' is the "
-            "convention of the findings above.",
+            label=human_column,
+            note=f"{len(sens)} rows; full numbers in {result.name}/sensitivity.csv. 'headline' "
+            "is the convention of the findings above.",
         )
         if len(sens)
         else Table("Sensitivity to conventions", [], [], [], "No alternative convention listed.")
@@ -339,7 +340,7 @@ def verdict_table(results: list[ClaimResult]) -> Table:
                 Cell(r.verdict, cls),
             ]
         )
-    columns = ["claim", "headline statistic", "n", "result", "quoted", "verdict"]
+    columns = ["Claim", "Headline statistic", "n", "Result", "Quoted", "Verdict"]
     return Table("Verdicts", columns, rows, [False, False, True, False, False, False])
 
 
