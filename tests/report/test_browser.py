@@ -103,3 +103,18 @@ def test_report_fits_1400px_and_every_image_loads(kind, driver, tmp_path):
     assert images, f"{kind}: the report shows no chart"
     broken = [alt for alt, complete, width in images if not (complete and width > 0)]
     assert broken == [], f"{kind}: images that did not load: {broken}"
+
+
+def test_the_checks_catch_a_wide_page_and_a_broken_image(driver, tmp_path):
+    page = tmp_path / "wide.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><div style="width:1800px">wide</div>'
+        '<div style="overflow:auto;max-width:100%"><table style="width:3000px"><tr><td>boxed'
+        '</td></tr></table></div><img src="data:image/png;base64,AAAA" alt="broken"></body></html>'
+    )
+    browser.open_page(driver, page)
+    assert browser.page_width(driver) > browser.VIEWPORT
+    wide = browser.overflowing(driver)
+    assert any(item.startswith("div") for item in wide)
+    assert not any(item.startswith(("table", "td")) for item in wide)  # inside its scroll box
+    assert browser.images(driver) == [("broken", True, 0)]
