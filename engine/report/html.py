@@ -255,11 +255,12 @@ def issues_table(issues: list) -> Table:
             ticker, message = first.ticker, first.message
         else:
             ticker = ", ".join(dict.fromkeys(i.ticker for i in group))
-            message = f"{first.message} (and {len(group) - 1} more of this kind)"
+            # every message kept whole (the report lists every flag), in one row per kind
+            message = " · ".join(dict.fromkeys(i.message for i in group))
         rows.append(
             [
                 Cell(ticker),
-                Cell(first.kind.replace("_", " ")),
+                Cell(first.kind),
                 Cell(severity, f"sev-{severity}"),
                 Cell(message),
                 Cell(str(len(dates))),
