@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.report import html, markdown, plots
+from engine.report import html, markdown, period_plots, plots
 from engine.report.model import ReportInput
 from engine.reporting.folder import (
     LATEST_FILE,
@@ -155,7 +155,7 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
 
     out.write_csv("monthly_returns.csv", monthly_returns(inp.strategy.equity))
     out.write_csv("drawdowns.csv", drawdown_periods(inp.strategy.equity), index=False)
-    out.write_csv("rolling.csv", plots.rolling_frame(inp))
+    out.write_csv("rolling.csv", period_plots.rolling_frame(inp))
 
     equity_png = plots.equity_png(inp)
     out.write_bytes("equity.png", equity_png)
@@ -163,9 +163,9 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
     out.write_bytes("drawdown.png", drawdown_png)
     charts = {
         "allocation.png": plots.allocation_png(inp),
-        "yearly_returns.png": plots.yearly_png(inp),
-        "monthly_returns.png": plots.monthly_png(inp),
-        "rolling.png": plots.rolling_png(inp),
+        "yearly_returns.png": period_plots.yearly_png(inp),
+        "monthly_returns.png": period_plots.monthly_png(inp),
+        "rolling.png": period_plots.rolling_png(inp),
     }
     for name, data in charts.items():
         out.write_bytes(name, data)

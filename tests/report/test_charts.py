@@ -12,7 +12,7 @@ from matplotlib.colors import TwoSlopeNorm
 from PIL import Image
 
 from engine.claims.runner import evaluate
-from engine.report import claims_plots, plots
+from engine.report import claims_plots, period_plots, plots
 from engine.reporting import palette
 from tests.claims.builders import leadership_def, streak_def
 from tests.claims.test_leadership import planted as planted_years
@@ -57,7 +57,7 @@ def test_allocation_layers_follow_the_report_palette():
 
 def test_rolling_views_by_hand():
     inp = make_input()
-    frame = plots.rolling_frame(inp, window=20)
+    frame = period_plots.rolling_frame(inp, window=20)
     equity = inp.strategy.equity
     main = next(iter(inp.benchmarks.values())).equity
     i = 100
@@ -68,7 +68,7 @@ def test_rolling_views_by_hand():
 
 def test_monthly_heatmap_is_centred_on_zero():
     inp = make_input()
-    fig = plots.monthly_heatmap_figure(inp.strategy.equity, "m")
+    fig = period_plots.monthly_heatmap_figure(inp.strategy.equity, "m")
     [image] = fig.axes[0].images
     assert isinstance(image.norm, TwoSlopeNorm) and image.norm.vcenter == 0.0
     assert np.asarray(image.get_array()).shape[1] == 12
