@@ -103,6 +103,9 @@ _WHOLE = {
     "rotation_p_two_sided": "p (circular shift, two-sided)",
     "binomial_p_two_sided": "p (binomial, two-sided)",
     "rotation_p": "p (circular shift)",
+    "full_year_ret": "full-year return",
+    "rest_of_year_ret": "rest-of-year return",
+    "window_ret": "return over the window",
     "binomial_p": "p (binomial)",
 }
 _SUFFIXES = (  # (machine ending, words), the longest first
