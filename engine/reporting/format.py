@@ -109,6 +109,8 @@ _WHOLE = {
     "binomial_p": "p (binomial)",
 }
 _SUFFIXES = (  # (machine ending, words), the longest first
+    ("_ci_low_ret", " interval low"),
+    ("_ci_high_ret", " interval high"),
     ("_rest_of_year_ret", " rest of year"),
     ("_full_year_ret", " full year"),
     ("_window_ret", " over the window"),
@@ -120,7 +122,7 @@ _FORWARD = re.compile(r"^(?:(?P<lead>.+?)_)?fwd_(?P<h>\d+)_ret$")
 _WORDS = {"ret": "return", "ci": "interval", "fwd": "ahead", "oos": "out of sample",
           "is": "in sample", "pct": "%", "diff": "difference", "cagr": "CAGR",
           "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar",
-          "ann": "annual"}  # fmt: skip
+          "ann": "annual", "rel": "relative"}  # fmt: skip
 
 
 def _is_ticker(word: str) -> bool:
@@ -129,7 +131,13 @@ def _is_ticker(word: str) -> bool:
 
 def human_column(name: object) -> str:
     """A table column's header in words; tickers keep their case. CSV files keep the raw name."""
-    text = str(name)
+    words = _words(str(name))
+    if len(words) <= 1 or _is_ticker(words.split(" ")[0].rstrip(",")):
+        return words
+    return words[:1].upper() + words[1:]
+
+
+def _words(text: str) -> str:
     if text in _WHOLE:
         return _WHOLE[text]
     forward = _FORWARD.match(text)
@@ -143,9 +151,5 @@ def human_column(name: object) -> str:
             head = " ".join(_WORDS.get(w, w) for w in text[: -len(ending)].split("_") if w)
             return head + words
     if text in _WORDS:
-        return _WORDS[text][:1].upper() + _WORDS[text][1:]
-    if "_" not in text:
-        return text if _is_ticker(text) or len(text) <= 1 else text[:1].upper() + text[1:]
-    words = [_WORDS.get(w, w) for w in text.split("_") if w]
-    out = " ".join(words)
-    return out if _is_ticker(words[0]) else out[:1].upper() + out[1:] if out else out
+        return _WORDS[text]
+    return " ".join(_WORDS.get(w, w) for w in text.split("_") if w)

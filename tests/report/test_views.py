@@ -61,7 +61,7 @@ def test_beat_lines_count_full_years_only():
 @pytest.mark.parametrize(
     ("name", "words"),
     [("IWM_rest_ret", "IWM rest of year"), ("^GSPC_year_ret", "^GSPC full year"),
-     ("diff_fwd_21_ret", "difference, 21 sessions ahead"), ("oos_cagr", "Out of sample CAGR"),
+     ("diff_fwd_21_ret", "Difference, 21 sessions ahead"), ("oos_cagr", "Out of sample CAGR"),
      ("served_from_cache", "Served from cache"), ("SPY", "SPY"), ("n", "n")],
 )  # fmt: skip
 def test_column_names_in_words(name, words):
