@@ -246,8 +246,10 @@ def _issue_dates(dates: tuple[str, ...]) -> str:
 
 def issues_table(issues: list) -> Table:
     """Validation findings, errors and warnings first (one row each), then the info-level ones
-    grouped into one row per kind ("history ends before today" for six tickers is one line)."""
+    grouped into one row per kind ("history ends before today" for six tickers is one line);
+    the grouped messages are kept whole in the table's details."""
     rows = []
+    details: list[str] = []
     for severity, group in grouped_issues(issues):
         first = group[0]
         dates = tuple(dict.fromkeys(d for issue in group for d in issue.dates))
@@ -255,8 +257,8 @@ def issues_table(issues: list) -> Table:
             ticker, message = first.ticker, first.message
         else:
             ticker = ", ".join(dict.fromkeys(i.ticker for i in group))
-            # every message kept whole (the report lists every flag), in one row per kind
-            message = " · ".join(dict.fromkeys(i.message for i in group))
+            message = f"{first.message} (and {len(group) - 1} more like it, listed below)"
+            details += [i.message for i in group]
         rows.append(
             [
                 Cell(ticker),
@@ -270,7 +272,8 @@ def issues_table(issues: list) -> Table:
     columns = ["Ticker", "Kind", "Severity", "Finding", "Dates", "First dates"]
     note = "" if rows else "Validation found no issue in the price data."
     numeric = [False, False, False, False, True, False]
-    return Table("Data validation issues", columns, rows, numeric, note)
+    label = f"Every grouped info-level finding ({len(details)})" if details else ""
+    return Table("Data validation issues", columns, rows, numeric, note, [], details, label)
 
 
 def issues_view(inp: ReportInput) -> Table:

@@ -35,6 +35,9 @@ def table_markdown(table: Table) -> str:
         )
     if table.footnotes:
         parts.append("\n".join(f"- {_cell(f)}" for f in table.footnotes))
+    if table.details:
+        label = f"{table.details_label}:\n\n" if table.details_label else ""
+        parts.append(label + "\n".join(f"- {_cell(d)}" for d in table.details))
     return "\n\n".join(parts)
 
 

@@ -33,6 +33,9 @@ class Table:
     numeric: list[bool]
     note: str = ""
     footnotes: list[str] = field(default_factory=list)  # shown under the table, one a line
+    # the full text behind grouped rows: collapsed under the table in HTML, listed in Markdown
+    details: list[str] = field(default_factory=list)
+    details_label: str = ""
 
     @property
     def empty(self) -> bool:

@@ -84,7 +84,9 @@ def test_info_findings_are_grouped_and_warnings_come_first():
     rows = [[c.text for c in row] for row in issues_table(issues).rows]
     assert rows[0][:3] == ["IWM", "big_move", "warning"]
     assert rows[1][:3] == ["RSP, SPY", "ends_early", "info"]
-    assert rows[1][3] == "RSP: history ends on 2026-07-01 · SPY: history ends on 2026-08-21"
+    assert rows[1][3] == "RSP: history ends on 2026-07-01 (and 1 more like it, listed below)"
+    table = issues_table(issues)
+    assert table.details == ["RSP: history ends on 2026-07-01", "SPY: history ends on 2026-08-21"]
     assert rows[1][4] == "2" and len(rows) == 2  # distinct dates of the group
 
 
