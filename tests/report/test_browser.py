@@ -118,3 +118,18 @@ def test_the_checks_catch_a_wide_page_and_a_broken_image(driver, tmp_path):
     assert any(item.startswith("div") for item in wide)
     assert not any(item.startswith(("table", "td")) for item in wide)  # inside its scroll box
     assert browser.images(driver) == [("broken", True, 0)]
+
+
+@pytest.mark.realdata
+def test_first10days_on_the_mirror_fits_1400px(driver, tmp_path):
+    """The real report: 26 years, a wide per-year table with notes, every chart."""
+    from strategies import discover
+    from tests.helpers import run_on_mirror
+
+    inp = run_on_mirror(discover()["first10days"], tmp_path)
+    page = write_report(inp, tmp_path / "out") / "report.html"
+    browser.open_page(driver, page)
+    assert browser.page_width(driver) <= browser.VIEWPORT
+    assert browser.overflowing(driver) == []
+    images = browser.images(driver)
+    assert len(images) == 6 and all(complete and width > 0 for _, complete, width in images)
