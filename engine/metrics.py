@@ -299,3 +299,74 @@ def format_stats(table: pd.DataFrame) -> pd.DataFrame:
     out.index = [METRICS[k][0] for k in table.index]
     out.index.name = "metric"
     return out
+
+
+# --------------------------------------------------------------------------- report views
+# Drawdown periods, monthly returns and rolling statistics, as quantstats/empyrical define them
+# (drawdown periods: pyfolio's `gen_drawdown_table`, peak to trough to the first new high).
+
+
+def drawdown_periods(equity: pd.Series, top: int = 5) -> pd.DataFrame:
+    """The `top` deepest drawdowns: peak, trough and recovery dates (NaT while still under
+    water), depth, and lengths in sessions (peak to trough, peak to recovery or the last
+    session). One row per spell below a previous peak, deepest first."""
+    equity = equity.dropna()
+    dd = drawdown(equity).to_numpy(dtype=float)
+    index = equity.index
+    rows = []
+    for peak, end in _underwater_spells(equity):
+        trough = peak + 1 + int(np.argmin(dd[peak + 1 : end + 1]))
+        recovered = dd[end] == 0.0
+        rows.append(
+            {
+                "peak": index[peak],
+                "trough": index[trough],
+                "recovery": index[end] if recovered else pd.NaT,
+                "depth": float(dd[trough]),
+                "decline_sessions": trough - peak,
+                "length_sessions": end - peak,
+                "recovered": bool(recovered),
+            }
+        )
+    columns = ["peak", "trough", "recovery", "depth", "decline_sessions", "length_sessions",
+               "recovered"]  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("depth", kind="stable").head(top).reset_index(drop=True)
+
+
+def monthly_returns(equity: pd.Series) -> pd.DataFrame:
+    """Return of each calendar month, years as rows and months 1..12 as columns; the first and
+    last months may be partial, months outside the data are NaN."""
+    equity = equity.dropna()
+    month_end = equity.groupby([equity.index.year, equity.index.month]).last()
+    previous = month_end.shift(1)
+    previous.iloc[0] = equity.iloc[0]
+    out = (month_end / previous - 1.0).unstack()
+    out = out.reindex(columns=range(1, 13))
+    out.index.name, out.columns.name = "year", "month"
+    return out
+
+
+def rolling_return(equity: pd.Series, window: int = PERIODS_PER_YEAR) -> pd.Series:
+    """Return over the last `window` sessions (NaN until `window` sessions have passed)."""
+    return equity / equity.shift(window) - 1.0
+
+
+def rolling_sharpe(
+    returns: pd.Series, window: int = PERIODS_PER_YEAR, risk_free_pct: float = 0.0
+) -> pd.Series:
+    """Annualised Sharpe ratio over the last `window` daily returns (as `sharpe`)."""
+    excess = returns - daily_risk_free(risk_free_pct)
+    roll = excess.rolling(window)
+    sd = roll.std(ddof=1)
+    return (roll.mean() / sd.where(sd > 0) * math.sqrt(PERIODS_PER_YEAR)).rename(returns.name)
+
+
+def rolling_beta(
+    returns: pd.Series, benchmark: pd.Series, window: int = PERIODS_PER_YEAR
+) -> pd.Series:
+    """Beta against `benchmark` over the last `window` daily returns (as `beta_correlation`)."""
+    both = pd.concat([returns, benchmark], axis=1, join="inner")
+    a, b = both.iloc[:, 0], both.iloc[:, 1]
+    var = b.rolling(window).var(ddof=1)
+    return (a.rolling(window).cov(b, ddof=1) / var.where(var > 0)).rename(returns.name)

@@ -19,45 +19,35 @@ strategy reports, engine.report.writer), so a report exists complete or not at a
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import platform
-import secrets
-from dataclasses import asdict, dataclass
-from functools import lru_cache
-from importlib import metadata
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
 from engine.claims.result import ClaimResult, Finding
 from engine.claims.runner import finding_row
 from engine.claims.summary import quoted_text, result_text, run_summary
 from engine.claims.verdict import Rules, fmt
-from engine.report.html import Cell, Table, frame_table, is_missing, iso, sig4
+from engine.report.claims_plots import claim_charts
+from engine.report.html import issues_table
 from engine.report.markdown import table_markdown
-from engine.report.writer import csv_text, data_record, jsonable, publish_folder
+from engine.reporting.folder import ReportFolder, csv_text, publish_folder
+from engine.reporting.format import human_column, is_missing, iso, sig4
+from engine.reporting.page import png_data_uri, render_page
+from engine.reporting.provenance import data_record, new_run_id
+from engine.reporting.provenance import package_versions as _versions
+from engine.reporting.tables import Cell, Table, frame_table
+
+__all__ = ["TITLE", "claim_view", "new_run_id", "package_versions", "write_claims_report"]
 
 TITLE = "claims"
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 EVENTS_SHOWN = 400  # event rows shown in HTML/Markdown; events.csv has them all
 TABLE_ROWS_SHOWN = 60  # rows of the other tables shown; their CSV files have them all
 VERSIONED_PACKAGES = ("pandas", "numpy", "scipy", "numba", "pydantic", "exchange-calendars")
 
 
 def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def new_run_id() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    return _versions(VERSIONED_PACKAGES)
 
 
 # --------------------------------------------------------------------------- display
@@ -99,13 +89,16 @@ def _limited(frame: pd.DataFrame, limit: int, csv_name: str) -> tuple[pd.DataFra
 
 
 def table_of(frame: pd.DataFrame, title: str, csv_name: str, limit: int) -> Table:
+    """A claim's table in words (human column names), numbers right-aligned; the CSV keeps the
+    machine names and full precision."""
     shown, note = _limited(frame, limit, csv_name)
-    table = frame_table(display_frame(shown), title, note)
-    numeric = [
-        bool(pd.api.types.is_numeric_dtype(frame[c].dtype)) if c in frame.columns else False
-        for c in table.columns
+    text = display_frame(shown)
+    table = frame_table(text, title, note, label=human_column)
+    offset = len(table.columns) - len(frame.columns)  # 1 when the index is shown first
+    table.numeric = [False] * offset + [
+        bool(pd.api.types.is_numeric_dtype(frame.iloc[:, i].dtype))
+        for i in range(len(frame.columns))
     ]
-    table.numeric = numeric
     return table
 
 
@@ -124,7 +117,7 @@ def findings_table(findings: list[Finding], rules: Rules) -> Table:
                 Cell(f.reason),
             ]
         )
-    columns = ["#", "statistic", "n", "result", "quoted", "verdict", "why"]
+    columns = ["#", "Statistic", "n", "Result", "Quoted", "Verdict", "Why"]
     note = f"Intervals at {rules.confidence:.0%}; minimum n {rules.min_n}."
     return Table("Findings", columns, rows, [False, False, True, False, False, False, False], note)
 
@@ -180,6 +173,7 @@ class ClaimView:
     period: str
     fingerprint: str
     config_toml: str
+    charts: dict[str, str] = field(default_factory=dict)  # file name -> data URI
 
 
 def _provenance(result: ClaimResult) -> tuple[Table, Table]:
@@ -188,32 +182,18 @@ def _provenance(result: ClaimResult) -> tuple[Table, Table]:
         empty = Table("Data provenance", [], [], [], "No data.")
         return empty, Table("Data validation issues", [], [], [], "")
     prov = pd.DataFrame([asdict(s) for s in data.sources.values()])
-    issues = pd.DataFrame(
-        [
-            {
-                "ticker": i.ticker,
-                "kind": i.kind,
-                "severity": i.severity,
-                "message": i.message,
-                "dates": len(i.dates),
-            }
-            for i in data.issues
-        ]
-    )
     prov_table = (
-        frame_table(display_frame(prov), "Data provenance")
+        frame_table(display_frame(prov), "Data provenance", label=human_column)
         if len(prov)
         else Table("Data provenance", [], [], [], "No provenance recorded.")
     )
-    issues_table = (
-        frame_table(display_frame(issues), "Data validation issues")
-        if len(issues)
-        else Table("Data validation issues", [], [], [], "Validation found no issue.")
-    )
-    return prov_table, issues_table
+    issues = issues_table(list(data.issues))
+    if issues.empty:
+        issues.note = "Validation found no issue."
+    return prov_table, issues
 
 
-def claim_view(result: ClaimResult) -> ClaimView:
+def claim_view(result: ClaimResult, charts: dict[str, bytes] | None = None) -> ClaimView:
     stats = result.config.get("stats", {})
     rules = Rules(min_n=stats.get("min_n", 10), confidence=stats.get("confidence", 0.95))
     sens = sensitivity_display(result.sensitivity)
@@ -221,8 +201,9 @@ def claim_view(result: ClaimResult) -> ClaimView:
         frame_table(
             sens,
             "Sensitivity to conventions",
-            f"{len(sens)} rows; full numbers in {result.name}/sensitivity.csv. 'headline' is the "
-            "convention of the findings above.",
+            label=human_column,
+            note=f"{len(sens)} rows; full numbers in {result.name}/sensitivity.csv. 'headline' "
+            "is the convention of the findings above.",
         )
         if len(sens)
         else Table("Sensitivity to conventions", [], [], [], "No alternative convention listed.")
@@ -236,6 +217,7 @@ def claim_view(result: ClaimResult) -> ClaimView:
     ]
     events = result.events.reset_index() if _meaningful_index(result.events) else result.events
     prov, issues = _provenance(result)
+    charts = charts or {}
     return ClaimView(
         name=result.name,
         title=result.title,
@@ -254,6 +236,7 @@ def claim_view(result: ClaimResult) -> ClaimView:
         period=f"{result.period[0]} to {result.period[1]}",
         fingerprint=result.data.fingerprint() if result.data is not None else "",
         config_toml=result.config_toml,
+        charts={name: png_data_uri(data) for name, data in charts.items()},
     )
 
 
@@ -262,19 +245,6 @@ def _meaningful_index(frame: pd.DataFrame) -> bool:
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(
-            enabled_extensions=("html", "htm", "xml", "j2"), default=True
-        ),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 CONVENTIONS = [
@@ -302,9 +272,12 @@ MULTIPLE_TESTING = (
 
 
 def render_html(views: list[ClaimView], meta: dict[str, object]) -> str:
-    template = _environment().get_template("claims.html.j2")
-    return template.render(
-        claims=views, meta=meta, conventions=CONVENTIONS, multiple_testing=MULTIPLE_TESTING
+    return render_page(
+        "claims.html.j2",
+        claims=views,
+        meta=meta,
+        conventions=CONVENTIONS,
+        multiple_testing=MULTIPLE_TESTING,
     )
 
 
@@ -328,6 +301,7 @@ def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
             "\n".join(f"> {q}" for q in v.quotes) + (f"\n>\n> — {v.source}" if v.source else "")
         )
         out.append(f"**Verdict: {v.verdict}.** Data {v.period}.")
+        out += [f"![{v.name}: {name}]({v.name}/{name})" for name in v.charts]
         out.append("### Definition\n\n" + "\n".join(f"- {d}" for d in v.definition))
         out.append("### Findings")
         out.append(table_markdown(v.findings))
@@ -366,31 +340,21 @@ def verdict_table(results: list[ClaimResult]) -> Table:
                 Cell(r.verdict, cls),
             ]
         )
-    columns = ["claim", "headline statistic", "n", "result", "quoted", "verdict"]
+    columns = ["Claim", "Headline statistic", "n", "Result", "Quoted", "Verdict"]
     return Table("Verdicts", columns, rows, [False, False, True, False, False, False])
 
 
 # --------------------------------------------------------------------------- files
 
 
-class _Files:
-    """Writes files under one folder (sub-folders allowed) and records name, size, SHA-256."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files: list[dict[str, object]] = []
+class _Files(ReportFolder):
+    """The claims folder: ReportFolder with the claims' CSV conventions (nullable booleans)."""
 
     def text(self, name: str, text: str) -> None:
-        data = text.encode("utf-8")
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        self.files.append(
-            {"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        )
+        self.write_text(name, text)
 
     def csv(self, name: str, frame: pd.DataFrame, index: bool) -> None:
-        self.text(name, csv_text(_csv_ready(frame), index=index))
+        self.write_text(name, csv_text(_csv_ready(frame), index=index))
 
 
 def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -426,7 +390,11 @@ def _write_files(
 ) -> None:
     created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     out = _Files(folder)
+    charts: dict[str, dict[str, bytes]] = {}
     for r in results:
+        charts[r.name] = claim_charts(r)
+        for name, data in charts[r.name].items():
+            out.write_bytes(f"{r.name}/{name}", data)
         out.csv(f"{r.name}/events.csv", r.events, index=_meaningful_index(r.events))
         out.csv(f"{r.name}/sensitivity.csv", r.sensitivity, index=False)
         for key, frame in r.tables.items():
@@ -453,7 +421,7 @@ def _write_files(
             [False, False],
         ),
     }
-    views = [claim_view(r) for r in results]
+    views = [claim_view(r, charts[r.name]) for r in results]
     out.text("report.html", render_html(views, meta))
     out.text("report.md", render_markdown(views, meta))
     record = {
@@ -466,8 +434,7 @@ def _write_files(
         "claims": {r.name: _claim_record(r) for r in results},
         "files": list(out.files),
     }
-    text = json.dumps(jsonable(record), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    out.text("run.json", text)
+    out.write_json("run.json", record)
 
 
 def write_claims_report(

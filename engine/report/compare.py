@@ -24,14 +24,10 @@ from engine.data.model import MarketData
 from engine.metrics import format_stats
 from engine.report import compare_plots, html, markdown
 from engine.report.html import Cell, Table, iso
-from engine.report.writer import (
-    ReportError,
-    ReportFolder,
-    data_record,
-    period_record,
-    publish_folder,
-    realised_weights_frame,
-)
+from engine.report.writer import realised_weights_frame
+from engine.reporting import palette
+from engine.reporting.folder import ReportError, ReportFolder, publish_folder
+from engine.reporting.provenance import data_record, period_record
 from engine.results import BacktestResult
 
 TITLE = "compare"  # the reports sub-folder: reports/compare/<run_id>/
@@ -151,6 +147,7 @@ class CompareView:
     versions: Table
     labels: list[str]
     benchmarks: list[str]
+    beats: list[str] = field(default_factory=list)
 
 
 def _execution(config: dict) -> str:
@@ -228,7 +225,22 @@ def build_compare_view(
         versions=html.versions_view(inp),  # type: ignore[arg-type]
         labels=inp.labels,
         benchmarks=list(inp.benchmarks),
+        beats=_beats(inp),
     )
+
+
+def _beats(inp: CompareInput) -> list[str]:
+    """Per strategy, how many full calendar years it beat the main benchmark."""
+    if not inp.benchmarks:
+        return []
+    main = next(iter(inp.benchmarks))
+    out: list[str] = []
+    partial: list[str] = []  # the same "partial years left out" line for every strategy
+    for label in inp.labels:
+        lines = html.beat_lines(inp.yearly[[label, main]], label, inp.period)
+        out += lines[:1]
+        partial = lines[1:]
+    return out + partial
 
 
 # --------------------------------------------------------------------------- HTML and Markdown
@@ -251,6 +263,7 @@ def render_compare_markdown(view: CompareView) -> str:
     out += ["## Equity", "![Equity curves (log scale)](equity.png)"]
     out += ["## Drawdown", "![Drawdowns](drawdown.png)"]
     out += [f"## {view.yearly.title}", "![Calendar-year returns](yearly_returns.png)"]
+    out.append("\n".join(f"- {line}" for line in view.beats))
     out.append(table(view.yearly))
     out += [f"## {view.correlations.title}", table(view.correlations)]
     out.append("![Correlation of daily returns](correlations.png)")
@@ -346,8 +359,15 @@ def _write_files(inp: CompareInput, folder: Path) -> None:
         "yearly_returns.png": compare_plots.yearly_heatmap_png(inp.yearly),
         "correlations.png": compare_plots.correlation_png(inp.correlations),
     }
+    # One colour per ticker across every strategy's exposure chart.
+    tickers = palette.ticker_colors(
+        str(t) for s in inp.strategies for t in s.result.weights.columns
+        if (s.result.weights[t].abs() > 1e-12).any()
+    )
     for s in inp.strategies:
-        png = compare_plots.exposure_png(s.label, s.result.weights, s.result.cash_weight)
+        png = compare_plots.exposure_png(
+            s.label, s.result.weights, s.result.cash_weight, tickers
+        )
         images[strategy_files(s.label)[1]] = png
     for name, png in images.items():
         out.write_bytes(name, png)

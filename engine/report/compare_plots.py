@@ -15,7 +15,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib import ticker as mticker
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, TwoSlopeNorm
@@ -23,33 +22,46 @@ from matplotlib.figure import Figure
 
 from engine.report.plots import (
     Curve,
-    date_axis,
     drawdown_chart,
+    drawdown_panels,
     equity_chart,
+    exposure_figure,
     money,
     new_figure,
     png,
 )
+from engine.reporting import palette
+from engine.reporting.charts import annotated_heatmap, percent_text
 
-STRATEGY_COLORS = tuple(colormaps["tab10"].colors)  # strong colours, solid lines
-BENCHMARK_COLORS = ("#555555", "#999999", "#b07aa1", "#9c755f", "#bab0ac", "#76b7b2")
-CASH_COLOR = "#d9d9d9"
-NAN_COLOR = "#eeeeee"
+__all__ = [
+    "correlation_figure",
+    "correlation_png",
+    "drawdown_png",
+    "equity_png",
+    "exposure_figure",
+    "exposure_png",
+    "percent_text",
+    "yearly_heatmap_figure",
+    "yearly_heatmap_png",
+]
+
 MIN_HEATMAP_SPAN = 0.01  # the yearly colour scale spans at least +-1%
 
 
 def _curves(
     strategies: Mapping[str, pd.Series], benchmarks: Mapping[str, pd.Series]
 ) -> list[Curve]:
-    """Benchmarks first (dashed, underneath), then the strategies (solid, highlighted)."""
+    """Benchmarks first (dashed, underneath), then the strategies (solid, highlighted); colours
+    from the report's palette, so a series has one colour in every chart."""
+    color = palette.run_colors(strategies, benchmarks)
     out: list[Curve] = []
     for i, (name, series) in enumerate(benchmarks.items()):
-        color = BENCHMARK_COLORS[i % len(BENCHMARK_COLORS)]
-        style = {"color": color, "linewidth": 1.1, "linestyle": "--", "zorder": 3}
+        main = i == 0
+        style = {"color": color[name], "linewidth": 1.5 if main else 1.0, "linestyle": "--",
+                 "alpha": 0.95 if main else 0.6, "zorder": 4 if main else 3}  # fmt: skip
         out.append(Curve(name, series, style))
-    for i, (name, series) in enumerate(strategies.items()):
-        color = STRATEGY_COLORS[i % len(STRATEGY_COLORS)]
-        style = {"color": color, "linewidth": 1.8, "zorder": 5}
+    for name, series in strategies.items():
+        style = {"color": color[name], "linewidth": 1.8, "zorder": 5}
         out.append(Curve(name, series, style, highlight=True))
     return out
 
@@ -63,30 +75,15 @@ def equity_png(
 
 
 def drawdown_png(strategies: Mapping[str, pd.Series], benchmarks: Mapping[str, pd.Series]) -> bytes:
-    """Distance below the running peak, in percent, of every equity curve."""
-    return drawdown_chart(_curves(strategies, benchmarks), "Drawdowns", legend_size=9)
-
-
-def _annotated_heatmap(
-    ax: Axes,
-    values: np.ndarray,
-    norm: Normalize,
-    cmap_name: str,
-    texts: list[list[str]],
-    bar_format: mticker.Formatter | None = None,
-) -> None:
-    """`values` as coloured cells (NaN in light grey) with each cell's text written on it."""
-    cmap = colormaps[cmap_name].with_extremes(bad=NAN_COLOR)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
-    for (row, col), value in np.ndenumerate(values):
-        if math.isnan(value):
-            color = "#333333"
-        else:  # white text on the darkest quarter of the scale at either end
-            color = "white" if abs(float(norm(value)) - 0.5) > 0.35 else "black"
-        ax.text(col, row, texts[row][col], ha="center", va="center", fontsize=8.5, color=color)
-    bar = ax.figure.colorbar(image, ax=ax, shrink=0.8)
-    if bar_format is not None:
-        bar.ax.yaxis.set_major_formatter(bar_format)
+    """Small multiples: each strategy's drawdown over the main benchmark's, one shared scale;
+    a single series (or no benchmark) gets one plain chart."""
+    curves = _curves(strategies, benchmarks)
+    highlighted = [c for c in curves if c.highlight]
+    main = next((c for c in curves if not c.highlight), None)
+    if len(highlighted) <= 1:
+        return drawdown_chart(curves, "Drawdowns", shade=True, legend_size=9)
+    title = "Drawdowns" + (f" against {main.name}" if main is not None else "")
+    return drawdown_panels(highlighted, main, title)
 
 
 def _column_labels(ax: Axes, names: list[str]) -> None:
@@ -95,11 +92,6 @@ def _column_labels(ax: Axes, names: list[str]) -> None:
     ax.tick_params(axis="x", labelrotation=30)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
-
-
-def percent_text(value: float) -> str:
-    """A return as the heatmap writes it: one decimal, with a sign when negative."""
-    return "n/a" if math.isnan(value) else f"{value * 100:.1f}%"
 
 
 def yearly_heatmap_figure(yearly: pd.DataFrame) -> Figure:
@@ -112,51 +104,38 @@ def yearly_heatmap_figure(yearly: pd.DataFrame) -> Figure:
     fig, ax = new_figure((max(width, 6.0), max(height, 3.0)))
     texts = [[percent_text(v) for v in row] for row in values]
     norm = TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
-    _annotated_heatmap(ax, values, norm, "RdYlGn", texts, mticker.PercentFormatter(xmax=1.0))
+    annotated_heatmap(ax, values, norm, "RdYlGn", texts, mticker.PercentFormatter(xmax=1.0))
     _column_labels(ax, [str(c) for c in yearly.columns])
     ax.set_yticks(range(len(yearly.index)), labels=[str(y) for y in yearly.index])
     ax.set_title("Calendar-year returns")
     return fig
 
 
+def correlation_norm(values: np.ndarray) -> Normalize:
+    """The colour scale of a correlation matrix, spanning the data: from the lowest pairwise
+    correlation (rounded down to 0.05) to 1; centred on 0 when some pairs are negative."""
+    off = values[~np.eye(len(values), dtype=bool)] if values.size else values
+    off = off[np.isfinite(off)]
+    low = float(off.min()) if off.size else 0.0
+    low = math.floor(min(low, 0.95) * 20.0) / 20.0
+    if low < 0:
+        return TwoSlopeNorm(vmin=low, vcenter=0.0, vmax=1.0)
+    return Normalize(vmin=low, vmax=1.0)
+
+
 def correlation_figure(correlations: pd.DataFrame) -> Figure:
-    """The correlation matrix of daily returns on a -1..1 diverging scale."""
+    """The correlation matrix of daily returns, values printed, on a scale fitted to the data
+    (correlations of long-only equity strategies all lie near 0.8-1: a -1..1 scale hides them)."""
     values = correlations.to_numpy(dtype=float)
     size = max(5.0, 2.5 + 0.75 * len(correlations.columns))
-    fig, ax = new_figure((size + 1.0, size))
+    fig, ax = new_figure((min(size + 1.5, 12.0), min(size, 10.0)))
     texts = [["n/a" if math.isnan(v) else f"{v:.2f}" for v in row] for row in values]
-    norm = TwoSlopeNorm(vmin=-1.0, vcenter=0.0, vmax=1.0)
-    _annotated_heatmap(ax, values, norm, "RdBu_r", texts)
+    norm = correlation_norm(values)
+    cmap = "RdBu_r" if isinstance(norm, TwoSlopeNorm) else "YlGnBu"
+    annotated_heatmap(ax, values, norm, cmap, texts)
     _column_labels(ax, [str(c) for c in correlations.columns])
     ax.set_yticks(range(len(correlations.index)), labels=[str(n) for n in correlations.index])
     ax.set_title("Correlation of daily returns")
-    return fig
-
-
-def exposure_figure(label: str, weights: pd.DataFrame, cash: pd.Series) -> Figure:
-    """Realised weights stacked (tickers never held left out) with cash as the remainder."""
-    held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
-    fig, ax = new_figure()
-    x = weights.index.to_numpy()
-    n = len(held)
-    palette = colormaps["tab10" if n <= 10 else "tab20"]
-    layers = [weights[c].fillna(0.0).to_numpy(dtype=float) * 100.0 for c in held]
-    colors = [palette(i % palette.N) for i in range(n)]
-    layers.append(cash.reindex(weights.index).fillna(0.0).to_numpy(dtype=float) * 100.0)
-    colors.append(CASH_COLOR)
-    ax.stackplot(x, *layers, labels=[*map(str, held), "cash"], colors=colors, linewidth=0)
-    top = max(100.0, float(np.nansum(np.vstack(layers), axis=0).max())) if len(x) else 100.0
-    ax.set_ylim(0.0, top)
-    if len(x) > 1:
-        ax.set_xlim(x[0], x[-1])
-    ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
-    ax.set_ylabel("Share of the portfolio (%)")
-    ax.set_title(f"{label}: exposure (realised weights at each close; cash is the remainder)")
-    date_axis(ax)
-    if n + 1 > 8:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-    else:
-        ax.legend(loc="upper left", fontsize=9, ncols=min(n + 1, 4))
     return fig
 
 
@@ -168,5 +147,10 @@ def correlation_png(correlations: pd.DataFrame) -> bytes:
     return png(correlation_figure(correlations))
 
 
-def exposure_png(label: str, weights: pd.DataFrame, cash: pd.Series) -> bytes:
-    return png(exposure_figure(label, weights, cash))
+def exposure_png(
+    label: str,
+    weights: pd.DataFrame,
+    cash: pd.Series,
+    ticker_colors: Mapping[str, str] | None = None,
+) -> bytes:
+    return png(exposure_figure(label, weights, cash, ticker_colors))

@@ -2,53 +2,67 @@
 
 `build_view` turns a `ReportInput` into a `ReportView`: every table already formatted as text, so
 the HTML page and the Markdown report (engine.report.markdown) show exactly the same numbers.
-`render_html` fills templates/report.html.j2 (Jinja2, autoescaped) with the view and the two
-charts embedded as base64 PNG data URIs, so the page opens offline with no external resource.
+`render_html` fills templates/report.html.j2 (which extends the toolkit's base.html.j2) with the
+view and the charts embedded as base64 PNG data URIs, so the page opens offline.
+Formatting, tables and the Jinja environment are the report toolkit's (engine.reporting).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import math
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-import jinja2
-import numpy as np
 import pandas as pd
 
 from engine.metrics import format_stats
 from engine.report.model import ReportInput
+from engine.report.narrative import (
+    allocation_summary,
+    beat_lines,
+    drawdowns_view,
+    orders_summary,
+    strategy_first,
+    summary_text,
+    verdict_views,
+)
+from engine.reporting.format import (
+    human_column,
+    is_missing,
+    iso,
+    pct,
+    sig4,
+    sign_class,
+    title_from_key,
+)
+from engine.reporting.format import plain as _plain
+from engine.reporting.page import environment, png_data_uri
+from engine.reporting.provenance import grouped_issues
+from engine.reporting.tables import Cell, Table, frame_table, has_meaningful_index
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+__all__ = [
+    "Cell",
+    "ReportView",
+    "Table",
+    "beat_lines",
+    "build_view",
+    "environment",
+    "frame_table",
+    "has_meaningful_index",
+    "is_missing",
+    "iso",
+    "issues_table",
+    "pct",
+    "png_data_uri",
+    "render_html",
+    "sig4",
+    "sign_class",
+    "strategy_first",
+    "title_from_key",
+]
+
 ORDERS_SHOWN = 200  # order rows shown in the HTML/Markdown report; orders.csv has them all
 ALLOCATIONS_SHOWN = 500  # allocation-change rows shown; target_weights.csv has them all
 ISSUE_DATES_SHOWN = 5  # affected dates listed per data issue
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One formatted table cell; `cls` is a CSS class ("pos", "neg", ...) or ""."""
-
-    text: str
-    cls: str = ""
-
-
-@dataclass
-class Table:
-    """A display table: header texts, rows of cells, which columns are numeric (right-aligned)."""
-
-    title: str
-    columns: list[str]
-    rows: list[list[Cell]]
-    numeric: list[bool]
-    note: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return not self.rows
 
 
 @dataclass
@@ -75,126 +89,13 @@ class ReportView:
     config_toml: str
     versions: Table
     series: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- value formatting
-
-
-def is_missing(value: object) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating):
-        return math.isnan(float(value))
-    return False
-
-
-def iso(value: object) -> str:
-    """A date-like value as ISO text: YYYY-MM-DD for dates and midnight timestamps."""
-    if is_missing(value):
-        return ""
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, dt.datetime):  # includes pd.Timestamp
-        if value.time() == dt.time(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def pct(value: object, decimals: int = 2) -> str:
-    if is_missing(value):
-        return ""
-    return f"{float(value) * 100:.{decimals}f}%"
-
-
-def sig4(value: float) -> str:
-    """4 significant digits; large magnitudes with thousands separators instead of exponents."""
-    if math.isnan(value):
-        return ""
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if abs(value) >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def sign_class(value: object) -> str:
-    if is_missing(value):
-        return ""
-    return "pos" if float(value) > 0 else "neg" if float(value) < 0 else ""
-
-
-def title_from_key(key: str) -> str:
-    """'per_year' -> 'Per year'."""
-    words = str(key).replace("_", " ").replace("-", " ").split()
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-def _plain(value: object) -> str:
-    """Generic text of a cell of unknown type."""
-    if is_missing(value):
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, dt.date | np.datetime64):
-        return iso(value)
-    if isinstance(value, float | np.floating):
-        return sig4(float(value))
-    return str(value)
-
-
-def _is_percent_column(name: object, values: pd.Series) -> bool:
-    """Float columns named like a return ('ret' in the name) whose values all lie in [-5, 5]."""
-    if "ret" not in str(name).lower():
-        return False
-    finite = values.to_numpy(dtype=float)
-    finite = finite[np.isfinite(finite)]
-    return bool(np.all((finite >= -5.0) & (finite <= 5.0)))
-
-
-def _column_cells(name: object, values: pd.Series) -> tuple[list[Cell], bool]:
-    """Formatted cells of one column and whether it is numeric."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return [Cell(_plain(v)) for v in values], False
-    if pd.api.types.is_float_dtype(values.dtype):
-        if _is_percent_column(name, values):
-            return [Cell(pct(v), sign_class(v)) for v in values], True
-        return [Cell(sig4(float(v))) for v in values], True
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return [Cell("" if pd.isna(v) else str(int(v))) for v in values], True
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return [Cell(iso(v)) for v in values], False
-    return [Cell(_plain(v)) for v in values], False
-
-
-def has_meaningful_index(frame: pd.DataFrame) -> bool:
-    index = frame.index
-    if not isinstance(index, pd.RangeIndex) or index.name is not None:
-        return True
-    return not (index.start == 0 and index.step == 1)
-
-
-def frame_table(frame: pd.DataFrame, title: str, note: str = "") -> Table:
-    """A strategy diagnostics frame as a display table (index first when it carries meaning)."""
-    columns: list[str] = []
-    numeric: list[bool] = []
-    cell_columns: list[list[Cell]] = []
-    if has_meaningful_index(frame):
-        index_values = pd.Series(frame.index, index=range(len(frame)))
-        cells, is_num = _column_cells(frame.index.name or "", index_values)
-        columns.append(str(frame.index.name) if frame.index.name is not None else "")
-        numeric.append(is_num)
-        cell_columns.append(cells)
-    for position, name in enumerate(frame.columns):
-        cells, is_num = _column_cells(name, frame.iloc[:, position])
-        columns.append(str(name))
-        numeric.append(is_num)
-        cell_columns.append(cells)
-    rows = [list(row) for row in zip(*cell_columns, strict=True)] if cell_columns else []
-    return Table(title=title, columns=columns, rows=rows, numeric=numeric, note=note)
+    summary: str = ""
+    verdict_lines: list[str] = field(default_factory=list)
+    verdict_tables: list[Table] = field(default_factory=list)
+    beats: list[str] = field(default_factory=list)
+    drawdowns: Table | None = None
+    allocation_summary: str = ""
+    orders_summary: str = ""
 
 
 # --------------------------------------------------------------------------- the sections
@@ -203,13 +104,6 @@ def frame_table(frame: pd.DataFrame, title: str, note: str = "") -> Table:
 def series_names(inp: ReportInput) -> list[str]:
     """The strategy first, then the benchmarks, as the stats table orders its columns."""
     return [inp.strategy.name, *inp.benchmarks]
-
-
-def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
-    if strategy in frame.columns and frame.columns[0] != strategy:
-        rest = [c for c in frame.columns if c != strategy]
-        return frame[[strategy, *rest]]
-    return frame
 
 
 def stats_table_view(stats: pd.DataFrame, title: str = "Statistics") -> Table:
@@ -340,7 +234,8 @@ def provenance_view(inp: ReportInput) -> Table:
         rows.append([Cell(_plain(info[c])) for c in PROVENANCE_COLUMNS])
     numeric = [c == "rows" for c in PROVENANCE_COLUMNS]
     note = "" if rows else "No provenance was recorded for the price data."
-    return Table("Data provenance", list(PROVENANCE_COLUMNS), rows, numeric, note)
+    columns = [human_column(c) for c in PROVENANCE_COLUMNS]
+    return Table("Data provenance", columns, rows, numeric, note)
 
 
 def _issue_dates(dates: tuple[str, ...]) -> str:
@@ -349,22 +244,40 @@ def _issue_dates(dates: tuple[str, ...]) -> str:
     return f"{shown}, … (+{more} more)" if more > 0 else shown
 
 
-def issues_view(inp: ReportInput) -> Table:
-    rows = [
-        [
-            Cell(issue.ticker),
-            Cell(issue.kind),
-            Cell(issue.severity, f"sev-{issue.severity}"),
-            Cell(issue.message),
-            Cell(str(len(issue.dates))),
-            Cell(_issue_dates(tuple(issue.dates))),
-        ]
-        for issue in inp.data.issues
-    ]
-    columns = ["ticker", "kind", "severity", "message", "dates", "first dates"]
+def issues_table(issues: list) -> Table:
+    """Validation findings, errors and warnings first (one row each), then the info-level ones
+    grouped into one row per kind ("history ends before today" for six tickers is one line);
+    the grouped messages are kept whole in the table's details."""
+    rows = []
+    details: list[str] = []
+    for severity, group in grouped_issues(issues):
+        first = group[0]
+        dates = tuple(dict.fromkeys(d for issue in group for d in issue.dates))
+        if len(group) == 1:
+            ticker, message = first.ticker, first.message
+        else:
+            ticker = ", ".join(dict.fromkeys(i.ticker for i in group))
+            message = f"{first.message} (and {len(group) - 1} more like it, listed below)"
+            details += [i.message for i in group]
+        rows.append(
+            [
+                Cell(ticker),
+                Cell(first.kind),
+                Cell(severity, f"sev-{severity}"),
+                Cell(message),
+                Cell(str(len(dates))),
+                Cell(_issue_dates(dates)),
+            ]
+        )
+    columns = ["Ticker", "Kind", "Severity", "Finding", "Dates", "First dates"]
     note = "" if rows else "Validation found no issue in the price data."
     numeric = [False, False, False, False, True, False]
-    return Table("Data validation issues", columns, rows, numeric, note)
+    label = f"Every grouped info-level finding ({len(details)})" if details else ""
+    return Table("Data validation issues", columns, rows, numeric, note, [], details, label)
+
+
+def issues_view(inp: ReportInput) -> Table:
+    return issues_table(list(inp.data.issues))
 
 
 def versions_view(inp: ReportInput) -> Table:
@@ -380,7 +293,10 @@ def build_view(
         fingerprint = inp.data.fingerprint()
     if created_at is None:
         created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    tables = [frame_table(frame, title_from_key(key)) for key, frame in inp.tables.items()]
+    tables = [
+        frame_table(frame, title_from_key(key), label=human_column, footnote_notes=True)
+        for key, frame in inp.tables.items()
+    ]
     return ReportView(
         title=inp.title,
         description=inp.description,
@@ -402,34 +318,33 @@ def build_view(
         config_toml=inp.config_toml,
         versions=versions_view(inp),
         series=series_names(inp),
+        summary=summary_text(inp),
+        verdict_lines=list(inp.verdict_lines),
+        verdict_tables=verdict_views(inp),
+        beats=beat_lines(
+            strategy_first(inp.yearly, inp.strategy.name), inp.strategy.name, inp.period
+        ),
+        drawdowns=drawdowns_view(inp),
+        allocation_summary=allocation_summary(inp),
+        orders_summary=orders_summary(inp),
     )
 
 
 # --------------------------------------------------------------------------- HTML
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    # The template is named report.html.j2: ".j2" must be listed or autoescaping would be off.
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(
-            enabled_extensions=("html", "htm", "xml", "j2"), default=True
-        ),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def png_data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def render_html(view: ReportView, equity_png: bytes, drawdown_png: bytes) -> str:
+def render_html(
+    view: ReportView,
+    equity_png: bytes,
+    drawdown_png: bytes,
+    charts: dict[str, bytes] | None = None,
+) -> str:
+    """The page; `charts` adds the other figures by file name (allocation.png, ...)."""
     template = environment().get_template("report.html.j2")
+    sources = {name: png_data_uri(data) for name, data in (charts or {}).items()}
     return template.render(
         v=view,
         equity_src=png_data_uri(equity_png),
         drawdown_src=png_data_uri(drawdown_png),
+        src=sources,
     )

@@ -33,6 +33,11 @@ def table_markdown(table: Table) -> str:
         parts.append(
             frame.to_markdown(index=False, disable_numparse=True, colalign=align, tablefmt="pipe")
         )
+    if table.footnotes:
+        parts.append("\n".join(f"- {_cell(f)}" for f in table.footnotes))
+    if table.details:
+        label = f"{table.details_label}:\n\n" if table.details_label else ""
+        parts.append(label + "\n".join(f"- {_cell(d)}" for d in table.details))
     return "\n\n".join(parts)
 
 
@@ -72,7 +77,17 @@ def render_markdown(
     if view.description:
         out.append(view.description)
     out.append(f"Run `{view.run_id}`, generated {view.created_at}")
-    out += run_header_markdown(view)
+    header = run_header_markdown(view)
+    notes = [header.pop()] if view.notes else []  # the notes come after summary and verdicts
+    out += header
+    if view.summary:
+        out.append(view.summary)
+    if view.verdict_lines or view.verdict_tables:
+        out.append("## Did it beat its benchmarks, and could that be luck?")
+        out.append("\n".join(f"- {line}" for line in view.verdict_lines))
+        for table in view.verdict_tables:
+            out += [f"### {table.title}", table_markdown(table)]
+    out += notes
 
     out.append("## Statistics")
     out.append(table_markdown(view.stats))
@@ -80,8 +95,18 @@ def render_markdown(
     out.append(f"![Equity curves (log scale)]({equity_image})")
     out.append("## Drawdown")
     out.append(f"![Drawdowns]({drawdown_image})")
+    if view.drawdowns is not None:
+        out += [f"### {view.drawdowns.title}", table_markdown(view.drawdowns)]
+    out.append("## Allocation over time")
+    out.append("![Allocation over time](allocation.png)")
     out.append(f"## {view.yearly.title}")
+    out.append("\n".join(f"- {line}" for line in view.beats))
+    out.append("![Calendar-year returns](yearly_returns.png)")
     out.append(table_markdown(view.yearly))
+    out.append("## Monthly returns")
+    out.append("![Monthly returns](monthly_returns.png)")
+    out.append("## Rolling 12 months")
+    out.append("![Rolling return difference, Sharpe ratio and beta](rolling.png)")
 
     if view.tables:
         out.append("## Strategy diagnostics")
@@ -90,8 +115,10 @@ def render_markdown(
             out.append(table_markdown(table))
 
     out.append(f"## {view.allocations.title}")
+    out.append(view.allocation_summary)
     out.append(table_markdown(view.allocations))
     out.append(f"## {view.orders.title}")
+    out.append(view.orders_summary)
     out.append(table_markdown(view.orders))
 
     out.append("## Data")

@@ -1,34 +1,59 @@
-"""The report's two charts, rendered to PNG bytes, and the chart helpers the comparison shares.
+"""The single-run report's charts, rendered to PNG bytes, and the chart pieces compare shares.
 
-Figures are built from `matplotlib.figure.Figure` with an explicit Agg canvas: pyplot is never
-imported, so no global figure registry or backend switch leaks into the caller's process.
 `equity_chart` and `drawdown_chart` draw any list of curves: `equity_png` and `drawdown_png`
 use them for one strategy over its benchmarks, `engine.report.compare_plots` for several.
+Colours come from `engine.reporting.palette`: one per run and one per ticker, the same in every
+chart of a report. The primitives (figures without pyplot, ticks) are engine.reporting.charts.
 """
 
 from __future__ import annotations
 
-import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from matplotlib import dates as mdates
 from matplotlib import ticker as mticker
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from engine.metrics import drawdown
+from engine.metrics import (
+    drawdown,
+    drawdown_periods,
+)
 from engine.report.model import ReportInput
+from engine.reporting import palette
+from engine.reporting.charts import (
+    DPI,
+    FIGSIZE,
+    date_axis,
+    equity_ticks,
+    log_ticks,
+    money,
+    new_figure,
+    png,
+)
 
-FIGSIZE = (12.0, 6.0)  # inches; at DPI this is 1200 x 600 px
-DPI = 100
-STRATEGY_COLOR = "#1f4e9c"
-BENCHMARK_COLORS = ("#e07b00", "#2e9b4f", "#8c5fb8", "#c23b3b", "#3aa6b9", "#8a6d3b", "#7f7f7f")
+__all__ = [
+    "FIGSIZE",
+    "Curve",
+    "allocation_png",
+    "date_axis",
+    "drawdown_chart",
+    "drawdown_png",
+    "equity_chart",
+    "equity_png",
+    "exposure_figure",
+    "log_ticks",
+    "money",
+    "new_figure",
+    "png",
+]
+
+LOWS_MARKED = 2  # the strategy's deepest troughs written on the equity chart
 
 
 class Curve(NamedTuple):
@@ -44,37 +69,27 @@ class Curve(NamedTuple):
     highlight: bool = False
 
 
+def colors(inp: ReportInput) -> dict[str, str]:
+    """Series name -> colour for every chart of this report."""
+    return palette.run_colors([inp.strategy.name], inp.benchmarks)
+
+
 def _curves(inp: ReportInput) -> list[Curve]:
-    """The benchmarks first and the strategy last (on top)."""
-    out = [
-        Curve(name, result.equity, _benchmark_style(i))
-        for i, (name, result) in enumerate(inp.benchmarks.items())
-    ]
-    style = {"color": STRATEGY_COLOR, "linewidth": 2.2, "zorder": 5}
+    """The benchmarks first and the strategy last (on top); the main benchmark stronger."""
+    color = colors(inp)
+    out = []
+    for i, (name, result) in enumerate(inp.benchmarks.items()):
+        main = i == 0
+        style = {
+            "color": color[name],
+            "linewidth": 1.6 if main else 1.0,
+            "alpha": 0.95 if main else 0.6,
+            "zorder": 4 if main else 3,
+        }
+        out.append(Curve(name, result.equity, style))
+    style = {"color": color[inp.strategy.name], "linewidth": 2.2, "zorder": 5}
     out.append(Curve(inp.strategy.name, inp.strategy.equity, style, highlight=True))
     return out
-
-
-def _benchmark_style(index: int) -> dict[str, object]:
-    return {
-        "color": BENCHMARK_COLORS[index % len(BENCHMARK_COLORS)],
-        "linewidth": 1.2,
-        "alpha": 0.9,
-        "zorder": 3,
-    }
-
-
-def new_figure(size: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
-    """A figure with its own Agg canvas (no pyplot) and one axes."""
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot()
-
-
-def date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=5, maxticks=12)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
 def _legend(ax: Axes, loc: str, drawn: list[tuple[Artist, Curve]], size: float) -> None:
@@ -84,39 +99,25 @@ def _legend(ax: Axes, loc: str, drawn: list[tuple[Artist, Curve]], size: float) 
         ax.legend([a for a, _ in ordered], [c.name for _, c in ordered], loc=loc, fontsize=size)
 
 
-def png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
-
-
-def money(value: float, _pos: object = None) -> str:
-    """An axis value in currency units: whole units from 10 up, cents below."""
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}"
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Readable ticks for a log axis over [lo, hi]: 1-2-5 steps, finer or linear when narrow."""
-    if not (lo > 0 and hi > lo):
-        return [lo] if lo > 0 else []
-    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    for mults in ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)):
-        ticks = [
-            m * 10.0**e for e in range(first, last + 1) for m in mults if lo <= m * 10.0**e <= hi
-        ]
-        if 4 <= len(ticks) <= 12:
-            return ticks
-    linear = mticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-    return [float(t) for t in linear if lo <= t <= hi and t > 0]
+def _troughs(equity: pd.Series, count: int) -> list[tuple[pd.Timestamp, float]]:
+    """(date, value) of the `count` deepest drawdown troughs of `equity`."""
+    table = drawdown_periods(equity, top=count)
+    return [(t, float(equity.loc[t])) for t in table["trough"]]
 
 
 def equity_chart(
-    curves: Sequence[Curve], initial: float, title: str, legend_size: float = 10.0
+    curves: Sequence[Curve],
+    initial: float,
+    title: str,
+    legend_size: float = 10.0,
+    mark_lows: int = LOWS_MARKED,
 ) -> bytes:
-    """Every curve rescaled to start at `initial`, on one log axis, as PNG bytes."""
+    """Every curve rescaled to start at `initial`, on one log axis labelled over its whole range
+    (the start value and the first highlighted curve's deepest lows included), as PNG bytes."""
     fig, ax = new_figure()
     lo, hi = math.inf, -math.inf
     drawn: list[tuple[Artist, Curve]] = []
+    lows: list[tuple[pd.Timestamp, float]] = []
     for curve in curves:
         values = curve.equity.dropna()
         values = values[values > 0]  # a log axis cannot show a wiped-out portfolio
@@ -126,11 +127,21 @@ def equity_chart(
         (line,) = ax.plot(grown.index.to_numpy(), grown.to_numpy(), label=curve.name, **curve.style)
         drawn.append((line, curve))
         lo, hi = min(lo, float(grown.min())), max(hi, float(grown.max()))
+        if curve.highlight and not lows and mark_lows and len(grown) > 2:
+            lows = [(d, v) for d, v in _troughs(grown, mark_lows) if v < initial * 1.5]
+            color = curve.style.get("color")
+            for date, value in lows:
+                ax.plot([date], [value], marker="o", markersize=5, color=color, zorder=6)
+                ax.annotate(f"{date:%Y-%m-%d}: {money(value)}", (date, value),
+                            xytext=(8, 2), textcoords="offset points", fontsize=8.5,
+                            color=color)  # fmt: skip
     ax.set_yscale("log")
     if math.isfinite(lo) and math.isfinite(hi):
         pad = 1.04 if hi > lo else 1.1
-        ax.set_ylim(lo / pad, hi * pad)
-        ax.yaxis.set_major_locator(mticker.FixedLocator(log_ticks(lo / pad, hi * pad)))
+        ax.set_ylim(lo / pad / 1.04, hi * pad)  # room under the lowest point for its label
+        keep = [initial, *(v for _, v in lows)]
+        ticks = equity_ticks(lo / pad / 1.04, hi * pad, keep=keep)
+        ax.yaxis.set_major_locator(mticker.FixedLocator(ticks))
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(money))
     ax.yaxis.set_minor_locator(mticker.NullLocator())
     ax.set_ylabel(f"Value of {money(initial)} invested (log scale)")
@@ -142,14 +153,7 @@ def equity_chart(
     return png(fig)
 
 
-def drawdown_chart(
-    curves: Sequence[Curve], title: str, shade: bool = False, legend_size: float = 10.0
-) -> bytes:
-    """Distance below the running peak, in percent, of every curve, as PNG bytes.
-
-    With `shade`, the area between each highlighted curve and zero is tinted in its colour.
-    """
-    fig, ax = new_figure()
+def _drawdown_lines(ax: Axes, curves: Sequence[Curve], shade: bool) -> tuple[list, float]:
     low = 0.0
     drawn: list[tuple[Artist, Curve]] = []
     for curve in curves:
@@ -162,17 +166,73 @@ def drawdown_chart(
         drawn.append((line, curve))
         if shade and curve.highlight:
             color = curve.style.get("color")
-            ax.fill_between(x, dd, 0.0, color=color, alpha=0.08, zorder=2, linewidth=0)
+            ax.fill_between(x, dd, 0.0, color=color, alpha=0.12, zorder=2, linewidth=0)
         if np.isfinite(dd).any():
             low = min(low, float(np.nanmin(dd)))
-    ax.set_ylim(min(low * 1.05, -1.0), 1.0)
+    return drawn, low
+
+
+def _drawdown_axes(ax: Axes, low: float) -> None:
+    ax.set_ylim(min(low * 1.1, -1.0), 1.0)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
-    ax.set_ylabel("Drawdown from the running peak (%)")
-    ax.set_title(title)
     date_axis(ax)
     ax.grid(True, color="#d0d5db", linewidth=0.7)
     ax.axhline(0.0, color="#555555", linewidth=0.8, zorder=1)
+
+
+def drawdown_chart(
+    curves: Sequence[Curve],
+    title: str,
+    shade: bool = False,
+    legend_size: float = 10.0,
+    periods: pd.DataFrame | None = None,
+) -> bytes:
+    """Distance below the running peak, in percent, of every curve, as PNG bytes.
+
+    With `shade`, the area between each highlighted curve and zero is tinted in its colour;
+    `periods` (engine.metrics.drawdown_periods) are marked as numbered bands, peak to recovery.
+    """
+    fig, ax = new_figure()
+    if periods is not None:
+        for i, p in enumerate(periods.itertuples(index=False), 1):
+            end = p.recovery if p.recovered else None
+            last = max(c.equity.index[-1] for c in curves) if end is None else end
+            ax.axvspan(p.peak, last, color="#f2d7a6", alpha=0.35, zorder=0, linewidth=0)
+            ax.annotate(str(i), (p.trough, p.depth * 100.0), xytext=(0, -12),
+                        textcoords="offset points", ha="center", fontsize=9,
+                        fontweight="bold", color="#8a5a00")  # fmt: skip
+    drawn, low = _drawdown_lines(ax, curves, shade)
+    _drawdown_axes(ax, low)
+    ax.set_ylabel("Drawdown from the running peak (%)")
+    ax.set_title(title)
     _legend(ax, "lower left", drawn, legend_size)
+    return png(fig)
+
+
+def drawdown_panels(
+    strategies: Sequence[Curve], main: Curve | None, title: str, columns: int = 2
+) -> bytes:
+    """Small multiples: one panel per strategy, its drawdown shaded over the main benchmark's,
+    on one shared scale, so several runs stay readable."""
+    n = len(strategies)
+    cols = 1 if n == 1 else columns
+    rows = math.ceil(n / cols)
+    height = FIGSIZE[1] if rows <= 2 else 2.8 * rows  # the usual 1200 x 600 up to 4 panels
+    fig = Figure(figsize=(12.0, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    low = 0.0
+    for ax, curve in zip(axes, strategies, strict=False):
+        shown = [main, curve] if main is not None else [curve]
+        drawn, lo = _drawdown_lines(ax, [c for c in shown if c is not None], shade=True)
+        low = min(low, lo)
+        ax.set_title(curve.name, fontsize=10, loc="left", color=curve.style.get("color"))
+        _legend(ax, "lower left", drawn, 8.0)
+    for ax in axes[:n]:
+        _drawdown_axes(ax, low)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title)
     return png(fig)
 
 
@@ -183,5 +243,57 @@ def equity_png(inp: ReportInput) -> bytes:
 
 
 def drawdown_png(inp: ReportInput) -> bytes:
-    """Distance below the running peak, in percent, of every series; the strategy on top."""
-    return drawdown_chart(_curves(inp), f"{inp.title}: drawdowns", shade=True)
+    """The strategy's drawdowns (shaded) over its main benchmark's; other benchmarks light."""
+    curves = [c._replace(style={**c.style, "linewidth": 1.3}) if c.highlight else c
+              for c in _curves(inp)]  # fmt: skip
+    worst = drawdown_periods(inp.strategy.equity, top=5)
+    title = f"{inp.title}: drawdowns (bands: its 5 worst, numbered as in the table)"
+    return drawdown_chart(curves, title, shade=True, periods=worst)
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def exposure_figure(
+    label: str,
+    weights: pd.DataFrame,
+    cash: pd.Series,
+    ticker_colors: Mapping[str, str] | None = None,
+    size: tuple[float, float] = FIGSIZE,
+) -> Figure:
+    """Realised weights stacked (tickers never held left out) with cash as the remainder;
+    `ticker_colors` keeps one colour per ticker across a report's charts."""
+    held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
+    color_of = dict(ticker_colors or palette.ticker_colors(held))
+    # Layers in the palette's order, so a ticker sits at the same height in every chart.
+    order = {name: i for i, name in enumerate(color_of)}
+    held.sort(key=lambda c: order.get(str(c), len(order)))
+    fig, ax = new_figure(size)
+    x = weights.index.to_numpy()
+    n = len(held)
+    layers = [weights[c].fillna(0.0).to_numpy(dtype=float) * 100.0 for c in held]
+    fallback = palette.ticker_colors(held)
+    tints = [color_of.get(str(c), fallback[str(c)]) for c in held]
+    layers.append(cash.reindex(weights.index).fillna(0.0).to_numpy(dtype=float) * 100.0)
+    tints.append(palette.CASH)
+    ax.stackplot(x, *layers, labels=[*map(str, held), "cash"], colors=tints, linewidth=0)
+    top = max(100.0, float(np.nansum(np.vstack(layers), axis=0).max())) if len(x) else 100.0
+    ax.set_ylim(0.0, top)
+    if len(x) > 1:
+        ax.set_xlim(x[0], x[-1])
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
+    ax.set_ylabel("Share of the portfolio (%)")
+    ax.set_title(f"{label}: allocation over time (realised weights at each close)")
+    date_axis(ax)
+    if n + 1 > 8:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
+    else:
+        ax.legend(loc="upper left", fontsize=9, ncols=min(n + 1, 8), framealpha=0.9)
+    return fig
+
+
+def allocation_png(inp: ReportInput) -> bytes:
+    result = inp.strategy
+    tickers = palette.ticker_colors(result.weights.columns)
+    figure = exposure_figure(inp.title, result.weights, result.cash_weight, tickers, (12.0, 4.2))
+    return png(figure)

@@ -10,30 +10,32 @@ of combinations, so later sweeps can deflate their best result by every trial ma
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import io
 import itertools
 import json
 import math
-import os
-import secrets
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
 import numpy as np
 import pandas as pd
 from filelock import FileLock
 from matplotlib import ticker as mticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from tabulate import tabulate
 
 from engine.errors import RotationLabError
 from engine.metrics import METRICS, format_value
+from engine.reporting import palette
+from engine.reporting.charts import annotated_heatmap, date_axis, equity_ticks, money
+from engine.reporting.charts import png as _png
+from engine.reporting.folder import ReportFolder, publish_folder
+from engine.reporting.format import human_column
+from engine.reporting.page import png_data_uri, render_page
+from engine.reporting.tables import Table, frame_table
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
@@ -106,12 +108,6 @@ def _figure(size: tuple[float, float]) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
-
-
 def heatmap_pairs(study: Study, wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
     names = [a.name for a in study.sweep.setup.grid.axes if len(a.values) > 1]
     if wanted:
@@ -151,40 +147,60 @@ def heatmap_frame(study: Study, x: str, y: str, others: Others) -> tuple[pd.Data
     return grid, note
 
 
-def heatmap_png(study: Study, x: str, y: str, others: Others) -> tuple[bytes, str]:
+def heatmap_png(
+    study: Study, x: str, y: str, others: Others, center: float | None = None
+) -> tuple[bytes, str]:
+    """The metric over two parameters on a diverging scale centred on `center` (the main
+    benchmark's value: green beats it, red does not; the default's value when there is none),
+    the default parameters outlined in black and the best combination dashed in blue."""
     grid, note = heatmap_frame(study, x, y, others)
+    grid = grid.iloc[::-1]  # the largest y value on top
     metric = study.sweep.metric
-    fig = _figure((1.2 + 0.75 * max(4, grid.shape[1]), 1.4 + 0.5 * max(4, grid.shape[0])))
-    ax = fig.add_subplot()
     values = grid.to_numpy(dtype=float)
-    cmap = "viridis_r" if metric in LOWER_IS_BETTER else "viridis"
-    image = ax.imshow(values, cmap=cmap, aspect="auto", origin="lower")
-    fig.colorbar(image, ax=ax, label=metric)
+    finite = values[np.isfinite(values)]
+    if center is None or not math.isfinite(center):
+        center = float(study.sweep.default_stats.get(metric, np.nan))
+    if not math.isfinite(center):
+        center = float(np.median(finite)) if finite.size else 0.0
+    span = float(np.max(np.abs(finite - center))) if finite.size else 1.0
+    span = span if span > 0 else 1.0
+    norm = TwoSlopeNorm(vmin=center - span, vcenter=center, vmax=center + span)
+    cmap = "RdYlGn_r" if metric in LOWER_IS_BETTER else "RdYlGn"
+    width = min(12.0, 2.6 + 0.8 * max(4, grid.shape[1]))
+    fig = _figure((width, 1.6 + 0.5 * max(4, grid.shape[0])))
+    ax = fig.add_subplot()
+    texts = [[_cell(v, metric) if np.isfinite(v) else "" for v in row] for row in values]
+    if values.size > 225:
+        texts = [["" for _ in row] for row in values]
+    annotated_heatmap(ax, values, norm, cmap, texts, fontsize=7.5, bar_label=metric)
     ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], rotation=45)
     ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(note, fontsize=9)
-    if values.size <= 225:
-        finite = values[np.isfinite(values)]
-        middle = float(np.median(finite)) if finite.size else 0.0
-        for (i, j), v in np.ndenumerate(values):
-            if np.isfinite(v):
-                colour = "black" if (v > middle) != (metric in LOWER_IS_BETTER) else "white"
-                ax.text(j, i, _cell(v, metric), ha="center", va="center", fontsize=7, color=colour)
-    default = study.sweep.setup.default_values()
+    ax.set_title(f"{note}; colour centred on {_cell(center, metric)}", fontsize=9)
     cols, rows = list(grid.columns), list(grid.index)
+    marks = []
+    default = study.sweep.setup.default_values()
     if default[x] in cols and default[y] in rows:
         j, i = cols.index(default[x]), rows.index(default[y])
-        ax.add_patch(_rect((j - 0.5, i - 0.5), edgecolor="red", label="default parameters"))
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), fontsize=8, frameon=False)
+        ax.add_patch(_rect((j - 0.5, i - 0.5), edgecolor="black", label="default parameters"))
+        marks.append("default")
+    best = row_values(study.sweep.table, study.sweep.best_row)
+    if best[x] in cols and best[y] in rows:
+        j, i = cols.index(best[x]), rows.index(best[y])
+        ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",
+                           label="best combination", size=0.84))  # fmt: skip
+        marks.append("best")
+    if marks:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=8, frameon=False,
+                  ncols=2, facecolor="#999999")  # fmt: skip
     return _png(fig), note
 
 
-def _rect(xy: tuple[float, float], **kwargs: Any):
+def _rect(xy: tuple[float, float], size: float = 1.0, **kwargs: Any):
     from matplotlib.patches import Rectangle
 
-    return Rectangle(xy, 1, 1, fill=False, linewidth=2, **kwargs)
+    return Rectangle(xy, size, size, fill=False, linewidth=2, **kwargs)
 
 
 def _tick(value: object) -> str:
@@ -201,27 +217,40 @@ def _cell(value: float, metric: str) -> str:
 
 
 def equity_png(curves: pd.DataFrame, title: str, log: bool = True) -> bytes:
+    """The curves on one log axis labelled over its whole range, the default in black."""
     fig = _figure((12, 5.5))
     ax = fig.add_subplot()
-    for i, name in enumerate(curves.columns):
-        is_default = str(name).startswith("default")
+    colors = palette.run_colors([str(c) for c in curves.columns if not _is_default(c)], [])
+    for name in curves.columns:
+        is_default = _is_default(name)
         ax.plot(
             curves.index,
             curves[name],
             label=str(name),
-            linewidth=2.2 if is_default or i == 0 else 1.0,
-            color="black" if is_default else None,
+            linewidth=2.0 if is_default or name == curves.columns[0] else 1.1,
+            color=palette.MAIN_BENCHMARK if is_default else colors[str(name)],
             zorder=5 if is_default else 3,
         )
     if log:
         ax.set_yscale("log")
-        ax.yaxis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.yaxis.set_minor_formatter(mticker.NullFormatter())
+        finite = curves.to_numpy(dtype=float)
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        if finite.size:
+            lo, hi = float(finite.min()) / 1.04, float(finite.max()) * 1.04
+            start = float(curves.iloc[0].dropna().iloc[0]) if curves.iloc[0].notna().any() else lo
+            ax.set_ylim(lo, hi)
+            ax.yaxis.set_major_locator(mticker.FixedLocator(equity_ticks(lo, hi, keep=[start])))
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(money))
+        ax.yaxis.set_minor_locator(mticker.NullLocator())
+    date_axis(ax)
     ax.set_title(title)
-    ax.grid(True, alpha=0.3)
+    ax.grid(True, color="#d0d5db", linewidth=0.7)
     ax.legend(fontsize=8, loc="upper left")
     return _png(fig)
+
+
+def _is_default(name: object) -> bool:
+    return str(name).startswith("default")
 
 
 # --------------------------------------------------------------------------- words
@@ -469,53 +498,17 @@ def _jsonable(value: Any) -> Any:
 
 # --------------------------------------------------------------------------- HTML / Markdown
 
-_HTML = jinja2.Template(
-    """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{{ title }}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
-table { border-collapse: collapse; font-size: 13px; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; }
-th { background: #f3f3f3; }
-p.words { max-width: 60em; line-height: 1.45; }
-.warn { color: #b00; font-weight: bold; }
-img { max-width: 100%; }
-code { background: #f5f5f5; padding: 1px 4px; }
-</style></head><body>
-<h1>{{ title }}</h1>
-<p><code>{{ command }}</code></p>
-<p>Period {{ period }} ({{ sessions }} sessions). Grid: <code>{{ grid }}</code>.
-{{ tried }} combinations tried{% if refused %}, {{ refused }} refused{% endif %}.
-Engine: {{ engine }}. Executor: {{ executor }}. Sweep time {{ sweep_s }} s.</p>
-{% if check_failed %}<p class="warn">{{ words.check }}</p>{% endif %}
-<h2>Ranking</h2><p class="words">{{ words.ranking }}</p>
-<h3>Top combinations by {{ metric }}</h3>{{ top | safe }}
-<h3>Default parameters</h3>{{ default | safe }}
-{% if benchmarks %}<h3>Benchmarks over the same period</h3>{{ benchmarks | safe }}{% endif %}
-<h2>Is the best result luck?</h2>
-<p class="words">{{ words.dsr }}</p>
-<p class="words">{{ words.pbo }}</p>
-{% if words.walk_forward %}<h2>Walk-forward (out-of-sample)</h2>
-<p class="words">{{ words.walk_forward }}</p>{{ wf_summary | safe }}{{ wf_windows | safe }}
-<img src="data:image/png;base64,{{ wf_png }}" alt="walk-forward equity">{% endif %}
-<h2>Equity of the best combinations and the default</h2>
-<img src="data:image/png;base64,{{ equity_png }}" alt="equity curves">
-<h2>Heatmaps</h2>
-{% for name, png in heatmaps %}<h3>{{ name }}</h3>
-<img src="data:image/png;base64,{{ png }}" alt="{{ name }}">{% endfor %}
-{% if words.check %}<h2>Cross-check against the engine</h2><p class="words">{{ words.check }}</p>
-{{ check | safe }}{% endif %}
-<h2>Files</h2><p>{{ files | join(', ') }}</p>
-<h2>Configuration</h2><pre>{{ config_toml }}</pre>
-</body></html>
-""",
-    autoescape=True,
-)
 
-
-def _html_table(frame: pd.DataFrame) -> str:
-    return format_table(frame).to_html(index=False, escape=True, border=0, na_rep="n/a")
+def display_table(frame: pd.DataFrame, title: str = "", note: str = "") -> Table:
+    """A sweep table in words: formatted values, human column names, numbers right-aligned."""
+    shown = format_table(frame).fillna("n/a")
+    table = frame_table(shown, title, note, label=human_column)
+    offset = len(table.columns) - len(frame.columns)
+    table.numeric = [False] * offset + [
+        bool(pd.api.types.is_numeric_dtype(frame.iloc[:, i].dtype))
+        for i in range(len(frame.columns))
+    ]
+    return table
 
 
 def _md_table(frame: pd.DataFrame) -> str:
@@ -528,22 +521,18 @@ def _md_table(frame: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-class _Folder:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files: list[str] = []
+class _Folder(ReportFolder):
+    """The sweep folder: ReportFolder (files with their SHA-256) with the sweep's CSV default
+    of no index."""
 
     def write(self, name: str, data: bytes | str) -> None:
-        path = self.root / name
         if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
+            self.write_text(name, data)
         else:
-            path.write_bytes(data)
-        self.files.append(name)
+            self.write_bytes(name, data)
 
     def csv(self, name: str, frame: pd.DataFrame, index: bool = False) -> None:
-        frame.to_csv(self.root / name, index=index)
-        self.files.append(name)
+        self.write_csv(name, frame, index=index)
 
 
 def _parquet_safe(table: pd.DataFrame) -> pd.DataFrame:
@@ -562,8 +551,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
     sweep = study.sweep
     setup = sweep.setup
     table = sweep.table
-    _parquet_safe(table).to_parquet(out.root / "combinations.parquet", index=False)
-    out.files.append("combinations.parquet")
+    out.write_bytes("combinations.parquet", _parquet_safe(table).to_parquet(index=False))
     if len(table) <= CSV_MAX_ROWS:
         out.csv("combinations.csv", table)
     top = top_table(study)
@@ -572,11 +560,12 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
     equity_bytes = equity_png(study.equity, f"{setup.strategy.name}: best combinations and default")
     out.write("top_equity.png", equity_bytes)
     heatmaps = []
+    center = _benchmark_value(report, sweep.metric)
     for x, y in heatmap_pairs(study, report.heatmaps):
-        png, note = heatmap_png(study, x, y, report.heatmap_others)
+        png, note = heatmap_png(study, x, y, report.heatmap_others, center)
         name = f"heatmap_{x}_{y}.png"
         out.write(name, png)
-        heatmaps.append((f"{y} (rows) by {x} (columns): {note}", base64.b64encode(png).decode()))
+        heatmaps.append((f"{y} (rows) by {x} (columns): {note}", png_data_uri(png)))
     if study.check is not None:
         out.csv("engine_check.csv", study.check)
     if study.pbo is not None:
@@ -605,18 +594,22 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
             "out-of-sample (test windows stitched)",
         )
         out.write("walk_forward.png", wf_bytes)
-        wf_png = base64.b64encode(wf_bytes).decode()
+        wf_png = png_data_uri(wf_bytes)
     out.write("config.toml", setup.cfg.to_toml())
 
     words = explanations(study)
     period = f"{setup.period.start.date()} to {setup.period.end.date()}"
     benchmarks = report.benchmarks
-    files_now = [*out.files, "report.html", "report.md", "summary.json"]
-    html = _HTML.render(
-        title=f"{setup.strategy.name}: parameter sweep {report.run_id}",
+    files_now = [*out.names, "report.html", "report.md", "summary.json"]
+    main = _main_benchmark(report)
+    html = render_page(
+        "sweep.html.j2",
+        title=f"{setup.strategy.name}: parameter sweep",
+        run_id=report.run_id,
+        created_at=report.created_at,
         command=report.command,
         period=period,
-        sessions=len(setup.index),
+        sessions=f"{len(setup.index):,}",
         grid=setup.grid.describe(),
         tried=f"{setup.n_combos:,}",
         refused=f"{setup.skipped:,}" if setup.skipped else "",
@@ -626,17 +619,34 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         metric=sweep.metric,
         words=words,
         check_failed=not study.check_passed,
-        top=_html_table(top),
-        default=_html_table(default_row(study)),
-        benchmarks=_html_table(benchmarks.reset_index()) if benchmarks is not None else "",
-        wf_summary=_html_table(wf.summary.reset_index()) if wf is not None else "",
-        wf_windows=_html_table(wf.windows) if wf is not None else "",
+        top=display_table(top, f"Top combinations by {sweep.metric}"),
+        default=display_table(default_row(study), "Default parameters"),
+        benchmarks=display_table(
+            benchmarks.rename_axis("benchmark").reset_index(), "Benchmarks over the same period"
+        )
+        if benchmarks is not None
+        else None,
+        center_note=(
+            f"Heatmap colours are centred on {main}'s {sweep.metric} "
+            f"({_cell(center, sweep.metric)}): green beats it, red does not."
+            if main and center is not None
+            else "Heatmap colours are centred on the default parameters' value."
+        ),
+        wf_summary=display_table(wf.summary.reset_index(), "Summary") if wf is not None else None,
+        wf_windows=display_table(wf.windows, "Windows") if wf is not None else None,
         wf_png=wf_png,
-        equity_png=base64.b64encode(equity_bytes).decode(),
+        equity_png=png_data_uri(equity_bytes),
         heatmaps=heatmaps,
-        check=_html_table(study.check) if study.check is not None else "",
+        check=display_table(study.check, "Cross-check") if study.check is not None else None,
         files=sorted(files_now),
         config_toml=setup.cfg.to_toml(),
+        versions=display_table(
+            pd.DataFrame(
+                {"package": list(report.versions), "version": list(report.versions.values())}
+            ),
+            "Package versions",
+        ),
+        fingerprint=setup.data.fingerprint(),
     )
     out.write("report.html", html)
     md = [
@@ -664,35 +674,39 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
             "![walk-forward](walk_forward.png)",
         ]
     md += ["## Equity", "![equity](top_equity.png)", "## Heatmaps"]
-    md += [f"![{name}]({name})" for name in out.files if name.startswith("heatmap_")]
+    md += [f"![{name}]({name})" for name in out.names if name.startswith("heatmap_")]
     if "check" in words:
         md += ["## Cross-check against the engine", words["check"]]
     out.write("report.md", "\n\n".join(md) + "\n")
-    record = summary_record(report, [*out.files, "summary.json"], trials_before)
+    record = summary_record(report, [*out.names, "summary.json"], trials_before)
     out.write("summary.json", json.dumps(_jsonable(record), indent=2, allow_nan=False) + "\n")
+
+
+def _main_benchmark(report: SweepReport) -> str | None:
+    frame = report.benchmarks
+    return None if frame is None or frame.empty else str(frame.index[0])
+
+
+def _benchmark_value(report: SweepReport, metric: str) -> float | None:
+    """The main (first) benchmark's value of the ranking metric, when the table has it."""
+    frame = report.benchmarks
+    if frame is None or frame.empty or metric not in frame.columns:
+        return None
+    value = float(frame.iloc[0][metric])
+    return value if math.isfinite(value) else None
 
 
 def write_sweep_report(report: SweepReport, reports_root: Path) -> Path:
     """reports_root/<strategy>/sweep-<run_id>/, complete or not at all; updates the ledger."""
     strategy_dir = Path(reports_root) / report.study.sweep.setup.strategy.name
-    final = strategy_dir / f"sweep-{report.run_id}"
-    if final.exists():
-        raise SweepReportError(f"report folder {final} already exists; refusing to overwrite it")
-    try:
-        strategy_dir.mkdir(parents=True, exist_ok=True)
-        temp = strategy_dir / f".tmp-sweep-{report.run_id}-{secrets.token_hex(4)}"
-        temp.mkdir()
-    except OSError as exc:
-        raise SweepReportError(f"cannot create {strategy_dir}: {exc.strerror or exc}") from exc
-    try:
-        trials_before = report.study.options.prior_trials
-        _write_files(report, _Folder(temp), trials_before)
-        os.rename(temp, final)
-    except OSError as exc:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise SweepReportError(f"could not write {final}: {exc.strerror or exc}") from exc
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
+    trials_before = report.study.options.prior_trials
+    final = publish_folder(
+        Path(reports_root),
+        report.study.sweep.setup.strategy.name,
+        f"sweep-{report.run_id}",
+        lambda folder: _write_files(report, _Folder(folder), trials_before),
+        latest=False,
+        error=SweepReportError,
+    )
     _record_trials(strategy_dir, report)
     return final

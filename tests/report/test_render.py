@@ -30,10 +30,12 @@ def test_html_is_self_contained(page: str, report_input: ReportInput, tmp_path: 
     assert "<script" not in page.lower()
     assert "<link" not in page.lower()
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 2
     folder = tmp_path / "reports" / report_input.title / report_input.run_id
+    pngs = {p.read_bytes() for p in folder.glob("*.png")}
+    assert len(images) == len(pngs) == 6  # every chart of the folder, each embedded once
     assert base64.b64decode(images[0]) == (folder / "equity.png").read_bytes()
     assert base64.b64decode(images[1]) == (folder / "drawdown.png").read_bytes()
+    assert {base64.b64decode(i) for i in images} == pngs
 
 
 def test_html_shows_formatted_stats(page: str, report_input: ReportInput):

@@ -1,0 +1,155 @@
+"""Text of values as every report writes them: dates, percentages, numbers, column names.
+
+One place, so the single-run, compare, claims and sweep reports print a value the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "human_column",
+    "is_missing",
+    "iso",
+    "pct",
+    "plain",
+    "sig4",
+    "sign_class",
+    "title_from_key",
+]
+
+
+def is_missing(value: object) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(float(value))
+    return False
+
+
+def iso(value: object) -> str:
+    """A date-like value as ISO text: YYYY-MM-DD for dates and midnight timestamps."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, dt.datetime):  # includes pd.Timestamp
+        if value.time() == dt.time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def pct(value: object, decimals: int = 2) -> str:
+    if is_missing(value):
+        return ""
+    return f"{float(value) * 100:.{decimals}f}%"
+
+
+def sig4(value: float) -> str:
+    """4 significant digits; large magnitudes with thousands separators instead of exponents."""
+    if math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def sign_class(value: object) -> str:
+    """The CSS class of a signed number: "pos", "neg" or "" (zero or missing)."""
+    if is_missing(value):
+        return ""
+    return "pos" if float(value) > 0 else "neg" if float(value) < 0 else ""
+
+
+def title_from_key(key: str) -> str:
+    """'per_year' -> 'Per year'."""
+    words = str(key).replace("_", " ").replace("-", " ").split()
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def plain(value: object) -> str:
+    """Generic text of a cell of unknown type."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date | np.datetime64):
+        return iso(value)
+    if isinstance(value, float | np.floating):
+        return sig4(float(value))
+    return str(value)
+
+
+# Words of machine column names, in the reader's words. Whole names first, then word by word:
+# "IWM_rest_ret" -> "IWM rest of year", "diff_fwd_21_ret" -> "difference, 21 sessions ahead".
+_WHOLE = {
+    "year_complete": "complete year",
+    "members_compared": "members compared",
+    "small_cap_rank": "small-cap rank",
+    "sessions_below_before": "sessions not above before",
+    "horizon_sessions": "horizon (sessions)",
+    "excluded_past_data": "left out (window past the data)",
+    "rotation_p_two_sided": "p (circular shift, two-sided)",
+    "binomial_p_two_sided": "p (binomial, two-sided)",
+    "rotation_p": "p (circular shift)",
+    "full_year_ret": "full-year return",
+    "rest_of_year_ret": "rest-of-year return",
+    "window_ret": "return over the window",
+    "binomial_p": "p (binomial)",
+}
+_SUFFIXES = (  # (machine ending, words), the longest first
+    ("_ci_low_ret", " interval low"),
+    ("_ci_high_ret", " interval high"),
+    ("_rest_of_year_ret", " rest of year"),
+    ("_full_year_ret", " full year"),
+    ("_window_ret", " over the window"),
+    ("_rest_ret", " rest of year"),
+    ("_year_ret", " full year"),
+    ("_ret", " return"),
+)
+_FORWARD = re.compile(r"^(?:(?P<lead>.+?)_)?fwd_(?P<h>\d+)_ret$")
+_WORDS = {"ret": "return", "ci": "interval", "fwd": "ahead", "oos": "out of sample",
+          "is": "in sample", "pct": "%", "diff": "difference", "cagr": "CAGR",
+          "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar",
+          "ann": "annual", "rel": "relative"}  # fmt: skip
+
+
+def _is_ticker(word: str) -> bool:
+    return bool(word) and (word.startswith("^") or (word.isupper() and len(word) <= 6))
+
+
+def human_column(name: object) -> str:
+    """A table column's header in words; tickers keep their case. CSV files keep the raw name."""
+    words = _words(str(name))
+    if len(words) <= 1 or _is_ticker(words.split(" ")[0].rstrip(",")):
+        return words
+    return words[:1].upper() + words[1:]
+
+
+def _words(text: str) -> str:
+    if text in _WHOLE:
+        return _WHOLE[text]
+    forward = _FORWARD.match(text)
+    if forward:
+        lead = forward.group("lead") or ""
+        lead = {"diff": "difference", "rel": "minus benchmark"}.get(lead, lead)
+        head = f"{lead}, " if lead else ""
+        return f"{head}{forward.group('h')} sessions ahead".strip()
+    for ending, words in _SUFFIXES:
+        if text.endswith(ending) and len(text) > len(ending):
+            head = " ".join(_WORDS.get(w, w) for w in text[: -len(ending)].split("_") if w)
+            return head + words
+    if text in _WORDS:
+        return _WORDS[text]
+    return " ".join(_WORDS.get(w, w) for w in text.split("_") if w)
