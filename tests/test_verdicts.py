@@ -204,7 +204,7 @@ def test_first10days_verdicts_on_the_mirror(tmp_path):
     stats = inp.stats
     assert spy["strategy CAGR"] == pytest.approx(stats.loc["cagr", "first10days"], rel=1e-9)
     assert spy["benchmark CAGR"] == pytest.approx(stats.loc["cagr", "SPY buy & hold"], rel=1e-9)
-    assert spy["interval low"] < spy["active return a year"] < spy["interval high"]
+    assert spy["active return low"] < spy["active return a year"] < spy["active return high"]
     years = tables["Calendar years beaten"].loc["SPY buy & hold"]
     assert years["complete years"] == 25  # 2001..2025; 2000 and 2026 partial
     spells = tables["Active spells: active vs base allocation, bought and held"]

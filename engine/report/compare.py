@@ -236,8 +236,9 @@ def _beats(inp: CompareInput) -> list[str]:
     main = next(iter(inp.benchmarks))
     out: list[str] = []
     partial: list[str] = []  # the same "partial years left out" line for every strategy
-    for label in inp.labels:
-        lines = html.beat_lines(inp.yearly[[label, main]], label, inp.period)
+    curve = {main: inp.benchmarks[main].equity}
+    for compared in inp.strategies:
+        lines = html.beat_lines(compared.result.equity, curve, compared.label)
         out += lines[:1]
         partial = lines[1:]
     return out + partial

@@ -322,7 +322,9 @@ def build_view(
         verdict_lines=list(inp.verdict_lines),
         verdict_tables=verdict_views(inp),
         beats=beat_lines(
-            strategy_first(inp.yearly, inp.strategy.name), inp.strategy.name, inp.period
+            inp.strategy.equity,
+            {name: result.equity for name, result in inp.benchmarks.items()},
+            inp.strategy.name,
         ),
         drawdowns=drawdowns_view(inp),
         allocation_summary=allocation_summary(inp),

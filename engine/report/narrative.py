@@ -4,18 +4,20 @@ summaries that stand in for the long allocation and order tables."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from engine.metrics import drawdown_periods
 from engine.report.model import ReportInput
 from engine.reporting.format import human_column, is_missing, iso, pct
 from engine.reporting.tables import Cell, Table, frame_table
+from engine.verdicts import year_record
 
 __all__ = [
     "allocation_summary",
     "beat_lines",
     "drawdowns_view",
-    "full_years",
     "orders_summary",
     "strategy_first",
     "summary_text",
@@ -23,11 +25,6 @@ __all__ = [
 ]
 
 WORST_DRAWDOWNS = 5
-# A calendar year counts in "beat X in N of M years" only when the run covers it whole: it
-# starts within the year's first week and ends within its last one.
-FULL_YEAR_SLACK_DAYS = 7
-
-
 def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
     if strategy in frame.columns and frame.columns[0] != strategy:
         rest = [c for c in frame.columns if c != strategy]
@@ -35,38 +32,22 @@ def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
     return frame
 
 
-def full_years(yearly: pd.DataFrame, period: tuple[object, object]) -> list[int]:
-    """The calendar years the period covers whole (within FULL_YEAR_SLACK_DAYS of each end)."""
-    start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
-    out = []
-    for year in yearly.index:
-        y = int(year)
-        first_ok = start <= pd.Timestamp(y, 1, 1) + pd.Timedelta(days=FULL_YEAR_SLACK_DAYS)
-        last_ok = end >= pd.Timestamp(y, 12, 31) - pd.Timedelta(days=FULL_YEAR_SLACK_DAYS)
-        if first_ok and last_ok:
-            out.append(y)
-    return out
-
-
-def beat_lines(yearly: pd.DataFrame, strategy: str, period: tuple[object, object]) -> list[str]:
-    """ "Beat SPY buy & hold in 9 of 25 calendar years", per benchmark, over the full years."""
-    if strategy not in yearly.columns:
-        return []
-    years = full_years(yearly, period)
-    partial = [int(y) for y in yearly.index if int(y) not in years]
-    frame = yearly.loc[years] if years else yearly.iloc[0:0]
-    mine = frame[strategy].astype(float)
-    out = []
-    for name in yearly.columns:
-        if name == strategy:
-            continue
-        other = frame[name].astype(float)
-        both = mine.notna() & other.notna()
-        wins = int((mine[both] > other[both]).sum())
-        ties = int((mine[both] == other[both]).sum())
-        tie_text = f" (the same return in {ties})" if ties else ""
+def beat_lines(strategy: pd.Series, benchmarks: Mapping[str, pd.Series], name: str) -> list[str]:
+    """ "first10days beat SPY buy & hold in 5 of 25 complete calendar years", per benchmark,
+    from the equity curves: the same count (complete years, 0.1-point ties) as the verdicts'
+    binomial test (`engine.verdicts.year_record`)."""
+    out: list[str] = []
+    partial: tuple[int, ...] = ()
+    for bench, equity in benchmarks.items():
+        record = year_record(strategy, equity, bench)
+        partial = record.partial
+        detail = [f"lagged in {record.losses}"] if record.losses else []
+        if record.ties:
+            detail.append(f"{record.ties} within 0.1 point")
+        extra = f" ({'; '.join(detail)})" if detail else ""
         out.append(
-            f"{strategy} beat {name} in {wins} of {int(both.sum())} calendar years{tie_text}."
+            f"{name} beat {bench} in {record.wins} of {record.years} complete calendar "
+            f"years{extra}."
         )
     if partial and out:
         out.append("Partial years left out of these counts: " + ", ".join(map(str, partial)) + ".")
@@ -154,7 +135,7 @@ def summary_text(inp: ReportInput) -> str:
         rest = [f"{b} {pct(_metric(inp, 'cagr', b))} a year" for b in others[1:]]
         text += (" (" + "; ".join(rest) + ")") if rest else ""
         text += "."
-        beats = beat_lines(strategy_first(inp.yearly, name), name, inp.period)
+        beats = beat_lines(inp.strategy.equity, {main: inp.benchmarks[main].equity}, name)
         if beats:
             text += " " + beats[0]
     return text

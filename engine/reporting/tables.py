@@ -52,9 +52,13 @@ class Table:
         return out
 
 
+PERCENT_WORDS = ("ret", "cagr", "difference")
+
+
 def _is_percent_column(name: object, values: pd.Series) -> bool:
-    """Float columns named like a return ('ret' in the name) whose values all lie in [-5, 5]."""
-    if "ret" not in str(name).lower():
+    """Float columns named like a return ('ret', 'CAGR', 'difference' in the name) whose values
+    all lie in [-5, 5]."""
+    if not any(word in str(name).lower() for word in PERCENT_WORDS):
         return False
     finite = values.to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]

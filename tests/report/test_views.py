@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.calendar import nyse_sessions
 from engine.data.model import DataIssue
 from engine.metrics import beta_correlation, drawdown_periods, monthly_returns, rolling_beta
 from engine.report.html import beat_lines, issues_table
@@ -48,13 +49,27 @@ def test_rolling_beta_matches_the_full_sample_beta():
     assert rolled.iloc[:59].isna().all()
 
 
-def test_beat_lines_count_full_years_only():
-    yearly = pd.DataFrame(
-        {"rule": [0.10, 0.05, -0.02, 0.03], "SPY": [0.01, 0.08, -0.05, 0.03]},
-        index=[2019, 2020, 2021, 2022],
+def test_beat_lines_count_complete_years_only_with_ties_within_a_tenth_of_a_point():
+    """Year returns 2020-2022: rule +5%, -2%, +3.05% vs SPY +8%, -5%, +3%: lagged, beat, tie
+    (0.05 point apart); 2019 starts in June, so it is partial and left out."""
+    index = nyse_sessions("2019-06-03", "2022-12-30")
+
+    def curve(returns: dict[int, float]) -> pd.Series:
+        ends = {y: index[index.year == y][-1] for y in returns}
+        values = pd.Series(np.nan, index=index)
+        values.iloc[0] = 100.0
+        level = 100.0
+        for year, r in returns.items():
+            level *= 1 + r
+            values[ends[year]] = level
+        return values.interpolate()
+
+    rule = curve({2019: 0.10, 2020: 0.05, 2021: -0.02, 2022: 0.0305})
+    spy = curve({2019: 0.01, 2020: 0.08, 2021: -0.05, 2022: 0.03})
+    lines = beat_lines(rule, {"SPY": spy}, "rule")
+    assert lines[0] == (
+        "rule beat SPY in 1 of 3 complete calendar years (lagged in 1; 1 within 0.1 point)."
     )
-    lines = beat_lines(yearly, "rule", (pd.Timestamp("2019-06-03"), pd.Timestamp("2022-12-30")))
-    assert lines[0] == "rule beat SPY in 1 of 3 calendar years (the same return in 1)."
     assert lines[1] == "Partial years left out of these counts: 2019."
 
 
