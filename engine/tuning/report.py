@@ -337,6 +337,7 @@ def explanations(study: Study) -> dict[str, str]:
     else:
         words["pbo"] = f"The probability of backtest overfitting was not computed. {study.pbo_note}"
     w = study.walk_forward
+    words["walk_forward"] = ""
     if w is not None:
         s = w.summary
         words["walk_forward"] = (
