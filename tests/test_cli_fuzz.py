@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from engine.cli import build_parser, main
 from engine.config import SECTIONS, RunConfig, load_config
-from engine.data import loader
+from engine.data import loader, maintenance
 from engine.errors import BadInputError, DataUnavailableError
 from engine.pipeline import data_window, needed_tickers
 from strategies import discover
@@ -43,7 +43,7 @@ def stop_before_any_data(monkeypatch: pytest.MonkeyPatch) -> None:
         raise DataUnavailableError(STOPPED)
 
     monkeypatch.setattr(loader, "_obtain", refuse)
-    monkeypatch.setattr(loader, "_update_one", refuse)
+    monkeypatch.setattr(maintenance, "_update_one", refuse)
     import yfinance
 
     monkeypatch.setattr(yfinance, "download", refuse)

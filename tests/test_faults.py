@@ -364,7 +364,7 @@ def test_every_data_flag_reaches_the_report_and_no_price_is_changed(
         (["backtst.start=2019-01-01"], "unknown key 'backtst'; did you mean 'backtest'?"),
         (
             ["backtest.fees_bps=abc"],
-            "backtest.fees_bps = 'abc' is refused: Input should be a valid number",
+            "backtest.fees_bps = 'abc' is refused: expected a number, got the text 'abc'",
         ),
         (
             ["backtest.fees_bps=-1"],

@@ -10,6 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from engine.commands.common import start_up
 from engine.config import apply_overrides, validate_model
 from engine.errors import BadInputError, ConfigError
 from engine.paths import PROJECT_ROOT, resolve
@@ -69,6 +70,7 @@ def _selected(names: list[str], known: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     from engine.claims import load_definitions, run_claim, run_summary
+    from engine.data.findings import terminal_lines
 
     started = time.perf_counter()
     definitions = load_definitions(args.claims_dir, args.overrides, _date(args.date))
@@ -83,7 +85,12 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         report = _section(args.overrides, "report", ReportSettings)
     except ConfigError as exc:
         raise ConfigError(f"claims: {exc}") from None
+    root = None if args.no_report else resolve(report.output_dir)  # type: ignore[attr-defined]
+    start_up(data, root)  # type: ignore[arg-type]
     results = [run_claim(definitions[n], data, PROJECT_ROOT) for n in names]  # type: ignore[arg-type]
+    shown = (line for r in results if r.data is not None for line in terminal_lines(r.data))
+    for line in dict.fromkeys(shown):
+        print(line)
     summary = run_summary(results)
     print(summary)
     if not args.no_report:

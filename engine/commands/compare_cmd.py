@@ -7,6 +7,7 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 
+from engine.commands.common import start_up
 from engine.paths import PROJECT_ROOT, resolve
 from engine.strategy import Strategy
 
@@ -57,12 +58,17 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     # Heavy imports (vectorbt, matplotlib) only when a comparison is asked for.
     from engine.compare import build_contenders, compare
+    from engine.data.findings import terminal_lines
     from engine.report.compare import render_compare_summary, write_compare_report
 
     started = time.perf_counter()
     contenders = build_contenders(args.specs, strategies, args.configs, args.overrides)
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
+    first = contenders[0].cfg
+    start_up(first.data, None if args.no_report else resolve(first.report.output_dir))
     inp = compare(contenders, PROJECT_ROOT, command)
+    for line in terminal_lines(inp.data):
+        print(line)
     print(render_compare_summary(inp))
     for note in inp.notes:
         print(f"note: {note}")

@@ -13,8 +13,8 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 
-from engine.commands.common import add_config_options
-from engine.errors import BadInputError
+from engine.commands.common import add_config_options, start_up
+from engine.errors import BadInputError, unknown_name
 from engine.strategy import Strategy
 
 NAME = "sweep"
@@ -56,6 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument("--workers", type=int, help="processes (local generic path, dask local)")
     parser.add_argument("--chunk-size", type=int, help="combinations per chunk")
     parser.add_argument(
+        "--max-combinations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a larger grid, with its time and memory estimate (default 2,000,000)",
+    )
+    parser.add_argument(
         "--engine",
         choices=("auto", "fast", "generic"),
         default="auto",
@@ -84,9 +91,10 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument("--no-report", action="store_true", help="print the results only")
 
 
-def _positive(value: int | None, name: str, minimum: int = 1) -> None:
-    if value is not None and value < minimum:
-        raise BadInputError(f"{name} must be at least {minimum}, got {value}")
+def _positive(value: int | None, name: str, minimum: int = 1, maximum: int = 10**9) -> None:
+    if value is not None and not minimum <= value <= maximum:
+        shown = f"{value:,}" if abs(value) < 10**15 else f"a {len(str(abs(value)))}-digit number"
+        raise BadInputError(f"{name} must be between {minimum:,} and {maximum:,}, got {shown}")
 
 
 def _heatmaps(texts: list[str]) -> list[tuple[str, str]]:
@@ -103,6 +111,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     from tabulate import tabulate
 
     from engine.config import apply_overrides, build_config, read_toml
+    from engine.data.findings import terminal_lines
     from engine.metrics import stats_table
     from engine.paths import PROJECT_ROOT, resolve
     from engine.pipeline import (
@@ -112,7 +121,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         simulate_benchmarks,
     )
     from engine.tuning.executors import make_executor
-    from engine.tuning.grid import build_grid
+    from engine.tuning.grid import MAX_COMBINATIONS, build_grid
     from engine.tuning.report import (
         SweepReport,
         format_table,
@@ -126,13 +135,15 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
 
     started = time.perf_counter()
     if args.strategy not in strategies:
-        known = ", ".join(sorted(strategies))
-        raise BadInputError(f"unknown strategy {args.strategy!r}; known: {known}")
-    for value, name in ((args.workers, "--workers"), (args.chunk_size, "--chunk-size")):
-        _positive(value, name)
-    _positive(args.top, "--top")
-    _positive(args.check, "--check", 0)
-    if args.blocks < 2 or args.blocks % 2:
+        raise BadInputError(unknown_name("strategy", args.strategy, sorted(strategies)))
+    _positive(args.max_combinations, "--max-combinations")
+    _positive(args.workers, "--workers", 1, 1024)
+    _positive(args.chunk_size, "--chunk-size", 1, 10**8)
+    _positive(args.top, "--top", 1, 10**6)
+    _positive(args.check, "--check", 0, 10_000)
+    _positive(args.seed, "--seed", 0, 2**32 - 1)
+    _positive(args.blocks, "--blocks", 2, 24)  # C(24, 12) = 2.7 million CSCV splits at most
+    if args.blocks % 2:
         raise BadInputError(f"--blocks must be an even number of at least 2, got {args.blocks}")
     heatmaps = _heatmaps(args.heatmap)
     walk = WalkForwardSpec.parse(args.walk_forward) if args.walk_forward else None
@@ -143,8 +154,12 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if sweep_table is not None and not isinstance(sweep_table, dict):
         raise BadInputError("[sweep] in the config file must be a table of NAME = VALUES")
     cfg = build_config(strategy, apply_overrides(doc, args.overrides))
-    grid = build_grid(strategy.params_model, cfg.params, args.grid, sweep_table)
+    start_up(cfg.data, None if args.no_report else resolve(cfg.report.output_dir))
+    limit = args.max_combinations or MAX_COMBINATIONS
+    grid = build_grid(strategy.params_model, cfg.params, args.grid, sweep_table, limit)
     setup = load_sweep(strategy, cfg, grid, PROJECT_ROOT, args.engine)
+    for line in terminal_lines(setup.data):
+        print(line)
     print(
         f"{strategy.name}: {setup.n_combos:,} combinations"
         + (f" ({setup.skipped:,} refused: {setup.skip_reason})" if setup.skipped else "")

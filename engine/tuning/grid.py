@@ -22,11 +22,20 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, shorten
+from engine.settings import strict_problem
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*(?::\s*({_NUMBER})\s*)?$")
 MAX_RANGE_VALUES = 100_000
+MAX_COMBINATIONS = 2_000_000  # default refusal bound (`sweep --max-combinations`)
+# Estimates for the refusal message, from benchmarks/sweep_benchmark.py (README "Speed"): the
+# fused kernel runs ~1.2e8 session-combinations a second on 2 cores; each combination keeps
+# ~0.4 KB of statistics and block sums; the generic path runs ~20 combinations a second.
+FAST_RATE = 1.2e8
+GENERIC_RATE = 20.0
+BYTES_PER_COMBINATION = 400 + 8 * 4  # results + one int64/float64 column per axis (typical)
+TYPICAL_SESSIONS = 6_600  # IWM/SPY daily history 2000-2026
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,9 @@ def parse_range(text: str) -> list[int | float] | None:
         return None
     a_text, b_text, step_text = match.group(1), match.group(2), match.group(3) or "1"
     a, b, step = float(a_text), float(b_text), float(step_text)
+    if not all(math.isfinite(x) for x in (a, b, step)) or max(abs(a), abs(b)) > 1e15:
+        raise ConfigError(f"range {shorten(repr(text))}: the ends and step must be finite "
+                          "numbers of at most 1e15")
     if step <= 0:
         raise ConfigError(f"range {text!r}: the step must be positive")
     if b < a:
@@ -158,15 +170,56 @@ def _checked_value(name: str, value: Any, model: type[BaseModel], base: BaseMode
         Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
     )
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    shown = shorten(repr(value))
+    problem = strict_problem(field.annotation, value)
+    if problem:
+        raise ConfigError(f"grid value {name} = {shown} is refused: {problem}")
     try:
         coerced = adapter.validate_python(value)
     except ValidationError as exc:
         msg = exc.errors()[0]["msg"]
-        raise ConfigError(f"grid value {name} = {value!r} is refused: {msg}") from None
+        raise ConfigError(f"grid value {name} = {shown} is refused: {msg}") from None
     try:  # field validators may normalise it (e.g. 'Cash' -> 'cash'); cross-checks may refuse
         return getattr(model.model_validate({**base.model_dump(), name: coerced}), name)
     except ValidationError:
         return coerced
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:,.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:,.1f} h"
+    return f"{seconds / 86400:,.3g} days"
+
+
+def _size(n_bytes: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.3g} {unit}"
+    return f"{n_bytes / 1e3:,.3g} KB"
+
+
+def check_size(axes: Sequence[Axis], limit: int) -> int:
+    """The number of combinations, computed from the axes' lengths before anything is built;
+    above `limit` a ConfigError gives the count and what it would cost (time, memory)."""
+    count = math.prod(len(a.values) for a in axes)
+    if count <= limit:
+        return count
+    sessions = TYPICAL_SESSIONS
+    fast = count * sessions / FAST_RATE
+    generic = count / GENERIC_RATE
+    memory = count * (BYTES_PER_COMBINATION + 8 * len(axes))
+    lengths = " x ".join(f"{len(a.values):,} {a.name}" for a in axes)
+    raise ConfigError(
+        f"the grid has {count:,} combinations ({lengths}), above the limit of {limit:,}: on "
+        f"~{sessions:,} sessions it would take about {_duration(fast)} on the fused kernel "
+        f"(about {_duration(generic)} on the generic path) and about {_size(memory)} of "
+        "memory for the results. Coarsen the steps or fix some parameters, or raise the "
+        "limit with --max-combinations"
+    )
 
 
 def build_grid(
@@ -174,8 +227,13 @@ def build_grid(
     base: BaseModel,
     cli_axes: Sequence[str] = (),
     toml_sweep: Mapping[str, Any] | None = None,
+    max_combinations: int = MAX_COMBINATIONS,
 ) -> Grid:
-    """Axes from the [sweep] table, then the command line (which replaces same-named axes)."""
+    """Axes from the [sweep] table, then the command line (which replaces same-named axes).
+
+    The size is checked (`check_size`) from the axes' lengths before any value is validated or
+    any table allocated, so a grid of 1e11 combinations is refused at once.
+    """
     axes: dict[str, Axis] = {}
     for name, value in (toml_sweep or {}).items():
         _check_name(name, model, "[sweep]")
@@ -189,6 +247,7 @@ def build_grid(
             "no parameter grid: give --grid NAME=VALUES (e.g. --grid upper=60:85:5) or a [sweep] "
             "table in the config file"
         )
+    check_size(list(axes.values()), max_combinations)
     checked = []
     for axis in axes.values():
         values = [_checked_value(axis.name, v, model, base) for v in axis.values]
