@@ -199,6 +199,9 @@ def _format_errors(exc: ValidationError, prefix: str, model: type[BaseModel]) ->
             known = _known_keys(model) if len(loc) == 1 else []
             sections = [*SECTIONS, "benchmarks"] if not prefix and len(loc) == 1 else []
             hint = difflib.get_close_matches(loc[-1][:100], known + sections, n=1)
+            if not hint and sections:  # a section's key given at the top: backtest.lag
+                dotted = [f"{n}.{k}" for n, m in SECTIONS.items() for k in m.model_fields]
+                hint = [d for d in dotted if d.split(".", 1)[1] == loc[-1]][:1]
             tip = f"; did you mean {hint[0]!r}?" if hint else ""
             listing = f" Known keys: {', '.join(known)}." if known else ""
             if sections:
