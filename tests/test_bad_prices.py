@@ -75,7 +75,8 @@ def test_a_held_non_positive_price_is_refused_like_a_missing_one(
     code, out, err = run(tmp_path, mirror, capsys)
     assert code == 1, err
     [message] = [ln for ln in err.splitlines() if ln.startswith("error: ")]
-    assert f"would hold {ticker} on {DAY} but {ticker} has the unusable price {shown} then" in message
+    expected = f"would hold {ticker} on {DAY} but {ticker} has the unusable price {shown} then"
+    assert expected in message
     assert "correct or remove that row in the source (the mirror CSV)" in message
     assert "CAGR" not in out and "Traceback" not in err  # no statistic was computed
 
@@ -104,8 +105,7 @@ def test_a_bad_price_nothing_holds_runs_and_is_one_warning_line(tmp_path: Path, 
     assert code == 0, err
     lines = [ln for ln in out.splitlines() if ln.startswith("data warning: DIA")]
     assert lines == [
-        "data warning: DIA: 1 row(s) have a missing, zero or negative price in adj_close "
-        f"({DAY})"
+        f"data warning: DIA: 1 row(s) have a missing, zero or negative price in adj_close ({DAY})"
     ]
     assert not (tmp_path / "reports").exists()  # --no-report wrote nothing
 
