@@ -39,7 +39,7 @@ def check_reports_root(root: Path) -> None:
     """A report folder that exists as a file is bad input, refused before any work."""
     if root.exists() and not root.is_dir():
         raise BadInputError(
-            f"report.output_dir = {shorten(str(root))} is a file, not a folder; point "
+            f"report.output_dir = {shorten(str(root), 300)} is a file, not a folder; point "
             "report.output_dir to a folder (or move the file away)"
         )
 

@@ -10,6 +10,7 @@ handled like Ctrl-C: the run stops, removes its temporary files and says "interr
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import signal
 import sys
@@ -26,6 +27,8 @@ EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 MAX_MESSAGE_LINES = 20
 MAX_LINE = 4000  # a safety net: values are already shortened where they are quoted
 INTERRUPTED = "interrupted: stopped before the end; no partial report or cache file is left"
+# A full disk, a quota, a file-size limit or a read-only file system: the fix is the user's.
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
 _INVALID_CHOICE = re.compile(r"invalid choice: '(.*?)' \(choose from")
 
 
@@ -165,14 +168,33 @@ def _main(strategies: Mapping[str, Strategy], argv: list[str]) -> int:
         return EXIT_OK
     except KeyboardInterrupt:  # files are published atomically: nothing half-written remains
         return _interrupted()
-    except Exception as exc:  # an unexpected failure: one line, the traceback on --debug
+    except OSError as exc:
         if _Signals.received is not None or _caused_by_interrupt(exc):
-            return _interrupted()  # e.g. SystemError from compiled code cut short by Ctrl-C
+            return _interrupted()
+        if exc.errno not in _NO_ROOM:
+            return _unexpected(exc, debug)
         if debug:
             traceback.print_exc()
+        where = f" ({shorten(str(exc.filename), 300)})" if exc.filename else ""
         print(
-            f"unexpected failure: {type(exc).__name__}: {_message(str(exc))} (rerun with "
-            "--debug for details)",
+            f"error: could not write a file{where}: {exc.strerror or exc}; free some disk space "
+            "or make the folder writable, then rerun (files already published are complete)",
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    except Exception as exc:  # an unexpected failure: one line, the traceback on --debug
+        if _Signals.received is not None or _caused_by_interrupt(exc):
+            return _interrupted()  # e.g. SystemError from compiled code cut short by Ctrl-C
+        return _unexpected(exc, debug)
+
+
+def _unexpected(exc: BaseException, debug: bool) -> int:
+    """An unexpected failure: one line, the traceback on --debug."""
+    if debug:
+        traceback.print_exc()
+    print(
+        f"unexpected failure: {type(exc).__name__}: {_message(str(exc))} (rerun with "
+        "--debug for details)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE

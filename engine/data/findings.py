@@ -15,7 +15,7 @@ from engine.data.model import DataIssue, MarketData
 
 __all__ = ["MAX_LINE", "MAX_LINES", "notify", "terminal_lines"]
 
-MAX_LINE = 300  # characters of one finding on the terminal (the report has the full text)
+MAX_LINE = 600  # characters of one finding on the terminal (the report has the full text)
 MAX_LINES = 20  # findings printed; the rest are counted
 
 

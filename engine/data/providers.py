@@ -66,7 +66,7 @@ class Dirs:
         for key, path in (("data.cache_dir", dirs.cache), ("data.mirror_dir", dirs.mirror)):
             if path.exists() and not path.is_dir():
                 raise BadInputError(
-                    f"{key} = {shorten(str(path))} is a file, not a folder; point {key} to a "
+                    f"{key} = {shorten(str(path), 300)} is a file, not a folder; point {key} to a "
                     "folder (or move the file away)"
                 )
         return dirs
