@@ -28,6 +28,7 @@ from engine.calendar import CALENDAR_START, nyse_sessions
 __all__ = [
     "DEFAULT_BENCHMARKS",
     "MAX_ITEMS",
+    "MAX_MAGNITUDE",
     "MAX_TEXT",
     "BacktestSettings",
     "Benchmark",
@@ -42,6 +43,7 @@ __all__ = [
 Provider = Literal["cache", "mirror", "yfinance"]
 MAX_TEXT = 4096  # characters of any text value (a path, a ticker, a name)
 MAX_ITEMS = 10_000  # entries of any list or table value
+MAX_MAGNITUDE = 1e15  # of any number: beyond it no setting makes sense and int64 may overflow
 
 
 def _kind(value: object) -> str:
@@ -57,6 +59,8 @@ def _kind(value: object) -> str:
         return "a table"
     if isinstance(value, list | tuple):
         return "an array"
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a {len(str(abs(value)))}-digit number"
     if isinstance(value, int | float):
         return _clip(repr(value))
     return type(value).__name__
@@ -64,6 +68,12 @@ def _kind(value: object) -> str:
 
 def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _magnitude(value: float) -> str | None:
+    if abs(value) > MAX_MAGNITUDE:
+        return f"expected a number between -1e15 and 1e15, got {_kind(value)}"
+    return None
 
 
 def strict_problem(annotation: Any, value: object) -> str | None:
@@ -88,15 +98,15 @@ def strict_problem(annotation: Any, value: object) -> str | None:
     if annotation is bool:
         return None if isinstance(value, bool) else f"expected true or false, got {_kind(value)}"
     if annotation is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return None
-        return f"expected a whole number, got {_kind(value)}"
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"expected a whole number, got {_kind(value)}"
+        return _magnitude(value)
     if annotation is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expected a number, got {_kind(value)}"
         if isinstance(value, float) and not math.isfinite(value):
             return f"expected a finite number, got {value}"
-        return None
+        return _magnitude(value)
     if annotation is str:
         if isinstance(value, str) and len(value) > MAX_TEXT:
             return f"the text is {len(value):,} characters long; at most {MAX_TEXT:,}"
