@@ -192,7 +192,9 @@ def _duration(seconds: float) -> str:
         return f"{seconds / 60:,.0f} min"
     if seconds < 3 * 86400:
         return f"{seconds / 3600:,.1f} h"
-    return f"{seconds / 86400:,.3g} days"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:,.0f} days"
+    return f"{seconds / (365.25 * 86400):,.0f} years"
 
 
 def _size(n_bytes: float) -> str:
