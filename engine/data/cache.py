@@ -349,11 +349,12 @@ def _check_values(frame: pd.DataFrame, meta: Mapping[str, str], ticker: str, pat
         raise CorruptCacheError(path, "values do not match their checksum")
 
 
-def move_aside(path: Path) -> Path | None:
+def move_aside(path: Path, lock_timeout: float | None = None) -> Path | None:
     """Rename a corrupt entry to `<name>.corrupt-<timestamp>` so it is kept for inspection.
 
-    Done under the ticker's lock so a concurrent writer's fresh file is never the one moved.
-    Returns the new path, or None when the file was already gone or replaced meanwhile.
+    Done under the ticker's lock (a wait is announced, bounded by `lock_timeout`) so a
+    concurrent writer's fresh file is never the one moved. Returns the new path, or None when
+    the file was already gone or replaced meanwhile, or the lock could not be had.
     """
     stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
@@ -361,8 +362,9 @@ def move_aside(path: Path) -> Path | None:
         before = path.stat()
     except FileNotFoundError:
         return None
+    timeout = LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
     try:
-        with lock_for(path):
+        with _held(path, path.name.removesuffix(".parquet"), timeout):
             now = path.stat()
             if (now.st_ino, now.st_mtime_ns, now.st_size) != (
                 before.st_ino,

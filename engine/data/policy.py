@@ -28,13 +28,15 @@ from engine.settings import DataSettings
 __all__ = ["obtain"]
 
 
-def _read_cache(ticker: str, dirs: Dirs, attempt: Attempt) -> History | None:
+def _read_cache(
+    ticker: str, dirs: Dirs, attempt: Attempt, lock_timeout: float
+) -> History | None:
     """The cache entry, or None (absent, or corrupt: then reported and moved aside)."""
     path = cache.entry_path(dirs.cache, ticker)
     try:
         entry = cache.read_entry(dirs.cache, ticker)
     except CorruptCacheError as exc:
-        moved = cache.move_aside(path)
+        moved = cache.move_aside(path, lock_timeout)
         where = f"moved aside to {moved.name}" if moved else "left in place"
         attempt.issues.append(
             DataIssue(
@@ -68,7 +70,7 @@ def obtain(
     partial: Partial | None = None
     for provider in settings.providers:
         if provider == "cache":
-            entry = _read_cache(ticker, dirs, attempt)
+            entry = _read_cache(ticker, dirs, attempt, settings.lock_timeout_s)
             if entry is None:
                 continue
             mirror_file = mirror.mirror_path(dirs.mirror, ticker)
