@@ -258,6 +258,17 @@ class BacktestSettings(Strict):
             raise ValueError(f"start {v} is in the future (today is {today}): no price exists yet")
         return v
 
+    @field_validator("end")
+    @classmethod
+    def _end_has_a_calendar(cls, v: dt.date | None) -> dt.date | None:
+        bound = dt.date.today() + dt.timedelta(days=365)
+        if v is not None and v > bound:
+            raise ValueError(
+                f"end {v} is more than a year ahead (the NYSE calendar is known to {bound}); "
+                "use 'latest' for all the data there is"
+            )
+        return v
+
     @model_validator(mode="after")
     def _dates(self) -> BacktestSettings:
         if self.end is not None and self.end <= self.start:

@@ -368,6 +368,10 @@ def test_hostile_values_are_refused_in_one_short_message(
         ),
         ("lag=2", "unknown key 'lag'; did you mean 'backtest.lag'?"),
         (
+            "backtest.end=9999-12-31",
+            "backtest.end = 9999-12-31 is refused: end 9999-12-31 is more than a year ahead",
+        ),
+        (
             "benchmarks=[{name='x', weights={SPY=true}}]",
             "benchmarks.0.weights = {SPY = True} is refused: SPY: expected a number",
         ),
