@@ -107,6 +107,17 @@ def _heatmaps(texts: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _check_heatmaps(pairs: list[tuple[str, str]], swept: list[str]) -> None:
+    """Refuse a heatmap of a parameter the grid does not vary, before any work."""
+    for x, y in pairs:
+        for name in (x, y):
+            if name not in swept:
+                raise BadInputError(
+                    f"--heatmap {x},{y}: {name!r} is not a swept parameter with two or more "
+                    f"values ({', '.join(swept) or 'none'})"
+                )
+
+
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     from tabulate import tabulate
 
@@ -137,7 +148,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if args.strategy not in strategies:
         raise BadInputError(unknown_name("strategy", args.strategy, sorted(strategies)))
     _positive(args.max_combinations, "--max-combinations")
-    _positive(args.workers, "--workers", 1, 1024)
+    _positive(args.workers, "--workers", 1, 64)
     _positive(args.chunk_size, "--chunk-size", 1, 10**8)
     _positive(args.top, "--top", 1, 10**6)
     _positive(args.check, "--check", 0, 10_000)
@@ -157,6 +168,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     start_up(cfg.data, None if args.no_report else resolve(cfg.report.output_dir))
     limit = args.max_combinations or MAX_COMBINATIONS
     grid = build_grid(strategy.params_model, cfg.params, args.grid, sweep_table, limit)
+    _check_heatmaps(heatmaps, [a.name for a in grid.axes if len(a.values) > 1])
     setup = load_sweep(strategy, cfg, grid, PROJECT_ROOT, args.engine)
     for line in terminal_lines(setup.data):
         print(line)

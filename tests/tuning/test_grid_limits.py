@@ -88,3 +88,12 @@ def test_the_cli_refuses_a_huge_grid_with_exit_2_before_loading_data(tmp_path, c
     assert not (tmp_path / "never").exists()
     code = main(STRATEGIES, ["sweep", "rsi_trim", "--grid", "n=7", "--max-combinations", "0"])
     assert code == 2 and "--max-combinations must be between 1" in capsys.readouterr().err
+
+
+def test_a_heatmap_of_an_unswept_parameter_is_refused_before_any_work(tmp_path, capsys):
+    argv = ["sweep", "rsi_trim", "--grid", "upper=70,75", "--grid", "lower=40,50"]
+    argv += ["--heatmap", "upper,nosuch", "--set", f"data.cache_dir='{tmp_path / 'never'}'"]
+    code = main(STRATEGIES, argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "'nosuch' is not a swept parameter with two or more values" in err
+    assert not (tmp_path / "never").exists()
