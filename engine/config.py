@@ -100,6 +100,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not UTF-8 text: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(f"config file {path} holds a value that cannot be read: {exc}") from None
     _check_depth(doc, f"config file {path}")
     return doc
 
@@ -123,6 +125,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = raw
     except RecursionError:
         raise ConfigError(f"--set {shown}: the value nests too deeply") from None
+    except ValueError:  # Python refuses to read integers of more than 4300 digits
+        raise ConfigError(f"--set {shown}: the number is too long to read") from None
     _check_depth(value, f"--set {shown}")
     return [p.strip() for p in parts], value
 

@@ -299,7 +299,7 @@ hostile = st.one_of(
     st.sampled_from(["true", "false"]),  # booleans where numbers or texts are expected
     st.integers(-(10**6), 10**6).map(lambda i: f'"{i}"'),  # numbers quoted as text
     st.sampled_from(["inf", "-inf", "nan", "+inf", "1e400", "-1e400", "1e308", "-1e308"]),
-    st.integers(18, 5000).map(lambda digits: "9" * digits),  # huge integers
+    st.integers(18, 6000).map(lambda digits: "9" * digits),  # huge integers (past 4300 digits)
     st.integers(18, 400).map(lambda digits: "-" + "9" * digits),
     st.integers(100, 200_000).map(lambda n: '"' + "A" * n + '"'),  # huge texts
     st.integers(1, 5000).map(lambda n: "[" + ", ".join(["1"] * n) + "]"),  # long arrays
@@ -386,6 +386,16 @@ def test_no_value_is_coerced_and_every_bound_holds(override: str, expected: str)
     assert code == 2 and out == "", err
     assert expected in err, err
     assert len(err) < 800
+
+
+def test_a_number_too_long_for_python_to_read_is_bad_input(tmp_path: Path) -> None:
+    """Found by the fuzzing above: int() refuses more than 4300 digits with a ValueError."""
+    code, _, err = run(["first10days", "--set", "lead_days=" + "9" * 4301])
+    assert code == 2 and "the number is too long to read" in err and len(err) < 300
+    path = tmp_path / "long.toml"
+    path.write_text("lead_days = " + "9" * 4301 + "\n")
+    code, _, err = run(["first10days", "--config", str(path)])
+    assert code == 2 and "holds a value that cannot be read" in err and len(err) < 400
 
 
 @pytest.mark.parametrize("kind", ["array", "table"])

@@ -88,7 +88,7 @@ def _scalar(text: str) -> Any:
     raw = text.strip()
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # ValueError: > 4300 digits
         return raw
 
 

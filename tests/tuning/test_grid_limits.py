@@ -68,6 +68,9 @@ def test_check_size_counts_exactly():
         ('n="14"', "grid value n = '14' is refused: expected a whole number, got the text '14'"),
         ("upper=inf", "grid value upper = inf is refused: expected a finite number, got inf"),
         ("n=" + "9" * 500, "(500 characters) is refused: expected a number between -1e15 and 1e15"),
+        ("n=" + "9" * 5000, "(5,002 characters) is refused: expected a whole number, got the text"),
+        ("n=7:" + "9" * 5000, "must be finite numbers of at most 1e15"),
+        ("n=[" * 3000, "is refused: expected a whole number, got the text"),
     ],
 )
 def test_hostile_grid_values_are_refused_by_name(axis: str, expected: str):
