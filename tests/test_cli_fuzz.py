@@ -429,3 +429,24 @@ def test_every_command_refuses_hostile_input_with_exit_2(argv: list[str], expect
     code, _, err = run(argv)
     assert code == 2, err[:500]
     assert expected in err and len(err) < 1500, err[:1500]
+
+
+grid_specs = st.one_of(
+    hostile,
+    st.tuples(hostile, hostile).map(":".join),
+    st.tuples(hostile, hostile, hostile).map(":".join),
+    st.lists(hostile, min_size=1, max_size=4).map(",".join),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=QUICK)
+@given(
+    name=st.sampled_from(["upper", "lower", "n", "cooldown", "destination", "nosuch"]),
+    spec=grid_specs,
+)
+def test_hostile_grid_specs_end_in_a_short_message(name: str, spec: str) -> None:
+    code, _, err = run(["sweep", "rsi_trim", "--no-progress", "--grid", f"{name}={spec}"])
+    check_outcome(code, err)
+    assert "unexpected failure" not in err, err[:2000]
+    assert code == 2 or STOPPED in err, err[:2000]
+    assert len(err) < 3000

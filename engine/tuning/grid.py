@@ -104,15 +104,20 @@ def parse_range(text: str) -> list[int | float] | None:
     a_text, b_text, step_text = match.group(1), match.group(2), match.group(3) or "1"
     a, b, step = float(a_text), float(b_text), float(step_text)
     if not all(math.isfinite(x) for x in (a, b, step)) or max(abs(a), abs(b)) > 1e15:
-        raise ConfigError(f"range {shorten(repr(text))}: the ends and step must be finite "
-                          "numbers of at most 1e15")
+        raise ConfigError(
+            f"range {shorten(repr(text))}: the ends and step must be finite numbers of at most 1e15"
+        )
     if step <= 0:
-        raise ConfigError(f"range {text!r}: the step must be positive")
+        raise ConfigError(f"range {shorten(repr(text))}: the step must be positive")
     if b < a:
-        raise ConfigError(f"range {text!r}: the end ({b_text}) is below the start ({a_text})")
+        raise ConfigError(
+            f"range {shorten(repr(text))}: the end ({b_text}) is below the start ({a_text})"
+        )
     count = math.floor((b - a) / step + 1e-9) + 1
     if count > MAX_RANGE_VALUES:
-        raise ConfigError(f"range {text!r} has {count} values; at most {MAX_RANGE_VALUES}")
+        raise ConfigError(
+            f"range {shorten(repr(text))} has {count} values; at most {MAX_RANGE_VALUES}"
+        )
     if all(_is_int_text(t) for t in (a_text, b_text, step_text)):
         return [int(a_text) + i * int(step_text) for i in range(count)]
     decimals = max(len(t.partition(".")[2]) for t in (a_text, b_text, step_text))
@@ -126,7 +131,7 @@ def parse_values(spec: str) -> list[Any]:
         return ranged
     items = [item for item in spec.split(",")]
     if any(not item.strip() for item in items):
-        raise ConfigError(f"grid values {spec!r}: an item is empty")
+        raise ConfigError(f"grid values {shorten(repr(spec))}: an item is empty")
     return [_scalar(item) for item in items]
 
 
@@ -135,7 +140,9 @@ def parse_axis(text: str) -> Axis:
     name, sep, spec = text.partition("=")
     name = name.strip()
     if not sep or not name or not spec.strip():
-        raise ConfigError(f"--grid {text!r}: expected NAME=VALUES, e.g. --grid upper=60:85:5")
+        raise ConfigError(
+            f"--grid {shorten(repr(text))}: expected NAME=VALUES, e.g. --grid upper=60:85:5"
+        )
     return Axis(name=name, values=tuple(parse_values(spec)), spec=spec.strip())
 
 
@@ -143,10 +150,10 @@ def axis_from_toml(name: str, value: Any) -> Axis:
     """One key of a [sweep] table: a range string, an array or one value."""
     if isinstance(value, list):
         if not value:
-            raise ConfigError(f"[sweep] {name} is an empty array")
+            raise ConfigError(f"[sweep] {shorten(name)} is an empty array")
         return Axis(name=name, values=tuple(value), spec=",".join(map(str, value)))
     if isinstance(value, dict):
-        raise ConfigError(f"[sweep] {name} is a table; give a range string or an array")
+        raise ConfigError(f"[sweep] {shorten(name)} is a table; give a range string or an array")
     if isinstance(value, str):
         return Axis(name=name, values=tuple(parse_values(value)), spec=value)
     return Axis(name=name, values=(value,), spec=str(value))
@@ -155,10 +162,10 @@ def axis_from_toml(name: str, value: Any) -> Axis:
 def _check_name(name: str, model: type[BaseModel], where: str) -> None:
     known = list(model.model_fields)
     if name not in known:
-        hint = difflib.get_close_matches(name, known, n=1)
+        hint = difflib.get_close_matches(name[:100], known, n=1)
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ConfigError(
-            f"{where} names {name!r}, which is not a parameter of this strategy{tip} "
+            f"{where} names {shorten(repr(name))}, which is not a parameter of this strategy{tip} "
             f"Parameters: {', '.join(known)}."
         )
 
@@ -173,12 +180,12 @@ def _checked_value(name: str, value: Any, model: type[BaseModel], base: BaseMode
     shown = shorten(repr(value))
     problem = strict_problem(field.annotation, value)
     if problem:
-        raise ConfigError(f"grid value {name} = {shown} is refused: {problem}")
+        raise ConfigError(f"grid value {shorten(name)} = {shown} is refused: {problem}")
     try:
         coerced = adapter.validate_python(value)
     except ValidationError as exc:
         msg = exc.errors()[0]["msg"]
-        raise ConfigError(f"grid value {name} = {shown} is refused: {msg}") from None
+        raise ConfigError(f"grid value {shorten(name)} = {shown} is refused: {msg}") from None
     try:  # field validators may normalise it (e.g. 'Cash' -> 'cash'); cross-checks may refuse
         return getattr(model.model_validate({**base.model_dump(), name: coerced}), name)
     except ValidationError:
@@ -242,7 +249,7 @@ def build_grid(
         axes[name] = axis_from_toml(name, value)
     for text in cli_axes:
         axis = parse_axis(text)
-        _check_name(axis.name, model, f"--grid {text!r}")
+        _check_name(axis.name, model, f"--grid {shorten(repr(text))}")
         axes[axis.name] = axis
     if not axes:
         raise ConfigError(
@@ -255,7 +262,7 @@ def build_grid(
         values = [_checked_value(axis.name, v, model, base) for v in axis.values]
         unique = list(dict.fromkeys(values))
         if len(unique) != len(values):
-            raise ConfigError(f"grid axis {axis.name} repeats a value: {axis.spec}")
+            raise ConfigError(f"grid axis {axis.name} repeats a value: {shorten(axis.spec)}")
         checked.append(Axis(axis.name, tuple(unique), axis.spec))
     return Grid(tuple(checked))
 
