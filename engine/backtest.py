@@ -79,28 +79,55 @@ def _execution_frames(
     return close, price
 
 
+def unusable_prices(prices: pd.DataFrame) -> pd.DataFrame:
+    """True where a price cannot be traded or valued: missing, zero, negative or not finite.
+
+    The rule "no usable price, no position": a zero or negative adjusted close would make the
+    simulation invent returns of -100% or more (and a later recovery, astronomic volatility),
+    so it is treated exactly like a missing price. Any simulator of target weights (the
+    vectorbt path here, fused sweep kernels) must refuse the same sessions.
+    """
+    values = prices.to_numpy(dtype=np.float64)
+    return pd.DataFrame(
+        ~(np.isfinite(values) & (values > 0)), index=prices.index, columns=prices.columns
+    )
+
+
 def price_gap_error(
-    ticker: str, day: pd.Timestamp, what: str, context: str = ""
+    ticker: str, day: pd.Timestamp, what: str, value: float, context: str = ""
 ) -> DataQualityError:
-    """The refusal of holding or trading a ticker without a usable price (single runs and
-    sweeps say the same)."""
+    """The refusal of holding or trading a ticker without a usable price: single runs and
+    sweeps (engine.portfolio_nb) say the same."""
+    if np.isnan(value):
+        why = "has no price then (data gap or before its first date)"
+        fix = "allow a bounded forward fill with data.max_ffill_sessions"
+    else:
+        why = f"has the unusable price {value:g} then (zero, negative or not finite: a data error)"
+        fix = "correct or remove that row in the source (the mirror CSV)"
     return DataQualityError(
-        f"the portfolio would {what} {ticker} on {day.date()}{context} but {ticker} has no "
-        f"usable price then (data gap, bad price or before its first date). Choose a period "
-        f"where {ticker} trades, or allow a bounded forward fill with data.max_ffill_sessions."
+        f"the portfolio would {what} {ticker} on {day.date()}{context} but {ticker} {why}. "
+        f"Choose a period where {ticker} trades, or {fix}."
     )
 
 
 def _check_prices_for_holdings(orders: pd.DataFrame, price: pd.DataFrame, close: pd.DataFrame):
-    """Refuse to hold or trade a ticker on a session it has no price: the result would be wrong."""
+    """Refuse to hold or trade a ticker on a session without a usable price.
+
+    Rule (see `unusable_prices`): a session where a held ticker's close, or a traded ticker's
+    fill price, is missing, zero, negative or not finite is refused, with the ticker, the date
+    and the fix; the statistics never see such a price.
+    """
     held = orders.ffill().fillna(0.0) > _WEIGHT_TOLERANCE
     trading = orders.notna() & held
-    checks = ((price.isna() & trading, "trade at the fill price"), (close.isna() & held, "hold"))
-    for frame, what in checks:
+    checks = (
+        (unusable_prices(price) & trading, "trade at the fill price", price),
+        (unusable_prices(close) & held, "hold", close),
+    )
+    for frame, what, prices in checks:
         if frame.to_numpy().any():
             col = frame.any().idxmax()
             day = frame[col].idxmax()
-            raise price_gap_error(col, day, what)
+            raise price_gap_error(col, day, what, float(prices.at[day, col]))
 
 
 def run_backtest(
@@ -124,7 +151,16 @@ def run_backtest(
     fees = np.full(len(tickers), settings.fees_bps / 1e4)
     slippage = np.full(len(tickers), settings.slippage_bps / 1e4)
     if cash_returns is not None:
-        cash_price = (1.0 + cash_returns.reindex(index).fillna(0.0)).cumprod()
+        paid = cash_returns.reindex(index).fillna(0.0)
+        bad = ~np.isfinite(paid.to_numpy()) | (paid.to_numpy() <= -1.0)
+        if bad.any():
+            day = index[int(np.argmax(bad))]
+            raise DataQualityError(
+                f"the cash series (backtest.cash_ticker) pays {paid.loc[day]:g} on {day.date()}, "
+                "which only a zero, negative or non-finite price can give. Correct that row in "
+                "the source, or choose another cash_ticker."
+            )
+        cash_price = (1.0 + paid).cumprod()
         set_rows = orders.notna().any(axis=1)
         orders[CASH_COLUMN] = np.where(set_rows, (1.0 - orders.sum(axis=1)).clip(lower=0.0), np.nan)
         close = close.assign(**{CASH_COLUMN: cash_price})

@@ -3,21 +3,86 @@ commands of `engine.commands.COMMANDS` (`list`, `data`, ...).
 
 Exit codes: 0 success, 2 bad input (config, arguments, unknown ticker), 1 failure while running.
 Expected failures print one line of cause (plus the fix) instead of a traceback; `--debug`
-shows the traceback for anything.
+shows the traceback for anything. SIGTERM (sent by `timeout`, CI cancels, container stops) is
+handled like Ctrl-C: the run stops, removes its temporary files and says "interrupted".
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import re
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from engine.commands import COMMANDS, run_strategy
-from engine.errors import BadInputError, RotationLabError
+from engine.errors import BadInputError, RotationLabError, closest, shorten
 from engine.strategy import Strategy
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+MAX_MESSAGE_LINES = 20
+MAX_LINE = 4000  # a safety net: values are already shortened where they are quoted
+INTERRUPTED = "interrupted: stopped before the end; no partial report or cache file is left"
+# A full disk, a quota, a file-size limit or a read-only file system: the fix is the user's.
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
+_INVALID_CHOICE = re.compile(r"invalid choice: '(.*?)' \(choose from")
+
+
+class _Signals:
+    """Which signal stopped the run (None: none yet)."""
+
+    received: str | None = None
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """SIGINT and SIGTERM both raise KeyboardInterrupt where Python is running; the flag lets
+    an error that compiled code (numba, pyarrow) raised on the way out be read as the
+    interruption it is, not as an unexpected failure such as SystemError."""
+    _Signals.received = signal.Signals(signum).name
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _signals_stop_the_run() -> Iterator[None]:
+    """Install the handler for the duration of one command (main thread only), then restore."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, _on_signal)
+    _Signals.received = None
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """True when a KeyboardInterrupt is in the exception's chain (cause or context)."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        if isinstance(node, KeyboardInterrupt):
+            return True
+        seen.add(id(node))
+        node = node.__cause__ or node.__context__
+    return False
+
+
+def _message(text: str) -> str:
+    """At most MAX_MESSAGE_LINES lines of at most MAX_LINE characters: a huge value echoed
+    back (a fuzzer's, a pasted file) never floods the terminal."""
+    lines = [shorten(line, MAX_LINE) for line in str(text).splitlines() or [""]]
+    if len(lines) > MAX_MESSAGE_LINES:
+        extra = len(lines) - MAX_MESSAGE_LINES
+        lines = [*lines[:MAX_MESSAGE_LINES], f"... and {extra} more line(s)"]
+    return "\n".join(lines)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,12 +94,20 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
         for action in self._actions:
-            if (
-                isinstance(action, argparse._SubParsersAction)
-                and action.metavar
-                and f"required: {action.metavar}" in message
-            ):
-                message += f" (choose from {', '.join(map(repr, action.choices))})"
+            if not isinstance(action, argparse._SubParsersAction):
+                continue
+            choices = list(action.choices)
+            if action.metavar and f"required: {action.metavar}" in message:
+                message += f" (choose from {', '.join(map(repr, choices))})"
+            bad = _INVALID_CHOICE.search(message)
+            if bad:
+                hint = closest(bad.group(1), choices)
+                tip = f"; did you mean {hint[0]!r}?" if hint else ""
+                message = (
+                    f"unknown {str(action.metavar or 'choice').lower()} "
+                    f"{shorten(repr(bad.group(1)))}{tip} (choose from "
+                    f"{', '.join(map(repr, choices))})"
+                )
         raise BadInputError(f"{self.prog}: {message}")
 
 
@@ -103,6 +176,17 @@ def with_strategies_dirs(strategies: Mapping[str, Strategy], dirs: list[str]) ->
 
 def main(strategies: Mapping[str, Strategy], argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    with _signals_stop_the_run():
+        return _main(strategies, argv)
+
+
+def _interrupted() -> int:
+    by = f" by {_Signals.received}" if _Signals.received not in (None, "SIGINT") else ""
+    print(INTERRUPTED.replace("interrupted:", f"interrupted{by}:", 1), file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _main(strategies: Mapping[str, Strategy], argv: list[str]) -> int:
     debug = "--debug" in argv
     try:
         dirs, rest = split_strategies_dirs(argv)
@@ -113,26 +197,44 @@ def main(strategies: Mapping[str, Strategy], argv: Sequence[str] | None = None) 
         command = next(c for c in COMMANDS if args.command == c.NAME)
         return command.run(args, strategies, argv)
     except SystemExit as exc:  # --help
-        return int(exc.code or 0)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_FAILURE
     except RotationLabError as exc:
         if debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_message(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # output piped into `head` and closed: not a failure
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:  # files are published atomically: nothing half-written remains
+        return _interrupted()
+    except OSError as exc:
+        if _Signals.received is not None or _caused_by_interrupt(exc):
+            return _interrupted()
+        if exc.errno not in _NO_ROOM:
+            return _unexpected(exc, debug)
+        if debug:
+            traceback.print_exc()
+        where = f" ({shorten(str(exc.filename), 300)})" if exc.filename else ""
         print(
-            "interrupted: stopped before the end; no partial report or cache file is left",
+            f"error: could not write a file{where}: {exc.strerror or exc}; free some disk space "
+            "or make the folder writable, then rerun (files already published are complete)",
             file=sys.stderr,
         )
         return EXIT_FAILURE
     except Exception as exc:  # an unexpected failure: one line, the traceback on --debug
-        if debug:
-            traceback.print_exc()
-        print(
-            f"unexpected failure: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILURE
+        if _Signals.received is not None or _caused_by_interrupt(exc):
+            return _interrupted()  # e.g. SystemError from compiled code cut short by Ctrl-C
+        return _unexpected(exc, debug)
+
+
+def _unexpected(exc: BaseException, debug: bool) -> int:
+    """An unexpected failure: one line, the traceback on --debug."""
+    if debug:
+        traceback.print_exc()
+    print(
+        f"unexpected failure: {type(exc).__name__}: {_message(str(exc))} (rerun with "
+        "--debug for details)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE

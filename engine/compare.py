@@ -24,7 +24,7 @@ from engine.calendar import nyse_sessions
 from engine.config import RunConfig, load_config
 from engine.data import load_market_data
 from engine.data.model import MarketData
-from engine.errors import BadInputError, ConfigError
+from engine.errors import BadInputError, ConfigError, unknown_name
 from engine.metrics import stats_table, yearly_table
 from engine.pipeline import (
     Period,
@@ -63,8 +63,7 @@ def parse_spec(spec: str, strategies: Mapping[str, Strategy]) -> tuple[str, Stra
     """'first10days' or 'first10days@n15' -> (label, strategy); refuses unknown names."""
     name, sep, suffix = spec.partition("@")
     if name not in strategies:
-        known = ", ".join(sorted(strategies)) or "none"
-        raise BadInputError(f"unknown strategy {name!r} in {spec!r}; known strategies: {known}")
+        raise BadInputError(f"{unknown_name('strategy', name, sorted(strategies))} in {spec!r}")
     if sep and not SUFFIX_RE.match(suffix):
         raise BadInputError(
             f"{spec!r}: the label after '@' must be letters, digits, '_' or '-' (e.g. {name}@n15)"

@@ -29,7 +29,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, shorten
 from engine.settings import (
     DEFAULT_BENCHMARKS,
     BacktestSettings,
@@ -75,34 +75,75 @@ class RunConfig:
         return f"# effective configuration of {self.strategy}\n" + tomli_w.dumps(self.as_dict())
 
 
+MAX_DEPTH = 12  # nesting of tables and arrays in a config: the models need 3
+def _depth(doc: Any) -> int:
+    """Nesting depth of tables/arrays, iteratively (a recursive walk could itself overflow)."""
+    deepest, stack = 0, [(doc, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level + 1)
+            if deepest > MAX_DEPTH:
+                return deepest
+            items = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in items)
+    return deepest
+
+
+def _check_depth(doc: Any, where: str) -> None:
+    if _depth(doc) > MAX_DEPTH:
+        raise ConfigError(
+            f"{where} nests tables or arrays more than {MAX_DEPTH} levels deep; no setting needs "
+            "that: check the brackets"
+        )
+
+
 def read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a folder; give a .toml file")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            doc = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"config file {path} nests tables or arrays too deeply; check the brackets"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} is not UTF-8 text: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(f"config file {path} holds a value that cannot be read: {exc}") from None
+    _check_depth(doc, f"config file {path}")
+    return doc
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
     """'a.b=value' -> (['a', 'b'], value); the value is read as TOML, else as a plain string."""
     key, sep, raw = text.partition("=")
     key = key.strip()
+    shown = shorten(repr(text))
     if not sep or not key:
-        raise ConfigError(f"--set {text!r}: expected KEY=VALUE, e.g. --set lead_days=15")
+        raise ConfigError(f"--set {shown}: expected KEY=VALUE, e.g. --set lead_days=15")
     parts = key.split(".")
     if any(not p.strip() for p in parts):
-        raise ConfigError(f"--set {text!r}: the key {key!r} has an empty part")
+        raise ConfigError(f"--set {shown}: the key has an empty part")
+    if len(parts) > MAX_DEPTH:
+        raise ConfigError(f"--set {shown}: the key has more than {MAX_DEPTH} parts")
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise ConfigError(f"--set {shown}: the value nests too deeply") from None
+    except ValueError:  # Python refuses to read integers of more than 4300 digits
+        raise ConfigError(f"--set {shown}: the number is too long to read") from None
+    _check_depth(value, f"--set {shown}")
     return [p.strip() for p in parts], value
 
 
@@ -117,7 +158,9 @@ def apply_overrides(doc: dict[str, Any], overrides: list[str]) -> dict[str, Any]
                 child = node[part] = {}
             if not isinstance(child, dict):
                 where = ".".join(parts[: i + 1])
-                raise ConfigError(f"--set {text!r}: {where!r} is a value, not a section")
+                raise ConfigError(
+                    f"--set {shorten(repr(text))}: {shorten(repr(where))} is a value, not a section"
+                )
             node = child
         node[parts[-1]] = value
     return out
@@ -139,11 +182,17 @@ def _shown(value: Any) -> str:
     """A refused value as the user wrote it: dates in ISO form, small tables inline."""
     if isinstance(value, dict):
         flat = all(not isinstance(v, dict | list) for v in value.values())
+        if not flat or len(value) > 8:
+            return "a table"
         text = "{" + ", ".join(f"{k} = {v!r}" for k, v in value.items()) + "}"
-        return text if flat and len(text) <= 80 else "a table"
+        return text if len(text) <= 80 else "a table"
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    return repr(value)
+    if isinstance(value, list) and len(value) > 20:
+        return f"an array of {len(value):,} items"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
+        return f"a {len(str(abs(value)))}-digit number"
+    return shorten(repr(value))
 
 
 # Parts pydantic adds to an error's location for the member of a union that failed
@@ -162,12 +211,17 @@ def _format_errors(exc: ValidationError, prefix: str, model: type[BaseModel]) ->
     lines: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
-        key = _key(prefix, err["loc"])
+        key = shorten(_key(prefix, err["loc"]), 80)
         rule = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"].startswith(("date_", "datetime_")) and "YYYY-MM-DD" not in rule:
+            rule += "; use YYYY-MM-DD"
         if err["type"] == "extra_forbidden":
             known = _known_keys(model) if len(loc) == 1 else []
             sections = [*SECTIONS, "benchmarks"] if not prefix and len(loc) == 1 else []
-            hint = difflib.get_close_matches(loc[-1], known + sections, n=1)
+            hint = difflib.get_close_matches(loc[-1][:100], known + sections, n=1)
+            if not hint and sections:  # a section's key given at the top: backtest.lag
+                dotted = [f"{n}.{k}" for n, m in SECTIONS.items() for k in m.model_fields]
+                hint = [d for d in dotted if d.split(".", 1)[1] == loc[-1]][:1]
             tip = f"; did you mean {hint[0]!r}?" if hint else ""
             listing = f" Known keys: {', '.join(known)}." if known else ""
             if sections:
@@ -186,7 +240,7 @@ def _format_errors(exc: ValidationError, prefix: str, model: type[BaseModel]) ->
 
 def validate_model(model: type[BaseModel], doc: Any, prefix: str) -> BaseModel:
     if not isinstance(doc, dict):
-        raise ConfigError(f"[{prefix}] must be a table of keys, got {doc!r}")
+        raise ConfigError(f"[{prefix}] must be a table of keys, got {_shown(doc)}")
     try:
         return model.model_validate(doc)
     except ValidationError as exc:

@@ -1,25 +1,156 @@
 """Typed, validated settings shared by every strategy: data, backtest, benchmarks, report.
 
 pydantic does the checking (types, ranges, unknown keys) so a bad value is refused before any work
-with a message naming the key; `engine.config` turns its errors into one readable message.
+with a message naming the key; `engine.config` turns its errors into one readable message. Every
+value has a type and a bound: numbers a range, texts and lists a maximum length (`MAX_TEXT`,
+`MAX_ITEMS`), and `Strict` refuses what pydantic's lax mode would coerce silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import math
+import types
+import typing
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from engine.calendar import CALENDAR_START, nyse_sessions
 
+__all__ = [
+    "DEFAULT_BENCHMARKS",
+    "MAX_ITEMS",
+    "MAX_MAGNITUDE",
+    "MAX_TEXT",
+    "BacktestSettings",
+    "Benchmark",
+    "DataSettings",
+    "Provider",
+    "ReportSettings",
+    "Strict",
+    "check_weight_map",
+    "strict_problem",
+]
+
 Provider = Literal["cache", "mirror", "yfinance"]
+MAX_TEXT = 4096  # characters of any text value (a path, a ticker, a name)
+MAX_ITEMS = 10_000  # entries of any list or table value
+MAX_MAGNITUDE = 1e15  # of any number: beyond it no setting makes sense and int64 may overflow
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"the text {_clip(value)!r}"
+        return f"the text {_clip(value)!r} (write numbers and true/false without quotes)"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a {len(str(abs(value)))}-digit number"
+    if isinstance(value, int | float):
+        return _clip(repr(value))
+    return type(value).__name__
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _magnitude(value: float) -> str | None:
+    if abs(value) > MAX_MAGNITUDE:
+        return f"expected a number between -1e15 and 1e15, got {_kind(value)}"
+    return None
+
+
+def strict_problem(annotation: Any, value: object) -> str | None:
+    """Why `value` does not have the type `annotation` without coercion, or None.
+
+    pydantic's lax mode reads `true` as 1, `"5"` as 5.0 and 1e400 as inf; a config value that
+    is not literally of its type is a typo, not something to guess at. Whole numbers are
+    accepted for floats; texts for dates (pydantic parses ISO dates); nested models check
+    themselves.
+    """
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return strict_problem(args[0], value)
+    if origin is Union or origin is types.UnionType:
+        if value is None and type(None) in args:
+            return None
+        problems = [strict_problem(a, value) for a in args if a is not type(None)]
+        return None if any(p is None for p in problems) else problems[0]
+    if origin is Literal or annotation is Any:
+        return None
+    if annotation is bool:
+        return None if isinstance(value, bool) else f"expected true or false, got {_kind(value)}"
+    if annotation is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"expected a whole number, got {_kind(value)}"
+        return _magnitude(value)
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expected a number, got {_kind(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"expected a finite number, got {value}"
+        return _magnitude(value)
+    if annotation is str:
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            return f"the text is {len(value):,} characters long; at most {MAX_TEXT:,}"
+        return None
+    if annotation in (dt.date, dt.datetime):
+        if isinstance(value, bool | int | float):
+            return f"expected a date, got {_kind(value)}; use YYYY-MM-DD"
+        return None
+    if origin in (list, tuple, set, frozenset) and isinstance(value, list | tuple):
+        if len(value) > MAX_ITEMS:
+            return f"the array has {len(value):,} items; at most {MAX_ITEMS:,}"
+        item_type = args[0] if args else Any
+        for i, item in enumerate(value):
+            problem = strict_problem(item_type, item)
+            if problem:
+                return f"item {i}: {problem}"
+        return None
+    if origin is dict and isinstance(value, dict):
+        if len(value) > MAX_ITEMS:
+            return f"the table has {len(value):,} keys; at most {MAX_ITEMS:,}"
+        value_type = args[1] if len(args) == 2 else Any
+        for key, item in value.items():
+            problem = strict_problem(value_type, item)
+            if problem:
+                return f"{_clip(str(key))}: {problem}"
+        return None
+    return None
 
 
 class Strict(BaseModel):
-    """Base for every config model: unknown keys are errors, values are not coerced loosely."""
+    """Base for every config model: unknown keys are errors, values are never coerced
+    (`lag = true`, `fees_bps = "5"` and non-finite numbers are refused, see `strict_problem`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_coercion(cls, value: object, info: ValidationInfo) -> object:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            problem = strict_problem(field.annotation, value)
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 class DataSettings(Strict):
@@ -38,12 +169,22 @@ class DataSettings(Strict):
     max_cache_age_days: float = Field(
         default=1.0,
         ge=0,
+        le=36500,
         description="A downloaded (yfinance) cache entry older than this is refreshed when a "
         "later provider can; mirror entries are refreshed when the mirror file changes.",
     )
     download_retries: int = Field(default=3, ge=1, le=10)
-    download_backoff_s: float = Field(default=2.0, ge=0, description="First retry wait; doubles.")
-    download_timeout_s: float = Field(default=20.0, gt=0)
+    download_backoff_s: float = Field(
+        default=2.0, ge=0, le=60, description="First retry wait; doubles."
+    )
+    download_timeout_s: float = Field(default=20.0, gt=0, le=600)
+    lock_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long to wait for another process's lock on a cache entry before giving "
+        "up on caching it (the wait is announced at once).",
+    )
     max_ffill_sessions: int = Field(
         default=0,
         ge=0,
@@ -74,7 +215,7 @@ class BacktestSettings(Strict):
     end: dt.date | None = Field(
         default=None, description="Last session; 'latest' (or none) = the latest data."
     )
-    initial_cash: float = Field(default=100_000.0, gt=0)
+    initial_cash: float = Field(default=100_000.0, gt=0, le=1e12)
     fees_bps: float = Field(default=1.0, ge=0, le=1000, description="Fee, bps of traded value.")
     slippage_bps: float = Field(
         default=1.0, ge=0, le=1000, description="Price concession, bps, against the trader."
@@ -90,6 +231,7 @@ class BacktestSettings(Strict):
     )
     cash_ticker: str = Field(
         default="",
+        max_length=20,
         description="Series the uninvested part earns (e.g. '^IRX' or 'BIL'); '' = cash earns 0.",
     )
     cash_ticker_kind: Literal["annual_yield_pct", "price"] = Field(
@@ -116,6 +258,17 @@ class BacktestSettings(Strict):
             raise ValueError(f"start {v} is in the future (today is {today}): no price exists yet")
         return v
 
+    @field_validator("end")
+    @classmethod
+    def _end_has_a_calendar(cls, v: dt.date | None) -> dt.date | None:
+        bound = dt.date.today() + dt.timedelta(days=365)
+        if v is not None and v > bound:
+            raise ValueError(
+                f"end {v} is more than a year ahead (the NYSE calendar is known to {bound}); "
+                "use 'latest' for all the data there is"
+            )
+        return v
+
     @model_validator(mode="after")
     def _dates(self) -> BacktestSettings:
         if self.end is not None and self.end <= self.start:
@@ -131,8 +284,8 @@ class BacktestSettings(Strict):
 class Benchmark(Strict):
     """A static mix run through the same engine, costs and lag as the strategy."""
 
-    name: str = Field(min_length=1)
-    weights: dict[str, float] = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    weights: dict[str, float] = Field(min_length=1, max_length=100)
     rebalance: Literal["none", "monthly", "quarterly", "yearly"] = "none"
 
     @field_validator("weights")
@@ -145,7 +298,10 @@ class Benchmark(Strict):
 class ReportSettings(Strict):
     output_dir: str = Field(default="reports", description="Relative to the project root.")
     beta_benchmark: str = Field(
-        default="SPY", description="Ticker whose buy-and-hold returns beta/correlation use."
+        default="SPY",
+        min_length=1,
+        max_length=20,
+        description="Ticker whose buy-and-hold returns beta/correlation use.",
     )
 
 

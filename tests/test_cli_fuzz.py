@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from engine.cli import build_parser, main
 from engine.config import SECTIONS, RunConfig, load_config
-from engine.data import loader
+from engine.data import loader, maintenance
 from engine.errors import BadInputError, DataUnavailableError
 from engine.pipeline import data_window, needed_tickers
 from strategies import discover
@@ -43,7 +43,7 @@ def stop_before_any_data(monkeypatch: pytest.MonkeyPatch) -> None:
         raise DataUnavailableError(STOPPED)
 
     monkeypatch.setattr(loader, "_obtain", refuse)
-    monkeypatch.setattr(loader, "_update_one", refuse)
+    monkeypatch.setattr(maintenance, "_update_one", refuse)
     import yfinance
 
     monkeypatch.setattr(yfinance, "download", refuse)
@@ -286,3 +286,167 @@ def test_the_stub_stops_a_valid_run_before_any_data() -> None:
     assert code == 1 and out == ""
     assert err.startswith("error: 4 tickers could not be loaded (SPY, QQQ, IWM, DIA)")
     assert STOPPED in err
+
+
+# --------------------------------------------------------------------------- hostile values
+
+
+def _nested(depth: int, kind: str) -> str:
+    return "[" * depth + "1" + "]" * depth if kind == "array" else "{a=" * depth + "1" + "}" * depth
+
+
+hostile = st.one_of(
+    st.sampled_from(["true", "false"]),  # booleans where numbers or texts are expected
+    st.integers(-(10**6), 10**6).map(lambda i: f'"{i}"'),  # numbers quoted as text
+    st.sampled_from(["inf", "-inf", "nan", "+inf", "1e400", "-1e400", "1e308", "-1e308"]),
+    st.integers(18, 6000).map(lambda digits: "9" * digits),  # huge integers (past 4300 digits)
+    st.integers(18, 400).map(lambda digits: "-" + "9" * digits),
+    st.integers(100, 200_000).map(lambda n: '"' + "A" * n + '"'),  # huge texts
+    st.integers(1, 5000).map(lambda n: "[" + ", ".join(["1"] * n) + "]"),  # long arrays
+    st.tuples(st.integers(5, 3000), st.sampled_from(["array", "table"])).map(
+        lambda t: _nested(*t)
+    ),  # deep nesting
+    st.sampled_from(["2020/01/01", "01-02-2020", "2020-1-2", "20200102", "1e3"]),
+)
+hostile_keys = st.one_of(
+    st.sampled_from(KEYS),
+    st.integers(13, 2000).map(lambda n: ".".join(["a"] * n)),  # deep keys
+    st.integers(200, 100_000).map(lambda n: "k" * n),  # huge keys
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=QUICK)
+@given(
+    name=st.sampled_from(NAMES),
+    pairs=st.lists(st.tuples(hostile_keys, hostile), min_size=1, max_size=3),
+)
+def test_hostile_values_are_refused_in_one_short_message(
+    name: str, pairs: list[tuple[str, str]]
+) -> None:
+    """Booleans, quoted numbers, infinities, huge numbers and texts, deep nesting: exit 2 with
+    short lines (oversized values shortened), or the stub's exit 1 when the value happens to
+    be valid; never an unexpected failure."""
+    code, _, err = run([name, *overrides(pairs)])
+    check_outcome(code, err)
+    assert "unexpected failure" not in err, err[:2000]
+    assert code in (1, 2)
+    if code == 1:
+        assert STOPPED in err
+    assert max(len(line) for line in err.splitlines()) < 1500, err[:2000]
+    assert len(err) < 6000
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            "backtest.lag=true",
+            "backtest.lag = True is refused: expected a whole number, got true/false",
+        ),
+        (
+            'backtest.fees_bps="5"',
+            "backtest.fees_bps = '5' is refused: expected a number, got the text '5'",
+        ),
+        (
+            "backtest.initial_cash=inf",
+            "backtest.initial_cash = inf is refused: expected a finite number",
+        ),
+        (
+            "backtest.initial_cash=1e400",
+            "backtest.initial_cash = inf is refused: expected a finite number",
+        ),
+        ("backtest.initial_cash=1e13", "Input should be less than or equal to 1000000000000"),
+        ("data.download_backoff_s=1e9", "data.download_backoff_s = 1000000000.0 is refused"),
+        ("data.download_timeout_s=inf", "data.download_timeout_s = inf is refused"),
+        ("data.lock_timeout_s=1e6", "data.lock_timeout_s = 1000000.0 is refused"),
+        ("data.max_cache_age_days=1e12", "data.max_cache_age_days = 1000000000000.0 is refused"),
+        ("backtest.lag=1.0", "backtest.lag = 1.0 is refused: expected a whole number, got 1.0"),
+        ("backtest.start=2020/01/01", "use YYYY-MM-DD"),
+        (
+            "backtest.start=20200101",
+            "backtest.start = 20200101 is refused: expected a date, got 20200101; use YYYY-MM-DD",
+        ),
+        ("lag=2", "unknown key 'lag'; did you mean 'backtest.lag'?"),
+        (
+            "backtest.end=9999-12-31",
+            "backtest.end = 9999-12-31 is refused: end 9999-12-31 is more than a year ahead",
+        ),
+        (
+            "benchmarks=[{name='x', weights={SPY=true}}]",
+            "benchmarks.0.weights = {SPY = True} is refused: SPY: expected a number",
+        ),
+        (
+            "backtest.cash_ticker='" + "X" * 300 + "'",
+            "(302 characters) is refused: String should have at most 20 characters",
+        ),
+    ],
+)
+def test_no_value_is_coerced_and_every_bound_holds(override: str, expected: str) -> None:
+    code, out, err = run(["first10days", "--set", override])
+    assert code == 2 and out == "", err
+    assert expected in err, err
+    assert len(err) < 800
+
+
+def test_a_number_too_long_for_python_to_read_is_bad_input(tmp_path: Path) -> None:
+    """Found by the fuzzing above: int() refuses more than 4300 digits with a ValueError."""
+    code, _, err = run(["first10days", "--set", "lead_days=" + "9" * 4301])
+    assert code == 2 and "the number is too long to read" in err and len(err) < 300
+    path = tmp_path / "long.toml"
+    path.write_text("lead_days = " + "9" * 4301 + "\n")
+    code, _, err = run(["first10days", "--config", str(path)])
+    assert code == 2 and "holds a value that cannot be read" in err and len(err) < 400
+
+
+@pytest.mark.parametrize("kind", ["array", "table"])
+def test_a_config_file_nested_thousands_deep_is_bad_input(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(f"lead_days = {_nested(4000, kind)}\n")
+    code, _, err = run(["first10days", "--config", str(path)])
+    assert code == 2 and "nests tables or arrays" in err and len(err) < 400, err[:500]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["data", "status", "--set", "data.download_timeout_s=inf"], "expected a finite number"),
+        (["data", "update", "IWM", "--set", "data.lock_timeout_s=true"], "got true/false"),
+        (
+            ["compare", "first10days", "rsi_trim", "--set", "rsi_trim.backtest.lag=true"],
+            "got true/false",
+        ),
+        (["claims", "--date", "2026/01/22"], "use YYYY-MM-DD"),
+        (["claims", "--set", "stats.seed=true"], "stats.seed"),
+        (["sweep", "rsi_trim", "--grid", "n=7", "--blocks", "1" + "0" * 30], "a 31-digit number"),
+        (
+            ["sweep", "rsi_trim", "--grid", "n=7", "--set", "backtest.fees_bps='1'"],
+            "got the text '1'",
+        ),
+        (["data", "update", "I" * 10_000], "is not a valid symbol (at most 20 characters)"),
+    ],
+)
+def test_every_command_refuses_hostile_input_with_exit_2(argv: list[str], expected: str) -> None:
+    code, _, err = run(argv)
+    assert code == 2, err[:500]
+    assert expected in err and len(err) < 1500, err[:1500]
+
+
+grid_specs = st.one_of(
+    hostile,
+    st.tuples(hostile, hostile).map(":".join),
+    st.tuples(hostile, hostile, hostile).map(":".join),
+    st.lists(hostile, min_size=1, max_size=4).map(",".join),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=QUICK)
+@given(
+    name=st.sampled_from(["upper", "lower", "n", "cooldown", "destination", "nosuch"]),
+    spec=grid_specs,
+)
+def test_hostile_grid_specs_end_in_a_short_message(name: str, spec: str) -> None:
+    code, _, err = run(["sweep", "rsi_trim", "--no-progress", "--grid", f"{name}={spec}"])
+    check_outcome(code, err)
+    assert "unexpected failure" not in err, err[:2000]
+    assert code == 2 or STOPPED in err, err[:2000]
+    assert len(err) < 3000

@@ -122,7 +122,7 @@ def test_cli_writes_the_full_report(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["nosuch"], 2, "invalid choice: 'nosuch'"),
+        (["nosuch"], 2, "unknown command 'nosuch'"),
         (["first10days", "--set", "lead_day=3"], 2, "did you mean 'lead_days'"),
         (["first10days", "--set", "backtest.fees_bps=-3"], 2, "backtest.fees_bps = -3"),
         (["first10days", "--config", "/no/such.toml"], 2, "does not exist"),

@@ -364,7 +364,7 @@ def test_every_data_flag_reaches_the_report_and_no_price_is_changed(
         (["backtst.start=2019-01-01"], "unknown key 'backtst'; did you mean 'backtest'?"),
         (
             ["backtest.fees_bps=abc"],
-            "backtest.fees_bps = 'abc' is refused: Input should be a valid number",
+            "backtest.fees_bps = 'abc' is refused: expected a number, got the text 'abc'",
         ),
         (
             ["backtest.fees_bps=-1"],
@@ -517,12 +517,15 @@ def test_every_bounded_strategy_parameter_is_refused_outside_its_range(
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["nosuch"], "argument COMMAND: invalid choice: 'nosuch' (choose from "),
+        (["nosuch"], "unknown command 'nosuch' (choose from "),
+        (["firs10days"], "unknown command 'firs10days'; did you mean 'first10days'? (choose"),
+        (["sweep", "rsi_trm"], "unknown strategy 'rsi_trm'; did you mean 'rsi_trim'? (known:"),
+        (["compare", "first10days", "fixd_mix"], "did you mean 'fixed_mix'?"),
         ([], "the following arguments are required: COMMAND (choose from "),
         (["data"], "the following arguments are required: ACTION (choose from 'status', 'update')"),
         (
             ["data", "purge"],
-            "argument ACTION: invalid choice: 'purge' (choose from 'status', 'update')",
+            "unknown action 'purge' (choose from 'status', 'update')",
         ),
         (["first10days", "--sett", "x=1"], "unrecognized arguments: --sett x=1"),
         (["first10days", "--set", "lead_days"], "--set 'lead_days': expected KEY=VALUE"),

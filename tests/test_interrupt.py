@@ -293,3 +293,58 @@ def test_ctrl_c_after_some_report_files(
     out, err = capsys.readouterr()
     assert len(written) == 6  # five files were in the temporary folder when it stopped
     check_nothing_partial(code, err, out, cache_dir, reports)
+
+
+# --------------------------------------------------------------------------- signals in process
+
+
+def _signal_during_simulations(sig: int, convert: str):
+    """A run_backtest that receives `sig` for real in the middle of the simulations; `convert`
+    mimics compiled code on the way out: 'none' lets the KeyboardInterrupt through, 'chained'
+    turns it into SystemError (CPython's "returned a result with an exception set"), 'bare'
+    into a RuntimeError that hides its cause."""
+    real = pipeline.run_backtest
+    calls = []
+
+    def run_backtest(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            if convert == "none":
+                signal.raise_signal(sig)
+            try:
+                signal.raise_signal(sig)
+            except KeyboardInterrupt as exc:
+                if convert == "chained":
+                    raise SystemError(
+                        "<built-in function f> returned a result with an exception set"
+                    ) from exc
+                raise RuntimeError("error in a compiled callback") from None
+        return real(*args, **kwargs)
+
+    return run_backtest
+
+
+@pytest.mark.parametrize(
+    ("sig", "convert", "by"),
+    [
+        (signal.SIGTERM, "none", " by SIGTERM"),
+        (signal.SIGINT, "chained", ""),
+        (signal.SIGINT, "bare", ""),
+        (signal.SIGTERM, "chained", " by SIGTERM"),
+    ],
+)
+def test_a_signal_in_compiled_code_says_interrupted_not_systemerror(
+    tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys, sig, convert, by
+) -> None:
+    cache_dir, reports = tmp_path / "cache", tmp_path / "reports"
+    prepare_cache(cache_dir, mirror, stale=False)
+    monkeypatch.setattr(pipeline, "run_backtest", _signal_during_simulations(sig, convert))
+    before = signal.getsignal(signal.SIGTERM)
+    code = main(STRATEGIES, run_argv(cache_dir, reports, mirror))
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines()[-1] == MESSAGE.replace("interrupted:", f"interrupted{by}:")
+    assert "SystemError" not in err and "unexpected failure" not in err
+    check_nothing_partial(
+        code, err.replace(f"interrupted{by}:", "interrupted:"), out, cache_dir, reports
+    )
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is restored after the run

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from engine.api.inputs import as_overrides
+from engine.cleanup import prepare_reports_root, start_up
 from engine.config import apply_overrides, shared_defaults, validate_model
 from engine.errors import BadInputError, ConfigError
 from engine.paths import project_root, resolve
@@ -134,6 +135,8 @@ class ClaimsResult:
         from engine.claims.report import write_claims_report
 
         root = resolve(folder if folder is not None else self.output_dir)
+
+        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
         if root not in self._folders:
             results = [c.result for c in self.checks]
             self._folders[root] = write_claims_report(results, root, self.command, self.summary)
@@ -170,6 +173,7 @@ def claims(
         report = _section(texts, "report", ReportSettings, shared)
     except ConfigError as exc:
         raise ConfigError(f"claims: {exc}") from None
+    start_up(data, None)
     results = [run_claim(definitions[n], data, project_root()) for n in chosen]
     shown = command or f"rl.claims({list(chosen)!r})"
     return ClaimsResult([ClaimCheck(r) for r in results], report.output_dir, shown)

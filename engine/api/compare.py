@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from engine.api.catalog import StrategySpec, catalog_of
 from engine.api.display import curves_figure, numeric_stats, summary_html
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
+from engine.cleanup import prepare_reports_root, start_up
 from engine.config import merge
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
@@ -81,6 +82,8 @@ class CompareResult:
         from engine.report.compare import write_compare_report
 
         root = resolve(folder if folder is not None else self.output_dir)
+
+        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
         if root not in self._folders:
             self._folders[root] = write_compare_report(self.input, root)
         return self._folders[root]
@@ -163,6 +166,7 @@ def compare(
         defaults_file=None if defaults is None else Path(defaults),
         values=values,
     )
+    start_up(contenders[0].cfg.data, None)  # prices are loaded once, with the first's settings
     shown = command or shown_call(
         "compare", specs, configs=configs, overrides=overrides, params=params, **shared
     )

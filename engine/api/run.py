@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure, numeric_stats, summary_html
 from engine.api.inputs import Sections, config_for, section_values, shown_call
+from engine.cleanup import prepare_reports_root, start_up
 from engine.config import RunConfig
 from engine.paths import project_root, resolve
 from engine.report.model import ReportInput
@@ -93,6 +94,8 @@ class RunResult:
         from engine.report import write_report
 
         root = resolve(folder if folder is not None else self.config.report.output_dir)
+
+        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
         if root not in self._folders:
             self._folders[root] = write_report(self.input, root)
         return self._folders[root]
@@ -134,6 +137,7 @@ def run(
     chosen = resolve_spec(strategy, strategies_dir, catalog)
     values = section_values(params, backtest, data, report, benchmarks)
     cfg = config_for(chosen, config, defaults, overrides, values)
+    start_up(cfg.data, None)
     shown = command or shown_call("run", chosen.name, config=config, defaults=defaults,
                                   overrides=overrides, **values)
     inp = run_strategy(chosen, cfg, project_root(), shown)

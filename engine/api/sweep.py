@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
+from engine.cleanup import prepare_reports_root, start_up
 from engine.config import RunConfig, build_config, strategy_document
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
@@ -113,6 +114,8 @@ class SweepResult:
         from engine.tuning.report import SweepReport, write_sweep_report
 
         root = resolve(folder if folder is not None else self.config.report.output_dir)
+
+        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
         if root not in self._folders:
             report = SweepReport(
                 run_id=new_run_id(),
@@ -156,9 +159,21 @@ def extra_versions() -> dict[str, str]:
     return out
 
 
-def _at_least(value: int | None, name: str, minimum: int = 1) -> None:
-    if value is not None and value < minimum:
-        raise BadInputError(f"{name} must be at least {minimum}, got {value}")
+def _within(value: int | None, name: str, minimum: int = 1, maximum: int = 10**9) -> None:
+    if value is not None and not minimum <= value <= maximum:
+        shown = f"{value:,}" if abs(value) < 10**15 else f"a {len(str(abs(value)))}-digit number"
+        raise BadInputError(f"{name} must be between {minimum:,} and {maximum:,}, got {shown}")
+
+
+def _check_heatmaps(pairs: list[tuple[str, str]], swept: list[str]) -> None:
+    """Refuse a heatmap of a parameter the grid does not vary, before any work."""
+    for x, y in pairs:
+        for name in (x, y):
+            if name not in swept:
+                raise BadInputError(
+                    f"--heatmap {x},{y}: {name!r} is not a swept parameter with two or more "
+                    f"values ({', '.join(swept) or 'none'})"
+                )
 
 
 def heatmap_pairs(texts: Sequence[str | tuple[str, str]]) -> list[tuple[str, str]]:
@@ -195,6 +210,7 @@ def sweep(
     scheduler: str | None = None,
     workers: int | None = None,
     chunk_size: int | None = None,
+    max_combinations: int | None = None,
     blocks: int = 16,
     check: int = 3,
     top: int = 20,
@@ -224,7 +240,7 @@ def sweep(
     from engine.metrics import stats_table
     from engine.pipeline import beta_returns, simulate_benchmarks
     from engine.tuning.executors import make_executor
-    from engine.tuning.grid import build_grid
+    from engine.tuning.grid import MAX_COMBINATIONS, build_grid
     from engine.tuning.report import recorded_trials
     from engine.tuning.study import StudyOptions, run_study
     from engine.tuning.sweep import load_sweep
@@ -238,10 +254,14 @@ def sweep(
         raise BadInputError(
             f"heatmap others {heatmap_others!r}: use one of {', '.join(HEATMAP_OTHERS)}"
         )
-    for value, name in ((workers, "--workers"), (chunk_size, "--chunk-size"), (top, "--top")):
-        _at_least(value, name)
-    _at_least(check, "--check", 0)
-    if blocks < 2 or blocks % 2:
+    _within(max_combinations, "--max-combinations")
+    _within(workers, "--workers", 1, 64)
+    _within(chunk_size, "--chunk-size", 1, 10**8)
+    _within(top, "--top", 1, 10**6)
+    _within(check, "--check", 0, 10_000)
+    _within(seed, "--seed", 0, 2**32 - 1)
+    _within(blocks, "--blocks", 2, 24)  # C(24, 12) = 2.7 million CSCV splits at most
+    if blocks % 2:
         raise BadInputError(f"--blocks must be an even number of at least 2, got {blocks}")
     pairs = heatmap_pairs(heatmaps)
     walk = WalkForwardSpec.parse(walk_forward) if walk_forward else None
@@ -260,8 +280,12 @@ def sweep(
     if not config_grid:
         sweep_table = None
     cfg = build_config(chosen, doc)
+    start_up(cfg.data, None)
     texts, table = _grid_inputs(grid)
-    grid_obj = build_grid(chosen.params_model, cfg.params, texts, {**(sweep_table or {}), **table})
+    limit = max_combinations or MAX_COMBINATIONS
+    merged = {**(sweep_table or {}), **table}
+    grid_obj = build_grid(chosen.params_model, cfg.params, texts, merged, limit)
+    _check_heatmaps(pairs, [a.name for a in grid_obj.axes if len(a.values) > 1])
     setup = load_sweep(chosen, cfg, grid_obj, project_root(), engine)
     if on_setup is not None:
         on_setup(setup)

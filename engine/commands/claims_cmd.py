@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     from engine.api.claims import claim_definitions, claims
+    from engine.data.findings import terminal_lines
 
     started = time.perf_counter()
     if args.list:
@@ -56,6 +57,10 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         defaults=args.defaults,
         command=command,
     )
+    shown = (line for c in result.checks if c.result.data is not None
+             for line in terminal_lines(c.result.data))  # fmt: skip
+    for line in dict.fromkeys(shown):
+        print(line)
     print(result.summary)
     if not args.no_report:
         folder = result.report()

@@ -58,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     # Heavy imports (vectorbt, matplotlib) only when a comparison is asked for.
     from engine.api import compare
+    from engine.data.findings import terminal_lines
     from engine.report.compare import render_compare_summary
 
     started = time.perf_counter()
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         command=command,
     )
     inp = result.input
+    for line in terminal_lines(inp.data):
+        print(line)
     print(render_compare_summary(inp))
     for note in inp.notes:
         print(f"note: {note}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 
+from engine.commands.common import start_up
 from engine.config import apply_overrides, validate_model
 from engine.errors import BadInputError
 from engine.paths import PROJECT_ROOT
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     from engine.data import data_status, update_tickers
 
     settings = _settings(args.overrides)
+    start_up(settings, None)
     if args.data_command == "status":
         table = data_status(settings, PROJECT_ROOT)
         if table.empty:

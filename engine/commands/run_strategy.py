@@ -18,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategy: Strategy) -> None:
 
 def run(strategy: Strategy, args: argparse.Namespace, argv: Sequence[str]) -> int:
     from engine.api import run as api_run  # heavy imports only when a run is asked for
+    from engine.data.findings import terminal_lines
     from engine.report import render_terminal_summary
     from engine.verdict_words import render_verdicts
 
@@ -31,6 +32,8 @@ def run(strategy: Strategy, args: argparse.Namespace, argv: Sequence[str]) -> in
         command=command,
     )
     inp = result.input
+    for line in terminal_lines(inp.data):
+        print(line)
     print(render_terminal_summary(inp))
     print(render_verdicts(inp))
     for note in inp.notes:

@@ -46,6 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument("--workers", type=int, help="processes (local generic path, dask local)")
     parser.add_argument("--chunk-size", type=int, help="combinations per chunk")
     parser.add_argument(
+        "--max-combinations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a larger grid, with its time and memory estimate (default 2,000,000)",
+    )
+    parser.add_argument(
         "--engine",
         choices=("auto", "batch", "single"),
         default="auto",
@@ -76,6 +83,10 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
 
 
 def _announce(setup) -> None:
+    from engine.data.findings import terminal_lines
+
+    for line in terminal_lines(setup.data):
+        print(line)
     print(
         f"{setup.strategy.name}: {setup.n_combos:,} combinations"
         + (f" ({setup.skipped:,} refused: {setup.skip_reason})" if setup.skipped else "")
@@ -103,6 +114,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         scheduler=args.scheduler,
         workers=args.workers,
         chunk_size=args.chunk_size,
+        max_combinations=args.max_combinations,
         blocks=args.blocks,
         check=args.check,
         top=args.top,

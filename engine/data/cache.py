@@ -8,11 +8,12 @@ the same ticker never leave a torn or half-written file behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from engine.data.findings import notify
 from engine.data.model import FIELDS, SourceInfo
 from engine.errors import DataUnavailableError
 
@@ -132,9 +134,30 @@ def entry_path(cache_dir: Path, ticker: str) -> Path:
     return cache_dir / f"{ticker}.parquet"
 
 
-def lock_for(path: Path) -> filelock.FileLock:
+def lock_for(path: Path, timeout: float | None = None) -> filelock.FileLock:
     """The per-ticker lock every writer (and the corrupt-file mover) takes."""
-    return filelock.FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_S)
+    return filelock.FileLock(
+        str(path) + ".lock", timeout=LOCK_TIMEOUT_S if timeout is None else timeout
+    )
+
+
+@contextlib.contextmanager
+def _held(path: Path, ticker: str, timeout: float) -> Iterator[None]:
+    """The ticker's lock; when another process holds it, say so at once, then wait at most
+    `timeout` seconds (data.lock_timeout_s) instead of stalling silently."""
+    lock = lock_for(path, timeout)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        notify(
+            f"waiting for another rotation-lab process's lock on {ticker} ({path}.lock), "
+            f"at most {timeout:g} s (data.lock_timeout_s)"
+        )
+        lock.acquire(timeout=timeout)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _metadata(history: History) -> dict[str, str]:
@@ -164,8 +187,16 @@ def _to_table(history: History) -> pa.Table:
     return table.replace_schema_metadata(_metadata(history))
 
 
-def write_entry(cache_dir: Path, history: History, keep_newer: bool = False) -> Path:
+def write_entry(
+    cache_dir: Path,
+    history: History,
+    keep_newer: bool = False,
+    lock_timeout: float | None = None,
+) -> Path:
     """Store `history` as the ticker's cache entry, atomically, under the ticker's lock.
+
+    `lock_timeout` bounds the wait for another process's lock (default LOCK_TIMEOUT_S); the
+    wait is announced on stderr the moment it starts.
 
     With `keep_newer`, an entry that another process wrote meanwhile from a later fetch reaching
     at least as far is kept (writing ours would lose that update). Returns the entry's path.
@@ -175,16 +206,17 @@ def write_entry(cache_dir: Path, history: History, keep_newer: bool = False) -> 
         raise DataUnavailableError(
             f"{history.ticker}: not cached: the history is partial ({history.partial})"
         )
-    cache_dir.mkdir(parents=True, exist_ok=True)
     path = entry_path(cache_dir, history.ticker)
+    timeout = LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
     table = _to_table(history)
     try:
-        with lock_for(path):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with _held(path, history.ticker, timeout):
             if not (keep_newer and _newer_on_disk(path, history)):
                 _atomic_write(table, path)
     except filelock.Timeout as exc:
         raise DataUnavailableError(
-            f"{history.ticker}: could not lock {path}.lock within {LOCK_TIMEOUT_S:g}s; another "
+            f"{history.ticker}: could not lock {path}.lock within {timeout:g}s; another "
             "rotation-lab process is updating this ticker. Retry when it has finished."
         ) from exc
     except OSError as exc:
@@ -317,11 +349,12 @@ def _check_values(frame: pd.DataFrame, meta: Mapping[str, str], ticker: str, pat
         raise CorruptCacheError(path, "values do not match their checksum")
 
 
-def move_aside(path: Path) -> Path | None:
+def move_aside(path: Path, lock_timeout: float | None = None) -> Path | None:
     """Rename a corrupt entry to `<name>.corrupt-<timestamp>` so it is kept for inspection.
 
-    Done under the ticker's lock so a concurrent writer's fresh file is never the one moved.
-    Returns the new path, or None when the file was already gone or replaced meanwhile.
+    Done under the ticker's lock (a wait is announced, bounded by `lock_timeout`) so a
+    concurrent writer's fresh file is never the one moved. Returns the new path, or None when
+    the file was already gone or replaced meanwhile, or the lock could not be had.
     """
     stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
@@ -329,8 +362,9 @@ def move_aside(path: Path) -> Path | None:
         before = path.stat()
     except FileNotFoundError:
         return None
+    timeout = LOCK_TIMEOUT_S if lock_timeout is None else lock_timeout
     try:
-        with lock_for(path):
+        with _held(path, path.name.removesuffix(".parquet"), timeout):
             now = path.stat()
             if (now.st_ino, now.st_mtime_ns, now.st_size) != (
                 before.st_ino,
@@ -379,3 +413,31 @@ def parse_iso_utc(text: str) -> dt.datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def clear_leftovers(cache_dir: Path) -> list[Path]:
+    """Remove temporary files (`.<TICKER>.parquet.<random>.tmp`) left by a killed writer.
+
+    A writer holds the ticker's lock for the whole life of its temporary file, and the lock
+    (an OS file lock) dies with its process. So a temporary file whose lock can be taken at once
+    belongs to nobody alive and is removed; one whose lock is held is a live write, left alone.
+    Returns the removed files.
+    """
+    removed: list[Path] = []
+    if not cache_dir.is_dir():
+        return removed
+    for tmp in sorted(cache_dir.glob(".*.parquet.*.tmp")):
+        entry = cache_dir / tmp.name[1:].split(".parquet.", 1)[0]
+        lock = lock_for(entry.with_name(entry.name + ".parquet"), timeout=0)
+        try:
+            lock.acquire(timeout=0)
+        except (filelock.Timeout, OSError):
+            continue
+        try:
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+        except OSError:
+            pass
+        finally:
+            lock.release()
+    return removed

@@ -196,8 +196,12 @@ class BatchCore:
         columns = [*decisions.columns, CASH_COLUMN]
         combo = chunk.table.iloc[int(members[bad])].to_dict()
         what = "trade at the fill price" if code == ERR_NO_FILL else "hold"
+        ticker = columns[asset]
+        field = "adj_open" if code == ERR_NO_FILL and self.cfg.backtest.trade_at == "open" else None
+        prices = self.data.field(field) if field else self.data.adj_close
+        value = float(prices[ticker].iloc[t]) if ticker in prices.columns else float("nan")
         raise price_gap_error(
-            columns[asset], self.data.index[t], what, context=f" with parameters {combo}"
+            ticker, self.data.index[t], what, value, context=f" with parameters {combo}"
         )
 
     def run(self, chunk: Chunk, window: Window, parallel: bool = True) -> ChunkResult:

@@ -22,11 +22,20 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from engine.errors import ConfigError
+from engine.errors import ConfigError, shorten
+from engine.settings import strict_problem
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*(?::\s*({_NUMBER})\s*)?$")
 MAX_RANGE_VALUES = 100_000
+MAX_COMBINATIONS = 2_000_000  # default refusal bound (`sweep --max-combinations`)
+# Estimates for the refusal message, from benchmarks/sweep_benchmark.py (README "Speed"): the
+# fused kernel runs ~1.2e8 session-combinations a second on 2 cores; each combination keeps
+# ~0.4 KB of statistics and block sums; the generic path runs ~20 combinations a second.
+FAST_RATE = 1.2e8
+GENERIC_RATE = 20.0
+BYTES_PER_COMBINATION = 400 + 8 * 4  # results + one int64/float64 column per axis (typical)
+TYPICAL_SESSIONS = 6_600  # IWM/SPY daily history 2000-2026
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def _scalar(text: str) -> Any:
     raw = text.strip()
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):  # ValueError: > 4300 digits
         return raw
 
 
@@ -94,13 +103,21 @@ def parse_range(text: str) -> list[int | float] | None:
         return None
     a_text, b_text, step_text = match.group(1), match.group(2), match.group(3) or "1"
     a, b, step = float(a_text), float(b_text), float(step_text)
+    if not all(math.isfinite(x) for x in (a, b, step)) or max(abs(a), abs(b)) > 1e15:
+        raise ConfigError(
+            f"range {shorten(repr(text))}: the ends and step must be finite numbers of at most 1e15"
+        )
     if step <= 0:
-        raise ConfigError(f"range {text!r}: the step must be positive")
+        raise ConfigError(f"range {shorten(repr(text))}: the step must be positive")
     if b < a:
-        raise ConfigError(f"range {text!r}: the end ({b_text}) is below the start ({a_text})")
+        raise ConfigError(
+            f"range {shorten(repr(text))}: the end ({b_text}) is below the start ({a_text})"
+        )
     count = math.floor((b - a) / step + 1e-9) + 1
     if count > MAX_RANGE_VALUES:
-        raise ConfigError(f"range {text!r} has {count} values; at most {MAX_RANGE_VALUES}")
+        raise ConfigError(
+            f"range {shorten(repr(text))} has {count} values; at most {MAX_RANGE_VALUES}"
+        )
     if all(_is_int_text(t) for t in (a_text, b_text, step_text)):
         return [int(a_text) + i * int(step_text) for i in range(count)]
     decimals = max(len(t.partition(".")[2]) for t in (a_text, b_text, step_text))
@@ -114,7 +131,7 @@ def parse_values(spec: str) -> list[Any]:
         return ranged
     items = [item for item in spec.split(",")]
     if any(not item.strip() for item in items):
-        raise ConfigError(f"grid values {spec!r}: an item is empty")
+        raise ConfigError(f"grid values {shorten(repr(spec))}: an item is empty")
     return [_scalar(item) for item in items]
 
 
@@ -123,7 +140,9 @@ def parse_axis(text: str) -> Axis:
     name, sep, spec = text.partition("=")
     name = name.strip()
     if not sep or not name or not spec.strip():
-        raise ConfigError(f"--grid {text!r}: expected NAME=VALUES, e.g. --grid upper=60:85:5")
+        raise ConfigError(
+            f"--grid {shorten(repr(text))}: expected NAME=VALUES, e.g. --grid upper=60:85:5"
+        )
     return Axis(name=name, values=tuple(parse_values(spec)), spec=spec.strip())
 
 
@@ -131,10 +150,10 @@ def axis_from_toml(name: str, value: Any) -> Axis:
     """One key of a [sweep] table: a range string, an array or one value."""
     if isinstance(value, list):
         if not value:
-            raise ConfigError(f"[sweep] {name} is an empty array")
+            raise ConfigError(f"[sweep] {shorten(name)} is an empty array")
         return Axis(name=name, values=tuple(value), spec=",".join(map(str, value)))
     if isinstance(value, dict):
-        raise ConfigError(f"[sweep] {name} is a table; give a range string or an array")
+        raise ConfigError(f"[sweep] {shorten(name)} is a table; give a range string or an array")
     if isinstance(value, str):
         return Axis(name=name, values=tuple(parse_values(value)), spec=value)
     return Axis(name=name, values=(value,), spec=str(value))
@@ -143,10 +162,10 @@ def axis_from_toml(name: str, value: Any) -> Axis:
 def _check_name(name: str, model: type[BaseModel], where: str) -> None:
     known = list(model.model_fields)
     if name not in known:
-        hint = difflib.get_close_matches(name, known, n=1)
+        hint = difflib.get_close_matches(name[:100], known, n=1)
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ConfigError(
-            f"{where} names {name!r}, which is not a parameter of this strategy{tip} "
+            f"{where} names {shorten(repr(name))}, which is not a parameter of this strategy{tip} "
             f"Parameters: {', '.join(known)}."
         )
 
@@ -158,15 +177,58 @@ def _checked_value(name: str, value: Any, model: type[BaseModel], base: BaseMode
         Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
     )
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    shown = shorten(repr(value))
+    problem = strict_problem(field.annotation, value)
+    if problem:
+        raise ConfigError(f"grid value {shorten(name)} = {shown} is refused: {problem}")
     try:
         coerced = adapter.validate_python(value)
     except ValidationError as exc:
         msg = exc.errors()[0]["msg"]
-        raise ConfigError(f"grid value {name} = {value!r} is refused: {msg}") from None
+        raise ConfigError(f"grid value {shorten(name)} = {shown} is refused: {msg}") from None
     try:  # field validators may normalise it (e.g. 'Cash' -> 'cash'); cross-checks may refuse
         return getattr(model.model_validate({**base.model_dump(), name: coerced}), name)
     except ValidationError:
         return coerced
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:,.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:,.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:,.1f} h"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:,.0f} days"
+    return f"{seconds / (365.25 * 86400):,.0f} years"
+
+
+def _size(n_bytes: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.3g} {unit}"
+    return f"{n_bytes / 1e3:,.3g} KB"
+
+
+def check_size(axes: Sequence[Axis], limit: int) -> int:
+    """The number of combinations, computed from the axes' lengths before anything is built;
+    above `limit` a ConfigError gives the count and what it would cost (time, memory)."""
+    count = math.prod(len(a.values) for a in axes)
+    if count <= limit:
+        return count
+    sessions = TYPICAL_SESSIONS
+    fast = count * sessions / FAST_RATE
+    generic = count / GENERIC_RATE
+    memory = count * (BYTES_PER_COMBINATION + 8 * len(axes))
+    lengths = " x ".join(f"{len(a.values):,} {a.name}" for a in axes)
+    raise ConfigError(
+        f"the grid has {count:,} combinations ({lengths}), above the limit of {limit:,}: on "
+        f"~{sessions:,} sessions it would take about {_duration(fast)} on the fused kernel "
+        f"(about {_duration(generic)} on the generic path) and about {_size(memory)} of "
+        "memory for the results. Coarsen the steps or fix some parameters, or raise the "
+        "limit with --max-combinations"
+    )
 
 
 def build_grid(
@@ -174,27 +236,33 @@ def build_grid(
     base: BaseModel,
     cli_axes: Sequence[str] = (),
     toml_sweep: Mapping[str, Any] | None = None,
+    max_combinations: int = MAX_COMBINATIONS,
 ) -> Grid:
-    """Axes from the [sweep] table, then the command line (which replaces same-named axes)."""
+    """Axes from the [sweep] table, then the command line (which replaces same-named axes).
+
+    The size is checked (`check_size`) from the axes' lengths before any value is validated or
+    any table allocated, so a grid of 1e11 combinations is refused at once.
+    """
     axes: dict[str, Axis] = {}
     for name, value in (toml_sweep or {}).items():
         _check_name(name, model, "[sweep]")
         axes[name] = axis_from_toml(name, value)
     for text in cli_axes:
         axis = parse_axis(text)
-        _check_name(axis.name, model, f"--grid {text!r}")
+        _check_name(axis.name, model, f"--grid {shorten(repr(text))}")
         axes[axis.name] = axis
     if not axes:
         raise ConfigError(
             "no parameter grid: give --grid NAME=VALUES (e.g. --grid upper=60:85:5) or a [sweep] "
             "table in the config file"
         )
+    check_size(list(axes.values()), max_combinations)
     checked = []
     for axis in axes.values():
         values = [_checked_value(axis.name, v, model, base) for v in axis.values]
         unique = list(dict.fromkeys(values))
         if len(unique) != len(values):
-            raise ConfigError(f"grid axis {axis.name} repeats a value: {axis.spec}")
+            raise ConfigError(f"grid axis {axis.name} repeats a value: {shorten(axis.spec)}")
         checked.append(Axis(axis.name, tuple(unique), axis.spec))
     return Grid(tuple(checked))
 

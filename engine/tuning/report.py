@@ -4,8 +4,9 @@ Files: combinations.parquet (and combinations.csv up to CSV_MAX_ROWS rows), top.
 heatmap_<x>_<y>.png, top_equity.png/.csv, engine_check.csv, pbo_splits.csv, walk_forward*.csv
 and walk_forward.png (with --walk-forward), config.toml, summary.json, report.html (self-contained)
 and report.md. Everything is written into a temporary folder beside the final one and renamed
-into place only when complete. reports/<strategy>/sweep-trials.csv records every sweep's number
-of combinations, so later sweeps can deflate their best result by every trial made.
+into place only when complete. reports/<strategy>/trials-ledger.csv (engine.tuning.ledger)
+records every sweep's number of combinations, so later sweeps can deflate their best result
+by every trial made.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from filelock import FileLock
 from matplotlib import ticker as mticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
@@ -36,13 +36,14 @@ from engine.reporting.folder import ReportFolder, publish_folder
 from engine.reporting.format import human_column
 from engine.reporting.page import png_data_uri, render_page
 from engine.reporting.tables import Table, frame_table
+from engine.tuning import ledger
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
+from engine.tuning.ledger import LEDGER, recorded_trials  # noqa: F401  (re-exported)
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
 
 CSV_MAX_ROWS = 100_000
 MAX_HEATMAPS = 10
-LEDGER = "sweep-trials.csv"
 Others = Literal["mean", "best", "default"]
 _FORMATS = {k: METRICS[k][1] for k in STAT_COLUMNS if k in METRICS}
 _FORMATS.update({"trades": "int", "fees": "money"})
@@ -70,33 +71,18 @@ class SweepReport:
 # --------------------------------------------------------------------------- trials ledger
 
 
-def recorded_trials(strategy_dir: Path) -> int:
-    """Combinations tried by the sweeps recorded in reports/<strategy>/sweep-trials.csv."""
-    path = strategy_dir / LEDGER
-    if not path.exists():
-        return 0
-    try:
-        return int(pd.read_csv(path)["combinations"].sum())
-    except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
-        raise SweepReportError(f"{path} cannot be read ({exc}); fix or remove it") from None
-
-
 def _record_trials(strategy_dir: Path, report: SweepReport) -> None:
-    path = strategy_dir / LEDGER
     setup = report.study.sweep.setup
-    row = pd.DataFrame(
-        [
-            {
-                "run_id": report.run_id,
-                "created_at": report.created_at,
-                "combinations": setup.n_combos,
-                "engine": setup.engine,
-                "grid": setup.grid.describe(),
-            }
-        ]
+    ledger.record(
+        strategy_dir,
+        {
+            "run_id": report.run_id,
+            "created_at": report.created_at,
+            "combinations": setup.n_combos,
+            "engine": setup.engine,
+            "grid": setup.grid.describe(),
+        },
     )
-    with FileLock(str(strategy_dir / f".{LEDGER}.lock"), timeout=30):
-        row.to_csv(path, mode="a", header=not path.exists(), index=False)
 
 
 # --------------------------------------------------------------------------- figures

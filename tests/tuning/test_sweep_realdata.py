@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -83,7 +84,11 @@ def test_cli_sweep_with_walk_forward_writes_the_report(tmp, capsys):
     out = capsys.readouterr().out
     assert "rsi_trim: 12 combinations, 6,598 sessions 2000-05-26..2026-08-21" in out
     assert "deflated Sharpe ratio of the best" in out and "walk-forward train=8y" in out
-    folder = next((tmp / "reports" / "rsi_trim").glob("sweep-*"))
+    # The folder the command itself names (a glob of the strategy folder could match the trials
+    # ledger or another test's sweep in this module's shared tmp folder).
+    report_line = next(line for line in out.splitlines() if line.startswith("report: "))
+    folder = Path(report_line.removeprefix("report: ")).parent
+    assert folder.parent == tmp / "reports" / "rsi_trim" and folder.name.startswith("sweep-")
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["combinations_tried"] == 12 and summary["engine"] == "batch"
     assert summary["engine_check"]["passed"] is True
