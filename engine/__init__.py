@@ -1,6 +1,7 @@
 """rotation-lab's engine, and its Python API: `import engine as rl`.
 
-    rl.strategies(), rl.run(...), rl.compare(...), rl.sweep(...), rl.claim(...), rl.claims(...)
+    rl.strategies(), rl.run(...), rl.compare(...), rl.sweep(...), rl.claim(...), rl.claims(...),
+    rl.signals(...)
     rl.Strategy, rl.Strict, rl.Decisions, rl.param_values (to write a strategy; see examples/)
     rl.BadInputError (bad input: a ValueError carrying the command line's message)
 
@@ -32,6 +33,7 @@ __all__ = [
     "load_strategies",
     "param_values",
     "run",
+    "signals",
     "strategies",
     "sweep",
 ]

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import BadInputError, shorten
-from engine.report.writer import TEMP_PREFIX
+from engine.reporting.folder import TEMP_PREFIX
 from engine.settings import DataSettings
 
 try:

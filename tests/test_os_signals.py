@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.cleanup import start_up
 from engine.cli import main
-from engine.commands.common import start_up
 from engine.data import cache
 from engine.settings import DataSettings
 from strategies import discover

@@ -112,3 +112,19 @@ def test_signals_api_gives_one_signal_per_strategy(tmp_path):
     mix = got[1]
     assert mix.wanted == pytest.approx({"SPY": 0.3, "QQQ": 0.2, "IWM": 0.35, "XLI": 0.075,
                                         "XLF": 0.075})  # fmt: skip
+
+
+def test_rl_signals_is_the_command_s_path(tmp_path, capsys):
+    """`rl.signals` returns what `run_backtest.py signals` prints, with the same refusals."""
+    import engine as rl
+
+    if not MIRROR.is_dir():
+        pytest.skip(f"no market-data mirror at {MIRROR}")
+    sets = mirror_overrides(tmp_path)
+    (got,) = rl.signals("rsi_trim", overrides=sets)
+    assert main(STRATEGIES, ["signals", "rsi_trim", *[a for o in sets for a in ("--set", o)]]) == 0
+    assert capsys.readouterr().out.strip() == render_signal(got)
+    with pytest.raises(rl.BadInputError, match="did you mean 'rsi_trim'"):
+        rl.signals("rsi_trm")
+    with pytest.raises(ValueError, match="need exactly one STRATEGY"):
+        rl.signals(["rsi_trim", "fixed_mix"], overrides=["n=10"])

@@ -6,6 +6,7 @@
     rl.sweep("rsi_trim", grid={"upper": [65, 70]})   SweepResult: .table .best .pbo ...
     rl.claim("first_five_days")                      ClaimCheck: .verdict .events .findings
     rl.claims()                                      every claim, one report
+    rl.signals(["rsi_trim"])                         what each rule wants today, and why
 
 Each command of `run_backtest.py` calls the function here, so both doors validate the same way,
 refuse with the same message (`BadInputError`, a ValueError) and compute the same numbers.
@@ -17,6 +18,7 @@ from engine.api.catalog import StrategyInfo, load_strategies, strategies
 from engine.api.claims import ClaimCheck, ClaimsResult, claim, claims
 from engine.api.compare import CompareResult, compare
 from engine.api.run import RunResult, run
+from engine.api.signals import signals
 from engine.api.sweep import SweepResult, sweep
 from engine.errors import BadInputError
 
@@ -33,6 +35,7 @@ __all__ = [
     "compare",
     "load_strategies",
     "run",
+    "signals",
     "strategies",
     "sweep",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 
-from engine.commands.common import start_up
+from engine.cleanup import start_up
 from engine.config import apply_overrides, validate_model
 from engine.errors import BadInputError
 from engine.paths import PROJECT_ROOT

@@ -8,11 +8,9 @@ when it last changed and when the next decision falls due, and the data's last d
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Mapping, Sequence
 
 from engine.commands.common import add_config_options
-from engine.errors import BadInputError
 from engine.strategy import Strategy
 
 NAME = "signals"
@@ -26,29 +24,16 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     add_config_options(parser)
 
 
-def check_names(names: Sequence[str], strategies: Mapping[str, Strategy]) -> list[str]:
-    """The names asked for (all when none), refusing an unknown one with a did-you-mean."""
-    for name in names:
-        if name not in strategies:
-            close = difflib.get_close_matches(name, list(strategies), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise BadInputError(
-                f"unknown strategy {name!r}; {hint}known: {', '.join(sorted(strategies))}"
-            )
-    return list(dict.fromkeys(names)) or sorted(strategies)
-
-
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
-    from engine.config import load_config
-    from engine.paths import PROJECT_ROOT
-    from engine.signals import compute_signal, render_signal
+    from engine.api.signals import signals
+    from engine.signals import render_signal
 
-    names = check_names(args.strategies, strategies)
-    if (args.config is not None or args.overrides) and len(names) != 1:
-        raise BadInputError("--config and --set need exactly one STRATEGY")
-    chosen = {n: strategies[n] for n in names}
-    configs = {n: load_config(s, args.config, args.overrides) for n, s in chosen.items()}
-    for i, (name, strategy) in enumerate(chosen.items()):  # each printed as soon as known
-        signal = compute_signal(strategy, configs[name], PROJECT_ROOT)
-        print(("\n" if i else "") + render_signal(signal), flush=True)
+    found = signals(
+        args.strategies or None,
+        config=args.config,
+        defaults=args.defaults,
+        overrides=args.overrides,
+        catalog=strategies,
+    )
+    print("\n\n".join(render_signal(signal) for signal in found))
     return 0
