@@ -163,6 +163,8 @@ class ClaimView:
     source: str
     definition: list[str]
     verdict: str
+    verdict_label: str  # the verdict with what it is on: a quoted fact vs a predictive claim
+    answer: list[str]  # the headline: the answer to the quote, first
     findings: Table
     notes: list[str]
     sensitivity: Table
@@ -226,6 +228,8 @@ def claim_view(result: ClaimResult, charts: dict[str, bytes] | None = None) -> C
         source=str(result.config.get("source", "")),
         definition=result.definition,
         verdict=result.verdict,
+        verdict_label=result.verdict_label,
+        answer=list(result.headline),
         findings=findings_table(result.findings, rules),
         notes=result.notes,
         sensitivity=sens_table,
@@ -300,7 +304,9 @@ def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
         out.append(
             "\n".join(f"> {q}" for q in v.quotes) + (f"\n>\n> — {v.source}" if v.source else "")
         )
-        out.append(f"**Verdict: {v.verdict}.** Data {v.period}.")
+        if v.answer:
+            out.append("**Answer.**\n\n" + "\n".join(f"- {line}" for line in v.answer))
+        out.append(f"**Verdict: {v.verdict_label or v.verdict}.** Data {v.period}.")
         out += [f"![{v.name}: {name}]({v.name}/{name})" for name in v.charts]
         out.append("### Definition\n\n" + "\n".join(f"- {d}" for d in v.definition))
         out.append("### Findings")
@@ -325,11 +331,20 @@ def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
     return "\n\n".join(p for p in out if p) + "\n"
 
 
+# Both kinds of "yes" in green, both kinds of "no" in red; the words say which kind it is.
+VERDICT_CLASS = {
+    "supported": "pos",
+    "reproduced": "pos",
+    "not supported": "neg",
+    "not reproduced": "neg",
+}
+
+
 def verdict_table(results: list[ClaimResult]) -> Table:
     rows = []
     for r in results:
         f = r.findings[0]
-        cls = {"supported": "pos", "not supported": "neg"}.get(r.verdict, "")
+        cls = VERDICT_CLASS.get(r.verdict, "")
         rows.append(
             [
                 Cell(r.name),
@@ -337,7 +352,7 @@ def verdict_table(results: list[ClaimResult]) -> Table:
                 Cell(str(f.n)),
                 Cell(result_text(f)),
                 Cell(quoted_text(f)),
-                Cell(r.verdict, cls),
+                Cell(r.verdict_label or r.verdict, cls),
             ]
         )
     columns = ["Claim", "Headline statistic", "n", "Result", "Quoted", "Verdict"]
