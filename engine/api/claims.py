@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from engine.api.inputs import as_overrides
-from engine.cleanup import prepare_reports_root, start_up
+from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import apply_overrides, shared_defaults, validate_model
 from engine.errors import BadInputError, ConfigError
 from engine.paths import project_root, resolve
@@ -174,6 +174,7 @@ def claims(
     except ConfigError as exc:
         raise ConfigError(f"claims: {exc}") from None
     start_up(data, None)
+    check_reports_root(resolve(report.output_dir))  # a file there: refused before any work
     results = [run_claim(definitions[n], data, project_root()) for n in chosen]
     shown = command or f"rl.claims({list(chosen)!r})"
     return ClaimsResult([ClaimCheck(r) for r in results], report.output_dir, shown)

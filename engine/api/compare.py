@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from engine.api.catalog import StrategySpec, catalog_of
 from engine.api.display import curves_figure, numeric_stats, summary_html
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
-from engine.cleanup import prepare_reports_root, start_up
+from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import merge
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
@@ -167,6 +167,7 @@ def compare(
         values=values,
     )
     start_up(contenders[0].cfg.data, None)  # prices are loaded once, with the first's settings
+    check_reports_root(resolve(contenders[0].cfg.report.output_dir))
     shown = command or shown_call(
         "compare", specs, configs=configs, overrides=overrides, params=params, **shared
     )

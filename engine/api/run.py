@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure, numeric_stats, summary_html
 from engine.api.inputs import Sections, config_for, section_values, shown_call
-from engine.cleanup import prepare_reports_root, start_up
+from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import RunConfig
 from engine.paths import project_root, resolve
 from engine.report.model import ReportInput
@@ -138,6 +138,7 @@ def run(
     values = section_values(params, backtest, data, report, benchmarks)
     cfg = config_for(chosen, config, defaults, overrides, values)
     start_up(cfg.data, None)
+    check_reports_root(resolve(cfg.report.output_dir))  # a file there: refused before any work
     shown = command or shown_call("run", chosen.name, config=config, defaults=defaults,
                                   overrides=overrides, **values)
     inp = run_strategy(chosen, cfg, project_root(), shown)

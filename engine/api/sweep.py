@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
-from engine.cleanup import prepare_reports_root, start_up
+from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import RunConfig, build_config, strategy_document
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
@@ -281,6 +281,7 @@ def sweep(
         sweep_table = None
     cfg = build_config(chosen, doc)
     start_up(cfg.data, None)
+    check_reports_root(resolve(cfg.report.output_dir))  # a file there: refused before any work
     texts, table = _grid_inputs(grid)
     limit = max_combinations or MAX_COMBINATIONS
     merged = {**(sweep_table or {}), **table}
