@@ -137,7 +137,7 @@ def render_signal(s: Signal, width: int = 100) -> str:
         f"since the close of {s.decided} (filled {s.filled})" if s.decided else "no decision yet"
     )
     lines = [
-        f"{s.strategy}: data through {s.data_end} ({s.data_end_reason})",
+        f"{s.strategy}: data through {s.data_end}, {s.data_end_reason}",
         f"wants: {_allocation(s.wanted)}, {since}",
         f"inputs: {s.inputs}",
         f"next decision: {s.next_decision}",
