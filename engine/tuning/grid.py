@@ -260,7 +260,8 @@ def build_grid(
     checked = []
     for axis in axes.values():
         values = [_checked_value(axis.name, v, model, base) for v in axis.values]
-        unique = list(dict.fromkeys(values))
+        keys = [repr(v) if isinstance(v, dict | list) else v for v in values]  # maps, lists too
+        unique = [values[keys.index(k)] for k in dict.fromkeys(keys)]
         if len(unique) != len(values):
             raise ConfigError(f"grid axis {axis.name} repeats a value: {shorten(axis.spec)}")
         checked.append(Axis(axis.name, tuple(unique), axis.spec))

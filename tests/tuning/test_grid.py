@@ -92,3 +92,14 @@ def test_any_strategy_parameter_can_be_swept():
     )
     assert grid.size == 12
     assert {a.name: a.values for a in grid.axes}["horizon"] == ("year_end", 60)
+
+
+def test_an_axis_of_weight_maps_builds_and_refuses_repeats():
+    """Dicts are swept too (fixed_mix's weights); two equal maps are a repeated value."""
+    fixed_mix = STRATEGIES["fixed_mix"]
+    base = fixed_mix.params_model()
+    maps = [{"SPY": 0.6, "IWM": 0.4}, {"SPY": 0.7, "IWM": 0.3}]
+    grid = build_grid(fixed_mix.params_model, base, (), {"weights": maps, "band": [0.0, 0.05]})
+    assert grid.size == 4 and list(grid.table()["weights"]) == [maps[0], maps[0], maps[1], maps[1]]
+    with pytest.raises(ConfigError, match="grid axis weights repeats a value"):
+        build_grid(fixed_mix.params_model, base, (), {"weights": [maps[0], dict(maps[0])]})
