@@ -213,6 +213,7 @@ STRATEGY = Strategy(
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
     decide=decide,
+    valid_combinations=rules.cross_checked("equal_weight", "cap_weight"),
     explain=explain,
     active_and_base=allocations,
     tables=tables,

@@ -36,6 +36,7 @@ from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
 from engine.settings import Strict, check_weight_map
 from engine.strategy import Strategy
+from strategies import rules
 from strategies.calendar_rules import next_period_end, period_end_mask
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
@@ -364,6 +365,7 @@ STRATEGY = Strategy(
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
     decide=decide,
+    valid_combinations=rules.cross_checked(),
     explain=explain,
     tables=tables,
     lookback_sessions=lambda params: 0,  # no indicator: nothing to warm up

@@ -208,6 +208,7 @@ STRATEGY = Strategy(
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
     decide=decide,
+    valid_combinations=rules.cross_checked(),
     explain=explain,
     active_and_base=active_and_base,
     tables=tables,

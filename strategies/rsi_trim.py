@@ -152,9 +152,7 @@ def allocations(params: Params) -> tuple[pd.Series, pd.Series]:
 SIGNAL_KEYS = ("signal", "signal_ticker", "ratio_to", "price_field", "n")
 
 
-def _rsi_rows(
-    data: MarketData, base: Params, table: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
+def _rsi_rows(data: MarketData, base: Params, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """One Wilder RSI per distinct (signal, n) among the combinations, and each one's row."""
     keys = pd.MultiIndex.from_arrays([param_values(table, base, k) for k in SIGNAL_KEYS])
     codes, uniques = pd.factorize(keys)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from engine.calendar import nyse_sessions
 from engine.decisions import Decisions
@@ -367,3 +368,32 @@ def yearly_state_summary(state: pd.Series, label: str) -> pd.DataFrame:
     table.insert(2, f"{label}_share", table[f"{label}_sessions"] / table["sessions"])
     table.index.name = "year"
     return table
+
+
+def cross_checked(*fields: str) -> Callable[[pd.DataFrame, BaseModel], np.ndarray]:
+    """A `Strategy.valid_combinations` for a model whose cross-field checks read only `fields`:
+    one model is validated per distinct value of those fields (the others at the base values),
+    since the grid already checked every value of every axis alone. With no fields, every
+    combination of individually valid values is valid."""
+
+    def valid(table: pd.DataFrame, base: BaseModel) -> np.ndarray:
+        present = [f for f in fields if f in table.columns]
+        if not present:
+            return np.ones(len(table), dtype=bool)
+        keys = table[present].map(repr).agg("|".join, axis=1)
+        codes, uniques = pd.factorize(keys)
+        dump = base.model_dump()
+        ok = np.empty(len(uniques), dtype=bool)
+        for i in range(len(uniques)):
+            row = table.iloc[int(np.argmax(codes == i))]
+            values = {
+                f: v.item() if isinstance(v, np.generic) else v for f, v in row[present].items()
+            }
+            try:
+                type(base).model_validate({**dump, **values})
+                ok[i] = True
+            except ValueError:
+                ok[i] = False
+        return ok[codes]
+
+    return valid

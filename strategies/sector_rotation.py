@@ -55,6 +55,7 @@ from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
 from engine.settings import Strict
 from engine.strategy import Strategy, single_combination
+from strategies import rules
 from strategies.calendar_rules import next_period_end
 from strategies.ranking import MAX_MEMBERS, momentum
 from strategies.rotation_batch import GROUP_NAMES, RotationBatch, codes, regime_spread
@@ -303,6 +304,16 @@ STRATEGY = Strategy(
     default_config=Path(__file__).with_suffix(".toml"),
     tickers=tickers,
     decide=decide,
+    valid_combinations=rules.cross_checked(
+        "universe",
+        "late_listed",
+        "top_k",
+        "regime_filter",
+        "cyclicals",
+        "defensives",
+        "regime_small",
+        "regime_large",
+    ),
     explain=explain,
     tables=tables,
     lookback_sessions=lookback_sessions,

@@ -98,3 +98,36 @@ def test_a_batch_looks_no_further_ahead_than_a_single_run(name: str) -> None:
 def test_every_shipped_strategy_has_a_batch_form_and_a_default_grid() -> None:
     """A strategy without a batch form still sweeps, slowly; the shipped ones all have one."""
     assert sorted(SWEPT) == sorted(STRATEGIES), sorted(set(STRATEGIES) - set(SWEPT))
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_the_vectorised_validity_of_a_grid_equals_the_models(name: str) -> None:
+    """Large sweeps trust `valid_combinations` (sampled against the model); on each default
+    grid, with a row the model refuses where the strategy has cross-field checks, every row
+    must agree with a full validation."""
+    strategy = STRATEGIES[name]
+    base = load_config(strategy).params
+    grid = build_grid(strategy.params_model, base, (), read_toml(strategy.default_config)["sweep"])
+    table = grid.table()
+    bad = {
+        "rsi_trim": {"upper": 60.0, "lower": 65.0},
+        "small_cap_lead": {"small": "SPY", "large": "SPY"},
+        "equal_weight_tilt": {"equal_weight": "SPY", "cap_weight": "SPY"},
+        "sector_rotation": {"top_k": 13},
+        "first10days": {"small_cap": "TLT"},
+    }.get(name)
+    if bad is not None:
+        first = table.to_dict(orient="records")[0]  # each column keeps its own type
+        table = pd.concat([table, pd.DataFrame([{**first, **bad}])])
+        table = table.reset_index(drop=True)
+    dump = base.model_dump()
+    expected = []
+    for row in table.to_dict(orient="records"):
+        try:
+            strategy.params_model.model_validate({**dump, **row})
+            expected.append(True)
+        except ValueError:
+            expected.append(False)
+    got = strategy.valid_combinations(table, base)
+    assert got.tolist() == expected
+    assert (bad is None) or not expected[-1]

@@ -53,7 +53,8 @@ __all__ = [
 # auto: the batch form where the strategy has one; single: one combination at a time (the
 # batch-equals-single check of a whole grid).
 ENGINES = ("auto", "batch", "single")
-FULL_VALIDATION_LIMIT = 50_000  # above this, combinations are checked by the strategy's mask
+FULL_VALIDATION_LIMIT = 1_000  # above this, combinations are checked by the strategy's mask
+VALIDATION_SAMPLE = 500  # rows the mask is checked against the parameter model on
 DEFAULT_BATCH_CHUNK = 5_000
 
 
@@ -118,7 +119,7 @@ def _validate_rows(
     vectorised = strategy.valid_combinations
     if vectorised is not None and len(table) > FULL_VALIDATION_LIMIT:
         mask = np.asarray(vectorised(table, base), dtype=bool)
-        sample = np.random.default_rng(0).choice(len(table), size=500, replace=False)
+        sample = np.random.default_rng(0).choice(len(table), size=VALIDATION_SAMPLE, replace=False)
         for i, combo in zip(sample, combos_of(table.iloc[sample]), strict=True):
             try:
                 model.model_validate({**dump, **combo})
