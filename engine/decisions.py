@@ -119,6 +119,36 @@ class Decisions:
         return cls(pd.DatetimeIndex(index), tuple(columns), palette, offsets, positions, rows)
 
     @classmethod
+    def from_sparse(
+        cls,
+        index: pd.DatetimeIndex,
+        columns: Sequence[str],
+        palette: np.ndarray,
+        offsets: np.ndarray,
+        positions: np.ndarray,
+        rows: np.ndarray,
+    ) -> Decisions:
+        """Events a rule produced itself (e.g. a state machine's switches): equal palette rows
+        are merged, and an event that wants the allocation its combination already wants is
+        dropped, so two states with the same weights never cause a rebalance between them."""
+        palette, remap = _unique_rows(np.asarray(palette, dtype=np.float64))
+        rows = remap[np.asarray(rows, dtype=np.int64)]
+        offsets = np.asarray(offsets, dtype=np.int64)
+        combo = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = (rows[1:] != rows[:-1]) | (combo[1:] != combo[:-1])
+        new_offsets = np.zeros(len(offsets), dtype=np.int64)
+        np.cumsum(np.bincount(combo[keep], minlength=len(offsets) - 1), out=new_offsets[1:])
+        return cls(
+            pd.DatetimeIndex(index),
+            tuple(columns),
+            palette,
+            new_offsets,
+            np.asarray(positions, dtype=np.int64)[keep],
+            rows[keep],
+        )
+
+    @classmethod
     def from_events(
         cls,
         combos: np.ndarray,

@@ -104,34 +104,81 @@ def rsi(data: MarketData, params: Params) -> pd.Series:
 
 
 @numba.njit(cache=True)
-def trim_labels(
+def trim_switches(
     rsi_rows: np.ndarray,
     row_of: np.ndarray,
     upper: np.ndarray,
     lower: np.ndarray,
     cooldown: np.ndarray,
-) -> np.ndarray:
-    """The palette row wanted after each close, per combination j: 2j untrimmed (the start),
-    2j + 1 trimmed. A NaN RSI holds the state; after a switch at t0, none before
-    t0 + cooldown + 1."""
-    n_combos = row_of.shape[0]
+    offsets: np.ndarray,
+    positions: np.ndarray,
+    states: np.ndarray,
+    fill: bool,
+) -> None:
+    """The state machine of every combination j, as events: the state after the first close,
+    then each session after whose close the state switched (1 = trimmed). Starts untrimmed; a
+    NaN RSI holds the state; after a switch at t0, none before t0 + cooldown + 1.
+
+    Run twice: with `fill` False it counts each combination's events into offsets[j + 1]; with
+    `fill` True it writes them at offsets[j] on (after the caller's cumulative sum)."""
     n_sessions = rsi_rows.shape[1]
-    out = np.empty((n_combos, n_sessions), dtype=np.int32)
-    for j in range(n_combos):
+    for j in range(row_of.shape[0]):
         values = rsi_rows[row_of[j]]
         up, lo, cd = upper[j], lower[j], cooldown[j]
         trimmed = False
         last_switch = -(1 << 30)
+        k = offsets[j]
+        count = 0
         for t in range(n_sessions):
             value = values[t]
+            switched = False
             if t - last_switch > cd:
                 if not trimmed and value > up:
                     trimmed = True
                     last_switch = t
+                    switched = True
                 elif trimmed and value < lo:
                     trimmed = False
                     last_switch = t
-            out[j, t] = 2 * j + trimmed
+                    switched = True
+            if t == 0 or switched:
+                if fill:
+                    positions[k] = t
+                    states[k] = trimmed
+                    k += 1
+                count += 1
+        if not fill:
+            offsets[j + 1] = count
+
+
+def trim_events(
+    rsi_rows: np.ndarray,
+    row_of: np.ndarray,
+    upper: np.ndarray,
+    lower: np.ndarray,
+    cooldown: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offsets, session positions, states) of every combination's trim events."""
+    n = row_of.shape[0]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    empty_i, empty_b = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)
+    trim_switches(rsi_rows, row_of, upper, lower, cooldown, offsets, empty_i, empty_b, False)
+    np.cumsum(offsets, out=offsets)
+    positions = np.empty(offsets[-1], dtype=np.int64)
+    states = np.empty(offsets[-1], dtype=np.int8)
+    trim_switches(rsi_rows, row_of, upper, lower, cooldown, offsets, positions, states, True)
+    return offsets, positions, states
+
+
+def trim_states(values: np.ndarray, upper: float, lower: float, cooldown: int) -> np.ndarray:
+    """Trimmed (True) or not after each close, for one RSI series (the batch of one)."""
+    rows = np.ascontiguousarray(values, dtype=np.float64)[None, :]
+    _, positions, states = trim_events(
+        rows, np.zeros(1, np.int64), np.array([upper]), np.array([lower]), np.array([cooldown])
+    )
+    out = np.zeros(rows.shape[1], dtype=bool)
+    for k in range(len(positions)):
+        out[positions[k] :] = bool(states[k])
     return out
 
 
@@ -166,9 +213,11 @@ def _rsi_rows(data: MarketData, base: Params, table: pd.DataFrame) -> tuple[np.n
     return rows, codes.astype(np.int64)
 
 
-def _labels(data: MarketData, base: Params, table: pd.DataFrame) -> np.ndarray:
+def _events(
+    data: MarketData, base: Params, table: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rsi_rows, row_of = _rsi_rows(data, base, table)
-    return trim_labels(
+    return trim_events(
         rsi_rows,
         row_of,
         param_values(table, base, "upper").astype(np.float64),
@@ -199,12 +248,16 @@ def _palette(base: Params, table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 def decide(data: MarketData, base: Params, table: pd.DataFrame) -> Decisions:
     """Every combination's trim state after each close, as core/trimmed palette rows."""
     palette, columns = _palette(base, table)
-    return Decisions.from_labels(_labels(data, base, table), palette, data.index, columns)
+    offsets, positions, states = _events(data, base, table)
+    combo = np.repeat(np.arange(len(table), dtype=np.int64), np.diff(offsets))
+    rows = 2 * combo + states  # palette rows 2j (core) and 2j + 1 (trimmed)
+    return Decisions.from_sparse(data.index, columns, palette, offsets, positions, rows)
 
 
 def _states(data: MarketData, params: Params) -> pd.Series:
-    labels = _labels(data, params, single_combination())
-    return pd.Series(labels[0].astype(bool), index=data.index, name="trimmed")
+    rows, _ = _rsi_rows(data, params, single_combination())
+    states = trim_states(rows[0], params.upper, params.lower, params.cooldown)
+    return pd.Series(states, index=data.index, name="trimmed")
 
 
 def valid_combinations(table: pd.DataFrame, base: Params) -> np.ndarray:

@@ -15,17 +15,9 @@ from strategies.rsi_trim import (
     rsi,
     switches,
     tickers,
-    trim_labels,
+    trim_states,
 )
 from tests.helpers import market_data, random_walk
-
-
-def trim_states(values, upper: float, lower: float, cooldown: int) -> np.ndarray:
-    """The state machine for one combination (the batch kernel with one row)."""
-    rows = np.asarray(values, dtype=np.float64)[None, :]
-    one = np.zeros(1, dtype=np.int64)
-    labels = trim_labels(rows, one, np.array([upper]), np.array([lower]), np.array([cooldown]))
-    return labels[0].astype(bool)
 
 
 def target_weights(data, params):
