@@ -54,8 +54,9 @@ class Strategy:
     or `target_weights(data, params)` for a rule without a batch form (it sweeps slowly).
 
     `valid_combinations(table, base)` (optional) is the parameter model's cross-field checks
-    vectorised, so a sweep of millions of rows need not validate each one (sampled rows are
-    still checked against the model).
+    vectorised: a sweep of more than 1,000 rows uses it instead of validating every row (500
+    sampled rows are still checked against the model). `strategies.rules.cross_checked(*fields)`
+    builds one from the fields the checks read.
 
     Optional, for the verdicts and the `signals` command:
     `explain(data, params)` says in words what decided the latest wanted allocation, as
