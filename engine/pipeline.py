@@ -6,12 +6,8 @@ which strategy it runs.
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -24,21 +20,10 @@ from engine.data.model import MarketData
 from engine.errors import BadInputError, DataQualityError
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
+from engine.reporting.provenance import new_run_id, package_versions
 from engine.results import BacktestResult
 from engine.strategy import Strategy
 from engine.verdict_words import run_verdicts
-
-VERSIONED_PACKAGES = (
-    "vectorbt",
-    "pandas",
-    "numpy",
-    "numba",
-    "yfinance",
-    "matplotlib",
-    "exchange-calendars",
-    "pyarrow",
-    "pydantic",
-)
 
 
 @dataclass(frozen=True)
@@ -50,20 +35,6 @@ class Period:
     note: str
     start_reason: str = ""
     end_reason: str = ""
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def new_run_id() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
 def needed_tickers(strategy: Strategy, cfg: RunConfig) -> list[str]:
