@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,7 +59,10 @@ PERCENT_WORDS = ("ret", "cagr", "difference")
 def _is_percent_column(name: object, values: pd.Series) -> bool:
     """Float columns named like a return ('ret', 'CAGR', 'difference' in the name) whose values
     all lie in [-5, 5]."""
-    if not any(word in str(name).lower() for word in PERCENT_WORDS):
+    text = str(name).lower()
+    if "p" in re.split(r"[^a-z0-9]+", text):  # a p-value ("CAGR p", "p (beat vs lagged)")
+        return False
+    if not any(word in text for word in PERCENT_WORDS):
         return False
     finite = values.to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]

@@ -127,3 +127,12 @@ def test_verdicts_show_after_the_summary_and_before_the_statistics():
     md = render_markdown(view)
     assert md.index(view.summary) < md.index(inp.verdict_lines[0]) < md.index("## Statistics")
     assert "Active return" in md
+
+
+def test_p_values_are_never_shown_as_percentages():
+    """'CAGR p' names a p-value, not a return, although it mentions CAGR."""
+    from engine.reporting.tables import column_cells
+
+    p_cells, _ = column_cells("CAGR p", pd.Series([0.2099]))
+    diff_cells, _ = column_cells("CAGR difference", pd.Series([-0.0136]))
+    assert p_cells[0].text == "0.2099" and diff_cells[0].text == "-1.36%"
