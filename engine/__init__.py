@@ -30,12 +30,14 @@ __all__ = [
     "claim",
     "claims",
     "compare",
+    "data_status",
     "load_strategies",
     "param_values",
     "run",
     "signals",
     "strategies",
     "sweep",
+    "update_data",
 ]
 
 _HOMES = {

@@ -7,6 +7,7 @@
     rl.claim("first_five_days")                      ClaimCheck: .verdict .events .findings
     rl.claims()                                      every claim, one report
     rl.signals(["rsi_trim"])                         what each rule wants today, and why
+    rl.data_status(), rl.update_data(["IWM"])        the local price cache
 
 Each command of `run_backtest.py` calls the function here, so both doors validate the same way,
 refuse with the same message (`BadInputError`, a ValueError) and compute the same numbers.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from engine.api.catalog import StrategyInfo, load_strategies, strategies
 from engine.api.claims import ClaimCheck, ClaimsResult, claim, claims
 from engine.api.compare import CompareResult, compare
+from engine.api.data import data_status, update_data
 from engine.api.run import RunResult, run
 from engine.api.signals import signals
 from engine.api.sweep import SweepResult, sweep
@@ -33,9 +35,11 @@ __all__ = [
     "claim",
     "claims",
     "compare",
+    "data_status",
     "load_strategies",
     "run",
     "signals",
     "strategies",
     "sweep",
+    "update_data",
 ]

@@ -5,11 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 
-from engine.cleanup import start_up
-from engine.config import apply_overrides, validate_model
-from engine.errors import BadInputError
-from engine.paths import PROJECT_ROOT
-from engine.settings import DataSettings
 from engine.strategy import Strategy
 
 NAME = "data"
@@ -34,32 +29,19 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         )
 
 
-def _settings(overrides: list[str]) -> DataSettings:
-    for text in overrides:
-        if not text.startswith("data."):
-            raise BadInputError(f"--set {text!r}: data commands take only data.KEY=VALUE")
-    doc = apply_overrides({}, overrides).get("data", {})
-    return validate_model(DataSettings, doc, "data")  # type: ignore[return-value]
-
-
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     from tabulate import tabulate
 
-    from engine.data import data_status, update_tickers
+    from engine.api.data import data_status, update_data
 
-    settings = _settings(args.overrides)
-    start_up(settings, None)
     if args.data_command == "status":
-        table = data_status(settings, PROJECT_ROOT)
+        table = data_status(overrides=args.overrides)
         if table.empty:
             print("no ticker in the cache or the mirror folder")
         else:
-            for col in ("cache_rows", "mirror_rows"):
-                table[col] = table[col].astype("Int64")
             shown = table.astype(object).where(table.notna(), "-")
             print(tabulate(shown, headers="keys", tablefmt="simple", showindex=False))
         return 0
-    infos = update_tickers(args.tickers, settings, PROJECT_ROOT, source=args.source)
-    for info in infos:
+    for info in update_data(args.tickers, source=args.source, overrides=args.overrides):
         print(f"{info.ticker}: {info.rows} rows {info.first}..{info.last} from {info.origin}")
     return 0

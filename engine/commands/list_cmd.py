@@ -16,9 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
 
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
+    from engine.api.catalog import StrategyInfo
+
     for name, strategy in sorted(strategies.items()):
-        print(f"{name}: {strategy.description}")
-        defaults = strategy.params_model()
-        for key in strategy.key_params:
-            print(f"    {key} = {getattr(defaults, key)!r}")
+        info = StrategyInfo.of(strategy)
+        print(f"{name}: {info.description}")
+        for key in info.key_params:
+            print(f"    {key} = {info.defaults[key]!r}")
     return 0

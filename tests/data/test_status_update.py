@@ -98,3 +98,32 @@ def test_relative_folders_resolve_against_project_root(
     [info] = update_tickers(["AAA"], settings, root, source="mirror")
     assert (root / "data_cache" / "AAA.parquet").is_file()
     assert info.origin == str((tmp_path / "shared" / "AAA.csv").resolve())
+
+
+def test_the_api_and_the_data_command_show_one_table(
+    mirror_dir: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`data status|update` are the API's `rl.data_status` / `rl.update_data`, printed."""
+    import engine as rl
+    from engine.cli import main
+    from strategies import discover
+
+    write_csv(mirror_dir, "BBB", ohlcv_rows(sessions("2024-02-01", "2024-02-29")))
+    where = [f"data.mirror_dir={mirror_dir}", f"data.cache_dir={cache_dir}"]
+    [info] = rl.update_data(["bbb"], source="mirror", overrides=where)
+    assert (info.ticker, info.rows, str(info.first), str(info.last)) == (
+        "BBB",
+        20,
+        "2024-02-01",
+        "2024-02-29",
+    )
+    table = rl.data_status(data={"mirror_dir": str(mirror_dir), "cache_dir": str(cache_dir)})
+    assert table["ticker"].tolist() == ["BBB"]
+    assert int(table["cache_rows"].iloc[0]) == 20 and int(table["mirror_rows"].iloc[0]) == 20
+    flags = [x for w in where for x in ("--set", w)]
+    assert main(discover(), ["data", "status", *flags]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split() == COLUMNS and printed[2].split()[0] == "BBB"
+    assert "20" in printed[2].split()
+    with pytest.raises(BadInputError, match="source = 'ftp'"):
+        rl.update_data(["BBB"], source="ftp", overrides=where)
