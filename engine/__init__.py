@@ -30,6 +30,7 @@ __all__ = [
     "claim",
     "claims",
     "compare",
+    "load_claims",
     "load_strategies",
     "param_values",
     "run",

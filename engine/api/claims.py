@@ -18,7 +18,16 @@ from engine.errors import BadInputError, ConfigError
 from engine.paths import project_root, resolve
 from engine.settings import DataSettings, ReportSettings
 
-__all__ = ["ClaimCheck", "ClaimsResult", "claim", "claim_definitions", "claims"]
+__all__ = [
+    "ClaimCheck",
+    "ClaimsResult",
+    "claim",
+    "claim_definitions",
+    "claims",
+    "load_claims",
+]
+
+_loaded: dict[Path, None] = {}  # folders loaded with load_claims(), for this Python session
 
 
 def parse_date(value: str | dt.date | None) -> dt.date | None:
@@ -54,11 +63,29 @@ def claim_definitions(
     overrides: Sequence[str] | str | None = None,
     date: str | dt.date | None = None,
 ) -> dict[str, Any]:
-    """Name -> validated claim definition (the shipped files plus those of `claims_dir`)."""
+    """Name -> validated claim definition: the shipped files (the project's `claims/`), the
+    folders loaded with `load_claims`, then `claims_dir`."""
     from engine.claims import load_definitions
 
-    folder = None if claims_dir is None else Path(claims_dir)
-    return load_definitions(folder, as_overrides(overrides), parse_date(date))
+    folder = None if claims_dir is None else Path(claims_dir).expanduser()
+    same = None if folder is None or not folder.is_dir() else folder.resolve()
+    extra = tuple(d for d in _loaded if d != same)
+    return load_definitions(folder, as_overrides(overrides), parse_date(date), extra)
+
+
+def load_claims(folder: str | Path) -> dict[str, Any]:
+    """Load every claim file (*.toml) of `folder`, as `--claims-dir` does; afterwards
+    `rl.claims()` runs them with the shipped ones and `rl.claim("its_name")` finds them
+    (loading a folder again reloads it). Returns the definitions loaded (name -> definition)."""
+    from engine.claims.definitions import definition_files
+
+    path = Path(folder).expanduser().resolve()
+    found = claim_definitions(path)  # validated with the others: a name taken is refused
+    theirs = sorted(set(definition_files(path)) - set(definition_files()))
+    if not theirs:
+        raise BadInputError(f"load_claims: no claim file (*.toml) in {folder}")
+    _loaded[path] = None
+    return {name: found[name] for name in theirs}
 
 
 @dataclass
@@ -191,7 +218,5 @@ def claim(
     """Check one claim, e.g. `rl.claim("first_five_days").verdict`."""
     if not isinstance(name, str):
         raise BadInputError(f"a claim is named by a string, got {name!r}")
-    found = claims(
-        [name], date=date, claims_dir=claims_dir, overrides=overrides, defaults=defaults
-    )
+    found = claims([name], date=date, claims_dir=claims_dir, overrides=overrides, defaults=defaults)
     return found.checks[0]
