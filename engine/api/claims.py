@@ -187,7 +187,7 @@ def claims(
     """Check the named claims (all when none). `overrides` are the CLI's `--set` strings:
     'CLAIM.KEY=VALUE', 'stats.KEY=VALUE' or a data/report setting ('data.cache_dir=...'); the
     [data] and [report] settings start from the shared defaults (`defaults` adds a file)."""
-    from engine.claims import run_claim
+    from engine.claims import run_claims
 
     texts = as_overrides(overrides)
     if isinstance(names, str):
@@ -202,7 +202,7 @@ def claims(
         raise ConfigError(f"claims: {exc}") from None
     start_up(data, None)
     check_reports_root(resolve(report.output_dir))  # a file there: refused before any work
-    results = [run_claim(definitions[n], data, project_root()) for n in chosen]
+    results = run_claims([definitions[n] for n in chosen], data, project_root())
     shown = command or f"rl.claims({list(chosen)!r})"
     return ClaimsResult([ClaimCheck(r) for r in results], report.output_dir, shown)
 

@@ -107,6 +107,44 @@ class Pair(Strict):
         return self
 
 
+class Counterpart(Strict):
+    """The claim this one re-tests on other data (the daily version of a monthly claim, say):
+    its finding `finding`, under `conventions` (the rest at its defaults), is set beside this
+    claim's headline finding when both run together."""
+
+    claim: str = Field(pattern=NAME_RE.pattern)
+    finding: str = Field(min_length=1, description="Key of the counterpart's finding")
+    conventions: dict[str, Any] = Field(
+        default_factory=dict, description="The counterpart's sensitivity row to compare"
+    )
+
+
+class YearEras(Strict):
+    """Years counted, and where to split them into eras reported side by side."""
+
+    NOT_CONVENTIONS: ClassVar[frozenset[str]] = frozenset({"era_breaks", "counterpart"})
+
+    start_year: int = Field(default=1927, ge=1900, le=2100)
+    end_year: int | None = Field(default=None, ge=1900, le=2100)
+    era_breaks: list[Annotated[int, Field(ge=1901, le=2100)]] = Field(
+        default_factory=list,
+        description="First years of the later eras (e.g. [1988]: before 1988, and 1988 on)",
+    )
+    counterpart: Counterpart | None = None
+
+    @model_validator(mode="after")
+    def _eras_inside(self) -> YearEras:
+        if self.era_breaks != sorted(set(self.era_breaks)):
+            raise ValueError(f"era_breaks must be ascending and distinct: {self.era_breaks}")
+        last = self.end_year if self.end_year is not None else 2100
+        outside = [y for y in self.era_breaks if not self.start_year < y <= last]
+        if outside:
+            raise ValueError(
+                f"era_breaks {outside} are not inside start_year {self.start_year} .. end_year"
+            )
+        return self
+
+
 def check_choice(value: str, choices: dict[str, Any], what: str) -> None:
     if value not in choices:
         hint = difflib.get_close_matches(value, list(choices), n=1)

@@ -23,10 +23,14 @@ BUILTINS = {
     "first_five_days": "early_window",
     "small_cap_january": "relative_start",
     "equal_weight_lead": "relative_start",
+    "smb_january_year": "january_signal",
+    "smb_january_rest": "january_signal",
+    "smb_january_effect": "month_effect",
+    "rut_january_effect": "month_effect",
 }
 
 
-def test_the_six_builtin_claims_load():
+def test_the_builtin_claims_load():
     defs = load_definitions()
     assert {n: d.kind for n, d in defs.items()} == BUILTINS
     assert set(registry()) == set(kind_models())

@@ -37,6 +37,12 @@ class Extras:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     period: tuple[str, str] = ("", "")
+    answer: list[str] = field(default_factory=list)  # lines added to the headline's answer
+
+
+def daily_prices(defn: ClaimBase) -> str:
+    """The data most kinds read: daily prices (`engine.data.load_market_data`)."""
+    return "prices"
 
 
 def yearly_data_start(defn: ClaimBase) -> dt.date:
@@ -56,6 +62,8 @@ class Kind:
     describe: Callable[[ClaimBase], list[str]]  # the exact definition, one sentence each
     extras: Callable[[Any, MarketData, ClaimBase], Extras]
     data_start: Callable[[ClaimBase], dt.date | None] = yearly_data_start  # None = all
+    # "prices" (daily, by ticker) or "factors" (the monthly Fama/French factors)
+    data_source: Callable[[ClaimBase], str] = daily_prices
 
     def findings(self, data: MarketData, defn: ClaimBase) -> list[Finding]:
         """The headline statistics alone (what the sensitivity table recomputes)."""
@@ -76,6 +84,7 @@ class Kind:
             tables=extras.tables,
             notes=extras.notes,
             period=extras.period,
+            headline=list(extras.answer),
         )
 
 
