@@ -147,7 +147,13 @@ def counterpart_lines(results: list[ClaimResult]) -> None:
     by_name = {r.name: r for r in results}
     for r in results:
         spec = r.config.get("counterpart") if isinstance(r.config, dict) else None
-        if not spec or spec.get("claim") not in by_name or not r.findings:
+        if not spec or not r.findings:
+            continue
+        if spec.get("claim") not in by_name:
+            r.headline.append(
+                f"Its counterpart {spec.get('claim')} was not run alongside; run both (e.g. "
+                f"`claims {r.name} {spec.get('claim')}`, or `claims` for all) to compare them."
+            )
             continue
         other = by_name[spec["claim"]]
         row = _row_of(other, spec["finding"], dict(spec.get("conventions") or {}))

@@ -134,6 +134,9 @@ def test_a_counterpart_run_alongside_is_set_beside_the_claim():
     table = results[0].tables["counterpart"]
     assert table["claim"].tolist() == ["jan", "jan", "other"]
     assert results[1].headline[-1].startswith("No figure")  # no counterpart: unchanged
+    alone = [evaluate(monthly, data)]
+    counterpart_lines(alone)
+    assert alone[0].headline[-1].startswith("Its counterpart other was not run alongside")
 
 
 def test_daily_month_returns_run_from_month_end_to_month_end_and_skip_open_months():
