@@ -314,7 +314,7 @@ def factor_market_data(data: FactorData) -> MarketData:
         name: (levels.copy() if name in ("close", "adj_close") else empty.copy()) for name in FIELDS
     }
     first, last = str(data.monthly.index[0]), str(data.monthly.index[-1])
-    where = f"{data.origin} ({DATASET}, monthly; sha256 {data.source_sha256[:16]}...)"
+    where = f"{data.origin} ({DATASET}, monthly; sha256 {data.source_sha256})"
     sources = {
         name: SourceInfo(
             ticker=name,

@@ -7,6 +7,7 @@ fake fetch; pandas-datareader's own famafrench parser reads the same fake as a c
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -168,6 +169,8 @@ def test_download_through_the_library_zip_then_the_cache(tmp_path: Path):
         data.sources["SMB"].provider == "french" and served.as_uri() in data.sources["SMB"].origin
     )
     assert data.sources["MKT"].first == "1926-07" and data.sources["MKT"].last == "1928-12"
+    digest = hashlib.sha256(served.read_bytes()).hexdigest()  # of the bytes downloaded
+    assert first.source_sha256 == digest and digest in data.sources["MKT"].origin
 
 
 def _no_network(url: str, s: DataSettings) -> bytes:
