@@ -31,6 +31,7 @@ __all__ = [
     "claims",
     "compare",
     "data_status",
+    "load_claims",
     "load_strategies",
     "param_values",
     "run",

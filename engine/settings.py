@@ -166,6 +166,18 @@ class DataSettings(Strict):
         description="Folder of <TICKER>.csv files (offline mirror); relative to the project root.",
     )
     cache_dir: str = Field(default="data_cache", description="Local parquet cache folder.")
+    factors_dir: str = Field(
+        default="../shared/factor-data",
+        description="Folder holding the offline copy of the monthly Fama/French factors "
+        "(F-F_Research_Data_Factors_monthly.csv); relative to the project root.",
+    )
+    factors_url: str = Field(
+        default="https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
+        "F-F_Research_Data_Factors_CSV.zip",
+        max_length=500,
+        description="French's published factor file, downloaded when there is no offline copy "
+        "and the cached one is stale; '' = never download.",
+    )
     max_cache_age_days: float = Field(
         default=1.0,
         ge=0,

@@ -58,7 +58,7 @@ def test_pip_install_into_a_folder_runs_from_another_working_folder(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
-    for package in ("engine", "strategies"):
+    for package in ("engine", "strategies", "claims"):
         skip = shutil.ignore_patterns("__pycache__")
         shutil.copytree(REPO / package, source / package, ignore=skip)
     pip = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "-q"]
@@ -68,6 +68,7 @@ def test_pip_install_into_a_folder_runs_from_another_working_folder(tmp_path):
     if built.returncode != 0:
         pytest.skip(f"pip cannot build here (offline?): {built.stderr.strip()[-300:]}")
     assert (target / "engine" / "defaults.toml").is_file()
+    assert (target / "claims" / "first10days.toml").is_file()  # the shipped claims
     assert not (target / "pyproject.toml").exists()
     script = (
         "import engine as rl, engine.paths as p\n"
@@ -105,6 +106,16 @@ def test_pip_install_into_a_folder_runs_from_another_working_folder(tmp_path):
         )
         assert listed.returncode == 0, listed.stderr
         assert "first10days: Hold small caps" in listed.stdout
+    claims = subprocess.run(
+        [str(target / "bin" / "rotation-lab"), "claims", "--list"],
+        cwd=work,
+        env=_python_env(PYTHONPATH=str(target)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert claims.returncode == 0, claims.stderr
+    assert "first_five_days (early_window)" in claims.stdout  # found in the installed copy
 
 
 @pytest.mark.realdata

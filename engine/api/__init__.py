@@ -6,6 +6,7 @@
     rl.sweep("rsi_trim", grid={"upper": [65, 70]})   SweepResult: .table .best .pbo ...
     rl.claim("first_five_days")                      ClaimCheck: .verdict .events .findings
     rl.claims()                                      every claim, one report
+    rl.load_claims("my_claims/")                     a folder of claim files, as --claims-dir
     rl.signals(["rsi_trim"])                         what each rule wants today, and why
     rl.data_status(), rl.update_data(["IWM"])        the local price cache
 
@@ -16,7 +17,7 @@ refuse with the same message (`BadInputError`, a ValueError) and compute the sam
 from __future__ import annotations
 
 from engine.api.catalog import StrategyInfo, load_strategies, strategies
-from engine.api.claims import ClaimCheck, ClaimsResult, claim, claims
+from engine.api.claims import ClaimCheck, ClaimsResult, claim, claims, load_claims
 from engine.api.compare import CompareResult, compare
 from engine.api.data import data_status, update_data
 from engine.api.run import RunResult, run
@@ -36,6 +37,7 @@ __all__ = [
     "claims",
     "compare",
     "data_status",
+    "load_claims",
     "load_strategies",
     "run",
     "signals",

@@ -18,7 +18,16 @@ from engine.errors import BadInputError, ConfigError
 from engine.paths import project_root, resolve
 from engine.settings import DataSettings, ReportSettings
 
-__all__ = ["ClaimCheck", "ClaimsResult", "claim", "claim_definitions", "claims"]
+__all__ = [
+    "ClaimCheck",
+    "ClaimsResult",
+    "claim",
+    "claim_definitions",
+    "claims",
+    "load_claims",
+]
+
+_loaded: dict[Path, None] = {}  # folders loaded with load_claims(), for this Python session
 
 
 def parse_date(value: str | dt.date | None) -> dt.date | None:
@@ -54,11 +63,29 @@ def claim_definitions(
     overrides: Sequence[str] | str | None = None,
     date: str | dt.date | None = None,
 ) -> dict[str, Any]:
-    """Name -> validated claim definition (the shipped files plus those of `claims_dir`)."""
+    """Name -> validated claim definition: the shipped files (the project's `claims/`), the
+    folders loaded with `load_claims`, then `claims_dir`."""
     from engine.claims import load_definitions
 
-    folder = None if claims_dir is None else Path(claims_dir)
-    return load_definitions(folder, as_overrides(overrides), parse_date(date))
+    folder = None if claims_dir is None else Path(claims_dir).expanduser()
+    same = None if folder is None or not folder.is_dir() else folder.resolve()
+    extra = tuple(d for d in _loaded if d != same)
+    return load_definitions(folder, as_overrides(overrides), parse_date(date), extra)
+
+
+def load_claims(folder: str | Path) -> dict[str, Any]:
+    """Load every claim file (*.toml) of `folder`, as `--claims-dir` does; afterwards
+    `rl.claims()` runs them with the shipped ones and `rl.claim("its_name")` finds them
+    (loading a folder again reloads it). Returns the definitions loaded (name -> definition)."""
+    from engine.claims.definitions import definition_files
+
+    path = Path(folder).expanduser().resolve()
+    found = claim_definitions(path)  # validated with the others: a name taken is refused
+    theirs = sorted(set(definition_files(path)) - set(definition_files()))
+    if not theirs:
+        raise BadInputError(f"load_claims: no claim file (*.toml) in {folder}")
+    _loaded[path] = None
+    return {name: found[name] for name in theirs}
 
 
 @dataclass
@@ -160,7 +187,7 @@ def claims(
     """Check the named claims (all when none). `overrides` are the CLI's `--set` strings:
     'CLAIM.KEY=VALUE', 'stats.KEY=VALUE' or a data/report setting ('data.cache_dir=...'); the
     [data] and [report] settings start from the shared defaults (`defaults` adds a file)."""
-    from engine.claims import run_claim
+    from engine.claims import run_claims
 
     texts = as_overrides(overrides)
     if isinstance(names, str):
@@ -175,7 +202,7 @@ def claims(
         raise ConfigError(f"claims: {exc}") from None
     start_up(data, None)
     check_reports_root(resolve(report.output_dir))  # a file there: refused before any work
-    results = [run_claim(definitions[n], data, project_root()) for n in chosen]
+    results = run_claims([definitions[n] for n in chosen], data, project_root())
     shown = command or f"rl.claims({list(chosen)!r})"
     return ClaimsResult([ClaimCheck(r) for r in results], report.output_dir, shown)
 
@@ -191,7 +218,5 @@ def claim(
     """Check one claim, e.g. `rl.claim("first_five_days").verdict`."""
     if not isinstance(name, str):
         raise BadInputError(f"a claim is named by a string, got {name!r}")
-    found = claims(
-        [name], date=date, claims_dir=claims_dir, overrides=overrides, defaults=defaults
-    )
+    found = claims([name], date=date, claims_dir=claims_dir, overrides=overrides, defaults=defaults)
     return found.checks[0]

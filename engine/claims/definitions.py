@@ -1,7 +1,9 @@
-"""Claim definitions: one TOML file per claim, one pydantic model per kind of computation.
+"""Claim definitions: one TOML file per claim, read into the pydantic model of its kind.
 
-A researcher adds a claim of an existing kind by adding a TOML file (here in `definitions/`, or
-in a folder passed with `--claims-dir`); the file's name is the claim's name. Every key is
+A researcher adds a claim of an existing kind by adding a TOML file (in the project's `claims/`
+folder, or in a folder passed with `--claims-dir` or `rl.load_claims`); the file's name is the
+claim's name. The keys every claim has (`ClaimBase`) and the parts several kinds share are
+here; each kind's own model sits beside its code in `engine.claims.kinds.<kind>`. Every key is
 checked (unknown keys refused with a "did you mean"), and every convention the press leaves
 open is a key, so `[sensitivity]` can list alternative values to recompute the result under.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import importlib
 import itertools
 import re
 from pathlib import Path
@@ -21,7 +24,7 @@ from engine.config import apply_overrides, read_toml, validate_model
 from engine.errors import ConfigError
 from engine.settings import Strict
 
-BUILTIN_DIR = Path(__file__).parent / "definitions"
+LIBRARY_PACKAGE = "claims"  # the shipped claim files, found like the strategies package
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 RESERVED_NAMES = ("data", "report", "stats")  # first parts of --set keys that are not claims
 MAX_VARIANTS = 200
@@ -90,23 +93,6 @@ class ClaimBase(Strict):
 # --------------------------------------------------------------------------- shared parts
 
 
-class Universe(Strict):
-    """Members compared for leadership, the small-cap one among them, the market for outcomes."""
-
-    members: list[str] = Field(min_length=2)
-    small_cap: str
-    market: str
-    price_field: PriceField = "close"
-
-    @model_validator(mode="after")
-    def _small_cap_member(self) -> Universe:
-        if len(set(self.members)) != len(self.members):
-            raise ValueError(f"members has duplicates: {self.members}")
-        if self.small_cap not in self.members:
-            raise ValueError(f"small_cap {self.small_cap!r} is not in members {self.members}")
-        return self
-
-
 class Pair(Strict):
     """Two series compared day by day or over a window: leader vs laggard."""
 
@@ -121,175 +107,78 @@ class Pair(Strict):
         return self
 
 
-def _check_choice(value: str, choices: dict[str, Any], what: str) -> None:
+class Counterpart(Strict):
+    """The claim this one re-tests on other data (the daily version of a monthly claim, say):
+    its finding `finding`, under `conventions` (the rest at its defaults), is set beside this
+    claim's headline finding when both run together."""
+
+    claim: str = Field(pattern=NAME_RE.pattern)
+    finding: str = Field(min_length=1, description="Key of the counterpart's finding")
+    conventions: dict[str, Any] = Field(
+        default_factory=dict, description="The counterpart's sensitivity row to compare"
+    )
+
+
+class YearEras(Strict):
+    """Years counted, and where to split them into eras reported side by side."""
+
+    NOT_CONVENTIONS: ClassVar[frozenset[str]] = frozenset({"era_breaks", "counterpart"})
+
+    start_year: int = Field(default=1927, ge=1900, le=2100)
+    end_year: int | None = Field(default=None, ge=1900, le=2100)
+    era_breaks: list[Annotated[int, Field(ge=1901, le=2100)]] = Field(
+        default_factory=list,
+        description="First years of the later eras (e.g. [1988]: before 1988, and 1988 on)",
+    )
+    counterpart: Counterpart | None = None
+
+    @model_validator(mode="after")
+    def _eras_inside(self) -> YearEras:
+        if self.era_breaks != sorted(set(self.era_breaks)):
+            raise ValueError(f"era_breaks must be ascending and distinct: {self.era_breaks}")
+        last = self.end_year if self.end_year is not None else 2100
+        outside = [y for y in self.era_breaks if not self.start_year < y <= last]
+        if outside:
+            raise ValueError(
+                f"era_breaks {outside} are not inside start_year {self.start_year} .. end_year"
+            )
+        return self
+
+
+def check_choice(value: str, choices: dict[str, Any], what: str) -> None:
     if value not in choices:
         hint = difflib.get_close_matches(value, list(choices), n=1)
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ValueError(f"{what} {value!r} is not defined{tip} (defined: {', '.join(choices)})")
 
 
-# --------------------------------------------------------------------------- the kinds
-
-
-class LeadershipClaimed(Strict):
-    recent_hits: int | None = Field(default=None, ge=0, description="Quoted hits in the window")
-    recent_n: int | None = Field(default=None, ge=1, description="Quoted window size")
-    keeps_no1: float | None = Field(default=None, ge=0, le=1, description="Quoted share")
-    share_tolerance: float = Field(
-        default=0.02, ge=0, le=1, description="'about' a quoted share: within this (2 points)"
-    )
-
-
-class YearStartLeadership(ClaimBase):
-    """Which member led over the year's first N sessions, and how the year ended."""
-
-    kind: Literal["year_start_leadership"]
-    universes: dict[str, Universe] = Field(min_length=1)
-    universe: str
-    lead_days: int = Field(default=10, ge=1, le=60)
-    anchor: Literal["prior_close", "first_close", "first_open"] = "prior_close"
-    outcome: Literal["year_up", "rest_up"] = "year_up"
-    recent_years: int = Field(default=10, ge=1, le=100)
-    recent_mode: Literal["signal_years", "calendar_years"] = "signal_years"
-    start_year: int = Field(default=1988, ge=1929, le=2100)
-    end_year: int | None = Field(default=None, ge=1929, le=2100)
-    min_members: int = Field(default=2, ge=2)
-    claimed: LeadershipClaimed = LeadershipClaimed()
-
-    @model_validator(mode="after")
-    def _universe_known(self) -> YearStartLeadership:
-        _check_choice(self.universe, self.universes, "universe")
-        return self
-
-
-class StreakClaimed(Strict):
-    lengths: list[int] = Field(default_factory=list, description="Quoted streak lengths")
-    since_year: int | None = Field(default=None, description="'the longest since' this year")
-
-
-class RelativeStreak(ClaimBase):
-    """Runs of sessions on which the leader's daily change beat the laggard's."""
-
-    DATE_FIELD: ClassVar[str | None] = "as_of"
-
-    kind: Literal["relative_streak"]
-    pairs: dict[str, Pair] = Field(min_length=1)
-    pair: str
-    start: dt.date | None = None
-    as_of: dt.date | None = Field(default=None, description="Date of the claim; none = latest")
-    at_least: int | None = Field(
-        default=None, ge=1, description="List every streak at least this long; none = as_of's"
-    )
-    top: int = Field(default=10, ge=1, le=1000)
-    episode_lengths: list[Annotated[int, Field(ge=1, le=100)]] = Field(
-        default=[8, 10], min_length=1
-    )
-    horizons: Horizons = Field(default_factory=lambda: [21, 63, 126, 252])
-    headline_k: int = Field(default=8, ge=1, le=100)
-    headline_horizon: int = Field(default=63, ge=1, le=1260)
-    aftermath_direction: SideDirection = "none"
-    claimed: StreakClaimed = StreakClaimed()
-
-    @model_validator(mode="after")
-    def _pair_known(self) -> RelativeStreak:
-        _check_choice(self.pair, self.pairs, "pair")
-        return self
-
-
-class RsiClaimed(Strict):
-    rsi: float | None = Field(default=None, ge=0, le=100)
-    tolerance: float = Field(default=1.0, ge=0)
-
-
-class RsiCross(ClaimBase):
-    """First crosses of Wilder's RSI above a threshold, and the returns that followed."""
-
-    DATE_FIELD: ClassVar[str | None] = "date"
-
-    kind: Literal["rsi_cross"]
-    ticker: str = "^RUT"
-    benchmark: str = "^GSPC"
-    show_tickers: list[str] = Field(default_factory=list, description="RSI on `date` also for")
-    price_field: Literal["auto", "close", "adj_close"] = Field(
-        default="auto", description="auto: close for indexes (^...), adj_close otherwise"
-    )
-    length: int = Field(default=14, ge=2, le=200)
-    threshold: float = Field(default=70.0, gt=0, lt=100)
-    min_below: int = Field(default=10, ge=1, le=500)
-    horizons: Horizons = Field(default_factory=lambda: [5, 10, 21, 63])
-    headline_horizon: int = Field(default=21, ge=1, le=1260)
-    pullback: Literal["negative_return", "dip"] = "negative_return"
-    dip: float = Field(default=0.05, gt=0, lt=1)
-    pullback_direction: SideDirection = "above_base"
-    return_direction: SideDirection = "below_base"
-    date: dt.date | None = Field(default=None, description="Report the RSI on this date")
-    start: dt.date | None = None
-    claimed: RsiClaimed = RsiClaimed()
-
-
-class EarlyWindow(ClaimBase):
-    """The market's direction over the year's first sessions vs the rest of the year."""
-
-    kind: Literal["early_window"]
-    ticker: str = "^GSPC"
-    price_field: PriceField = "close"
-    window: Window = 5
-    anchor: Literal["prior_close", "first_close"] = "prior_close"
-    outcome: Literal["full_year", "rest_of_year"] = "full_year"
-    direction: SideDirection = "above_base"
-    start_year: int = Field(default=1950, ge=1929, le=2100)
-    end_year: int | None = Field(default=None, ge=1929, le=2100)
-
-
-class RelativeClaimed(Strict):
-    window_spread: float | None = Field(default=None, description="Quoted leader - laggard")
-    tolerance: float = Field(default=0.01, ge=0)
-    leader_mean: float | None = None
-    laggard_mean: float | None = None
-
-
-class RelativeStart(ClaimBase):
-    """Years in which the leader beat the laggard over an early window, and what followed."""
-
-    DATE_FIELD: ClassVar[str | None] = "as_of"
-
-    kind: Literal["relative_start"]
-    pairs: dict[str, Pair] = Field(min_length=1)
-    pair: str
-    window: Window = "january"
-    anchor: Literal["prior_close", "first_close"] = "prior_close"
-    threshold: float = Field(default=0.0, ge=-1, le=1, description="Signal: spread > this")
-    outcome: Literal["full_year", "rest_of_year"] = "full_year"
-    direction: SideDirection = "above_base"
-    start_year: int = Field(default=1988, ge=1929, le=2100)
-    end_year: int | None = Field(default=None, ge=1929, le=2100)
-    as_of: dt.date | None = Field(default=None, description="Year of the quoted spread")
-    claimed: RelativeClaimed = RelativeClaimed()
-
-    @model_validator(mode="after")
-    def _pair_known(self) -> RelativeStart:
-        _check_choice(self.pair, self.pairs, "pair")
-        return self
-
-
-KIND_MODELS: dict[str, type[ClaimBase]] = {
-    "year_start_leadership": YearStartLeadership,
-    "relative_streak": RelativeStreak,
-    "rsi_cross": RsiCross,
-    "early_window": EarlyWindow,
-    "relative_start": RelativeStart,
-}
-
-
 # --------------------------------------------------------------------------- loading
 
 
-def definition_files(claims_dir: Path | None = None) -> dict[str, Path]:
-    """Claim name -> TOML file: the built-in ones plus those of `claims_dir`."""
-    folders = [BUILTIN_DIR]
+def library_dir() -> Path:
+    """The folder of the shipped claim files (the `claims` package, in a checkout or installed)."""
+    package = importlib.import_module(LIBRARY_PACKAGE)
+    return Path(next(iter(package.__path__)))
+
+
+def kind_models() -> dict[str, type[ClaimBase]]:
+    """Kind name -> its model, for every discovered kind."""
+    from engine.claims.kinds import registry
+
+    return {name: kind.model for name, kind in registry().items()}
+
+
+def definition_files(
+    claims_dir: Path | None = None, extra_dirs: tuple[Path, ...] = ()
+) -> dict[str, Path]:
+    """Claim name -> TOML file: the shipped ones, those of `extra_dirs` (folders loaded with
+    `rl.load_claims`), then those of `claims_dir`; a name defined twice is refused."""
+    folders = [library_dir(), *extra_dirs]
     if claims_dir is not None:
         if not Path(claims_dir).is_dir():
-            raise ConfigError(f"--claims-dir {claims_dir} is not a folder")
+            raise ConfigError(
+                f"--claims-dir {claims_dir} is not a folder; give a folder of claim files (*.toml)"
+            )
         folders.append(Path(claims_dir))
     found: dict[str, Path] = {}
     for folder in folders:
@@ -315,14 +204,15 @@ def build_definition(name: str, doc: dict[str, Any], where: str) -> ClaimBase:
         raise ConfigError(f"{where}: name = {doc['name']!r} differs from the file name {name!r}")
     doc["name"] = name
     kind = doc.get("kind")
-    if kind not in KIND_MODELS:
-        hint = difflib.get_close_matches(str(kind), list(KIND_MODELS), n=1)
+    models = kind_models()
+    if kind not in models:
+        hint = difflib.get_close_matches(str(kind), list(models), n=1)
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ConfigError(
-            f"{where}: kind = {kind!r} is not a known kind{tip} (kinds: {', '.join(KIND_MODELS)})"
+            f"{where}: kind = {kind!r} is not a known kind{tip} (kinds: {', '.join(models)})"
         )
     try:
-        return validate_model(KIND_MODELS[kind], doc, name)  # type: ignore[return-value]
+        return validate_model(models[kind], doc, name)  # type: ignore[return-value]
     except ConfigError as exc:
         raise ConfigError(f"claim {name} ({where}) is invalid:\n{exc}") from None
 
@@ -351,9 +241,11 @@ def load_definitions(
     claims_dir: Path | None = None,
     overrides: list[str] | tuple[str, ...] = (),
     date: dt.date | None = None,
+    extra_dirs: tuple[Path, ...] = (),
 ) -> dict[str, ClaimBase]:
     """Every claim definition, with `--set` overrides and `--date` applied, validated."""
-    files = definition_files(claims_dir)
+    files = definition_files(claims_dir, extra_dirs)
+    models = kind_models()
     per_claim, shared = split_overrides(list(overrides))
     for name in per_claim:
         if name not in files:
@@ -367,7 +259,7 @@ def load_definitions(
         if stats_overrides:
             doc = apply_overrides(doc, [f"stats.{t}" for t in stats_overrides])
         doc = apply_overrides(doc, per_claim.get(name, []))
-        kind_model = KIND_MODELS.get(str(doc.get("kind")))
+        kind_model = models.get(str(doc.get("kind")))
         if date is not None and kind_model is not None and kind_model.DATE_FIELD:
             doc[kind_model.DATE_FIELD] = date
         out[name] = build_definition(name, doc, str(path))

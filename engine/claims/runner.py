@@ -14,6 +14,7 @@ import pandas as pd
 import tomli_w
 
 from engine.claims.definitions import ClaimBase, definition_dict, variants
+from engine.claims.eras import counterpart_lines
 from engine.claims.headline import headline_lines
 from engine.claims.kinds import Kind, registry
 from engine.claims.result import ClaimResult, Finding
@@ -30,7 +31,13 @@ SMALL_N_FACTOR = 3  # below min_n * this, intervals are called wide in the notes
 def load_claim_data(
     kind: Kind, definitions: list[ClaimBase], settings: DataSettings, project_root: Path
 ) -> MarketData:
-    """Every ticker any of the definitions reads, from the earliest start any needs."""
+    """Every ticker any of the definitions reads, from the earliest start any needs (or the
+    monthly factors, for a kind that reads them)."""
+    sources = {kind.data_source(d) for d in definitions}
+    if sources == {"factors"}:
+        from engine.data.factor_source import factor_market_data, load_factors
+
+        return factor_market_data(load_factors(settings, project_root))
     tickers = list(dict.fromkeys(t for d in definitions for t in kind.tickers(d)))
     starts = [kind.data_start(d) for d in definitions]
     start = None if any(s is None for s in starts) else min(s for s in starts if s)
@@ -163,7 +170,7 @@ def evaluate(defn: ClaimBase, data: MarketData) -> ClaimResult:
     result.findings = [judge(f, rules) for f in result.findings]
     result.sensitivity = sensitivity_table(kind, data, defn, rules, result.findings)
     answers = headline_lines(result, list(defn.sensitivity), rules)
-    result.headline = [line for _, line in answers]
+    result.headline = [line for _, line in answers] + result.headline  # then the kind's
     for number, line in answers:  # each finding carries its answer into findings.csv
         result.findings[number - 1] = replace(result.findings[number - 1], answer=line)
     result.notes = result.notes + _notes(result, rules)
@@ -184,4 +191,7 @@ def _iso(value: object) -> str:
 def run_claims(
     definitions: list[ClaimBase], settings: DataSettings, project_root: Path
 ) -> list[ClaimResult]:
-    return [run_claim(d, settings, project_root) for d in definitions]
+    """Several claims; a claim's counterpart run alongside is set beside it."""
+    results = [run_claim(d, settings, project_root) for d in definitions]
+    counterpart_lines(results)
+    return results

@@ -105,9 +105,10 @@ def permutation_p(
     rng: np.random.Generator,
     n_resamples: int = 2000,
 ) -> float:
-    """Permutation p-value of mean(x) - mean(y) (labels shuffled; exact when few partitions)."""
+    """Permutation p-value of mean(x) - mean(y) (labels shuffled; exact when few partitions);
+    NaN when either sample has fewer than two values."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if len(x) < 1 or len(y) < 1 or len(x) + len(y) < 3:
+    if len(x) < 2 or len(y) < 2:  # scipy needs two values in each sample
         return math.nan
     res = stats.permutation_test(
         (x, y),

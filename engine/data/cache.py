@@ -213,7 +213,7 @@ def write_entry(
         cache_dir.mkdir(parents=True, exist_ok=True)
         with _held(path, history.ticker, timeout):
             if not (keep_newer and _newer_on_disk(path, history)):
-                _atomic_write(table, path)
+                atomic_write(table, path)
     except filelock.Timeout as exc:
         raise DataUnavailableError(
             f"{history.ticker}: could not lock {path}.lock within {timeout:g}s; another "
@@ -239,7 +239,7 @@ def _newer_on_disk(path: Path, history: History) -> bool:
     return meta["last"] >= history.last
 
 
-def _atomic_write(table: pa.Table, path: Path) -> None:
+def atomic_write(table: pa.Table, path: Path) -> None:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:

@@ -8,13 +8,11 @@ import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
-from engine.claims.definitions import (
-    EarlyWindow,
-    RelativeStart,
-    RelativeStreak,
-    RsiCross,
-    YearStartLeadership,
-)
+from engine.claims.kinds.early_window import EarlyWindow
+from engine.claims.kinds.leadership import YearStartLeadership
+from engine.claims.kinds.relative_start import RelativeStart
+from engine.claims.kinds.rsi import RsiCross
+from engine.claims.kinds.streak import RelativeStreak
 
 COMMON: dict[str, Any] = {"title": "test claim", "quotes": ["a quote"]}
 

@@ -8,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.claims.definitions import (
-    BUILTIN_DIR,
-    KIND_MODELS,
-    load_definitions,
-    variants,
-)
+from engine.claims.definitions import kind_models, library_dir, load_definitions, variants
 from engine.claims.kinds import registry
 from engine.claims.runner import evaluate
 from engine.errors import ConfigError
@@ -28,13 +23,17 @@ BUILTINS = {
     "first_five_days": "early_window",
     "small_cap_january": "relative_start",
     "equal_weight_lead": "relative_start",
+    "smb_january_year": "january_signal",
+    "smb_january_rest": "january_signal",
+    "smb_january_effect": "month_effect",
+    "rut_january_effect": "month_effect",
 }
 
 
-def test_the_six_builtin_claims_load():
+def test_the_builtin_claims_load():
     defs = load_definitions()
     assert {n: d.kind for n, d in defs.items()} == BUILTINS
-    assert set(registry()) == set(KIND_MODELS)
+    assert set(registry()) == set(kind_models())
     first = defs["first10days"]
     assert first.universes["index"].members == ["^GSPC", "^IXIC", "^RUT", "^DJI"]
     assert first.claimed.recent_hits == 9 and first.claimed.keeps_no1 == 0.54
@@ -89,7 +88,7 @@ def test_bad_keys_and_values_are_refused_with_the_key_named(overrides, message):
 
 
 def test_duplicate_names_unknown_kinds_and_missing_folders(tmp_path: Path):
-    shutil.copy(BUILTIN_DIR / "first10days.toml", tmp_path / "first10days.toml")
+    shutil.copy(library_dir() / "first10days.toml", tmp_path / "first10days.toml")
     with pytest.raises(ConfigError, match="two claim files are named 'first10days'"):
         load_definitions(claims_dir=tmp_path)
     other = tmp_path / "other"
@@ -114,3 +113,42 @@ def test_sensitivity_variants_cover_every_combination_headline_first():
     }
     with pytest.raises(ConfigError, match="sensitivity combination"):
         variants(rsi_def(sensitivity={"min_below": [0]}))
+
+
+def test_claim_files_live_beside_the_strategies_and_kinds_are_discovered():
+    from engine.paths import PACKAGE_ROOT
+
+    assert library_dir() == PACKAGE_ROOT / "claims"
+    assert {p.stem for p in library_dir().glob("*.toml")} >= set(BUILTINS)
+    import importlib
+
+    for name, kind in registry().items():  # each kind's model is defined beside its code
+        module = importlib.import_module(kind.model.__module__)
+        assert module.KIND is kind and module.__name__.startswith("engine.claims.kinds.")
+        assert kind.model.model_fields["kind"].annotation.__args__ == (name,)
+
+
+def test_load_claims_adds_a_folder_for_the_session(tmp_path: Path):
+    import importlib
+
+    import engine as rl
+
+    api = importlib.import_module("engine.api.claims")
+
+    (tmp_path / "iwm_rsi_80.toml").write_text(
+        'kind = "rsi_cross"\ntitle = "IWM above 80"\nquotes = ["q"]\nthreshold = 80.0\n'
+    )
+    try:
+        loaded = rl.load_claims(tmp_path)
+        assert list(loaded) == ["iwm_rsi_80"] and loaded["iwm_rsi_80"].threshold == 80.0
+        assert "iwm_rsi_80" in api.claim_definitions()  # the session now knows it
+        assert "iwm_rsi_80" in api.claim_definitions(tmp_path)  # loading it again: no clash
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        with pytest.raises(rl.BadInputError, match="no claim file"):
+            rl.load_claims(empty)
+        with pytest.raises(ConfigError, match="is not a folder"):
+            rl.load_claims(tmp_path / "nope")
+    finally:
+        api._loaded.clear()
+    assert "iwm_rsi_80" not in api.claim_definitions()

@@ -1,4 +1,4 @@
-"""All six claims on the offline mirror through the CLI, checked against independent
+"""All the shipped claims on the offline mirror through the CLI, checked against independent
 computations straight from the mirror's CSV files (skipped when the mirror is absent)."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def finding(folder: Path, claim: str, key: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def test_all_six_claims_ran_and_were_written(run):
+def test_all_claims_ran_and_were_written(run):
     folder, out = run
     record = json.loads((folder / "run.json").read_text())
     assert set(record["claims"]) == {
@@ -67,6 +67,10 @@ def test_all_six_claims_ran_and_were_written(run):
         "first_five_days",
         "small_cap_january",
         "equal_weight_lead",
+        "smb_january_year",
+        "smb_january_rest",
+        "smb_january_effect",
+        "rut_january_effect",
     }
     for name in record["claims"]:
         assert (folder / name / "events.csv").is_file()
@@ -220,3 +224,55 @@ def test_the_claim_and_the_strategy_agree_on_every_etf_year(tmp_path):
     assert claim.loc[years, "leader"].tolist() == strategy.loc[years, "leader"].tolist()
     led = strategy.loc[years, "signal"] == "lead"
     assert claim.loc[years, "signal"].astype(bool).tolist() == led.tolist()
+
+
+FACTORS = MIRROR.parent / "factor-data" / "F-F_Research_Data_Factors_monthly.csv"
+
+
+def factors() -> pd.DataFrame:
+    frame = pd.read_csv(FACTORS, dtype={"Date": str})
+    frame["year"] = frame["Date"].str[:4].astype(int)
+    frame["month"] = frame["Date"].str[4:].astype(int)
+    return frame
+
+
+@pytest.mark.skipif(not FACTORS.is_file(), reason="no factor-data mirror")
+def test_the_monthly_claims_match_plain_loops_over_the_factor_file(run):
+    folder, out = run
+    rows = factors()
+    # the January effect: January's SMB against every other month's, 1927-2018
+    kept = rows[rows["year"] >= 1927]
+    jan, other = kept[kept["month"] == 1]["SMB"] / 100, kept[kept["month"] != 1]["SMB"] / 100
+    effect = finding(folder, "smb_january_effect", "month_vs_other_months")
+    assert effect["n"] == len(jan) == 92 and effect["base_n"] == len(other) == 1011
+    assert effect["value"] == pytest.approx(jan.mean(), abs=1e-12)
+    assert effect["base"] == pytest.approx(other.mean(), abs=1e-12)
+    # January SMB > 0 -> the market's total return over the year, compounded, above 0
+    signal, up = 0, 0
+    for year in range(1927, 2018):  # 2018 ends in November: incomplete
+        months = rows[rows["year"] == year]
+        smb_jan = months[months["month"] == 1]["SMB"].iloc[0]
+        market = float(np.prod(1 + (months["Mkt-RF"] + months["RF"]) / 100) - 1)
+        if smb_jan > 0:
+            signal += 1
+            up += market > 0
+    year_claim = finding(folder, "smb_january_year", "up_outcome_after_signal")
+    assert (year_claim["n"], year_claim["hits"], year_claim["base_n"]) == (signal, up, 91)
+    eras = pd.read_csv(folder / "smb_january_year" / "eras.csv")
+    head = eras[eras["finding"] == "up_outcome_after_signal"].set_index("era")
+    assert head.loc["before 1988", "n"] + head.loc["1988 on", "n"] == signal
+    assert list(head.index) == ["all years", "before 1988", "1988 on"]
+    assert "Era by era" in out and "Against first10days" in out
+    assert (folder / "smb_january_effect" / "counterpart.csv").is_file()
+
+
+def test_the_daily_january_effect_matches_month_end_closes(run):
+    folder, _ = run
+    closes = pd.concat({"rut": mirror("^RUT"), "spx": mirror("^GSPC")}, axis=1, sort=True)
+    ends = closes.groupby(closes.index.to_period("M")).last()  # both have every month-end close
+    spread = (ends["rut"].pct_change() - ends["spx"].pct_change()).iloc[:-1]  # last month open
+    spread = spread[(spread.index.year >= 1988)].dropna()
+    jan = spread[spread.index.month == 1]
+    effect = finding(folder, "rut_january_effect", "month_vs_other_months")
+    assert effect["n"] == len(jan) and effect["base_n"] == len(spread) - len(jan)
+    assert effect["value"] == pytest.approx(jan.mean(), abs=1e-12)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.claims.eras import counterpart_lines
 from engine.claims.report import write_claims_report
 from engine.claims.runner import evaluate
+from engine.data.factor_source import factor_market_data
 from engine.paths import PROJECT_ROOT
 from engine.report import write_report
 from engine.report.compare import write_compare_report
@@ -21,6 +23,7 @@ from engine.tuning.sweep import load_sweep
 from engine.tuning.walk_forward import WalkForwardSpec
 from tests.claims.builders import leadership_def, streak_def
 from tests.claims.test_leadership import planted as planted_years
+from tests.claims.test_monthly_kinds import factor_data, signal_def
 from tests.claims.test_streak import planted_pair
 from tests.helpers import market_data, random_walk
 from tests.test_compare import synthetic_comparison
@@ -64,7 +67,13 @@ def _claims(root: Path) -> Path:
         leadership_def(sensitivity={"anchor": ["prior_close", "first_close"]}),
         market_data(planted_years()),
     )
-    folder = write_claims_report([streak, lead], root, "python run_backtest.py claims", run_id="b")
+    monthly = evaluate(  # a monthly claim: its eras and counterpart tables
+        signal_def(era_breaks=[1933], counterpart={"claim": "streak", "finding": "x"}),
+        factor_market_data(factor_data()),
+    )
+    results = [streak, lead, monthly]
+    counterpart_lines(results)
+    folder = write_claims_report(results, root, "python run_backtest.py claims", run_id="b")
     return folder / "report.html"
 
 

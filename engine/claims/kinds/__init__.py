@@ -6,13 +6,16 @@ findings read, computed once), the *findings* read off that study, the sentences
 the definition, and the *extras* shown beside them (events, tables, notes, period). The result
 header (name, title, kind, quotes, definition) is written once, here, for every kind.
 
-Each kind module exposes `KIND`; adding a kind is adding a module here and its model in
-`engine.claims.definitions`.
+Each kind module exposes `KIND`, which holds the kind's pydantic model (written in the same
+module, beside the code that reads it). Kinds are discovered: adding a kind is adding a module
+here; nothing lists them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +37,12 @@ class Extras:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     period: tuple[str, str] = ("", "")
+    answer: list[str] = field(default_factory=list)  # lines added to the headline's answer
+
+
+def daily_prices(defn: ClaimBase) -> str:
+    """The data most kinds read: daily prices (`engine.data.load_market_data`)."""
+    return "prices"
 
 
 def yearly_data_start(defn: ClaimBase) -> dt.date:
@@ -45,6 +54,7 @@ def yearly_data_start(defn: ClaimBase) -> dt.date:
 class Kind:
     """One kind of claim computation (see the module docstring)."""
 
+    model: type[ClaimBase]  # the claim file's keys for this kind (a ClaimBase subclass)
     name: str
     tickers: Callable[[ClaimBase], list[str]]  # every ticker the definition reads
     study: Callable[[MarketData, ClaimBase], Any]  # the per-event frame the findings read
@@ -52,6 +62,8 @@ class Kind:
     describe: Callable[[ClaimBase], list[str]]  # the exact definition, one sentence each
     extras: Callable[[Any, MarketData, ClaimBase], Extras]
     data_start: Callable[[ClaimBase], dt.date | None] = yearly_data_start  # None = all
+    # "prices" (daily, by ticker) or "factors" (the monthly Fama/French factors)
+    data_source: Callable[[ClaimBase], str] = daily_prices
 
     def findings(self, data: MarketData, defn: ClaimBase) -> list[Finding]:
         """The headline statistics alone (what the sensitivity table recomputes)."""
@@ -72,12 +84,20 @@ class Kind:
             tables=extras.tables,
             notes=extras.notes,
             period=extras.period,
+            headline=list(extras.answer),
         )
 
 
 def registry() -> dict[str, Kind]:
-    """Kind name -> Kind (imported lazily: the CLI's --list needs none of them)."""
-    from engine.claims.kinds import early_window, leadership, relative_start, rsi, streak
-
-    kinds = [leadership.KIND, streak.KIND, rsi.KIND, early_window.KIND, relative_start.KIND]
-    return {k.name: k for k in kinds}
+    """Kind name -> Kind, for every module of this package that defines `KIND` (imported
+    lazily: the CLI's --list needs none of the computations)."""
+    found: dict[str, Kind] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        kind = getattr(module, "KIND", None)
+        if not isinstance(kind, Kind):
+            continue
+        if kind.name in found:
+            raise RuntimeError(f"two claim kind modules define the kind {kind.name!r}")
+        found[kind.name] = kind
+    return found

@@ -8,16 +8,33 @@ the fair test of a forecast. Incomplete years are listed, not counted.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from engine.claims import years as Y
-from engine.claims.definitions import ClaimBase, EarlyWindow
+from engine.claims.definitions import ClaimBase, PriceField, SideDirection, Window
 from engine.claims.kinds import Extras, Kind
 from engine.claims.kinds import yearly_window as W
 from engine.claims.result import Finding
 from engine.claims.studies import share_finding, yearly_mean_finding
 from engine.data.model import MarketData
+
+
+class EarlyWindow(ClaimBase):
+    """The market's direction over the year's first sessions vs the rest of the year."""
+
+    kind: Literal["early_window"]
+    ticker: str = "^GSPC"
+    price_field: PriceField = "close"
+    window: Window = 5
+    anchor: Literal["prior_close", "first_close"] = "prior_close"
+    outcome: Literal["full_year", "rest_of_year"] = "full_year"
+    direction: SideDirection = "above_base"
+    start_year: int = Field(default=1950, ge=1929, le=2100)
+    end_year: int | None = Field(default=None, ge=1929, le=2100)
 
 
 def _series(defn: EarlyWindow) -> list[tuple[str, str]]:
@@ -120,6 +137,7 @@ def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
 
 
 KIND = Kind(
+    model=EarlyWindow,
     name="early_window",
     tickers=tickers,
     study=yearly_table,

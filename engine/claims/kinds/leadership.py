@@ -13,16 +13,69 @@ listed, not counted.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from engine import leadership as L
 from engine.claims import years as Y
-from engine.claims.definitions import ClaimBase, Universe, YearStartLeadership
+from engine.claims.definitions import ClaimBase, PriceField, check_choice
 from engine.claims.kinds import Extras, Kind
 from engine.claims.result import Finding
 from engine.claims.studies import quoted_count_test, quoted_share, share_finding
 from engine.data.model import MarketData
+from engine.settings import Strict
+
+
+class Universe(Strict):
+    """Members compared for leadership, the small-cap one among them, the market for outcomes."""
+
+    members: list[str] = Field(min_length=2)
+    small_cap: str
+    market: str
+    price_field: PriceField = "close"
+
+    @model_validator(mode="after")
+    def _small_cap_member(self) -> Universe:
+        if len(set(self.members)) != len(self.members):
+            raise ValueError(f"members has duplicates: {self.members}")
+        if self.small_cap not in self.members:
+            raise ValueError(f"small_cap {self.small_cap!r} is not in members {self.members}")
+        return self
+
+
+class LeadershipClaimed(Strict):
+    recent_hits: int | None = Field(default=None, ge=0, description="Quoted hits in the window")
+    recent_n: int | None = Field(default=None, ge=1, description="Quoted window size")
+    keeps_no1: float | None = Field(default=None, ge=0, le=1, description="Quoted share")
+    share_tolerance: float = Field(
+        default=0.02, ge=0, le=1, description="'about' a quoted share: within this (2 points)"
+    )
+
+
+class YearStartLeadership(ClaimBase):
+    """Which member led over the year's first N sessions, and how the year ended."""
+
+    kind: Literal["year_start_leadership"]
+    universes: dict[str, Universe] = Field(min_length=1)
+    universe: str
+    lead_days: int = Field(default=10, ge=1, le=60)
+    anchor: Literal["prior_close", "first_close", "first_open"] = "prior_close"
+    outcome: Literal["year_up", "rest_up"] = "year_up"
+    recent_years: int = Field(default=10, ge=1, le=100)
+    recent_mode: Literal["signal_years", "calendar_years"] = "signal_years"
+    start_year: int = Field(default=1988, ge=1929, le=2100)
+    end_year: int | None = Field(default=None, ge=1929, le=2100)
+    min_members: int = Field(default=2, ge=2)
+    claimed: LeadershipClaimed = LeadershipClaimed()
+
+    @model_validator(mode="after")
+    def _universe_known(self) -> YearStartLeadership:
+        check_choice(self.universe, self.universes, "universe")
+        return self
+
 
 ANCHOR_TEXT = {
     "prior_close": "the prior year-end close",
@@ -367,6 +420,7 @@ def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
 
 
 KIND = Kind(
+    model=YearStartLeadership,
     name="year_start_leadership",
     tickers=tickers,
     study=yearly_table,

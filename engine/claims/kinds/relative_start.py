@@ -10,16 +10,58 @@ the fair test.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import ClassVar, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from engine.claims import years as Y
-from engine.claims.definitions import ClaimBase, RelativeStart
+from engine.claims.definitions import (
+    ClaimBase,
+    Pair,
+    SideDirection,
+    Window,
+    check_choice,
+)
 from engine.claims.kinds import Extras, Kind
 from engine.claims.kinds import yearly_window as W
 from engine.claims.result import Finding
 from engine.claims.studies import fact_finding, quoted_mean_test, share_finding, yearly_mean_finding
 from engine.data.model import MarketData
+from engine.settings import Strict
+
+
+class RelativeClaimed(Strict):
+    window_spread: float | None = Field(default=None, description="Quoted leader - laggard")
+    tolerance: float = Field(default=0.01, ge=0)
+    leader_mean: float | None = None
+    laggard_mean: float | None = None
+
+
+class RelativeStart(ClaimBase):
+    """Years in which the leader beat the laggard over an early window, and what followed."""
+
+    DATE_FIELD: ClassVar[str | None] = "as_of"
+
+    kind: Literal["relative_start"]
+    pairs: dict[str, Pair] = Field(min_length=1)
+    pair: str
+    window: Window = "january"
+    anchor: Literal["prior_close", "first_close"] = "prior_close"
+    threshold: float = Field(default=0.0, ge=-1, le=1, description="Signal: spread > this")
+    outcome: Literal["full_year", "rest_of_year"] = "full_year"
+    direction: SideDirection = "above_base"
+    start_year: int = Field(default=1988, ge=1929, le=2100)
+    end_year: int | None = Field(default=None, ge=1929, le=2100)
+    as_of: dt.date | None = Field(default=None, description="Year of the quoted spread")
+    claimed: RelativeClaimed = RelativeClaimed()
+
+    @model_validator(mode="after")
+    def _pair_known(self) -> RelativeStart:
+        check_choice(self.pair, self.pairs, "pair")
+        return self
 
 
 def _series(defn: RelativeStart) -> list[tuple[str, str]]:
@@ -165,6 +207,7 @@ def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
 
 
 KIND = Kind(
+    model=RelativeStart,
     name="relative_start",
     tickers=tickers,
     study=yearly_table,

@@ -12,17 +12,51 @@ the h sessions.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from engine.claims import series as S
-from engine.claims.definitions import ClaimBase, RsiCross
+from engine.claims.definitions import ClaimBase, Horizons, SideDirection
 from engine.claims.kinds import Extras, Kind
 from engine.claims.result import Finding
 from engine.claims.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.data.model import MarketData
 from engine.indicators import wilder_rsi
+from engine.settings import Strict
+
+
+class RsiClaimed(Strict):
+    rsi: float | None = Field(default=None, ge=0, le=100)
+    tolerance: float = Field(default=1.0, ge=0)
+
+
+class RsiCross(ClaimBase):
+    """First crosses of Wilder's RSI above a threshold, and the returns that followed."""
+
+    DATE_FIELD: ClassVar[str | None] = "date"
+
+    kind: Literal["rsi_cross"]
+    ticker: str = "^RUT"
+    benchmark: str = "^GSPC"
+    show_tickers: list[str] = Field(default_factory=list, description="RSI on `date` also for")
+    price_field: Literal["auto", "close", "adj_close"] = Field(
+        default="auto", description="auto: close for indexes (^...), adj_close otherwise"
+    )
+    length: int = Field(default=14, ge=2, le=200)
+    threshold: float = Field(default=70.0, gt=0, lt=100)
+    min_below: int = Field(default=10, ge=1, le=500)
+    horizons: Horizons = Field(default_factory=lambda: [5, 10, 21, 63])
+    headline_horizon: int = Field(default=21, ge=1, le=1260)
+    pullback: Literal["negative_return", "dip"] = "negative_return"
+    dip: float = Field(default=0.05, gt=0, lt=1)
+    pullback_direction: SideDirection = "above_base"
+    return_direction: SideDirection = "below_base"
+    date: dt.date | None = Field(default=None, description="Report the RSI on this date")
+    start: dt.date | None = None
+    claimed: RsiClaimed = RsiClaimed()
 
 
 def tickers(defn: ClaimBase) -> list[str]:
@@ -263,6 +297,7 @@ def _extras(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
 
 
 KIND = Kind(
+    model=RsiCross,
     name="rsi_cross",
     tickers=tickers,
     study=_study_frame,

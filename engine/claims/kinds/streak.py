@@ -11,16 +11,53 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from engine.claims import series as S
-from engine.claims.definitions import ClaimBase, Pair, RelativeStreak
+from engine.claims.definitions import ClaimBase, Horizons, Pair, SideDirection, check_choice
 from engine.claims.kinds import Extras, Kind
 from engine.claims.result import Finding
 from engine.claims.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.data.model import MarketData
+from engine.settings import Strict
+
+
+class StreakClaimed(Strict):
+    lengths: list[int] = Field(default_factory=list, description="Quoted streak lengths")
+    since_year: int | None = Field(default=None, description="'the longest since' this year")
+
+
+class RelativeStreak(ClaimBase):
+    """Runs of sessions on which the leader's daily change beat the laggard's."""
+
+    DATE_FIELD: ClassVar[str | None] = "as_of"
+
+    kind: Literal["relative_streak"]
+    pairs: dict[str, Pair] = Field(min_length=1)
+    pair: str
+    start: dt.date | None = None
+    as_of: dt.date | None = Field(default=None, description="Date of the claim; none = latest")
+    at_least: int | None = Field(
+        default=None, ge=1, description="List every streak at least this long; none = as_of's"
+    )
+    top: int = Field(default=10, ge=1, le=1000)
+    episode_lengths: list[Annotated[int, Field(ge=1, le=100)]] = Field(
+        default=[8, 10], min_length=1
+    )
+    horizons: Horizons = Field(default_factory=lambda: [21, 63, 126, 252])
+    headline_k: int = Field(default=8, ge=1, le=100)
+    headline_horizon: int = Field(default=63, ge=1, le=1260)
+    aftermath_direction: SideDirection = "none"
+    claimed: StreakClaimed = StreakClaimed()
+
+    @model_validator(mode="after")
+    def _pair_known(self) -> RelativeStreak:
+        check_choice(self.pair, self.pairs, "pair")
+        return self
 
 
 def tickers(defn: ClaimBase) -> list[str]:
@@ -317,6 +354,7 @@ def _extras(st: Study, data: MarketData, defn: ClaimBase) -> Extras:
 
 
 KIND = Kind(
+    model=RelativeStreak,
     name="relative_streak",
     tickers=tickers,
     study=study,
