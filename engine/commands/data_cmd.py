@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from engine.cleanup import start_up
 from engine.config import apply_overrides, validate_model
 from engine.errors import BadInputError
-from engine.paths import PROJECT_ROOT
+from engine.paths import project_root
 from engine.settings import DataSettings
 from engine.strategy import Strategy
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     settings = _settings(args.overrides)
     start_up(settings, None)
     if args.data_command == "status":
-        table = data_status(settings, PROJECT_ROOT)
+        table = data_status(settings, project_root())
         if table.empty:
             print("no ticker in the cache or the mirror folder")
         else:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
             shown = table.astype(object).where(table.notna(), "-")
             print(tabulate(shown, headers="keys", tablefmt="simple", showindex=False))
         return 0
-    infos = update_tickers(args.tickers, settings, PROJECT_ROOT, source=args.source)
+    infos = update_tickers(args.tickers, settings, project_root(), source=args.source)
     for info in infos:
         print(f"{info.ticker}: {info.rows} rows {info.first}..{info.last} from {info.origin}")
     return 0
