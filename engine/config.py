@@ -257,6 +257,25 @@ def validate_model(model: type[BaseModel], doc: Any, prefix: str) -> BaseModel:
         raise ConfigError(_format_errors(exc, prefix, model)) from None
 
 
+def benchmark_name_problems(strategy: str, benchmarks: Sequence[Benchmark]) -> list[str]:
+    """Runs share a table keyed by name: a benchmark named like the strategy would replace its
+    column, and of two benchmarks with one name only one would be shown."""
+    problems, seen = [], set()
+    for i, bench in enumerate(benchmarks):
+        key = bench.name.strip().casefold()
+        if key == strategy.strip().casefold():
+            problems.append(
+                f"benchmarks.{i}.name = {bench.name!r} is the strategy's name; give the "
+                "benchmark another name"
+            )
+        elif key in seen:
+            problems.append(
+                f"benchmarks.{i}.name = {bench.name!r} names two benchmarks; give each its own"
+            )
+        seen.add(key)
+    return problems
+
+
 def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
     """Validate a merged document; every problem is collected into one ConfigError."""
     doc = dict(doc)
@@ -282,6 +301,7 @@ def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
                 benchmarks.append(validate_model(Benchmark, item, f"benchmarks.{i}"))  # type: ignore[arg-type]
             except ConfigError as exc:
                 problems.append(str(exc))
+    problems.extend(benchmark_name_problems(strategy.name, benchmarks))
     if problems:
         raise ConfigError(f"the {strategy.name} config is invalid:\n" + "\n".join(problems))
     return RunConfig(
