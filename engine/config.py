@@ -257,9 +257,12 @@ def validate_model(model: type[BaseModel], doc: Any, prefix: str) -> BaseModel:
         raise ConfigError(_format_errors(exc, prefix, model)) from None
 
 
-def benchmark_name_problems(strategy: str, benchmarks: Sequence[Benchmark]) -> list[str]:
+def benchmark_name_problems(
+    strategy: str, benchmarks: Sequence[Benchmark], duplicates: bool = True
+) -> list[str]:
     """Runs share a table keyed by name: a benchmark named like the strategy would replace its
-    column, and of two benchmarks with one name only one would be shown."""
+    column, and of two benchmarks with one name only one would be shown (a comparison keeps
+    the first and says so; a single run refuses them, `duplicates`)."""
     problems, seen = [], set()
     for i, bench in enumerate(benchmarks):
         key = bench.name.strip().casefold()
@@ -268,7 +271,7 @@ def benchmark_name_problems(strategy: str, benchmarks: Sequence[Benchmark]) -> l
                 f"benchmarks.{i}.name = {bench.name!r} is the strategy's name; give the "
                 "benchmark another name"
             )
-        elif key in seen:
+        elif duplicates and key in seen:
             problems.append(
                 f"benchmarks.{i}.name = {bench.name!r} names two benchmarks; give each its own"
             )
@@ -301,7 +304,7 @@ def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
                 benchmarks.append(validate_model(Benchmark, item, f"benchmarks.{i}"))  # type: ignore[arg-type]
             except ConfigError as exc:
                 problems.append(str(exc))
-    problems.extend(benchmark_name_problems(strategy.name, benchmarks))
+    problems.extend(benchmark_name_problems(strategy.name, benchmarks, duplicates=False))
     if problems:
         raise ConfigError(f"the {strategy.name} config is invalid:\n" + "\n".join(problems))
     return RunConfig(

@@ -14,10 +14,10 @@ import pandas as pd
 
 from engine.backtest import cash_returns_from_series, run_backtest, static_mix_weights
 from engine.calendar import nyse_sessions
-from engine.config import RunConfig
+from engine.config import RunConfig, benchmark_name_problems
 from engine.data import load_market_data
 from engine.data.model import MarketData
-from engine.errors import BadInputError, DataQualityError
+from engine.errors import BadInputError, ConfigError, DataQualityError
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
 from engine.reporting.provenance import new_run_id, package_versions
@@ -234,6 +234,9 @@ def simulate_strategy(
 def simulate_benchmarks(
     cfg: RunConfig, data: MarketData, period: Period
 ) -> dict[str, BacktestResult]:
+    problems = benchmark_name_problems("", cfg.benchmarks)
+    if problems:
+        raise ConfigError(problems[0])
     index = period_index(data, period)
     cash = _cash_returns(data, cfg, index)
     return {

@@ -63,12 +63,14 @@ def test_a_yield_read_as_a_price_is_refused() -> None:
         (["SPY", "spy"], "benchmarks.1.name = 'spy' names two benchmarks"),
     ],
 )
-def test_benchmarks_named_like_the_strategy_or_each_other_are_refused(names, expected):
+def test_benchmarks_named_like_the_strategy_or_each_other_are_refused(sections, names, expected):
+    """Once the strategy's column was replaced, or one of two benchmarks silently dropped."""
     overrides = [
         "benchmarks=[" + ", ".join(f'{{name="{n}", weights={{SPY=1.0}}}}' for n in names) + "]"
     ]
+    backtest = {"start": "2020-01-02", "end": "2020-03-31"}
     with pytest.raises(rl.BadInputError, match=expected):
-        rl.run("first10days", overrides=overrides)
+        rl.run("first10days", overrides=overrides, backtest=backtest, **sections)
 
 
 def test_a_benchmark_name_with_a_control_character_is_refused() -> None:

@@ -31,7 +31,10 @@ __all__ = [
 
 # OWASP, "CSV Injection": cells beginning with these are run by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline Markdown that can make a link, an image, code or a table cell out of plain text.
+_MARKDOWN_INLINE = re.compile(r"([\\`\[\]|])")
+# Block syntax that only acts at the start of a line: headings, quotes, lists, rules.
+_MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>+*=-])|^(\s*\d+)([.)])")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 
 
@@ -53,20 +56,26 @@ def refuse_control_characters(text: str, what: str) -> str:
     return text
 
 
-def markdown_text(value: Any) -> str:
-    """Text safe in Markdown prose or a heading: HTML-escaped (no raw tags), Markdown syntax
-    backslash-escaped (no headings, links or `javascript:` targets), one line."""
-    text = " ".join(str(value).split())  # newlines and tabs cannot start a new block
-    text = html.escape(text, quote=True)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
 def markdown_cell(value: Any) -> str:
-    """A table cell: as `markdown_text`, numbers left readable (their '-' and '.' unescaped)."""
+    """Text safe inside a Markdown line or table cell: one line (a newline cannot start a
+    heading), HTML-escaped as an HTML report is (no raw tags, no `<javascript:...>` autolink),
+    and the inline syntax that makes links, images, code or cells (`[`, `]`, `` ` ``, `|`,
+    `\\`) backslash-escaped. Prose keeps its look: parentheses, dashes and underscores stay."""
     text = " ".join(str(value).split())
-    if _NUMBER.match(text.replace(",", "")):
-        return text
-    return markdown_text(text)
+    text = html.escape(text, quote=False)
+    return _MARKDOWN_INLINE.sub(r"\\\1", text)
+
+
+def markdown_text(value: Any) -> str:
+    """As `markdown_cell`, for text that starts a line (a title, a list item, a paragraph):
+    a leading '#', '>', '-', '+', '*', '=' or '1.' is escaped so it stays text."""
+    return _MARKDOWN_BLOCK_START.sub(_escape_block_start, markdown_cell(value))
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    if match.group(2) is not None:
+        return f"{match.group(1)}\\{match.group(2)}"
+    return f"{match.group(3)}\\{match.group(4)}"
 
 
 def csv_cell(value: Any) -> Any:

@@ -1,0 +1,48 @@
+"""Inputs are never quietly changed, and a refusal blames the right thing."""
+
+from __future__ import annotations
+
+import pytest
+
+import engine as rl
+from engine.calendar import nyse_sessions
+from engine.errors import BadInputError, ConfigError
+from engine.tuning.grid import build_grid
+from engine.tuning.walk_forward import WalkForwardSpec, splits
+from strategies import discover
+
+RSI_TRIM = discover()["rsi_trim"]
+
+
+def test_a_repeated_grid_key_is_refused_not_replaced() -> None:
+    base = RSI_TRIM.params_model()
+    with pytest.raises(ConfigError) as caught:
+        build_grid(RSI_TRIM.params_model, base, ["upper=70,75", "upper=80"])
+    assert str(caught.value) == (
+        "--grid upper is given twice (70,75 and 80); give all its values in one "
+        "--grid upper=V1,V2,..."
+    )
+    grid = build_grid(RSI_TRIM.params_model, base, ["upper=80,85"], {"upper": [70, 75]})
+    assert grid.table()["upper"].tolist() == [80, 85]  # the command line replaces [sweep]
+
+
+def test_a_test_span_longer_than_the_data_is_refused_not_shortened() -> None:
+    index = nyse_sessions("2009-01-02", "2016-12-30")
+    with pytest.raises(BadInputError) as caught:
+        splits(index, index, WalkForwardSpec.parse("train=2y,test=10y"))
+    message = str(caught.value)
+    assert "the first test window would run 2011-01-02..2021-01-01" in message
+    assert "past the end of the data (2016-12-30); shorten train or test" in message
+    whole = splits(index, index, WalkForwardSpec.parse("train=4y,test=4y"))
+    assert len(whole) == 1  # exactly fits: 2013-01-02..2016-12-30
+    assert index[whole[0].test_end] == index[-1]
+
+
+def test_a_repeated_grid_key_exits_2_from_the_cli(capsys) -> None:
+    from engine.cli import main
+
+    code = main(discover(), ["sweep", "rsi_trim", "--grid", "upper=70", "--grid", "upper=80"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --grid upper is given twice")
+    with pytest.raises(BadInputError, match="given twice"):
+        rl.sweep("rsi_trim", grid=["upper=70", "upper=80"])
