@@ -46,3 +46,26 @@ def test_a_repeated_grid_key_exits_2_from_the_cli(capsys) -> None:
     assert code == 2 and err.startswith("error: --grid upper is given twice")
     with pytest.raises(BadInputError, match="given twice"):
         rl.sweep("rsi_trim", grid=["upper=70", "upper=80"])
+
+
+@pytest.fixture
+def mirror_data(tmp_path) -> list[str]:
+    from tests.helpers import MIRROR
+
+    if not MIRROR.is_dir():
+        pytest.skip(f"no market-data mirror at {MIRROR}")
+    return [
+        f"data.cache_dir='{tmp_path / 'cache'}'",
+        f"data.mirror_dir='{MIRROR}'",
+        "data.providers=['cache', 'mirror']",
+    ]
+
+
+@pytest.mark.parametrize("date", ["2099-06-01", "1920-01-02"])
+def test_a_claim_date_outside_the_data_is_refused(mirror_data, date) -> None:
+    """Once answered with the last session's (or the first's) value as if it were that day's."""
+    with pytest.raises(BadInputError) as caught:
+        rl.claim("rsi_overbought", date=date, overrides=mirror_data)
+    message = str(caught.value)
+    assert message.startswith(f"claim rsi_overbought: date = {date} is outside the data")
+    assert "give a date in that range" in message

@@ -14,7 +14,6 @@ a strategy's own diagnostics), so each writer passes them through here:
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from typing import Any
@@ -35,6 +34,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN_INLINE = re.compile(r"([\\`\[\]|])")
 # Block syntax that only acts at the start of a line: headings, quotes, lists, rules.
 _MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>+*=-])|^(\s*\d+)([.)])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # '&' that would start an HTML entity ("&lt;")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 
 
@@ -62,7 +62,7 @@ def markdown_cell(value: Any) -> str:
     and the inline syntax that makes links, images, code or cells (`[`, `]`, `` ` ``, `|`,
     `\\`) backslash-escaped. Prose keeps its look: parentheses, dashes and underscores stay."""
     text = " ".join(str(value).split())
-    text = html.escape(text, quote=False)
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     return _MARKDOWN_INLINE.sub(r"\\\1", text)
 
 
