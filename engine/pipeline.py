@@ -115,12 +115,26 @@ def common_period(
         f"the requested end {cfg.backtest.end}"
         if cfg.backtest.end is not None and end < lasts.min()
         else f"the last date of {lasts.idxmin()} (earliest last date among the tickers used)"
+        + _ends_early(data, lasts)
     )
     note = (
         f"Starts on {why_start}; ends on {why_end}. "
         "The strategy and its benchmarks run on this same period."
     )
     return Period(start=start, end=end, note=note, start_reason=why_start, end_reason=why_end)
+
+
+def _ends_early(data: MarketData, lasts: pd.Series) -> str:
+    """', N sessions before the others (last 2026-03-20): the run is cut there' when one
+    ticker's data end before the rest, so a shortened run names the ticker that shortened it."""
+    early, latest = lasts.min(), lasts.max()
+    gap = int(((data.index > early) & (data.index <= latest)).sum())
+    if gap <= 0:
+        return ""
+    return (
+        f"; {lasts.idxmin()}'s data end {gap} session(s) before the other tickers' "
+        f"({latest.date()}), so the run stops there: update {lasts.idxmin()}'s data to use them"
+    )
 
 
 def strategy_period(strategy: Strategy, cfg: RunConfig, data: MarketData) -> Period:

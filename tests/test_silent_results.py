@@ -114,3 +114,21 @@ def test_strict_makes_a_data_warning_fatal(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error: data.strict is set and the data has a warning: IWM")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_one_ticker_ending_early_is_named_in_the_period_note(tmp_path) -> None:
+    if not MIRROR.is_dir():
+        pytest.skip(f"no market-data mirror at {MIRROR}")
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    for path in MIRROR.glob("*.csv"):
+        if path.stem != "IWM":
+            (folder / path.name).symlink_to(path)
+    frame = pd.read_csv(MIRROR / "IWM.csv")
+    frame[frame["date"] <= "2021-06-30"].to_csv(folder / "IWM.csv", index=False)
+    data = {"mirror_dir": str(folder), "providers": ["mirror"]}
+    r = rl.run("first10days", data=data, backtest={"start": "2021-01-04", "end": "2021-12-31"})
+    assert str(r.period[1])[:10] == "2021-06-30"
+    note = r.input.period_note
+    assert "IWM's data end 128 session(s) before the other tickers' (2021-12-31)" in note
+    assert "update IWM's data" in note
