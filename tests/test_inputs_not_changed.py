@@ -69,3 +69,31 @@ def test_a_claim_date_outside_the_data_is_refused(mirror_data, date) -> None:
     message = str(caught.value)
     assert message.startswith(f"claim rsi_overbought: date = {date} is outside the data")
     assert "give a date in that range" in message
+
+
+@pytest.mark.parametrize("address", ["not a url", "http://", "tcp://host", "host:port"])
+def test_a_scheduler_that_is_not_an_address_is_refused_by_name(address, capsys) -> None:
+    from engine.api.sweep import check_scheduler
+    from engine.cli import main
+
+    with pytest.raises(BadInputError, match="is not a Dask scheduler address; give tcp://"):
+        check_scheduler(address)
+    code = main(discover(), ["sweep", "rsi_trim", "--executor", "dask", "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2 and "is not a Dask scheduler address" in err
+    assert "unexpected failure" not in err
+    for good in ("tcp://127.0.0.1:8786", "tls://scheduler.example:8786", "localhost:8786"):
+        check_scheduler(good)
+
+
+def test_more_workers_than_cores_are_capped_with_a_word(monkeypatch, capsys) -> None:
+    import importlib
+
+    sweep = importlib.import_module("engine.api.sweep")  # the module, not rl.sweep
+    monkeypatch.setattr(sweep.os, "cpu_count", lambda: 2)
+    assert sweep.usable_workers(64, "local", None) == 2
+    assert "--workers 64 is more than this machine's 2 core(s); using 2" in capsys.readouterr().err
+    assert sweep.usable_workers(2, "local", None) == 2
+    assert sweep.usable_workers(None, "local", None) is None
+    assert sweep.usable_workers(64, "dask", "tcp://h:8786") == 64  # a cluster has its own cores
+    assert capsys.readouterr().err == ""
