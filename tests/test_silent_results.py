@@ -132,3 +132,21 @@ def test_one_ticker_ending_early_is_named_in_the_period_note(tmp_path) -> None:
     note = r.input.period_note
     assert "IWM's data end 128 session(s) before the other tickers' (2021-12-31)" in note
     assert "update IWM's data" in note
+
+
+def test_a_few_sessions_get_no_interval_and_no_verdict() -> None:
+    """One daily return once read 'active return -338% a year (interval -338% to -338%,
+    p < 0.001): luck alone is unlikely to explain it'."""
+    from engine.verdict_words import active_line
+    from engine.verdicts import MIN_SESSIONS, active_return, rng_for, with_minimum_sample
+
+    index = pd.bdate_range("2024-01-02", periods=5)
+    strategy = pd.Series([-0.0134, 0.001, 0.002, -0.001, 0.0], index=index)
+    bench = pd.Series([0.0, 0.0, 0.001, 0.0, 0.001], index=index)
+    a = with_minimum_sample(active_return(strategy, bench, "SPY", rng_for("SPY")))
+    assert a.sessions == 5 < MIN_SESSIONS
+    assert a.mean_active == pytest.approx((strategy - bench).mean() * 252)  # still reported
+    assert all(pd.isna(v) for v in (a.mean_low, a.mean_high, a.mean_p, a.cagr_low, a.cagr_p))
+    line = active_line(a)
+    assert line.endswith("too short a record to tell.")
+    assert "luck alone" not in line and "p < 0.001" not in line
