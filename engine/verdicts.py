@@ -35,10 +35,10 @@ __all__ = [
     "ActiveReturn",
     "YearRecord",
     "active_return",
-    "with_minimum_sample",
     "active_spells",
     "complete_years",
     "spell_record",
+    "with_minimum_sample",
     "year_record",
 ]
 
