@@ -59,6 +59,12 @@ def cash_returns_from_series(series: pd.Series, kind: str) -> pd.Series:
     session the yield series has no value (bond-market holiday), the last published yield is
     used: that is a rate carried over, not an invented price, and the pipeline reports it.
     """
+    from engine.data.validation import cash_series_problem
+    from engine.errors import ConfigError
+
+    problem = cash_series_problem(series, kind)
+    if problem is not None:
+        raise ConfigError(problem)
     if kind == "annual_yield_pct":
         rate = series.ffill().shift(1)
         daily = (1.0 + rate / 100.0) ** (1.0 / 252) - 1.0

@@ -137,7 +137,10 @@ def build_parser(strategies: Mapping[str, Strategy]) -> argparse.ArgumentParser:
         run_strategy.add_arguments(p, strategy)
     for command in COMMANDS:
         if command.NAME in strategies:
-            raise RuntimeError(f"a strategy is named like the command {command.NAME!r}")
+            raise BadInputError(
+                f"the strategy in {strategies[command.NAME].origin} is named {command.NAME!r}, "
+                "like a command; rename it (Strategy(name=...))"
+            )
         command.add_arguments(sub.add_parser(command.NAME, help=command.HELP), strategies)
     return parser
 

@@ -30,6 +30,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import ConfigError, shorten
+from engine.files import MB, read_limited
 from engine.settings import (
     DEFAULT_BENCHMARKS,
     BacktestSettings,
@@ -76,6 +77,8 @@ class RunConfig:
 
 
 MAX_DEPTH = 12  # nesting of tables and arrays in a config: the models need 3
+
+
 def _depth(doc: Any) -> int:
     """Nesting depth of tables/arrays, iteratively (a recursive walk could itself overflow)."""
     deepest, stack = 0, [(doc, 0)]
@@ -98,27 +101,34 @@ def _check_depth(doc: Any, where: str) -> None:
         )
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+MAX_CONFIG_BYTES = 4 * MB  # a config of every setting is a few kB
+
+
+def read_toml(path: Path, what: str = "config file") -> dict[str, Any]:
+    """A TOML file, read with bounded time and memory (a pipe or a device is refused before
+    it is opened); a UTF-8 byte-order mark, as some editors save, is accepted."""
     if path.is_dir():
-        raise ConfigError(f"config file {path} is a folder; give a .toml file")
+        raise ConfigError(f"{what} {path} is a folder; give a .toml file")
     try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
+        raw, _ = read_limited(path, MAX_CONFIG_BYTES, what, ConfigError, "give a .toml file")
+        doc = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
+        raise ConfigError(f"{what} {path} does not exist") from None
+    except ConfigError:
+        raise
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(
-            f"config file {path} nests tables or arrays too deeply; check the brackets"
+            f"{what} {path} nests tables or arrays too deeply; check the brackets"
         ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text: {exc}") from None
+        raise ConfigError(f"{what} {path} is not UTF-8 text: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+        raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ConfigError(f"config file {path} holds a value that cannot be read: {exc}") from None
-    _check_depth(doc, f"config file {path}")
+        raise ConfigError(f"{what} {path} holds a value that cannot be read: {exc}") from None
+    _check_depth(doc, f"{what} {path}")
     return doc
 
 
@@ -247,6 +257,28 @@ def validate_model(model: type[BaseModel], doc: Any, prefix: str) -> BaseModel:
         raise ConfigError(_format_errors(exc, prefix, model)) from None
 
 
+def benchmark_name_problems(
+    strategy: str, benchmarks: Sequence[Benchmark], duplicates: bool = True
+) -> list[str]:
+    """Runs share a table keyed by name: a benchmark named like the strategy would replace its
+    column, and of two benchmarks with one name only one would be shown (a comparison keeps
+    the first and says so; a single run refuses them, `duplicates`)."""
+    problems, seen = [], set()
+    for i, bench in enumerate(benchmarks):
+        key = bench.name.strip().casefold()
+        if key == strategy.strip().casefold():
+            problems.append(
+                f"benchmarks.{i}.name = {bench.name!r} is the strategy's name; give the "
+                "benchmark another name"
+            )
+        elif duplicates and key in seen:
+            problems.append(
+                f"benchmarks.{i}.name = {bench.name!r} names two benchmarks; give each its own"
+            )
+        seen.add(key)
+    return problems
+
+
 def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
     """Validate a merged document; every problem is collected into one ConfigError."""
     doc = dict(doc)
@@ -272,6 +304,7 @@ def build_config(strategy: Strategy, doc: dict[str, Any]) -> RunConfig:
                 benchmarks.append(validate_model(Benchmark, item, f"benchmarks.{i}"))  # type: ignore[arg-type]
             except ConfigError as exc:
                 problems.append(str(exc))
+    problems.extend(benchmark_name_problems(strategy.name, benchmarks, duplicates=False))
     if problems:
         raise ConfigError(f"the {strategy.name} config is invalid:\n" + "\n".join(problems))
     return RunConfig(
@@ -300,7 +333,13 @@ def user_defaults_file(environ: Mapping[str, str] | None = None) -> Path | None:
     ~/.config/rotation-lab/defaults.toml when it exists, else none."""
     env = os.environ if environ is None else environ
     if env.get(USER_DEFAULTS_ENV):
-        return Path(env[USER_DEFAULTS_ENV]).expanduser()
+        path = Path(env[USER_DEFAULTS_ENV]).expanduser()
+        if not path.exists():
+            raise ConfigError(
+                f"{USER_DEFAULTS_ENV}={shorten(env[USER_DEFAULTS_ENV], 300)} names no file; "
+                "point it at a defaults TOML file or unset it"
+            )
+        return path
     config_home = Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     path = config_home / "rotation-lab" / "defaults.toml"
     return path if path.is_file() else None
@@ -308,7 +347,7 @@ def user_defaults_file(environ: Mapping[str, str] | None = None) -> Path | None:
 
 def read_defaults(path: Path) -> dict[str, Any]:
     """A shared-defaults file: only [backtest], [data], [report] and [[benchmarks]]."""
-    doc = read_toml(path)
+    doc = read_toml(path, "defaults file")
     stray = [k for k in doc if k not in SHARED_KEYS]
     if stray:
         raise ConfigError(

@@ -48,6 +48,41 @@ class Decisions:
         if len(self.positions) != len(self.rows) or self.offsets[-1] != len(self.positions):
             raise ValueError("offsets, positions and rows do not describe the same events")
 
+    def problem(self, n_combos: int, index: pd.DatetimeIndex) -> str | None:
+        """What is wrong with these decisions as the answer for `n_combos` combinations on
+        `index`, or None. Compiled code (the portfolio kernel) indexes prices, the palette and
+        the result rows with these integers without bounds checks, so every shape, type and
+        range is checked here first."""
+        arrays = {"offsets": self.offsets, "positions": self.positions, "rows": self.rows}
+        for label, values in arrays.items():
+            if not isinstance(values, np.ndarray) or values.ndim != 1:
+                return f"Decisions.{label} must be a 1-D numpy array"
+            if values.dtype.kind not in "iu":
+                return f"Decisions.{label} must hold integers, not {values.dtype}"
+        if not isinstance(self.palette, np.ndarray) or self.palette.dtype.kind not in "fiub":
+            return "Decisions.palette must be a numeric numpy array"
+        if len(self.offsets) != n_combos + 1:
+            return (
+                f"it returned decisions for {len(self.offsets) - 1} combination(s) where the "
+                f"table has {n_combos} row(s); return one per row of `table`"
+            )
+        if len(self.offsets) and (self.offsets[0] != 0 or (np.diff(self.offsets) < 0).any()):
+            return "Decisions.offsets must start at 0 and never decrease"
+        if not isinstance(self.index, pd.DatetimeIndex) or not self.index.equals(index):
+            return "its decisions are not on data.index; build them on the sessions it was given"
+        if len(self.positions) and (self.positions.min() < 0 or self.positions.max() >= len(index)):
+            return f"a decision's session position is outside 0..{len(index) - 1}"
+        later = np.diff(self.positions) > 0
+        starts = self.offsets[1:-1]
+        later[starts[(starts > 0) & (starts < len(self.positions))] - 1] = True
+        if not later.all():
+            return "a combination's decision positions must increase"
+        if len(self.rows) and (self.rows.min() < 0 or self.rows.max() >= len(self.palette)):
+            return f"a decision names palette row {self.rows.max()}; the palette has " + str(
+                len(self.palette)
+            )
+        return None
+
     @property
     def n_combos(self) -> int:
         return len(self.offsets) - 1

@@ -40,7 +40,15 @@ def project_root(
     """The folder relative config paths resolve from (see the module docstring), evaluated now."""
     env = os.environ if environ is None else environ
     if env.get(ROOT_ENV):
-        return Path(env[ROOT_ENV]).expanduser().resolve()
+        root = Path(env[ROOT_ENV]).expanduser()
+        if not root.is_dir():  # else every relative path (the mirror too) silently misses
+            from engine.errors import BadInputError
+
+            raise BadInputError(
+                f"{ROOT_ENV}={env[ROOT_ENV]} is not a folder; point it at the project folder "
+                f"(the one holding data_cache/ and reports/) or unset it"
+            )
+        return root.resolve()
     checkout = checkout_root(package_root)
     if checkout is not None:
         return checkout
@@ -49,7 +57,15 @@ def project_root(
 
 # The project folder when the engine was imported; callers that may outlive a `chdir` (a
 # notebook) call `project_root()` instead.
-PROJECT_ROOT = project_root()
+def _root_at_import() -> Path:
+    """The project folder at import; a bad ROTATION_LAB_ROOT is refused when it is used."""
+    try:
+        return project_root()
+    except ValueError:
+        return checkout_root() or Path.cwd().resolve()
+
+
+PROJECT_ROOT = _root_at_import()
 
 
 def resolve(path: str | Path, root: Path | None = None) -> Path:

@@ -14,10 +14,10 @@ import pandas as pd
 
 from engine.backtest import cash_returns_from_series, run_backtest, static_mix_weights
 from engine.calendar import nyse_sessions
-from engine.config import RunConfig
+from engine.config import RunConfig, benchmark_name_problems
 from engine.data import load_market_data
 from engine.data.model import MarketData
-from engine.errors import BadInputError, DataQualityError
+from engine.errors import BadInputError, ConfigError, DataQualityError
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
 from engine.reporting.provenance import new_run_id, package_versions
@@ -115,12 +115,26 @@ def common_period(
         f"the requested end {cfg.backtest.end}"
         if cfg.backtest.end is not None and end < lasts.min()
         else f"the last date of {lasts.idxmin()} (earliest last date among the tickers used)"
+        + _ends_early(data, lasts)
     )
     note = (
         f"Starts on {why_start}; ends on {why_end}. "
         "The strategy and its benchmarks run on this same period."
     )
     return Period(start=start, end=end, note=note, start_reason=why_start, end_reason=why_end)
+
+
+def _ends_early(data: MarketData, lasts: pd.Series) -> str:
+    """', N sessions before the others (last 2026-03-20): the run is cut there' when one
+    ticker's data end before the rest, so a shortened run names the ticker that shortened it."""
+    early, latest = lasts.min(), lasts.max()
+    gap = int(((data.index > early) & (data.index <= latest)).sum())
+    if gap <= 0:
+        return ""
+    return (
+        f"; {lasts.idxmin()}'s data end {gap} session(s) before the other tickers' "
+        f"({latest.date()}), so the run stops there: update {lasts.idxmin()}'s data to use them"
+    )
 
 
 def strategy_period(strategy: Strategy, cfg: RunConfig, data: MarketData) -> Period:
@@ -234,6 +248,9 @@ def simulate_strategy(
 def simulate_benchmarks(
     cfg: RunConfig, data: MarketData, period: Period
 ) -> dict[str, BacktestResult]:
+    problems = benchmark_name_problems("", cfg.benchmarks)
+    if problems:
+        raise ConfigError(problems[0])
     index = period_index(data, period)
     cash = _cash_returns(data, cfg, index)
     return {

@@ -58,7 +58,14 @@ def library() -> dict[str, Strategy]:
 def _import_file(path: Path) -> ModuleType:
     """Import one file under a private module name (stable for a path, distinct across folders),
     registered in sys.modules so tracebacks and forked sweep workers find it."""
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a symlink loop is a RuntimeError before 3.13
+        raise BadInputError(
+            f"strategy file {path} cannot be opened ({getattr(exc, 'strerror', None) or exc}); "
+            "fix or remove the link"
+        ) from None
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:12]
     name = f"rotation_lab_user_{digest}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -67,6 +74,13 @@ def _import_file(path: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # sys.exit() at import must not end the command as a success
+        del sys.modules[name]
+        raise BadInputError(
+            f"strategy file {path} called sys.exit({exc.code!r}) while being imported; a "
+            "strategy module only defines STRATEGY: remove the exit (or guard it with "
+            '`if __name__ == "__main__":`)'
+        ) from None
     except Exception as exc:
         del sys.modules[name]
         raise BadInputError(

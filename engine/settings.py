@@ -212,6 +212,12 @@ class DataSettings(Strict):
         "a fund or stock (not on '^' indexes or yields); flagged, never altered.",
     )
 
+    strict: bool = Field(
+        default=False,
+        description="Stop with an error (exit 1) on any data warning instead of reporting it "
+        "beside the results (--strict).",
+    )
+
     @field_validator("providers")
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
@@ -299,6 +305,20 @@ class Benchmark(Strict):
     name: str = Field(min_length=1, max_length=200)
     weights: dict[str, float] = Field(min_length=1, max_length=100)
     rebalance: Literal["none", "monthly", "quarterly", "yearly"] = "none"
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        from engine.reporting.escape import control_characters
+
+        found = control_characters(v)
+        if found:
+            raise ValueError(
+                f"the name holds a control character ({found[0]!r}); use printable characters"
+            )
+        if not v.strip():
+            raise ValueError("the name is blank")
+        return v
 
     @field_validator("weights")
     @classmethod

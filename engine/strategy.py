@@ -11,9 +11,11 @@ per-run `target_weights` function still runs and sweeps, one combination at a ti
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from pydantic import BaseModel
 
 from engine.data.model import MarketData
 from engine.decisions import Decisions, combo_params
+from engine.errors import BadInputError, RotationLabError, shorten
 from engine.settings import DEFAULT_BENCHMARKS, Benchmark
 
 
@@ -34,6 +37,77 @@ def _no_tables(data: MarketData, params: BaseModel) -> dict[str, pd.DataFrame]:
 
 def _no_optional_tickers(params: BaseModel) -> list[str]:
     return []
+
+
+def source_file(function: object) -> str:
+    """The file a user's function was written in ("an unknown file" for a builtin or lambda
+    typed at a prompt), so every error about user code can say where to look."""
+    target = getattr(function, "function", function)
+    try:
+        return inspect.getsourcefile(target) or "an unknown file"  # type: ignore[arg-type]
+    except TypeError:
+        return "an unknown file"
+
+
+class StrategyContractError(BadInputError):
+    """A strategy's own code broke its contract (wrong type, shape or range returned)."""
+
+
+@dataclass(frozen=True)
+class CheckedCall:
+    """A strategy's `tickers`, `optional_tickers` or `lookback_sessions`, with its answer
+    checked: a string split into letters or a float lookback would otherwise reach the data
+    layer as nonsense. Picklable (sent to sweep workers) whenever the function is."""
+
+    function: Callable[[BaseModel], Any]
+    strategy: str
+    what: str
+
+    def __call__(self, params: BaseModel) -> Any:
+        answer = call_user(self.strategy, self.function, self.what, params)
+        where = f"strategy {self.strategy!r} ({source_file(self.function)}): {self.what}()"
+        if self.what == "lookback_sessions":
+            if isinstance(answer, bool) or not isinstance(answer, int | np.integer):
+                raise StrategyContractError(
+                    f"{where} returned {shorten(repr(answer))}; return a whole number of sessions"
+                )
+            if not 0 <= int(answer) <= 100_000:
+                raise StrategyContractError(f"{where} returned {answer}; return 0 to 100000")
+            return int(answer)
+        if isinstance(answer, str | bytes) or not isinstance(answer, list | tuple):
+            raise StrategyContractError(
+                f"{where} returned {shorten(repr(answer))}; return a list of ticker strings, "
+                'e.g. ["SPY", "IWM"]'
+            )
+        bad = [t for t in answer if not isinstance(t, str) or not t.strip()]
+        if bad:
+            raise StrategyContractError(
+                f"{where} returned {shorten(repr(bad[0]))} among its tickers; each must be a "
+                "non-empty string"
+            )
+        return list(answer)
+
+
+def call_user(strategy: str, function: Callable[..., Any], what: str, *args: Any) -> Any:
+    """Run a strategy's own code; an unexpected exception is re-raised naming the strategy,
+    the function and its file (expected errors of the engine pass through unchanged)."""
+    try:
+        return function(*args)
+    except RotationLabError:
+        raise
+    except Exception as exc:
+        raise RotationLabError(
+            f"strategy {strategy!r} ({source_file(function)}) failed in {what}(): "
+            f"{type(exc).__name__}: {shorten(str(exc), 300)}; fix the strategy (--debug shows "
+            "where)"
+        ) from exc
+
+
+_CALLABLE_FIELDS = (
+    "tickers", "target_weights", "decide", "valid_combinations", "explain", "active_and_base",
+    "tables", "lookback_sessions", "optional_tickers",
+)  # fmt: skip
+_CHECKED_FIELDS = ("tickers", "optional_tickers", "lookback_sessions")
 
 
 @dataclass(frozen=True)
@@ -83,8 +157,62 @@ class Strategy:
     default_config: Path | None = None  # its TOML (rule parameters, [sweep]); None = defaults
 
     def __post_init__(self) -> None:
+        from engine.reporting.escape import refuse_control_characters
+
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise TypeError(f"Strategy(name=...) must be a non-empty string, not {self.name!r}")
+        refuse_control_characters(self.name, "a strategy's name")
         if self.decide is None and self.target_weights is None:
             raise ValueError(f"strategy {self.name!r} needs decide or target_weights")
+        for name in ("params_model", *_CALLABLE_FIELDS):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise TypeError(
+                    f"strategy {self.name!r}: {name} must be a function, not {type(value).__name__}"
+                )
+        for name in _CHECKED_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, CheckedCall):
+                object.__setattr__(self, name, CheckedCall(value, self.name, name))
+
+    @property
+    def origin(self) -> str:
+        """The file the rule was written in, for messages about it."""
+        return source_file(self.decide or self.target_weights)
+
+    def _decisions(self, data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
+        """The batch form's answer for `table`, checked before compiled code reads it; the rule
+        sees its own shallow copy of the data (copy-on-write), so changing it in place cannot
+        change the benchmarks' or the next combination's prices."""
+        decisions = call_user(self.name, self.decide, "decide", data.for_strategy(), params, table)  # type: ignore[arg-type]
+        where = f"strategy {self.name!r} ({self.origin}): decide()"
+        if not isinstance(decisions, Decisions):
+            raise StrategyContractError(
+                f"{where} returned {type(decisions).__name__}; return engine.decisions.Decisions"
+            )
+        problem = decisions.problem(len(table), data.index)
+        if problem is None:
+            unknown = [c for c in decisions.columns if c not in data.adj_close.columns]
+            if unknown:
+                problem = f"it decides weights of {unknown[0]!r}, which its tickers() do not name"
+        if problem is not None:
+            raise StrategyContractError(f"{where}: {problem}")
+        return decisions
+
+    def _weights(self, data: MarketData, params: BaseModel) -> pd.DataFrame:
+        weights = call_user(
+            self.name,
+            self.target_weights,
+            "target_weights",
+            data.for_strategy(),
+            params,  # type: ignore[arg-type]
+        )
+        if not isinstance(weights, pd.DataFrame):
+            raise StrategyContractError(
+                f"strategy {self.name!r} ({self.origin}): target_weights() returned "
+                f"{type(weights).__name__}; return a DataFrame of weights on data.index"
+            )
+        return weights
 
     @property
     def has_batch_form(self) -> bool:
@@ -93,8 +221,8 @@ class Strategy:
     def weights(self, data: MarketData, params: BaseModel) -> pd.DataFrame:
         """The target-weight frame of one run: the batch form's only combination, if it has one."""
         if self.decide is not None:
-            return self.decide(data, params, single_combination()).frame(0)
-        return self.target_weights(data, params)  # type: ignore[misc]
+            return self._decisions(data, params, single_combination()).frame(0)
+        return self._weights(data, params)
 
     def batch(
         self, data: MarketData, params: BaseModel, table: pd.DataFrame, one_by_one: bool = False
@@ -102,7 +230,7 @@ class Strategy:
         """Decisions of every row of `table`: the batch form, or (for a rule without one, or
         `one_by_one` to check a batch against single runs) one run's weights per row."""
         if self.decide is not None and not one_by_one:
-            return self.decide(data, params, table)
+            return self._decisions(data, params, table)
         frames = (self.weights(data, p) for p in combo_params(params, table))
         return Decisions.from_frames(frames, data.index)
 

@@ -28,6 +28,7 @@ from engine.verdicts import (
     rng_for,
     run_returns,
     spell_record,
+    with_minimum_sample,
     year_record,
 )
 
@@ -166,6 +167,7 @@ def run_verdicts(
     actives, years = [], []
     for name, bench in benchmarks.items():
         a = active_return(run_returns(result), run_returns(bench), name, rng_for(name))
+        a = with_minimum_sample(a)
         y = year_record(result.equity, bench.equity, name)
         actives.append(a)
         years.append(y)

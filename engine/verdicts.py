@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ __all__ = [
     "active_spells",
     "complete_years",
     "spell_record",
+    "with_minimum_sample",
     "year_record",
 ]
 
@@ -47,6 +48,10 @@ SEED = 0  # fixed: a report is reproducible run to run
 # Blocks of at least a month of sessions: daily active returns cluster in volatility for weeks;
 # longer than the n^(1/3) rule of thumb (about 19 sessions on 26 years) when that is shorter.
 MIN_BLOCK = 21
+# Below three blocks of sessions a block bootstrap has almost nothing to resample (a period of
+# a few sessions once gave "95% interval -338% to -338%, p < 0.001" from one daily return): the
+# point estimates are kept, the intervals and p-values are not computed, the verdict says so.
+MIN_SESSIONS = 3 * MIN_BLOCK
 WEIGHT_TOL = 1e-9
 
 
@@ -129,6 +134,17 @@ def active_return(
         cagr_low=cagr_low,
         cagr_high=cagr_high,
         cagr_p=_two_sided_p(cagr_reps, s_cagr - b_cagr),
+    )
+
+
+def with_minimum_sample(a: ActiveReturn) -> ActiveReturn:
+    """`a` as a report may state it: below MIN_SESSIONS the intervals and p-values are dropped
+    (NaN), so no interval or verdict is printed from a handful of returns."""
+    if a.sessions >= MIN_SESSIONS:
+        return a
+    nan = math.nan
+    return replace(
+        a, mean_low=nan, mean_high=nan, mean_p=nan, cagr_low=nan, cagr_high=nan, cagr_p=nan
     )
 
 

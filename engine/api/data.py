@@ -11,7 +11,7 @@ import pandas as pd
 from engine.cleanup import start_up
 from engine.config import apply_overrides, validate_model
 from engine.errors import BadInputError
-from engine.paths import PROJECT_ROOT
+from engine.paths import project_root
 from engine.settings import DataSettings
 
 __all__ = ["data_status", "update_data"]
@@ -35,7 +35,7 @@ def data_status(
     each; empty when there is none)."""
     from engine.data import data_status as status
 
-    table = status(_settings(overrides, data), PROJECT_ROOT)
+    table = status(_settings(overrides, data), project_root())
     for col in ("cache_rows", "mirror_rows"):
         if col in table:
             table[col] = table[col].astype("Int64")
@@ -56,4 +56,4 @@ def update_data(
         raise BadInputError(f"source = {source!r} is refused: use 'mirror' or 'yfinance'")
     if isinstance(tickers, str):
         tickers = [tickers]
-    return update_tickers(list(tickers), _settings(overrides, data), PROJECT_ROOT, source=source)
+    return update_tickers(list(tickers), _settings(overrides, data), project_root(), source=source)

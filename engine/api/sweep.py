@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +19,8 @@ from engine.api.display import curves_figure
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
 from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import RunConfig, build_config, strategy_document
-from engine.errors import BadInputError
+from engine.data.findings import notify
+from engine.errors import BadInputError, shorten
 from engine.paths import project_root, resolve
 from engine.strategy import Strategy
 from engine.tuning.columns import RANK_METRICS
@@ -165,6 +168,32 @@ def _within(value: int | None, name: str, minimum: int = 1, maximum: int = 10**9
         raise BadInputError(f"{name} must be between {minimum:,} and {maximum:,}, got {shown}")
 
 
+_SCHEDULER = re.compile(r"^((tcp|tls|ws|wss|ucx|inproc)://)?[\w.\-\[\]:]+:\d{1,5}$")
+
+
+def check_scheduler(address: str | None) -> None:
+    """A Dask scheduler address must look like one (tcp://host:8786) before any connection is
+    tried: anything else ends deep inside the client with an unrelated error."""
+    if address is not None and not _SCHEDULER.match(address):
+        raise BadInputError(
+            f"--scheduler {shorten(repr(address))} is not a Dask scheduler address; give "
+            "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786), or drop --scheduler for a local cluster"
+        )
+
+
+def usable_workers(workers: int | None, executor: str, scheduler: str | None) -> int | None:
+    """Local worker processes beyond the machine's cores only compete for them (and for
+    memory): capped at the core count, and said so."""
+    cores = os.cpu_count() or 1
+    if workers is None or workers <= cores or scheduler is not None:
+        return workers
+    notify(
+        f"--workers {workers} is more than this machine's {cores} core(s); using {cores} "
+        f"({executor} executor)"
+    )
+    return cores
+
+
 def _check_heatmaps(pairs: list[tuple[str, str]], swept: list[str]) -> None:
     """Refuse a heatmap of a parameter the grid does not vary, before any work."""
     for x, y in pairs:
@@ -256,6 +285,8 @@ def sweep(
         )
     _within(max_combinations, "--max-combinations")
     _within(workers, "--workers", 1, 64)
+    workers = usable_workers(workers, executor, scheduler)
+    check_scheduler(scheduler)
     _within(chunk_size, "--chunk-size", 1, 10**8)
     _within(top, "--top", 1, 10**6)
     _within(check, "--check", 0, 10_000)

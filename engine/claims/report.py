@@ -31,6 +31,7 @@ from engine.claims.verdict import Rules, fmt
 from engine.report.claims_plots import claim_charts
 from engine.report.html import issues_table
 from engine.report.markdown import table_markdown
+from engine.reporting.escape import markdown_cell
 from engine.reporting.folder import ReportFolder, csv_text, publish_folder
 from engine.reporting.format import human_column, is_missing, iso, sig4
 from engine.reporting.page import png_data_uri, render_page
@@ -300,9 +301,10 @@ def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
     out.append("**Verdict rules.**\n\n" + "\n".join(f"- {r}" for r in meta["rules"]))  # type: ignore[union-attr]
     out.append(f"> **Many conventions, many chances.** {MULTIPLE_TESTING}")
     for v in views:
-        out.append(f"## {v.name}: {v.title}")
+        out.append(f"## {markdown_cell(v.name)}: {markdown_cell(v.title)}")
         out.append(
-            "\n".join(f"> {q}" for q in v.quotes) + (f"\n>\n> — {v.source}" if v.source else "")
+            "\n".join(f"> {markdown_cell(q)}" for q in v.quotes)
+            + (f"\n>\n> — {markdown_cell(v.source)}" if v.source else "")
         )
         if v.answer:
             out.append("**Answer.**\n\n" + "\n".join(f"- {line}" for line in v.answer))

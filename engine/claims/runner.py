@@ -21,7 +21,7 @@ from engine.claims.result import ClaimResult, Finding
 from engine.claims.verdict import NOT_SUPPORTED, SUPPORTED, Rules, judge
 from engine.data import load_market_data
 from engine.data.model import MarketData
-from engine.errors import DataQualityError
+from engine.errors import BadInputError, DataQualityError
 from engine.reporting.folder import jsonable
 from engine.settings import DataSettings
 
@@ -45,7 +45,31 @@ def load_claim_data(
     last = data.last_valid().dropna()
     if last.empty:
         raise DataQualityError(f"none of {', '.join(tickers)} has a price in the range asked")
-    return data.select(end=last.max())
+    data = data.select(end=last.max())
+    first = data.first_valid().dropna()
+    for defn in definitions:
+        _check_claim_date(defn, data.index[data.index >= first.min()])
+    return data
+
+
+DATE_SLACK = pd.Timedelta(days=4)  # a weekend or holiday after the last session still reads it
+
+
+def _check_claim_date(defn: ClaimBase, index: pd.DatetimeIndex) -> None:
+    """A claim date outside the data would be answered with another day's value (the last
+    session's, or none): refuse it, naming the range the data cover."""
+    field = type(defn).DATE_FIELD
+    when = getattr(defn, field) if field else None
+    if when is None or index.empty:
+        return
+    day = pd.Timestamp(when)
+    if index[0] <= day <= index[-1] + DATE_SLACK:
+        return
+    raise BadInputError(
+        f"claim {defn.name}: {field} = {day.date()} is outside the data, which cover "
+        f"{index[0].date()}..{index[-1].date()}; give a date in that range (or none for the "
+        "latest)"
+    )
 
 
 def _conventions_text(combo: dict[str, object]) -> str:

@@ -19,6 +19,13 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override one config value (dotted keys, TOML values), repeatable",
     )
+    parser.add_argument(
+        "--strict",
+        dest="overrides",
+        action="append_const",
+        const="data.strict=true",
+        help="stop on any data warning (data.strict = true) instead of reporting it",
+    )
 
 
 def add_defaults_option(parser: argparse.ArgumentParser) -> None:

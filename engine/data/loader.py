@@ -31,6 +31,7 @@ from engine.data.policy import obtain as _obtain
 from engine.data.providers import Attempt, Dirs
 from engine.errors import (
     BadInputError,
+    DataQualityError,
     DataUnavailableError,
     RotationLabError,
     UnknownTickerError,
@@ -227,6 +228,19 @@ def load_market_data(
         for name in FIELDS
     }
     all_issues = global_issues + [i for t in names for i in issues[t]]
+    if settings.strict:
+        _refuse_warnings(all_issues)
     return MarketData(fields=fields, sources=sources, issues=all_issues)
 
 
+def _refuse_warnings(issues: Sequence[DataIssue]) -> None:
+    """`data.strict`: a warning about the data (an unadjusted split's jump, a gap, a stale
+    cache) stops the run instead of being printed beside its results."""
+    serious = [i for i in issues if i.severity in ("warning", "error")]
+    if serious:
+        more = f" (and {len(serious) - 1} more)" if len(serious) > 1 else ""
+        raise DataQualityError(
+            f"data.strict is set and the data has a warning: {serious[0].message}{more}; fix "
+            "the data, or run without --strict (data.strict = false) to see the results with "
+            "the warnings"
+        )

@@ -21,9 +21,12 @@ import pandas as pd
 from engine.data.cache import History, utc_now_iso
 from engine.data.model import FIELDS
 from engine.errors import DataUnavailableError
+from engine.files import MB, read_limited
 
 COLUMNS = ("date", *FIELDS)
 TAIL_BYTES = 4096
+# A century of daily bars is about 3 MB of CSV; anything far larger is not a price file.
+MAX_MIRROR_BYTES = 64 * MB
 
 
 def mirror_path(mirror_dir: Path, ticker: str) -> Path:
@@ -34,14 +37,9 @@ def read_mirror(mirror_dir: Path, ticker: str) -> History | None:
     """The ticker's history from the mirror, None when the folder or the file is absent."""
     path = mirror_path(mirror_dir, ticker)
     try:
-        stat = path.stat()
-        raw = path.read_bytes()
+        raw, stat = read_file(path, ticker)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise DataUnavailableError(
-            f"{ticker}: cannot read the mirror file {path}: {exc}. Check its permissions."
-        ) from exc
     frame, lines = parse_csv_lines(raw, path)
     if frame.empty:
         raise DataUnavailableError(
@@ -60,6 +58,20 @@ def read_mirror(mirror_dir: Path, ticker: str) -> History | None:
         },
         source_lines=lines,
     )
+
+
+def read_file(path: Path, ticker: str) -> tuple[bytes, os.stat_result]:
+    """A mirror file's bytes, its type and size checked first (a pipe, a device or a huge
+    unrelated file is refused before it is read); FileNotFoundError when it is absent."""
+    fix = f"put {ticker}'s daily prices there as CSV or remove it from the mirror folder"
+    return read_limited(
+        path, MAX_MIRROR_BYTES, f"{ticker}: the mirror file", DataUnavailableError, fix
+    )
+
+
+def file_sha256(path: Path, ticker: str) -> str:
+    """The SHA-256 of a mirror file's bytes (bounded like `read_file`)."""
+    return hashlib.sha256(read_file(path, ticker)[0]).hexdigest()
 
 
 def _fail(path: Path, line: int | None, problem: str) -> DataUnavailableError:

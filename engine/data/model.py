@@ -94,6 +94,16 @@ class MarketData:
             issues=[i for i in self.issues if i.ticker in keep],
         )
 
+    def for_strategy(self) -> MarketData:
+        """The data as a strategy receives it: new frame objects sharing the prices under
+        pandas' copy-on-write, so a rule that changes its frames in place (adds a column,
+        scales a price) changes only its own copy; the arrays it reads are read-only."""
+        return MarketData(
+            fields={k: v.copy(deep=False) for k, v in self.fields.items()},
+            sources=dict(self.sources),
+            issues=list(self.issues),
+        )
+
     def fingerprint(self) -> str:
         """SHA-256 of every price used (index, columns and values), for run.json."""
         digest = hashlib.sha256()

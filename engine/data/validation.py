@@ -188,3 +188,46 @@ def _large_moves(ticker: str, rows: pd.DataFrame, bound: float) -> list[DataIssu
             dates,
         )
     ]
+
+
+# A yield in percent a year stays within these bounds (T-bill yields: -0.1% to 16% since 1934);
+# a fund's price is positive and a cash-like fund never moves this much in one session.
+YIELD_PCT_BOUNDS = (-10.0, 30.0)
+CASH_FUND_MAX_DAILY_MOVE = 0.25
+
+
+def cash_series_problem(series: pd.Series, kind: str) -> str | None:
+    """Why `series` cannot be the cash series of `kind`, or None.
+
+    Read the wrong way a fund's price of about 91 becomes a 91% yield (and $100k of cash earns
+    millions), and a yield read as a price turns 0.02 -> 0.05 into a 150% day. So a yield must
+    look like a yield and a fund like a price."""
+    values = series.dropna()
+    if values.empty:
+        return None
+    ticker = series.name
+    if kind == "annual_yield_pct":
+        median = float(values.median())
+        low, high = YIELD_PCT_BOUNDS
+        if not low <= median <= high:
+            return (
+                f"backtest.cash_ticker = {ticker!r} is read as an annual yield in percent, but "
+                f"its values (median {median:,.4g}) look like a price; for a fund set "
+                'backtest.cash_ticker_kind = "price"'
+            )
+        return None
+    if (values <= 0).any():
+        return (
+            f"backtest.cash_ticker = {ticker!r} is read as a fund's price, but it has values at "
+            "or below 0, as a yield does; for a yield in percent set backtest.cash_ticker_kind "
+            '= "annual_yield_pct"'
+        )
+    moves = values.pct_change().abs()
+    if (moves > CASH_FUND_MAX_DAILY_MOVE).any():
+        when = pd.Timestamp(moves.idxmax()).date()
+        return (
+            f"backtest.cash_ticker = {ticker!r} is read as a fund's price, but it moved "
+            f"{moves.max():.0%} in one session ({when}), which no cash fund does; for a yield "
+            'in percent set backtest.cash_ticker_kind = "annual_yield_pct"'
+        )
+    return None

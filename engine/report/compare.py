@@ -26,6 +26,7 @@ from engine.report import compare_plots, html, markdown
 from engine.report.html import Cell, Table, iso
 from engine.report.writer import realised_weights_frame
 from engine.reporting import palette
+from engine.reporting.escape import markdown_cell
 from engine.reporting.folder import ReportError, ReportFolder, publish_folder
 from engine.reporting.provenance import data_record, period_record
 from engine.results import BacktestResult
@@ -256,27 +257,27 @@ def render_compare_html(view: CompareView, images: dict[str, bytes]) -> str:
 
 
 def render_compare_markdown(view: CompareView) -> str:
-    table = markdown.table_markdown
-    out: list[str] = [f"# {view.title}", f"Run `{view.run_id}`, generated {view.created_at}"]
+    table, safe = markdown.table_markdown, markdown_cell
+    out: list[str] = [f"# {safe(view.title)}", f"Run `{view.run_id}`, generated {view.created_at}"]
     out += markdown.run_header_markdown(view)
     out += [f"## {view.strategies.title}", table(view.strategies)]
     out += ["## Statistics", table(view.stats)]
     out += ["## Equity", "![Equity curves (log scale)](equity.png)"]
     out += ["## Drawdown", "![Drawdowns](drawdown.png)"]
     out += [f"## {view.yearly.title}", "![Calendar-year returns](yearly_returns.png)"]
-    out.append("\n".join(f"- {line}" for line in view.beats))
+    out.append("\n".join(f"- {safe(line)}" for line in view.beats))
     out.append(table(view.yearly))
     out += [f"## {view.correlations.title}", table(view.correlations)]
     out.append("![Correlation of daily returns](correlations.png)")
     out.append("## Exposure")
     for label in view.labels:
-        out += [f"### {label}", f"![Exposure of {label}]({strategy_files(label)[1]})"]
+        out += [f"### {safe(label)}", f"![Exposure of {safe(label)}]({strategy_files(label)[1]})"]
     out += ["## Data", f"### {view.provenance.title}", table(view.provenance)]
     out += [f"### {view.issues.title}", table(view.issues)]
     out += ["### Price data fingerprint", f"SHA-256 of every price used: `{view.fingerprint}`"]
     out.append("## Effective configurations")
     for label, text in view.configs:
-        out += [f"### {label}", markdown.fenced(text, "toml")]
+        out += [f"### {safe(label)}", markdown.fenced(text, "toml")]
     out += [f"## {view.versions.title}", table(view.versions)]
     return "\n\n".join(part for part in out if part) + "\n"
 

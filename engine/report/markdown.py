@@ -12,11 +12,13 @@ from typing import Protocol
 import pandas as pd
 
 from engine.report.html import ReportView, Table
+from engine.reporting.escape import markdown_cell, markdown_text
 
 
 def _cell(text: str) -> str:
-    """Cell text safe inside a pipe table: no line breaks, literal pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|")
+    """Cell text safe inside a pipe table: one line, HTML and link syntax escaped, pipes
+    escaped (`engine.reporting.escape`)."""
+    return markdown_cell(text)
 
 
 def table_markdown(table: Table) -> str:
@@ -65,7 +67,7 @@ def run_header_markdown(view: RunHeader) -> list[str]:
     out.append("**Command:**\n\n" + fenced(view.command, "sh"))
     if view.notes:
         lines = ["> **Notes and caveats**", ">"]
-        lines += [f"> - {' '.join(note.split())}" for note in view.notes]
+        lines += [f"> - {markdown_cell(note)}" for note in view.notes]
         out.append("\n".join(lines))
     return out
 
@@ -73,9 +75,9 @@ def run_header_markdown(view: RunHeader) -> list[str]:
 def render_markdown(
     view: ReportView, equity_image: str = "equity.png", drawdown_image: str = "drawdown.png"
 ) -> str:
-    out: list[str] = [f"# {view.title}"]
+    out: list[str] = [f"# {markdown_cell(view.title)}"]
     if view.description:
-        out.append(view.description)
+        out.append(markdown_text(view.description))
     out.append(f"Run `{view.run_id}`, generated {view.created_at}")
     header = run_header_markdown(view)
     notes = [header.pop()] if view.notes else []  # the notes come after summary and verdicts
@@ -84,9 +86,9 @@ def render_markdown(
         out.append(view.summary)
     if view.verdict_lines or view.verdict_tables:
         out.append("## Did it beat its benchmarks, and could that be luck?")
-        out.append("\n".join(f"- {line}" for line in view.verdict_lines))
+        out.append("\n".join(f"- {markdown_cell(line)}" for line in view.verdict_lines))
         for table in view.verdict_tables:
-            out += [f"### {table.title}", table_markdown(table)]
+            out += [f"### {markdown_cell(table.title)}", table_markdown(table)]
     out += notes
 
     out.append("## Statistics")
@@ -100,7 +102,7 @@ def render_markdown(
     out.append("## Allocation over time")
     out.append("![Allocation over time](allocation.png)")
     out.append(f"## {view.yearly.title}")
-    out.append("\n".join(f"- {line}" for line in view.beats))
+    out.append("\n".join(f"- {markdown_cell(line)}" for line in view.beats))
     out.append("![Calendar-year returns](yearly_returns.png)")
     out.append(table_markdown(view.yearly))
     out.append("## Monthly returns")
@@ -111,7 +113,7 @@ def render_markdown(
     if view.tables:
         out.append("## Strategy diagnostics")
         for table in view.tables:
-            out.append(f"### {table.title}")
+            out.append(f"### {markdown_cell(table.title)}")
             out.append(table_markdown(table))
 
     out.append(f"## {view.allocations.title}")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import RotationLabError
+from engine.reporting.escape import csv_frame
 from engine.reporting.format import is_missing, iso
 
 __all__ = [
@@ -72,8 +73,9 @@ def jsonable(value: object) -> object:
 
 
 def csv_text(frame: pd.DataFrame, index: bool = True) -> str:
-    """CSV with full float precision (shortest round-trip repr) and ISO dates."""
-    out = frame.copy()
+    """CSV with full float precision (shortest round-trip repr) and ISO dates; text a
+    spreadsheet would run as a formula is neutralised (`escape.csv_frame`)."""
+    out = csv_frame(frame.copy())
     for position, dtype in enumerate(out.dtypes):
         if pd.api.types.is_object_dtype(dtype):  # dates held in object columns
             out.isetitem(position, out.iloc[:, position].map(_csv_cell))

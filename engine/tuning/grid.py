@@ -247,9 +247,17 @@ def build_grid(
     for name, value in (toml_sweep or {}).items():
         _check_name(name, model, "[sweep]")
         axes[name] = axis_from_toml(name, value)
+    given: dict[str, str] = {}
     for text in cli_axes:
         axis = parse_axis(text)
         _check_name(axis.name, model, f"--grid {shorten(repr(text))}")
+        if axis.name in given:  # the second would silently replace the first
+            raise ConfigError(
+                f"--grid {axis.name} is given twice ({shorten(given[axis.name], 40)} and "
+                f"{shorten(axis.spec, 40)}); give all its values in one --grid "
+                f"{axis.name}=V1,V2,..."
+            )
+        given[axis.name] = axis.spec
         axes[axis.name] = axis
     if not axes:
         raise ConfigError(

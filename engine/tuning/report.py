@@ -32,6 +32,7 @@ from engine.metrics import METRICS, format_value
 from engine.reporting import palette
 from engine.reporting.charts import annotated_heatmap, date_axis, equity_ticks, money
 from engine.reporting.charts import png as _png
+from engine.reporting.escape import markdown_cell
 from engine.reporting.folder import ReportFolder, publish_folder
 from engine.reporting.format import human_column
 from engine.reporting.page import png_data_uri, render_page
@@ -637,7 +638,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
     )
     out.write("report.html", html)
     md = [
-        f"# {setup.strategy.name}: parameter sweep {report.run_id}",
+        f"# {markdown_cell(setup.strategy.name)}: parameter sweep {report.run_id}",
         f"`{report.command}`",
         f"Period {period} ({len(setup.index)} sessions). Grid: `{setup.grid.describe()}`. "
         f"{setup.n_combos:,} combinations tried. Engine: {setup.engine_note}. "

@@ -83,6 +83,9 @@ class Split:
     test_end: int
 
 
+FULL_WINDOW_SLACK = pd.Timedelta(days=7)  # a span ending on a weekend or holiday still fits
+
+
 def splits(data_index: pd.DatetimeIndex, period: pd.DatetimeIndex, spec: WalkForwardSpec):
     """The train/test windows over the period, as data-index positions."""
     train, test = spec.offset(spec.train), spec.offset(spec.test)
@@ -97,6 +100,13 @@ def splits(data_index: pd.DatetimeIndex, period: pd.DatetimeIndex, spec: WalkFor
             train_from = first
             train_to = first + train + test * k if k else first + train
         test_to = train_to + test
+        if k == 0 and train_to <= last < test_to - FULL_WINDOW_SLACK:  # never shorten silently
+            raise BadInputError(
+                f"walk-forward {spec.describe()}: the first test window would run "
+                f"{train_to.date()}..{(test_to - pd.Timedelta(days=1)).date()}, past the end of "
+                f"the data ({last.date()}); shorten train or test to fit the period "
+                f"{first.date()}..{last.date()}"
+            )
         train_days = period[(period >= train_from) & (period < train_to)]
         test_days = period[(period >= train_to) & (period < test_to)]
         if len(test_days) < MIN_TEST_SESSIONS or len(train_days) < 3:

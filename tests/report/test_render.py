@@ -15,6 +15,7 @@ from engine.report import plots, render_terminal_summary, write_report
 from engine.report.html import build_view, frame_table, render_html, title_from_key
 from engine.report.markdown import render_markdown
 from engine.report.model import ReportInput
+from engine.reporting.escape import markdown_cell
 
 from .conftest import ISSUE_MESSAGE, make_input
 
@@ -140,10 +141,12 @@ def test_markdown(report_input: ReportInput, tmp_path: Path):
     cagr = format_stats(report_input.stats).loc["CAGR", "first10days"]
     assert re.search(rf"\| CAGR\s+\|\s+{re.escape(cagr)} \|", md)
     assert report_input.config_toml.strip() in md
-    assert ISSUE_MESSAGE in md
+    # escaped as in the HTML report: Markdown viewers render raw HTML
+    assert markdown_cell(ISSUE_MESSAGE) in md
+    assert "<gap>" not in md
     assert "### Per year" in md
     for note in report_input.notes:
-        assert note in md
+        assert markdown_cell(note) in md
 
 
 def test_markdown_escapes_pipes_and_fences():

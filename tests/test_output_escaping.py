@@ -1,0 +1,120 @@
+"""Every text a report writes is escaped for its format: Markdown like HTML, CSV cells that a
+spreadsheet would run neutralised (OWASP), names with control characters refused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.errors import BadInputError
+from engine.report.markdown import table_markdown
+from engine.reporting.escape import (
+    FORMULA_PREFIXES,
+    csv_cell,
+    csv_frame,
+    markdown_cell,
+    markdown_text,
+    refuse_control_characters,
+)
+from engine.reporting.folder import csv_text
+from engine.reporting.tables import Cell, Table
+
+ATTACKS = [
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "![x](http://evil/x.png)",
+    "a | b",
+    "name\n# heading",
+    "`code`",
+]
+
+
+@pytest.mark.parametrize("text", ATTACKS)
+def test_markdown_text_has_no_raw_html_links_headings_or_cells(text: str) -> None:
+    for safe in (markdown_cell(text), markdown_text(text)):
+        assert "<" not in safe and ">" not in safe.replace("&gt;", "")
+        assert "\n" not in safe
+        assert "](" not in safe.replace("\\](", "")  # no unescaped link target
+        assert "|" not in safe.replace("\\|", "")
+    assert not markdown_text("# title").startswith("#")
+    assert markdown_text("# title") == "\\# title"
+
+
+def test_markdown_keeps_ordinary_text_and_numbers_readable() -> None:
+    assert markdown_cell("rsi_trim (lead 15, 2020-01-02)") == "rsi_trim (lead 15, 2020-01-02)"
+    assert markdown_cell("-3.25%") == "-3.25%"
+    assert markdown_text("1. first") == "1\\. first"
+    assert markdown_text("2020-01-02 close") == "2020-01-02 close"
+
+
+def test_a_table_with_hostile_names_renders_as_text() -> None:
+    table = Table(
+        title="t",
+        columns=["run", "CAGR"],
+        rows=[[Cell("<img src=x onerror=alert(1)>"), Cell("5.0%")], [Cell("a|b\nc"), Cell("1%")]],
+        numeric=[False, True],
+    )
+    text = table_markdown(table)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "a\\|b c" in text
+    assert len(text.splitlines()) == 4  # header, rule, two rows
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("+cmd", "'+cmd"),
+        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-0.25", "-0.25"),  # a number stays a number
+        ("SPY buy & hold", "SPY buy & hold"),
+        (1.5, 1.5),
+    ],
+)
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(value, expected) -> None:
+    assert csv_cell(value) == expected
+
+
+def test_csv_text_neutralises_cells_columns_and_index_and_keeps_numbers() -> None:
+    frame = pd.DataFrame(
+        {"=evil": ["=1+2", "ok"], "value": [-0.5, 1.25]},
+        index=pd.Index(["@run", "plain"], name="name"),
+    )
+    lines = csv_text(frame).splitlines()
+    assert lines[0] == "name,'=evil,value"
+    assert lines[1] == "'@run,'=1+2,-0.5"
+    assert lines[2] == "plain,ok,1.25"
+    untouched = pd.DataFrame({"x": [1.0, -2.0]})
+    assert csv_frame(untouched) is untouched
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_fuzz_no_csv_text_cell_starts_like_a_formula(text: str) -> None:
+    cell = csv_cell(text)
+    if cell.startswith(FORMULA_PREFIXES):  # only a plain number may keep its sign
+        assert cell == text
+        float(text.strip().rstrip("%"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_fuzz_markdown_never_holds_a_tag_a_newline_or_a_bare_link(text: str) -> None:
+    safe = markdown_text(text)
+    assert "<" not in safe and "\n" not in safe and "\r" not in safe
+    assert "](" not in safe.replace("\\](", "")
+    assert "`" not in safe.replace("\\`", "")
+
+
+@pytest.mark.parametrize("name", ["a\nb", "a\x1b[31m", "tab\there", "nul\x00", "line\u2028sep"])
+def test_names_with_control_characters_are_refused(name: str) -> None:
+    with pytest.raises(BadInputError, match="control character"):
+        refuse_control_characters(name, "a benchmark name")
+    assert refuse_control_characters("plain name", "x") == "plain name"
