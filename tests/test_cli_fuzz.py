@@ -450,3 +450,170 @@ def test_hostile_grid_specs_end_in_a_short_message(name: str, spec: str) -> None
     assert "unexpected failure" not in err, err[:2000]
     assert code == 2 or STOPPED in err, err[:2000]
     assert len(err) < 3000
+
+
+# --------------------------------------------------------------------------- reliability classes
+# One fuzz test per class of the reliability review: silently wrong results, the user-code
+# contract before compiled code, output escaping, bounded reads, inputs quietly changed.
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=QUICK)
+@given(
+    values=st.lists(
+        st.floats(min_value=-50, max_value=5000, allow_nan=False), min_size=1, max_size=30
+    ),
+    kind=st.sampled_from(["annual_yield_pct", "price"]),
+)
+def test_fuzz_a_cash_series_is_read_as_its_kind_or_refused(values: list[float], kind: str):
+    """Class 1: accepted cash series earn a plausible cash return; the rest are refused."""
+    import numpy as np
+    import pandas as pd
+
+    from engine.backtest import cash_returns_from_series
+
+    index = pd.bdate_range("2020-01-01", periods=len(values))
+    series = pd.Series(values, index=index, name="CASH")
+    try:
+        daily = cash_returns_from_series(series, kind)
+    except BadInputError as exc:
+        assert str(exc).startswith("backtest.cash_ticker = 'CASH' is read as")
+        assert "backtest.cash_ticker_kind" in str(exc)
+        return
+    finite = daily.to_numpy()[np.isfinite(daily.to_numpy())]
+    if kind == "annual_yield_pct":  # at most 30% a year: a session earns well under 1%
+        assert (np.abs(finite) < 0.01).all()
+    else:  # a cash fund moves less than 25% a session
+        assert (np.abs(finite) <= 0.25 + 1e-12).all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=QUICK)
+@given(names=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=4))
+def test_fuzz_benchmark_names_are_unique_printable_and_not_the_strategys(names: list[str]):
+    """Classes 1 and 3: names that would collide or hold control characters are refused."""
+    from engine.config import benchmark_name_problems
+    from engine.errors import ConfigError
+    from engine.reporting.escape import control_characters
+
+    doc = {"benchmarks": [{"name": n, "weights": {"SPY": 1.0}} for n in names]}
+    try:
+        cfg = load_config(STRATEGIES["first10days"], values=doc)
+    except ConfigError:
+        return
+    accepted = [b.name for b in cfg.benchmarks]
+    assert not any(control_characters(n) for n in accepted)
+    assert all(n.strip().casefold() != "first10days" for n in accepted)
+    if benchmark_name_problems("first10days", cfg.benchmarks):  # duplicates: refused on use
+        assert len({n.strip().casefold() for n in accepted}) < len(accepted)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=QUICK)
+@given(
+    n_combos=st.integers(0, 4),
+    offsets=st.lists(st.integers(-3, 12), min_size=0, max_size=7),
+    positions=st.lists(st.integers(-3, 12), max_size=8),
+    rows=st.lists(st.integers(-2, 3), max_size=8),
+)
+def test_fuzz_decisions_from_user_code_are_checked_before_compiled_code(
+    n_combos: int, offsets: list[int], positions: list[int], rows: list[int]
+) -> None:
+    """Class 2: any arrays a `decide` returns are refused or safe for the kernel to index."""
+    import numpy as np
+    import pandas as pd
+
+    from engine.decisions import Decisions
+
+    index = pd.bdate_range("2020-01-01", periods=10)
+    try:
+        decisions = Decisions(
+            index, ("SPY",), np.array([[0.5], [1.0]]), np.array(offsets, dtype=np.int64),
+            np.array(positions, dtype=np.int64), np.array(rows, dtype=np.int64),
+        )  # fmt: skip
+    except (ValueError, IndexError):
+        return  # inconsistent lengths are refused at construction
+    problem = decisions.problem(n_combos, index)
+    if problem is not None:
+        return
+    assert decisions.n_combos == n_combos
+    assert ((decisions.positions >= 0) & (decisions.positions < len(index))).all()
+    assert ((decisions.rows >= 0) & (decisions.rows < len(decisions.palette))).all()
+    for j in range(n_combos):  # every combination's events are in range and increasing
+        events = decisions.events(j)[0]
+        assert (np.diff(events) > 0).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=QUICK)
+@given(
+    kind=st.sampled_from(["fifo", "folder", "device", "sparse", "bytes", "bom", "loop"]),
+    junk=st.binary(max_size=200),
+    option=st.sampled_from(["--config", "--defaults"]),
+)
+def test_fuzz_any_file_given_as_a_config_ends_quickly_in_one_line(
+    tmp_path_factory, kind: str, junk: bytes, option: str
+) -> None:
+    """Class 4: pipes, devices, folders, huge or junk files, loops: exit 2 or a run, fast."""
+    import os
+
+    folder = tmp_path_factory.mktemp("files")
+    path = folder / "given.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "sparse":
+        with path.open("wb") as handle:
+            handle.truncate(64 * 2**20)
+    elif kind == "loop":
+        path.symlink_to(path)
+    else:
+        path.write_bytes((b"\xef\xbb\xbf" if kind == "bom" else b"") + junk)
+    code, _, err = run(["first10days", option, str(path), "--no-report"])
+    check_outcome(code, err)
+    assert "unexpected failure" not in err, err[:2000]
+    if kind in ("fifo", "folder", "device", "sparse", "loop"):
+        assert code == 2 and str(path) in err, err[:2000]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=QUICK)
+@given(
+    axes=st.lists(
+        st.tuples(st.sampled_from(["upper", "lower", "n"]), st.sampled_from(["60,70", "75", "80"])),
+        min_size=1,
+        max_size=4,
+    ),
+    train=st.integers(1, 40),
+    test=st.integers(1, 40),
+)
+def test_fuzz_grids_and_walk_forward_spans_are_never_quietly_changed(
+    axes: list[tuple[str, str]], train: int, test: int
+) -> None:
+    """Class 5: a repeated --grid key is refused, not replaced; a walk-forward window never
+    runs past the data (it fits, or the run is refused)."""
+    from engine.calendar import nyse_sessions
+    from engine.errors import ConfigError
+    from engine.tuning.grid import build_grid
+    from engine.tuning.walk_forward import WalkForwardSpec, splits
+
+    model = STRATEGIES["rsi_trim"].params_model
+    texts = [f"{name}={values}" for name, values in axes]
+    names = [name for name, _ in axes]
+    try:
+        grid = build_grid(model, model(), texts)
+    except ConfigError as exc:
+        if len(set(names)) < len(names):
+            assert "is given twice" in str(exc)
+        return
+    assert len(set(names)) == len(names)
+    assert sorted(a.name for a in grid.axes) == sorted(names)
+    index = nyse_sessions("2000-01-03", "2019-12-31")
+    spec = WalkForwardSpec.parse(f"train={train}y,test={test}y")
+    try:
+        windows = splits(index, index, spec)
+    except BadInputError as exc:
+        assert "shorten train or test" in str(exc)
+        return
+    import pandas as pd
+
+    start = index[windows[0].test_start]  # the first test window ends within the data
+    assert start + pd.DateOffset(years=test) <= index[-1] + pd.Timedelta(days=8)

@@ -207,12 +207,13 @@ def cash_series_problem(series: pd.Series, kind: str) -> str | None:
         return None
     ticker = series.name
     if kind == "annual_yield_pct":
-        median = float(values.median())
         low, high = YIELD_PCT_BOUNDS
-        if not low <= median <= high:
+        outside = values[(values < low) | (values > high)]
+        if len(outside):
             return (
                 f"backtest.cash_ticker = {ticker!r} is read as an annual yield in percent, but "
-                f"its values (median {median:,.4g}) look like a price; for a fund set "
+                f"its values (median {float(values.median()):,.4g}; {outside.iloc[0]:,.4g} on "
+                f"{pd.Timestamp(outside.index[0]).date()}) are not a yield's; for a fund set "
                 'backtest.cash_ticker_kind = "price"'
             )
         return None
