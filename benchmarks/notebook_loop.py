@@ -2,10 +2,10 @@
 `Portfolio.from_orders` call on the same data, side by side.
 
 Target (the researcher's loop): the warm run costs at most 3x the single `from_orders` call. Both
-are timed warm (compiled kernels, data on disk cached), as the median of several repetitions, in
-the same process; the ratio is what matters on a shared machine. Usage:
+are timed warm (compiled kernels, the data loaded once before), alternately, as the median of
+several repetitions in the same process: the ratio is what matters on a shared machine. Usage:
 
-    python benchmarks/notebook_loop.py [--repeat 7] [--profile]
+    python benchmarks/notebook_loop.py [--repeat 11] [--profile]
 """
 
 from __future__ import annotations
@@ -36,13 +36,19 @@ TARGET_RATIO = 3.0
 STRATEGY = "first10days"
 
 
-def median_seconds(call, repeat: int) -> float:
-    times = []
+def seconds(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def interleaved_medians(first, second, repeat: int) -> tuple[float, float]:
+    """Median seconds of each call, timed alternately so both see the same machine load."""
+    a, b = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        a.append(seconds(first))
+        b.append(seconds(second))
+    return statistics.median(a), statistics.median(b)
 
 
 def from_orders_call():
@@ -77,15 +83,14 @@ def from_orders_call():
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--profile", action="store_true", help="print rl.run's top functions")
     args = parser.parse_args()
 
     run = lambda: rl.run(STRATEGY)  # noqa: E731
     vectorbt = from_orders_call()
     run(), run(), vectorbt(), vectorbt()  # warm: kernels compiled, caches filled
-    run_s = median_seconds(run, args.repeat)
-    vbt_s = median_seconds(vectorbt, args.repeat)
+    run_s, vbt_s = interleaved_medians(run, vectorbt, args.repeat)
     ratio = run_s / vbt_s
     print(f"warm rl.run({STRATEGY!r}):           {run_s * 1000:8.1f} ms (median of {args.repeat})")
     print(f"one vectorbt from_orders, same data: {vbt_s * 1000:8.1f} ms (median of {args.repeat})")

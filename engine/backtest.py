@@ -37,35 +37,38 @@ def validate_target_weights(weights: pd.DataFrame, index: pd.DatetimeIndex) -> p
     """Check shape and values; return the frame on `index` with NaN weights in set rows as 0."""
     if not isinstance(weights.index, pd.DatetimeIndex):
         raise DataQualityError("target weights must be indexed by session dates")
-    stray = weights.index.difference(index)
-    if len(stray):
-        raise DataQualityError(
-            f"target weights have {len(stray)} dates that are not sessions of the price data, "
-            f"first {stray[0].date()}"
-        )
-    w = weights.reindex(index).astype(float)
-    values = w.to_numpy()
-    finite = values[~np.isnan(values)]
+    if not weights.index.equals(index):
+        stray = weights.index.difference(index)
+        if len(stray):
+            raise DataQualityError(
+                f"target weights have {len(stray)} dates that are not sessions of the price "
+                f"data, first {stray[0].date()}"
+            )
+        weights = weights.reindex(index)
+    values = weights.to_numpy(dtype=np.float64, copy=True)
+    missing = np.isnan(values)
+    finite = values[~missing]
     if (finite < -_WEIGHT_TOLERANCE).any() or (finite > 1 + _WEIGHT_TOLERANCE).any():
         raise DataQualityError("target weights must lie in [0, 1] (long-only, no leverage)")
-    set_rows = w.notna().any(axis=1)
-    sums = w[set_rows].fillna(0.0).sum(axis=1)
-    if (sums > 1 + 1e-6).any():
-        bad = sums[sums > 1 + 1e-6]
+    set_rows = ~missing.all(axis=1)
+    values[missing & set_rows[:, None]] = 0.0
+    sums = values.sum(axis=1)
+    over = set_rows & (sums > 1 + 1e-6)
+    if over.any():
+        k = int(np.argmax(over))
         raise DataQualityError(
-            f"target weights sum to {bad.iloc[0]:.6g} on {bad.index[0].date()}; at most 1"
+            f"target weights sum to {sums[k]:.6g} on {index[k].date()}; at most 1"
         )
-    w.loc[set_rows] = w.loc[set_rows].fillna(0.0)
-    return w
+    return pd.DataFrame(values, index=index, columns=weights.columns)
 
 
 def cash_returns_from_series(series: pd.Series, kind: str) -> pd.Series:
     """Daily return earned by cash on each session, from a yield or a fund's price.
 
-    A yield observed at t-1's close (percent, annual) pays (1+y)^(1/252)-1 over session t (252:
-    `PERIODS_PER_YEAR`). On a
-    session the yield series has no value (bond-market holiday), the last published yield is
-    used: that is a rate carried over, not an invented price, and the pipeline reports it.
+    A yield observed at t-1's close (percent, annual) pays (1+y)^(1/252)-1 over session t
+    (252 = `PERIODS_PER_YEAR`). On a session the yield series has no value (bond-market
+    holiday), the last published yield is used: that is a rate carried over, not an invented
+    price, and the pipeline reports it.
     """
     if kind == "annual_yield_pct":
         rate = series.ffill().shift(1)
@@ -183,11 +186,8 @@ def execution_inputs(
     """Close and fill prices of `tickers` on the data sessions `rows`, the settings' fees and
     slippage, and the fee-free cash asset when `cash_returns` (one per session of `rows`) are
     given, compounding over `cash_window` (positions within `rows`; all of them by default)."""
-    close = data.adj_close[tickers].to_numpy(dtype=np.float64)[rows]
-    if settings.trade_at == "close":
-        fill = close
-    else:
-        fill = data.field("adj_open")[tickers].to_numpy(dtype=np.float64)[rows]
+    close = _values(data.adj_close, tickers, rows)
+    fill = close if settings.trade_at == "close" else _values(data.field("adj_open"), tickers, rows)
     fees = np.full(len(tickers), settings.fees_bps / 1e4)
     slippage = np.full(len(tickers), settings.slippage_bps / 1e4)
     columns = tuple(tickers)
@@ -207,6 +207,12 @@ def execution_inputs(
         slippage=slippage,
         counted=len(tickers),
     )
+
+
+def _values(frame: pd.DataFrame, tickers: list[str], rows: slice | np.ndarray) -> np.ndarray:
+    """frame[tickers] on the session positions `rows`, without copying the whole history."""
+    columns = frame.columns.get_indexer(tickers)
+    return frame.to_numpy(dtype=np.float64)[rows][:, columns]
 
 
 @dataclass(frozen=True)
@@ -320,17 +326,16 @@ def recorded_result(
         cash_earned = _asset_profit(records[assets == n], inputs.close[-1, n])
     trades = records[assets < n]
     sessions = trades[:, 0].astype(np.int64)
-    orders = pd.DataFrame(
-        {
-            "date": index[sessions],
-            "ticker": np.array(tickers, dtype=object)[trades[:, 1].astype(np.int64)],
-            "side": np.where(trades[:, 5] == 0, "buy", "sell"),
-            "quantity": trades[:, 2],
-            "price": trades[:, 3],
-            "fees": trades[:, 4],
-        }
-    )
-    orders["value"] = orders["quantity"] * orders["price"]
+    columns = {
+        "date": index[sessions],
+        "ticker": np.array(tickers, dtype=str)[trades[:, 1].astype(np.int64)],
+        "side": np.where(trades[:, 5] == 0, "buy", "sell"),
+        "quantity": trades[:, 2],
+        "price": trades[:, 3],
+        "value": trades[:, 2] * trades[:, 3],
+        "fees": trades[:, 4],
+    }
+    orders = pd.DataFrame({name: columns[name] for name in ORDER_COLUMNS})
     returns = np.zeros(len(equity))
     returns[1:] = equity[1:] / equity[:-1] - 1.0
     return BacktestResult(
@@ -340,7 +345,7 @@ def recorded_result(
         weights=weights,
         cash_weight=cash_weight,
         target_weights=run.wanted,
-        orders=orders[list(ORDER_COLUMNS)],
+        orders=orders,
         cash_earned=cash_earned,
     )
 

@@ -60,14 +60,7 @@ def _assert_same(kernel: BacktestResult, oracle: BacktestResult) -> None:
     close(kernel.weights, oracle.weights)
     close(kernel.cash_weight, oracle.cash_weight)
     assert kernel.cash_earned == pytest.approx(oracle.cash_earned, rel=1e-9, abs=1e-6)
-    k, o = kernel.orders, oracle.orders
-    assert list(k.columns) == list(o.columns)
-    assert len(k) == len(o)
-    assert (k["date"].to_numpy() == o["date"].to_numpy()).all()
-    assert k["ticker"].tolist() == o["ticker"].tolist()
-    assert k["side"].tolist() == o["side"].tolist()
-    for column in ("quantity", "price", "value", "fees"):
-        np.testing.assert_allclose(k[column], o[column], rtol=TOL, atol=1e-9)
+    pd.testing.assert_frame_equal(kernel.orders, oracle.orders, rtol=TOL, atol=1e-9)
     pd.testing.assert_frame_equal(kernel.target_weights, oracle.target_weights)
 
 
