@@ -155,7 +155,7 @@ def sortino(returns: pd.Series, risk_free_pct: float = 0.0) -> float:
 
 def drawdown(equity: pd.Series) -> pd.Series:
     """Fractional distance below the running peak (0 at a new high, negative otherwise)."""
-    return equity / equity.cummax() - 1.0
+    return pd.Series(stats_nb.drawdown_nb(_values(equity)), index=equity.index, name=equity.name)
 
 
 def max_drawdown(equity: pd.Series) -> float:

@@ -29,6 +29,7 @@ __all__ = [
     "beta_correlation_nb",
     "cagr_nb",
     "calmar_nb",
+    "drawdown_nb",
     "max_drawdown_nb",
     "per_period_sharpe_2d_nb",
     "per_period_sharpe_from_sums_nb",
@@ -218,6 +219,20 @@ def sortino_nb(returns: np.ndarray, rf_daily: float) -> float:
     if downside == 0:
         return np.nan
     return total / n / downside * math.sqrt(PERIODS_PER_YEAR)
+
+
+@numba.njit(cache=True)
+def drawdown_nb(equity: np.ndarray) -> np.ndarray:
+    """Fraction below the running peak at each point (0 at a new high); NaN stays NaN and does
+    not move the peak (pandas' `cummax`)."""
+    out = np.empty(equity.shape[0])
+    peak = -np.inf
+    for i in range(equity.shape[0]):
+        value = equity[i]
+        if value > peak:
+            peak = value
+        out[i] = value / peak - 1.0
+    return out
 
 
 @numba.njit(cache=True)

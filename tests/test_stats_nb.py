@@ -70,3 +70,13 @@ def test_beta_and_correlation_kernel_against_numpy_and_rolling() -> None:
 def test_calmar() -> None:
     assert nb.calmar_nb(0.12, -0.3) == pytest.approx(0.4)
     assert math.isnan(nb.calmar_nb(0.12, 0.0))
+
+
+def test_drawdown_series_matches_pandas_and_the_maximum() -> None:
+    equity = np.cumprod(1.0 + RETURNS) * 100.0
+    equity[[5, 300]] = np.nan  # a gap neither moves the peak nor hides later falls
+    series = pd.Series(equity)
+    reference = (series / series.cummax() - 1.0).to_numpy()
+    np.testing.assert_array_equal(nb.drawdown_nb(equity), reference)
+    clean = equity[~np.isnan(equity)]
+    assert nb.drawdown_nb(clean).min() == nb.max_drawdown_nb(clean)
