@@ -24,7 +24,7 @@ import pandas as pd
 
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
-from engine.portfolio_nb import simulate_recorded_nb
+from engine.portfolio_nb import ERR_NO_FILL, simulate_recorded_nb
 from engine.results import ORDER_COLUMNS, BacktestResult
 from engine.settings import BacktestSettings
 from engine.stats_nb import PERIODS_PER_YEAR
@@ -116,12 +116,13 @@ def check_prices_for_holdings(
 ) -> None:
     """Refuse to hold or trade a ticker on a session without a usable price.
 
-    Rule (see `unusable_prices`): a session where a held ticker's close, or a traded ticker's
-    fill price, is missing, zero, negative or not finite is refused, with the ticker, the date
-    and the fix; the statistics never see such a price.
+    Rule (see `unusable_prices`): a session where a held ticker's close, or the fill price of a
+    ticker bought, rebalanced or sold, is missing, zero, negative or not finite is refused, with
+    the ticker, the date and the fix; the statistics never see such a price.
     """
     held = orders.ffill().fillna(0.0) > _WEIGHT_TOLERANCE
-    trading = orders.notna() & held
+    was_held = held.shift(1, fill_value=False)
+    trading = orders.notna() & (held | was_held)  # buying, keeping or selling a position
     checks = (
         (unusable_prices(price) & trading, "trade at the fill price", price),
         (unusable_prices(close) & held, "hold", close),
@@ -295,12 +296,12 @@ def run_backtest(
         run.events.astype(np.int64), np.arange(len(run.events), dtype=np.int64),
         inputs.counted, float(settings.initial_cash), int(settings.lag),
     )  # fmt: skip
-    if error[0]:
+    if error[0]:  # the frame check names the first gap as it always has
         refuse_unusable_prices(run, int(settings.lag), index)
-        raise DataQualityError(  # the kernel and the frame check agree; never reached
-            f"the portfolio would hold {inputs.columns[error[1]]} on {index[error[2]].date()} "
-            "without a usable price"
-        )
+        code, asset, t = (int(v) for v in error)  # the same gap, should the two ever differ
+        what, prices = ("trade at the fill price", inputs.fill) if code == ERR_NO_FILL else (
+            "hold", inputs.close)  # fmt: skip
+        raise price_gap_error(inputs.columns[asset], index[t], what, float(prices[t, asset]))
     return recorded_result(name, run, index, equity, asset_value, records)
 
 

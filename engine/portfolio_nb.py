@@ -14,9 +14,10 @@ the cross-check (`engine.oracle`). Each order is executed with
   latest fill price (vectorbt's `val_price`, forward-filled), orders are sorted by approximate
   order value (`approx_order_value_nb`, `insert_argsort_nb`: sells first) and executed as target
   percent, long only, with fees and slippage, buys limited by the cash available;
-- holding or trading a ticker on a session without a usable price (missing, non-finite or not
-  positive) is refused (`engine.backtest.unusable_prices`): the path reports the asset and
-  session, and the Python side raises the refusal naming them.
+- holding, buying or selling a ticker on a session without a usable price (missing, non-finite
+  or not positive) is refused (`engine.backtest.unusable_prices`): the path reports the asset
+  and session, and the Python side raises the refusal naming them. (vectorbt would silently
+  keep a position it cannot sell at a missing price, and stop at a zero one.)
 The equity path of each combination goes through the one implementation of each statistic,
 `engine.stats_nb`.
 """
@@ -127,6 +128,8 @@ def _rebalance_nb(
     fees_paid = 0.0
     for i in range(n_assets):
         a = seq[i]
+        if target[a] == 0.0 and pos[a] == 0.0:
+            continue  # nothing to do: vectorbt ignores it (and would refuse a zero price)
         order = order_nb(
             size=target[a],
             price=fill[t, a],
@@ -229,6 +232,7 @@ def _run_path(
             next_exec = positions[next_event] + shift + lag if next_event < hi else -1
             until = next_exec if 0 <= next_exec <= end else end + 1
             for a in range(n_assets):
+                was_held = target[a] > _WEIGHT_TOLERANCE  # the previous row's target
                 target[a] = palette[row, a]
                 if target[a] > _WEIGHT_TOLERANCE:
                     if not _usable(fill[t, a]):
@@ -237,6 +241,9 @@ def _run_path(
                     if bad_close[t, a] < until:  # held until the next trade without a price
                         _fail(error, ERR_NO_CLOSE, a, bad_close[t, a])
                         return n_records
+                elif was_held and not _usable(fill[t, a]):  # a sale needs a price too
+                    _fail(error, ERR_NO_FILL, a, t)
+                    return n_records
                 last_val[a] = _valuation_price(fill, t, a, start)
             cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(
                 t, target, fill, fees, slippage, pos, last_val, cash, free_cash, order_value,

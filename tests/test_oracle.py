@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import cash_returns_from_series, run_backtest, static_mix_weights
+from engine.backtest import (
+    cash_returns_from_series,
+    prepare_run,
+    refuse_unusable_prices,
+    run_backtest,
+    static_mix_weights,
+)
 from engine.config import load_config
 from engine.errors import DataQualityError
 from engine.metrics import stats_table
@@ -23,13 +29,12 @@ from engine.pipeline import (
     trim_weights,
 )
 from engine.plugins import library
+from engine.portfolio_nb import simulate_recorded_nb
 from engine.results import BacktestResult
-from tests.helpers import MIRROR, mirror_overrides
+from engine.settings import BacktestSettings
+from tests.helpers import MIRROR, market_data, mirror_overrides
 
-pytestmark = [
-    pytest.mark.realdata,
-    pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no market-data mirror at {MIRROR}"),
-]
+needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no market-data mirror at {MIRROR}")
 
 PERIOD = ["backtest.start=2015-01-01", "backtest.end=2020-12-31"]
 # ^IRX: the 13-week bill yield, a cash asset that earns; fills at the open; lag 2
@@ -79,6 +84,8 @@ def tmp(tmp_path_factory):
     return tmp_path_factory.mktemp("oracle")
 
 
+@pytest.mark.realdata
+@needs_mirror
 @pytest.mark.parametrize(("name", "variant"), CASES, ids=[f"{n}-{bool(v)}" for n, v in CASES])
 def test_kernel_equals_vectorbt_on_every_strategy(name: str, variant: list, tmp) -> None:
     strategy = library()[name]
@@ -111,3 +118,38 @@ def test_kernel_equals_vectorbt_on_every_strategy(name: str, variant: list, tmp)
     beta = beta_returns(cfg, data, period)
     rf = cfg.backtest.risk_free_pct
     _same_stats(stats_table(kernel, beta, rf), stats_table(oracle, beta, rf))
+
+
+def test_the_kernel_refuses_exactly_the_runs_the_frame_check_refuses() -> None:
+    """Random sparse weight rows on prices with random gaps and zeros: the kernel's own refusal
+    (which a single run turns into the frame check's message) fires exactly when the frame
+    check (`check_prices_for_holdings`) raises."""
+    rng = np.random.default_rng(4)
+    index = pd.bdate_range("2024-01-01", periods=40)
+    refused = accepted = 0
+    for trial in range(60):
+        prices = pd.DataFrame(
+            rng.uniform(50, 150, size=(40, 3)), index=index, columns=["A", "B", "C"]
+        )
+        bad = rng.random(prices.shape) < 0.03
+        prices = prices.mask(bad, np.where(rng.random(prices.shape) < 0.5, np.nan, 0.0))
+        weights = pd.DataFrame(np.nan, index=index, columns=prices.columns)
+        for row in rng.choice(40, size=4, replace=False):
+            weights.iloc[row] = rng.dirichlet(np.ones(3)) * rng.choice([0.0, 1.0], size=3)
+        settings = BacktestSettings(initial_cash=1000, lag=1 + trial % 2)
+        data = market_data(prices)
+        run = prepare_run(weights, data, settings)
+        error = simulate_recorded_nb(
+            run.inputs.close, run.inputs.fill, run.inputs.fees, run.inputs.slippage,
+            run.palette, run.events.astype(np.int64), np.arange(len(run.events)),
+            run.inputs.counted, 1000.0, settings.lag,
+        )[4]  # fmt: skip
+        try:
+            refuse_unusable_prices(run, settings.lag, index)
+        except DataQualityError:
+            assert error[0] != 0
+            refused += 1
+        else:
+            assert error[0] == 0
+            accepted += 1
+    assert refused > 5 and accepted > 5  # both outcomes exercised
