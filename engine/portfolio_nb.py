@@ -22,6 +22,9 @@ The equity path of each combination goes through the one implementation of each 
 `engine.stats_nb`.
 """
 
+# Over 400 lines on purpose: the one path (`_run_path`), its order step and both entry points
+# (single run, sweep) stay in one module so that nothing can make them drift apart.
+
 from __future__ import annotations
 
 import numba
