@@ -241,13 +241,12 @@ def prepare_run(
     if unknown:
         raise DataQualityError(f"target weights name tickers with no data loaded: {unknown}")
     wanted = validate_target_weights(target_weights, index)
-    positions = data.index.get_indexer(index)
-    if (positions < 0).any():
-        raise DataQualityError("target weights have dates that are not sessions of the data")
-    first = int(positions[0]) if len(positions) else 0
-    rows = slice(first, first + len(index))
-    if len(index) and not (positions == np.arange(rows.start, rows.stop)).all():
-        rows = positions  # not a contiguous stretch of the data's sessions
+    first = int(data.index.searchsorted(index[0])) if len(index) else 0
+    rows: slice | np.ndarray = slice(first, first + len(index))
+    if not data.index[rows].equals(index):  # not a contiguous stretch of the data's sessions
+        rows = data.index.get_indexer(index)
+        if (rows < 0).any():
+            raise DataQualityError("target weights have dates that are not sessions of the data")
     paid = None
     if cash_returns is not None:
         paid = cash_returns.reindex(index).fillna(0.0).to_numpy(dtype=np.float64)
@@ -365,12 +364,12 @@ def static_mix_weights(
     index: pd.DatetimeIndex, weights: dict[str, float], rebalance: str
 ) -> pd.DataFrame:
     """Target rows for a fixed mix: set on the first session, then at each period's last session."""
-    frame = pd.DataFrame(np.nan, index=index, columns=list(weights))
-    row = pd.Series(weights, dtype=float)
-    frame.iloc[0] = row
+    values = np.full((len(index), len(weights)), np.nan)
+    row = np.array(list(weights.values()), dtype=float)
+    values[0] = row
     if rebalance != "none":
-        period = {"monthly": "M", "quarterly": "Q", "yearly": "Y"}[rebalance]
-        labels = index.to_period(period)
-        last_of_period = ~pd.Series(labels, index=index).duplicated(keep="last").to_numpy()
-        frame.loc[last_of_period] = row.to_numpy()
-    return frame
+        months = {"monthly": 1, "quarterly": 3, "yearly": 12}[rebalance]
+        labels = index.year.to_numpy() * 12 + (index.month.to_numpy() - 1) // months
+        last_of_period = np.append(labels[1:] != labels[:-1], True)  # sessions are sorted
+        values[last_of_period] = row
+    return pd.DataFrame(values, index=index, columns=list(weights))
