@@ -21,5 +21,7 @@ def _xnys_sessions() -> pd.DatetimeIndex:
 
 def nyse_sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.DatetimeIndex:
     """NYSE sessions in [start, end], tz-naive, midnight-stamped, named 'date'."""
-    sessions = _xnys_sessions()
-    return sessions[(sessions >= pd.Timestamp(start)) & (sessions <= pd.Timestamp(end))]
+    sessions = _xnys_sessions()  # sorted: a slice, not a mask over a century of sessions
+    lo = sessions.searchsorted(pd.Timestamp(start), side="left")
+    hi = sessions.searchsorted(pd.Timestamp(end), side="right")
+    return sessions[lo:hi]

@@ -155,7 +155,7 @@ def sortino(returns: pd.Series, risk_free_pct: float = 0.0) -> float:
 
 def drawdown(equity: pd.Series) -> pd.Series:
     """Fractional distance below the running peak (0 at a new high, negative otherwise)."""
-    return equity / equity.cummax() - 1.0
+    return pd.Series(stats_nb.drawdown_nb(_values(equity)), index=equity.index, name=equity.name)
 
 
 def max_drawdown(equity: pd.Series) -> float:
@@ -209,12 +209,9 @@ def turnover(result: BacktestResult) -> float:
 
 
 def beta_correlation(returns: pd.Series, benchmark: pd.Series) -> tuple[float, float]:
+    """Beta and correlation on the sessions both series have a return for."""
     both = pd.concat([returns, benchmark], axis=1, join="inner").dropna()
-    if len(both) < 3 or both.iloc[:, 1].var() == 0:
-        return float("nan"), float("nan")
-    cov = np.cov(both.iloc[:, 0], both.iloc[:, 1], ddof=1)
-    beta = cov[0, 1] / cov[1, 1]
-    corr = cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1]) if cov[0, 0] > 0 else float("nan")
+    beta, corr = stats_nb.beta_correlation_nb(_values(both.iloc[:, 0]), _values(both.iloc[:, 1]))
     return float(beta), float(corr)
 
 
@@ -246,7 +243,7 @@ def compute_stats(
         "max_drawdown": mdd,
         "max_drawdown_sessions": max_drawdown_sessions(eq),
         "longest_drawdown_sessions": longest_drawdown_sessions(eq),
-        "calmar": growth / abs(mdd) if mdd < 0 else float("nan"),
+        "calmar": float(stats_nb.calmar_nb(growth, mdd)),
         "turnover": turnover(result),
         "rebalances": int(result.orders["date"].nunique()) if not result.orders.empty else 0,
         "time_in_market": float((gross > 1e-9).mean()),
@@ -356,10 +353,8 @@ def rolling_sharpe(
     returns: pd.Series, window: int = PERIODS_PER_YEAR, risk_free_pct: float = 0.0
 ) -> pd.Series:
     """Annualised Sharpe ratio over the last `window` daily returns (as `sharpe`)."""
-    excess = returns - daily_risk_free(risk_free_pct)
-    roll = excess.rolling(window)
-    sd = roll.std(ddof=1)
-    return (roll.mean() / sd.where(sd > 0) * math.sqrt(PERIODS_PER_YEAR)).rename(returns.name)
+    values = stats_nb.rolling_sharpe_nb(_values(returns), window, daily_risk_free(risk_free_pct))
+    return pd.Series(values, index=returns.index, name=returns.name)
 
 
 def rolling_beta(
@@ -367,6 +362,5 @@ def rolling_beta(
 ) -> pd.Series:
     """Beta against `benchmark` over the last `window` daily returns (as `beta_correlation`)."""
     both = pd.concat([returns, benchmark], axis=1, join="inner")
-    a, b = both.iloc[:, 0], both.iloc[:, 1]
-    var = b.rolling(window).var(ddof=1)
-    return (a.rolling(window).cov(b, ddof=1) / var.where(var > 0)).rename(returns.name)
+    values = stats_nb.rolling_beta_nb(_values(both.iloc[:, 0]), _values(both.iloc[:, 1]), window)
+    return pd.Series(values, index=both.index, name=returns.name)

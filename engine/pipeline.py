@@ -270,30 +270,61 @@ def beta_returns(cfg: RunConfig, data: MarketData, period: Period) -> pd.Series:
     return prices.pct_change(fill_method=None).fillna(0.0)
 
 
-def run_strategy(
-    strategy: Strategy,
-    cfg: RunConfig,
-    project_root: Path,
-    command: str,
-    run_id: str | None = None,
-) -> ReportInput:
-    """Everything a report needs for one strategy run, computed on one common period."""
+@dataclass(frozen=True)
+class SimulatedRun:
+    """One strategy and its benchmarks simulated on their common period, before any statistic:
+    the statistics, verdicts and diagnostics a report adds are computed from it on demand."""
+
+    strategy: Strategy
+    cfg: RunConfig
+    data: MarketData
+    period: Period
+    result: BacktestResult
+    benchmarks: dict[str, BacktestResult]
+
+    @property
+    def runs(self) -> dict[str, BacktestResult]:
+        """The strategy first, then each benchmark."""
+        return {self.strategy.name: self.result, **self.benchmarks}
+
+    def stats(self) -> pd.DataFrame:
+        beta = beta_returns(self.cfg, self.data, self.period)
+        return stats_table(self.runs, beta, self.cfg.backtest.risk_free_pct)
+
+    def yearly(self) -> pd.DataFrame:
+        return yearly_table(self.runs)
+
+
+def simulate_run(strategy: Strategy, cfg: RunConfig, project_root: Path) -> SimulatedRun:
+    """Load the data, fix the common period and simulate the strategy and its benchmarks."""
     data = load_data_for(strategy, cfg, project_root)
     period = strategy_period(strategy, cfg, data)
     result = simulate_strategy(strategy, cfg, data, period)
     benchmarks = simulate_benchmarks(cfg, data, period)
-    everything = {strategy.name: result, **benchmarks}
-    stats = stats_table(everything, beta_returns(cfg, data, period), cfg.backtest.risk_free_pct)
-    lines, tables = run_verdicts(strategy, cfg.params, result, benchmarks, data, cfg.backtest.lag)
+    return SimulatedRun(strategy, cfg, data, period, result, benchmarks)
+
+
+def report_input(
+    run: SimulatedRun,
+    command: str,
+    run_id: str | None = None,
+    stats: pd.DataFrame | None = None,
+    yearly: pd.DataFrame | None = None,
+) -> ReportInput:
+    """Everything a report needs for a simulated run (statistics already computed may be given)."""
+    strategy, cfg, data, result = run.strategy, run.cfg, run.data, run.result
+    lag = cfg.backtest.lag
+    lines, tables = run_verdicts(strategy, cfg.params, result, run.benchmarks, data, lag)
+    period = run.period
     return ReportInput(
         title=strategy.name,
         description=strategy.description,
         run_id=run_id or new_run_id(),
         command=command,
         strategy=result,
-        benchmarks=benchmarks,
-        stats=stats,
-        yearly=yearly_table(everything),
+        benchmarks=run.benchmarks,
+        stats=run.stats() if stats is None else stats,
+        yearly=run.yearly() if yearly is None else yearly,
         tables=strategy.tables(data, cfg.params),
         config=cfg.as_dict(),
         config_toml=cfg.to_toml(),
@@ -305,3 +336,14 @@ def run_strategy(
         verdict_lines=lines,
         verdict_tables=tables,
     )
+
+
+def run_strategy(
+    strategy: Strategy,
+    cfg: RunConfig,
+    project_root: Path,
+    command: str,
+    run_id: str | None = None,
+) -> ReportInput:
+    """Everything a report needs for one strategy run, computed on one common period."""
+    return report_input(simulate_run(strategy, cfg, project_root), command, run_id)

@@ -1,23 +1,29 @@
-"""The portfolio kernel of every sweep: sparse target-weight rows of many combinations, simulated
-in parallel with vectorbt's own order primitives.
+"""The one portfolio simulator: sparse target-weight rows simulated with vectorbt's own order
+primitives, for a single run (`simulate_recorded_nb`, with its books: equity, cash, asset values
+and fills) and for every combination of a sweep in parallel (`simulate_parallel_nb`, keeping only
+statistics and the per-block sums CSCV needs).
 
-Why not `vectorbt.Portfolio.from_orders` with one column group per combination: it keeps every
-order record and a dense (sessions x assets x combinations) size array, gigabytes for a large
-grid. This kernel runs one combination per thread-iteration, keeps only its statistics (and the
-per-block sums CSCV needs), and executes each order with `vectorbt.portfolio.nb.execute_order_nb`
-exactly as `simulate_from_orders_nb` does for `engine.backtest.run_backtest`:
+Why not `vectorbt.Portfolio.from_orders`: for a sweep, one column group per combination keeps
+every order record and a dense (sessions x assets x combinations) size array, gigabytes for a
+large grid; for a single run, its wrappers cost ten times the simulation. `from_orders` stays as
+the cross-check (`engine.oracle`). Each order is executed with
+`vectorbt.portfolio.nb.execute_order_nb` exactly as `simulate_from_orders_nb` does:
 - a row decided after session p's close executes at p + lag at the fill price (close, or open);
   the last row decided at or before the window's first session is carried in to it;
 - on an execution session the group value is computed once, with every position valued at its
   latest fill price (vectorbt's `val_price`, forward-filled), orders are sorted by approximate
   order value (`approx_order_value_nb`, `insert_argsort_nb`: sells first) and executed as target
   percent, long only, with fees and slippage, buys limited by the cash available;
-- holding or trading a ticker on a session without a usable price (missing, non-finite or not
-  positive) is refused like `engine.backtest` refuses it: the combination reports the asset and
-  session, and the Python side raises the same error a single run would.
+- holding, buying or selling a ticker on a session without a usable price (missing, non-finite
+  or not positive) is refused (`engine.backtest.unusable_prices`): the path reports the asset
+  and session, and the Python side raises the refusal naming them. (vectorbt would silently
+  keep a position it cannot sell at a missing price, and stop at a zero one.)
 The equity path of each combination goes through the one implementation of each statistic,
 `engine.stats_nb`.
 """
+
+# Over 400 lines on purpose: the one path (`_run_path`), its order step and both entry points
+# (single run, sweep) stay in one module so that nothing can make them drift apart.
 
 from __future__ import annotations
 
@@ -38,6 +44,7 @@ __all__ = [
     "STAT_NAMES",
     "next_unusable_nb",
     "simulate_parallel_nb",
+    "simulate_recorded_nb",
     "simulate_serial_nb",
 ]
 
@@ -76,11 +83,232 @@ def _valuation_price(fill: np.ndarray, t: int, a: int, start: int) -> float:
 
 
 @numba.njit(cache=True)
-def _fail(error_out, stats_out, j, code, asset, t) -> None:  # fmt: skip
-    error_out[j, 0] = code
-    error_out[j, 1] = asset
-    error_out[j, 2] = t
-    stats_out[j, :] = np.nan
+def _fail(error: np.ndarray, code: int, asset: int, t: int) -> None:
+    error[0] = code
+    error[1] = asset
+    error[2] = t
+
+
+@numba.njit(cache=True)
+def _rebalance_nb(
+    t: int,
+    target: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    pos: np.ndarray,
+    last_val: np.ndarray,
+    cash: float,
+    free_cash: float,
+    order_value: np.ndarray,
+    seq: np.ndarray,
+    counted: int,
+    records: np.ndarray,
+    n_records: int,
+    record: bool,
+) -> tuple[float, float, int, float, float, int]:
+    """Execute the target row at session t as `simulate_from_orders_nb` does (target percent,
+    long only, group value computed once, sells first by approximate order value).
+
+    Returns (cash, free_cash, fills, traded value, fees, records written). Fills of assets from
+    `counted` on (the synthetic cash asset) are not trades: they count in neither fills, traded
+    value nor fees. With `record`, each fill is written to `records` as (session, asset, size,
+    price, fees, side: 0 buy, 1 sell), in execution order as vectorbt's order records."""
+    n_assets = pos.shape[0]
+    value = cash
+    for a in range(n_assets):
+        if pos[a] != 0:
+            value += pos[a] * last_val[a]
+    for a in range(n_assets):
+        order_value[a] = approx_order_value_nb(
+            target[a], SizeType.TargetPercent, Direction.LongOnly,
+            cash, pos[a], free_cash, last_val[a], value,
+        )  # fmt: skip
+        seq[a] = a
+    insert_argsort_nb(order_value, seq)
+    fills = 0
+    traded = 0.0
+    fees_paid = 0.0
+    for i in range(n_assets):
+        a = seq[i]
+        if target[a] == 0.0 and pos[a] == 0.0:
+            continue  # nothing to do: vectorbt ignores it (and would refuse a zero price)
+        order = order_nb(
+            size=target[a],
+            price=fill[t, a],
+            size_type=SizeType.TargetPercent,
+            direction=Direction.LongOnly,
+            fees=fees[a],
+            slippage=slippage[a],
+        )
+        state = ProcessOrderState(
+            cash=cash, position=pos[a], debt=0.0, free_cash=free_cash,
+            val_price=last_val[a], value=value, oidx=0, lidx=0,
+        )  # fmt: skip
+        exec_state, result = execute_order_nb(state, order)
+        cash = exec_state.cash
+        pos[a] = exec_state.position
+        free_cash = exec_state.free_cash
+        if result.status == OrderStatus.Filled:
+            if record:
+                records[n_records, 0] = t
+                records[n_records, 1] = a
+                records[n_records, 2] = result.size
+                records[n_records, 3] = result.price
+                records[n_records, 4] = result.fees
+                records[n_records, 5] = result.side
+                n_records += 1
+            if a < counted:
+                fills += 1
+                traded += result.size * result.price
+                fees_paid += result.fees
+    return cash, free_cash, fills, traded, fees_paid, n_records
+
+
+@numba.njit(cache=True)
+def _run_path(
+    close: np.ndarray,
+    bad_close: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    palette: np.ndarray,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    lo: int,
+    hi: int,
+    shift: int,
+    counted: int,
+    init_cash: float,
+    lag: int,
+    start: int,
+    end: int,
+    equity: np.ndarray,
+    totals: np.ndarray,
+    error: np.ndarray,
+    record: bool,
+    records: np.ndarray,
+    cash_out: np.ndarray,
+    asset_value_out: np.ndarray,
+) -> int:
+    """One portfolio on sessions [start, end] of `close` from the events lo..hi of `positions`
+    and `rows` (decision sessions, offset by shift, and palette rows).
+
+    Writes the equity at each close to `equity` and (fills, rebalances, traded value, fees) to
+    `totals`. Holding or trading an asset without a usable price stops the path with `error`
+    set to (code, asset, session). With `record`, the cash and each asset's value at each close
+    go to `cash_out` and `asset_value_out` and the fills to `records`; returns the fills
+    recorded."""
+    n_assets = close.shape[1]
+    pos = np.zeros(n_assets)
+    last_val = np.full(n_assets, np.nan)
+    target = np.zeros(n_assets)
+    held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
+    n_held = 0
+    order_value = np.empty(n_assets)
+    seq = np.empty(n_assets, dtype=np.int64)
+    cash = init_cash
+    free_cash = init_cash
+    fills = 0
+    rebalances = 0
+    traded = 0.0
+    fees_paid = 0.0
+    n_records = 0
+
+    # The execution sessions: the row carried in to `start`, then each later row.
+    k = lo
+    carried = -1
+    while k < hi and positions[k] + shift <= start:
+        carried = k
+        k += 1
+    next_event = carried if carried >= 0 else k
+    next_exec = -1
+    if next_event < hi:
+        decided = max(positions[next_event] + shift, start)
+        next_exec = decided + lag
+
+    error[0] = 0
+    for t in range(start, end + 1):
+        if t == next_exec:
+            row = rows[next_event]
+            next_event += 1
+            next_exec = positions[next_event] + shift + lag if next_event < hi else -1
+            until = next_exec if 0 <= next_exec <= end else end + 1
+            for a in range(n_assets):
+                was_held = target[a] > _WEIGHT_TOLERANCE  # the previous row's target
+                target[a] = palette[row, a]
+                if target[a] > _WEIGHT_TOLERANCE:
+                    if not _usable(fill[t, a]):
+                        _fail(error, ERR_NO_FILL, a, t)
+                        return n_records
+                    if bad_close[t, a] < until:  # held until the next trade without a price
+                        _fail(error, ERR_NO_CLOSE, a, bad_close[t, a])
+                        return n_records
+                elif was_held and not _usable(fill[t, a]):  # a sale needs a price too
+                    _fail(error, ERR_NO_FILL, a, t)
+                    return n_records
+                last_val[a] = _valuation_price(fill, t, a, start)
+            cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(
+                t, target, fill, fees, slippage, pos, last_val, cash, free_cash, order_value,
+                seq, counted, records, n_records, record,
+            )  # fmt: skip
+            if n_fills:
+                rebalances += 1
+            fills += n_fills
+            traded += value
+            fees_paid += paid
+            n_held = 0
+            for a in range(n_assets):
+                if pos[a] != 0:
+                    held[n_held] = a
+                    n_held += 1
+        eq = cash
+        for i in range(n_held):
+            a = held[i]
+            eq += pos[a] * close[t, a]
+        equity[t - start] = eq
+        if record:
+            cash_out[t - start] = cash
+            for a in range(n_assets):
+                asset_value_out[t - start, a] = pos[a] * close[t, a] if pos[a] != 0 else 0.0
+    totals[0] = fills
+    totals[1] = rebalances
+    totals[2] = traded
+    totals[3] = fees_paid
+    return n_records
+
+
+@numba.njit(cache=True)
+def simulate_recorded_nb(
+    close: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    palette: np.ndarray,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    counted: int,
+    init_cash: float,
+    lag: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One portfolio over every session of `close`, with its books: a single run.
+
+    Returns (equity, cash, asset values, fills, error) at each close; the fills are rows of
+    (session, asset, size, price, fees, side: 0 buy, 1 sell) in execution order, and `error`
+    is (code, asset, session), code 0 when every price held or traded was usable."""
+    n, n_assets = close.shape
+    equity = np.empty(n)
+    cash = np.empty(n)
+    asset_value = np.zeros((n, n_assets))
+    records = np.empty((positions.shape[0] * n_assets, 6))
+    totals = np.zeros(4)
+    error = np.zeros(3, dtype=np.int64)
+    count = _run_path(
+        close, next_unusable_nb(close), fill, fees, slippage, palette, positions, rows, 0,
+        positions.shape[0], 0, counted, init_cash, lag, 0, n - 1, equity, totals, error, True,
+        records, cash, asset_value,
+    )  # fmt: skip
+    return equity, cash, asset_value, records[:count], error
 
 
 @numba.njit(cache=True)
@@ -115,115 +343,26 @@ def _simulate_one(
 
     `bench` holds the main benchmark's daily return of each session (session t: from t-1's
     close to t's) for the information ratio, the Sharpe ratio of the daily returns in excess of
-    it. Fills of assets from `counted` on (the synthetic cash asset) are not trades: they count in
-    neither trades, rebalances, turnover nor fees, as `engine.backtest` leaves them out."""
-    n_assets = close.shape[1]
+    it. Fills of the synthetic cash asset (from `counted` on) are not trades, as in single
+    runs' order log."""
     sessions = end - start + 1
     equity = np.empty(sessions)
-    pos = np.zeros(n_assets)
-    last_val = np.full(n_assets, np.nan)
-    target = np.zeros(n_assets)
-    held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
-    n_held = 0
-    order_value = np.empty(n_assets)
-    seq = np.empty(n_assets, dtype=np.int64)
-    cash = init_cash
-    free_cash = init_cash
-    fills = 0
-    rebalances = 0
-    traded = 0.0
-    fees_paid = 0.0
-
-    # The execution sessions: the row carried in to `start`, then each later row.
-    lo = offsets[j]
-    hi = offsets[j + 1]
-    k = lo
-    carried = -1
-    while k < hi and positions[k] + shift <= start:
-        carried = k
-        k += 1
-    next_event = carried if carried >= 0 else k
-    next_exec = -1
-    if next_event < hi:
-        decided = max(positions[next_event] + shift, start)
-        next_exec = decided + lag
-
-    error_out[j, 0] = 0
-    for t in range(start, end + 1):
-        if t == next_exec:
-            row = rows[next_event]
-            next_event += 1
-            next_exec = positions[next_event] + shift + lag if next_event < hi else -1
-            until = next_exec if 0 <= next_exec <= end else end + 1
-            for a in range(n_assets):
-                target[a] = palette[row, a]
-                if target[a] > _WEIGHT_TOLERANCE:
-                    if not _usable(fill[t, a]):
-                        _fail(error_out, stats_out, j, ERR_NO_FILL, a, t)
-                        return
-                    if bad_close[t, a] < until:  # held until the next trade without a price
-                        _fail(error_out, stats_out, j, ERR_NO_CLOSE, a, bad_close[t, a])
-                        return
-                last_val[a] = _valuation_price(fill, t, a, start)
-            value = cash
-            for a in range(n_assets):
-                if pos[a] != 0:
-                    value += pos[a] * last_val[a]
-            for a in range(n_assets):
-                order_value[a] = approx_order_value_nb(
-                    target[a], SizeType.TargetPercent, Direction.LongOnly,
-                    cash, pos[a], free_cash, last_val[a], value,
-                )  # fmt: skip
-                seq[a] = a
-            insert_argsort_nb(order_value, seq)
-            filled_here = False
-            for i in range(n_assets):
-                a = seq[i]
-                order = order_nb(
-                    size=target[a],
-                    price=fill[t, a],
-                    size_type=SizeType.TargetPercent,
-                    direction=Direction.LongOnly,
-                    fees=fees[a],
-                    slippage=slippage[a],
-                )
-                state = ProcessOrderState(
-                    cash=cash, position=pos[a], debt=0.0, free_cash=free_cash,
-                    val_price=last_val[a], value=value, oidx=0, lidx=0,
-                )  # fmt: skip
-                exec_state, result = execute_order_nb(state, order)
-                cash = exec_state.cash
-                pos[a] = exec_state.position
-                free_cash = exec_state.free_cash
-                if result.status == OrderStatus.Filled and a < counted:
-                    fills += 1
-                    filled_here = True
-                    traded += result.size * result.price
-                    fees_paid += result.fees
-            if filled_here:
-                rebalances += 1
-            n_held = 0
-            for a in range(n_assets):
-                if pos[a] != 0:
-                    held[n_held] = a
-                    n_held += 1
-        eq = cash
-        for i in range(n_held):
-            a = held[i]
-            eq += pos[a] * close[t, a]
-        equity[t - start] = eq
+    totals = np.zeros(4)
+    _run_path(
+        close, bad_close, fill, fees, slippage, palette, positions, rows, offsets[j],
+        offsets[j + 1], shift, counted, init_cash, lag, start, end, equity, totals,
+        error_out[j], False, np.empty((0, 6)), np.empty(0), np.empty((0, 0)),
+    )  # fmt: skip
+    if error_out[j, 0] != 0:
+        stats_out[j, :] = np.nan
+        return
 
     returns = np.empty(sessions)
     stats_nb.returns_nb(equity, returns)
     if want_returns:
         returns_out[j, :] = returns
     for b in range(edges.shape[0] - 1):
-        s1 = 0.0
-        s2 = 0.0
-        for t in range(edges[b], edges[b + 1]):
-            r = returns[t - start]
-            s1 += r
-            s2 += r * r
+        s1, s2 = stats_nb.running_sums_nb(returns, edges[b] - start, edges[b + 1] - start)
         blocks_out[j, b, 0] = s1
         blocks_out[j, b, 1] = s2
     daily = returns[1:]
@@ -237,11 +376,11 @@ def _simulate_one(
     out[4] = stats_nb.sharpe_nb(daily, rf_daily)
     out[5] = stats_nb.sortino_nb(daily, rf_daily)
     out[6] = mdd
-    out[7] = cagr / abs(mdd) if mdd < 0 else np.nan
-    out[8] = fills
-    out[9] = rebalances
-    out[10] = stats_nb.turnover_nb(traded, equity)
-    out[11] = fees_paid
+    out[7] = stats_nb.calmar_nb(cagr, mdd)
+    out[8] = totals[0]
+    out[9] = totals[1]
+    out[10] = stats_nb.turnover_nb(totals[2], equity)
+    out[11] = totals[3]
     out[12] = np.nan
     if has_bench:
         excess = np.empty(sessions - 1)

@@ -27,9 +27,10 @@ from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
 from engine.claims.stats import binomial_interval, default_block_length, generator
-from engine.metrics import PERIODS_PER_YEAR, cagr, calendar_year_returns
+from engine.metrics import cagr, calendar_year_returns
 from engine.resampling import percentile_interval, resampled_totals
 from engine.results import BacktestResult
+from engine.stats_nb import PERIODS_PER_YEAR
 
 __all__ = [
     "ActiveReturn",

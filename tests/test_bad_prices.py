@@ -183,3 +183,14 @@ def test_a_cash_fund_with_a_zero_price_is_refused() -> None:
     with pytest.raises(DataQualityError) as err:
         run_backtest(weights({0: [0.5, 0.0]}), market_data(PRICES), NO_COSTS, cash_returns=cash)
     assert f"the cash series (backtest.cash_ticker) pays -1 on {INDEX[2].date()}" in str(err.value)
+
+
+def test_selling_at_an_unusable_fill_price_is_refused() -> None:
+    """A is held, then sold on session 3 (decided on 2) when its price is missing: refused like
+    a purchase, never a position silently kept (or a crash on a zero price)."""
+    for bad in (np.nan, 0.0):
+        prices = PRICES.copy()
+        prices.iloc[3, 0] = bad
+        with pytest.raises(DataQualityError) as err:
+            run_backtest(weights({0: [1.0, 0.0], 2: [0.0, 1.0]}), market_data(prices), NO_COSTS)
+        assert f"would trade at the fill price A on {INDEX[3].date()}" in str(err.value)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -19,6 +20,9 @@ from engine.paths import project_root, resolve
 from engine.report.model import ReportInput
 from engine.strategy import Strategy
 
+if TYPE_CHECKING:  # the simulator (and vectorbt) load only when a run is asked
+    from engine.pipeline import SimulatedRun
+
 __all__ = ["RunResult", "run"]
 
 
@@ -29,52 +33,61 @@ class RunResult:
     `stats` is metrics x runs (the strategy, then each benchmark), all floats; the dates are in
     `period`. `equity` and `returns` have a column per run; `weights` are the strategy's
     realised weights at each close, `target_weights` the rows it asked for, `orders` its fills.
-    `input` is the full report input (provenance, data findings) and `config` the effective
-    config.
+    `input` is the full report input (provenance, data findings, verdicts) and `config` the
+    effective config. The run is simulated at once; statistics, verdicts and the strategy's
+    tables are computed on first access (a notebook loop pays only for what it looks at).
     """
 
-    input: ReportInput
+    run: SimulatedRun
     config: RunConfig
+    command: str
     _folders: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
-        return self.input.title
+        return self.run.strategy.name
+
+    @cached_property
+    def _stats_table(self) -> pd.DataFrame:
+        return self.run.stats()
 
     @property
     def stats(self) -> pd.DataFrame:
-        return numeric_stats(self.input.stats)
+        return numeric_stats(self._stats_table)
 
     @property
     def period(self) -> tuple[Any, Any]:
-        return self.input.period
+        return self.run.period.start.date(), self.run.period.end.date()
 
-    def _runs(self) -> dict[str, Any]:
-        return {self.input.strategy.name: self.input.strategy, **self.input.benchmarks}
+    @cached_property
+    def input(self) -> ReportInput:
+        from engine.pipeline import report_input
+
+        return report_input(self.run, self.command, stats=self._stats_table, yearly=self.yearly)
 
     @property
     def equity(self) -> pd.DataFrame:
-        return pd.DataFrame({n: r.equity for n, r in self._runs().items()})
+        return pd.DataFrame({n: r.equity for n, r in self.run.runs.items()})
 
     @property
     def returns(self) -> pd.DataFrame:
-        return pd.DataFrame({n: r.returns for n, r in self._runs().items()})
+        return pd.DataFrame({n: r.returns for n, r in self.run.runs.items()})
 
     @property
     def weights(self) -> pd.DataFrame:
-        return self.input.strategy.weights
+        return self.run.result.weights
 
     @property
     def target_weights(self) -> pd.DataFrame:
-        return self.input.strategy.target_weights
+        return self.run.result.target_weights
 
     @property
     def orders(self) -> pd.DataFrame:
-        return self.input.strategy.orders
+        return self.run.result.orders
 
-    @property
+    @cached_property
     def yearly(self) -> pd.DataFrame:
-        return self.input.yearly
+        return self.run.yearly()
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -132,7 +145,7 @@ def run(
     the folders loaded with `rl.load_strategies` and `strategies_dir`. Bad input raises
     `rl.BadInputError` (a ValueError) with the CLI's message.
     """
-    from engine.pipeline import run_strategy  # vectorbt and friends, only when a run is asked
+    from engine.pipeline import simulate_run  # the simulator and friends, only when asked
 
     chosen = resolve_spec(strategy, strategies_dir, catalog)
     values = section_values(params, backtest, data, report, benchmarks)
@@ -141,5 +154,4 @@ def run(
     check_reports_root(resolve(cfg.report.output_dir))  # a file there: refused before any work
     shown = command or shown_call("run", chosen.name, config=config, defaults=defaults,
                                   overrides=overrides, **values)
-    inp = run_strategy(chosen, cfg, project_root(), shown)
-    return RunResult(inp, cfg)
+    return RunResult(simulate_run(chosen, cfg, project_root()), cfg, shown)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
-from engine.data import validation, yahoo
+from engine.data import cache, mirror, validation, yahoo
 from engine.data.align import (
     align_one,
     calendar_rows,
@@ -139,11 +139,16 @@ def load_market_data(
         )
     dirs = Dirs.of(settings, project_root)
     expected_last = min(sessions[-1], yahoo.last_closed_session())
+    key = (tuple(names), start_ts, end_ts, expected_last, settings.model_dump_json(), dirs)
+    recent = _recent_load(key, names, dirs, settings)
+    if recent is not None:
+        return recent
 
     histories: dict[str, History] = {}
     sources: dict[str, SourceInfo] = {}
     issues: dict[str, list[DataIssue]] = {}
     failures: dict[str, RotationLabError] = {}
+    served_from_cache: dict[str, bool] = {}
     for ticker in names:
         attempt = Attempt()
         try:
@@ -152,6 +157,7 @@ def load_market_data(
             failures[ticker] = exc
             continue
         histories[ticker] = history
+        served_from_cache[ticker] = from_cache
         sources[ticker] = history.source_info(served_from_cache=from_cache)
         issues[ticker] = attempt.issues
         far = implausible_dates(history)
@@ -230,7 +236,57 @@ def load_market_data(
     all_issues = global_issues + [i for t in names for i in issues[t]]
     if settings.strict:
         _refuse_warnings(all_issues)
-    return MarketData(fields=fields, sources=sources, issues=all_issues)
+    data = MarketData(fields=fields, sources=sources, issues=all_issues)
+    if settings.providers[0] == "cache" and all(served_from_cache.values()):
+        _remember_load(key, names, dirs, histories, data)
+    return data
+
+
+# Loads served wholly from fresh cache entries, kept for the next identical request in this
+# process (a notebook re-running a strategy): the load is a function of the request, the clock's
+# last session and the entries, so while every entry file is unchanged and still fresh by the
+# cache policy (`cache.staleness`), loading again would give the same MarketData. Strategies
+# treat the data as read-only (they are pure functions of it).
+_RECENT_LOADS: dict[tuple, tuple[tuple, dict[str, History], MarketData]] = {}
+_RECENT_MAX = 8
+
+
+def _files_fingerprint(names: list[str], dirs: Dirs) -> tuple:
+    out = []
+    for ticker in names:
+        for path in (cache.entry_path(dirs.cache, ticker), mirror.mirror_path(dirs.mirror, ticker)):
+            try:
+                stat = path.stat()
+            except OSError:
+                out.append(None)
+                continue
+            out.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+def _remember_load(
+    key: tuple, names: list[str], dirs: Dirs, histories: dict[str, History], data: MarketData
+) -> None:
+    if len(_RECENT_LOADS) >= _RECENT_MAX:
+        _RECENT_LOADS.pop(next(iter(_RECENT_LOADS)))
+    _RECENT_LOADS[key] = (_files_fingerprint(names, dirs), dict(histories), data)
+
+
+def _recent_load(
+    key: tuple, names: list[str], dirs: Dirs, settings: DataSettings
+) -> MarketData | None:
+    """The data of an identical earlier load when every entry it used is unchanged and fresh."""
+    hit = _RECENT_LOADS.get(key)
+    if hit is None:
+        return None
+    fingerprint, histories, data = hit
+    if _files_fingerprint(names, dirs) != fingerprint:
+        return None
+    for ticker, history in histories.items():
+        mirror_file = mirror.mirror_path(dirs.mirror, ticker)
+        if cache.staleness(history, mirror_file, settings.max_cache_age_days) is not None:
+            return None
+    return data
 
 
 def _refuse_warnings(issues: Sequence[DataIssue]) -> None:

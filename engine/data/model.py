@@ -75,11 +75,20 @@ class MarketData:
 
     def first_valid(self) -> pd.Series:
         """First session with an adjusted close, per ticker (NaT if none)."""
-        return self.adj_close.apply(lambda s: s.first_valid_index())
+        return self._valid_bound(last=False)
 
     def last_valid(self) -> pd.Series:
         """Last session with an adjusted close, per ticker (NaT if none)."""
-        return self.adj_close.apply(lambda s: s.last_valid_index())
+        return self._valid_bound(last=True)
+
+    def _valid_bound(self, last: bool) -> pd.Series:
+        frame = self.adj_close
+        valid = frame.notna().to_numpy()
+        if not len(frame):
+            return pd.Series(pd.NaT, index=frame.columns, dtype=frame.index.dtype)
+        pos = len(frame) - 1 - valid[::-1].argmax(axis=0) if last else valid.argmax(axis=0)
+        bound = pd.Series(frame.index[pos].to_numpy(), index=frame.columns)
+        return bound.where(valid.any(axis=0))
 
     def select(
         self, tickers: list[str] | None = None, start: object = None, end: object = None

@@ -12,6 +12,7 @@ from engine.metrics import drawdown_periods
 from engine.report.model import ReportInput
 from engine.reporting.format import human_column, is_missing, iso, pct
 from engine.reporting.tables import Cell, Table, frame_table
+from engine.stats_nb import PERIODS_PER_YEAR
 from engine.verdicts import year_record
 
 __all__ = [
@@ -105,7 +106,7 @@ def summary_text(inp: ReportInput) -> str:
     name = inp.strategy.name
     equity = inp.strategy.equity.dropna()
     start, end = iso(inp.period[0]), iso(inp.period[1])
-    years = (len(equity) - 1) / 252 if len(equity) > 1 else 0.0
+    years = (len(equity) - 1) / PERIODS_PER_YEAR if len(equity) > 1 else 0.0
     first, last = float(equity.iloc[0]), float(equity.iloc[-1])
 
     def record(series: str) -> str:

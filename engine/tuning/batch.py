@@ -9,7 +9,6 @@ single run. The decisions of each group then run through `engine.portfolio_nb`.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +16,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from engine.backtest import CASH_COLUMN, cash_returns_from_series, price_gap_error, run_backtest
+from engine.backtest import (
+    CASH_COLUMN,
+    cash_returns_from_series,
+    execution_inputs,
+    price_gap_error,
+)
 from engine.config import RunConfig
 from engine.data.model import MarketData
 from engine.decisions import Decisions, combo_params
 from engine.metrics import daily_risk_free
-from engine.pipeline import data_window, trim_weights
+from engine.pipeline import data_window
 from engine.portfolio_nb import (
     ERR_NO_FILL,
     N_STATS,
@@ -30,12 +34,11 @@ from engine.portfolio_nb import (
     simulate_parallel_nb,
     simulate_serial_nb,
 )
-from engine.results import BacktestResult
 from engine.strategy import Strategy
 from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
 from engine.tuning.windows import ChunkResult, Window
 
-__all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "engine_result", "requirements"]
+__all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "requirements"]
 
 DECISION_CACHE_BYTES = 400 * 2**20  # decisions kept for reuse (walk-forward windows, curves)
 PROFILE_SAMPLE = 200  # rows whose tickers and lookback are re-derived in full, as a guard
@@ -112,34 +115,25 @@ class BatchCore:
         return out
 
     def _arrays(self, decisions: Decisions, window: Window) -> tuple[np.ndarray, ...]:
-        """Close and fill prices, costs and the palette, with the cash asset when it earns."""
+        """Close and fill prices, costs and the palette (`engine.backtest.execution_inputs`, as
+        a single run builds them), with the cash asset when it earns."""
         settings = self.cfg.backtest
-        tickers = list(decisions.columns)
-        close = self.data.adj_close[tickers].to_numpy(dtype=np.float64)
-        if settings.trade_at == "close":
-            fill = close
-        else:
-            fill = self.data.field("adj_open")[tickers].to_numpy(dtype=np.float64)
-        fees = np.full(len(tickers), settings.fees_bps / 1e4)
-        slippage = np.full(len(tickers), settings.slippage_bps / 1e4)
-        palette = decisions.palette
+        cash = None
         if settings.cash_ticker:
             series = self.data.adj_close[settings.cash_ticker.upper()]
-            daily = cash_returns_from_series(series, settings.cash_ticker_kind).to_numpy()
-            cash_price = np.ones(len(self.data.index))
-            cash_price[window.start : window.end + 1] = np.cumprod(
-                1.0 + np.nan_to_num(daily[window.start : window.end + 1])
-            )
-            close = np.column_stack([close, cash_price])
-            fill = close if settings.trade_at == "close" else np.column_stack([fill, cash_price])
+            cash = cash_returns_from_series(series, settings.cash_ticker_kind).to_numpy()
+        inputs = execution_inputs(
+            self.data, list(decisions.columns), settings, slice(None), cash,
+            (window.start, window.end),
+        )  # fmt: skip
+        palette = decisions.palette
+        if inputs.has_cash_asset:
             palette = np.column_stack([palette, np.clip(1.0 - palette.sum(axis=1), 0.0, None)])
-            fees = np.append(fees, 0.0)
-            slippage = np.append(slippage, 0.0)
         return (
-            np.ascontiguousarray(close),
-            np.ascontiguousarray(fill),
-            fees,
-            slippage,
+            inputs.close,
+            inputs.fill,
+            inputs.fees,
+            inputs.slippage,
             np.ascontiguousarray(palette, dtype=np.float64),
         )
 
@@ -300,20 +294,3 @@ def build_plan(
         firsts[lookbacks == value] = int(data.index.searchsorted(first))
     core = BatchCore(strategy, cfg, data, per_row=per_row)
     return BatchPlan(core, table.reset_index(drop=True), firsts)
-
-
-def engine_result(
-    strategy: Strategy, cfg: RunConfig, data: MarketData, params: Any, window: Window
-) -> BacktestResult:
-    """One combination on the window through vectorbt (`engine.backtest`), exactly as a single
-    run would simulate it: the independent cross-check of sampled sweep rows."""
-    first, _ = data_window(strategy, dataclasses.replace(cfg, params=params))
-    own = data.select(start=first)
-    index = data.index[window.start : window.end + 1]
-    weights = trim_weights(strategy.weights(own, params), index)
-    cash = None
-    settings = cfg.backtest
-    if settings.cash_ticker:
-        series = data.adj_close[settings.cash_ticker.upper()]
-        cash = cash_returns_from_series(series, settings.cash_ticker_kind).reindex(index)
-    return run_backtest(weights, data, settings, name=strategy.name, cash_returns=cash)

@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.tuning.overfitting import DeflatedSharpe, PBOResult, deflated_sharpe_of_returns
 
-__all__ = ["ExcessSharpe", "excess_deflated_sharpe", "reconcile", "sharpe_rows"]
+__all__ = ["ExcessSharpe", "excess_deflated_sharpe", "reconcile"]
 
 DSR_BAR = 0.95
 PBO_BAR = 0.5
@@ -28,13 +28,6 @@ class ExcessSharpe:
     benchmark: str
     dsr: DeflatedSharpe  # of the best combination's daily returns minus the benchmark's
     note: str
-
-
-def sharpe_rows(returns: np.ndarray) -> np.ndarray:
-    """Per-period Sharpe ratio (mean / sd, ddof=1) of each row of daily returns."""
-    sd = returns.std(axis=1, ddof=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sd > 0, returns.mean(axis=1) / sd, np.nan)
 
 
 def excess_deflated_sharpe(

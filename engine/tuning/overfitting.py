@@ -26,6 +26,8 @@ import numpy as np
 from numba import prange
 from scipy import stats
 
+from engine.stats_nb import per_period_sharpe_from_sums_nb, per_period_sharpe_nb
+
 EULER_GAMMA = 0.5772156649015329
 TILE = 1024  # combinations per cache-sized tile in the CSCV kernels
 
@@ -80,9 +82,8 @@ def deflated_sharpe_of_returns(
     returns: np.ndarray, trial_sharpes: np.ndarray, n_trials: int, rf_daily: float = 0.0
 ) -> DeflatedSharpe:
     """DSR of the selected daily returns; `trial_sharpes` are all trials' per-period SRs."""
-    excess = np.asarray(returns, dtype=float) - rf_daily
-    sd = excess.std(ddof=1)
-    sharpe = float(excess.mean() / sd) if sd > 0 else float("nan")
+    excess = np.ascontiguousarray(returns, dtype=np.float64) - rf_daily
+    sharpe = float(per_period_sharpe_nb(excess, 0.0))
     finite = trial_sharpes[np.isfinite(trial_sharpes)]
     variance = float(finite.var(ddof=1)) if len(finite) > 1 else 0.0
     skew = float(stats.skew(excess, bias=False))
@@ -91,16 +92,6 @@ def deflated_sharpe_of_returns(
 
 
 # --------------------------------------------------------------------------- PBO by CSCV
-
-
-@numba.njit(cache=True)
-def _sharpe(s1: float, s2: float, count: float, rf: float) -> float:
-    if count < 2:
-        return np.nan
-    var = (s2 - s1 * s1 / count) / (count - 1.0)
-    if not var > 0:
-        return np.nan
-    return (s1 / count - rf) / math.sqrt(var)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -123,7 +114,7 @@ def _best_in_sample(blocks, chosen, counts, rf):  # fmt: skip
                 for i in range(half):
                     s1 += blocks[c, chosen[k, i], 0]
                     s2 += blocks[c, chosen[k, i], 1]
-                sr = _sharpe(s1, s2, count, rf)
+                sr = per_period_sharpe_from_sums_nb(s1, s2, count, rf)
                 if sr > value:
                     value = sr
                     index = c
@@ -152,7 +143,7 @@ def _rank_out_of_sample(blocks, other, counts, rf, threshold):  # fmt: skip
                 for i in range(half):
                     s1 += blocks[c, other[k, i], 0]
                     s2 += blocks[c, other[k, i], 1]
-                sr = _sharpe(s1, s2, count, rf)
+                sr = per_period_sharpe_from_sums_nb(s1, s2, count, rf)
                 if sr < threshold[k]:
                     b += 1
                 elif sr == threshold[k]:
@@ -179,7 +170,7 @@ def _oos_sharpe_of(blocks, other, counts, rf, index):  # fmt: skip
             count += counts[other[k, i]]
             s1 += blocks[c, other[k, i], 0]
             s2 += blocks[c, other[k, i], 1]
-        out[k] = _sharpe(s1, s2, count, rf)
+        out[k] = per_period_sharpe_from_sums_nb(s1, s2, count, rf)
     return out
 
 

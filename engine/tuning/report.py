@@ -37,6 +37,7 @@ from engine.reporting.folder import ReportFolder, publish_folder
 from engine.reporting.format import human_column
 from engine.reporting.page import png_data_uri, render_page
 from engine.reporting.tables import Table, frame_table
+from engine.stats_nb import PERIODS_PER_YEAR
 from engine.tuning import ledger
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.ledger import LEDGER, recorded_trials  # noqa: F401  (re-exported)
@@ -281,8 +282,9 @@ def explanations(study: Study) -> dict[str, str]:
             f"({d.n_obs:,} days) and for its skewness ({d.skew:.2f}) and kurtosis "
             f"({d.kurtosis:.1f}; 3 for a normal distribution). Luck alone would give the best "
             f"of {d.n_trials:,} a daily Sharpe ratio of about {d.sr0:.4f} (annualised "
-            f"{d.sr0 * math.sqrt(252):.2f}); the best has {d.sharpe:.4f} (annualised "
-            f"{d.sharpe * math.sqrt(252):.2f}); the deflated Sharpe ratio is the probability that "
+            f"{d.sr0 * math.sqrt(PERIODS_PER_YEAR):.2f}); the best has {d.sharpe:.4f} "
+            f"(annualised {d.sharpe * math.sqrt(PERIODS_PER_YEAR):.2f}); the deflated Sharpe "
+            "ratio is the probability that "
             f"its true Sharpe ratio exceeds that luck level. The result {verdict}."
         )
         if study.dsr_all is not None:

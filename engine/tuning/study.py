@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.metrics import PERIODS_PER_YEAR, daily_risk_free
+from engine.metrics import daily_risk_free
+from engine.stats_nb import PERIODS_PER_YEAR
 from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
 from engine.tuning.luck import (
     ExcessSharpe,

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from engine.config import RunConfig
 from engine.data.model import MarketData
 from engine.errors import BadInputError
+from engine.oracle import oracle_combination
 from engine.pipeline import (
     Period,
     common_period,
@@ -35,7 +36,7 @@ from engine.pipeline import (
     period_index,
 )
 from engine.strategy import Strategy
-from engine.tuning.batch import build_plan, engine_result, requirements
+from engine.tuning.batch import build_plan, requirements
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.grid import Grid, find_row
 from engine.tuning.windows import ChunkResult, Window
@@ -332,14 +333,14 @@ def daily_returns(setup: SweepSetup, rows: list[int], window: Window) -> np.ndar
 def check_against_engine(
     setup: SweepSetup, rows: list[int], final_equity: np.ndarray, window: Window
 ) -> pd.DataFrame:
-    """Final equity of plan rows: the sweep's kernel vs `engine.backtest` (vectorbt), relative
-    gap. The engine run rebuilds the decisions through `Strategy.weights` on the row's own data."""
+    """Final equity of plan rows: the sweep's kernel vs vectorbt (`engine.oracle`), relative
+    gap. The oracle run rebuilds the decisions through `Strategy.weights` on the row's own data."""
     out = []
     base = setup.cfg.params
     for row, kernel_value in zip(rows, final_equity, strict=True):
         combo = row_values(setup.plan.table, row)
         params = base.model_copy(update=combo)
-        result = engine_result(setup.strategy, setup.cfg, setup.data, params, window)
+        result = oracle_combination(setup.strategy, setup.cfg, setup.data, params, window)
         engine_value = float(result.equity.iloc[-1])
         out.append(
             {

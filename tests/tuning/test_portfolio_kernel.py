@@ -9,8 +9,9 @@ import pytest
 from engine import metrics
 from engine.calendar import nyse_sessions
 from engine.errors import DataQualityError
+from engine.oracle import oracle_combination
 from engine.results import BacktestResult
-from engine.tuning.batch import build_plan, engine_result
+from engine.tuning.batch import build_plan
 from engine.tuning.windows import STAT_COLUMNS, Window, block_sums
 from tests.helpers import market_data
 from tests.tuning.conftest import RSI_TRIM, rsi_config
@@ -90,7 +91,9 @@ COMBOS = pd.DataFrame(
 def _engine_runs(cfg, data, table, window):
     base = cfg.params
     rows = table.to_dict(orient="records")
-    return [engine_result(RSI_TRIM, cfg, data, base.model_copy(update=r), window) for r in rows]
+    return [
+        oracle_combination(RSI_TRIM, cfg, data, base.model_copy(update=r), window) for r in rows
+    ]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +152,7 @@ def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
     start = int(trimmed_days[len(trimmed_days) // 2])
     assert held.iloc[start] == 0.5 and rows.iloc[start].isna().all()  # trimmed, no new row
     window = Window.of(start, start + 3)
-    engine = engine_result(RSI_TRIM, cfg, walk_data, params, window)
+    engine = oracle_combination(RSI_TRIM, cfg, walk_data, params, window)
     assert engine.weights["IWM"].iloc[1] == pytest.approx(0.5)
     kernel = plan.core.run(plan.payload(0, 1), window).stats[0, 0]
     assert kernel == pytest.approx(float(engine.equity.iloc[-1]), rel=1e-12)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from engine.config import build_config
+from engine.oracle import oracle_combination
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import common_period, needed_tickers, simulate_strategy
-from engine.tuning.batch import engine_result
 from engine.tuning.executors import DaskExecutor, LocalExecutor
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep, rank_of, ranking, run_sweep
@@ -120,7 +120,7 @@ def test_cash_yield_sweeps_in_batch_and_equals_vectorbt(walk_data):
     window = setup.window(1)
     for i in range(setup.n_combos):
         params = cfg.params.model_copy(update=setup.table.iloc[i].to_dict())
-        engine = engine_result(RSI_TRIM, cfg, data, params, window)
+        engine = oracle_combination(RSI_TRIM, cfg, data, params, window)
         assert result.table["final_equity"].iloc[i] == pytest.approx(
             engine.equity.iloc[-1], rel=1e-9
         )

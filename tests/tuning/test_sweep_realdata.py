@@ -12,9 +12,9 @@ import pytest
 
 from engine.cli import main
 from engine.config import load_config
+from engine.oracle import oracle_combination
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import simulate_strategy
-from engine.tuning.batch import engine_result
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep
 from tests.helpers import MIRROR
@@ -60,7 +60,7 @@ def test_kernel_matches_vectorbt_on_sampled_real_combinations(real_setup):
     fast = setup.plan.core.run(setup.plan.select(rows), window).stats[:, 0]
     base = setup.cfg.params
     models = [base.model_copy(update=c) for c in setup.table.iloc[rows].to_dict("records")]
-    runs = [engine_result(setup.strategy, setup.cfg, setup.data, p, window) for p in models]
+    runs = [oracle_combination(setup.strategy, setup.cfg, setup.data, p, window) for p in models]
     engine = np.array([run.equity.iloc[-1] for run in runs])
     np.testing.assert_allclose(fast, engine, rtol=1e-9)
     assert len(set(np.round(engine, 2))) == 4  # four genuinely different results

@@ -8,8 +8,8 @@ import pytest
 
 from engine import metrics
 from engine.errors import BadInputError
+from engine.oracle import oracle_combination
 from engine.paths import PROJECT_ROOT
-from engine.tuning.batch import engine_result
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep
@@ -81,7 +81,7 @@ def test_too_long_a_training_window_is_refused(walk_data):
 def engine_sharpe(setup, combo, window) -> float:
     """Sharpe of one combination on a window, recomputed through vectorbt."""
     params = setup.cfg.params.model_copy(update=combo)
-    run = engine_result(setup.strategy, setup.cfg, setup.data, params, window)
+    run = oracle_combination(setup.strategy, setup.cfg, setup.data, params, window)
     return metrics.sharpe(run.returns.iloc[1:], setup.cfg.backtest.risk_free_pct)
 
 
@@ -106,7 +106,7 @@ def test_stitched_curve_chains_the_test_windows(walked, walk_data):
     ):
         combo = {k: row[f"chosen_{k}"] for k in ("upper", "lower", "n")}
         params = setup.cfg.params.model_copy(update=combo)
-        run = engine_result(setup.strategy, setup.cfg, walk_data, params, Window.of(
+        run = oracle_combination(setup.strategy, setup.cfg, walk_data, params, Window.of(
             part.train_end, part.test_end
         ))
         days = walk_data.index[part.test_start : part.test_end + 1]
