@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 
+from engine.calendar import next_period_end, period_end_mask
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
 from engine.settings import Strict, check_weight_map
 from engine.strategy import Strategy
 from strategies import rules
-from strategies.calendar_rules import next_period_end, period_end_mask
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import nyse_sessions
+from engine.calendar import last_session_of_year, nyse_sessions
 from strategies import rules
 from strategies.first10days import ANCHORS, STRATEGY, Params, yearly_leadership
 from tests.helpers import market_data, random_walk
@@ -194,7 +194,7 @@ def _reference_weights(data, params: Params) -> pd.DataFrame:
             continue
         if not (rets.drop(small) < rets[small]).all():
             continue
-        complete = sessions[-1] == rules.last_session_of_year(int(year))
+        complete = sessions[-1] == last_session_of_year(int(year))
         cap = len(sessions) - 2 if complete else len(sessions) - 1
         n = params.lead_days - 1
         last = cap if params.horizon == "year_end" else min(n + params.horizon - 1, cap)
