@@ -101,18 +101,6 @@ def test_small_cap_without_data_makes_no_decision():
     assert table.loc[2021, "members_compared"] == 4
 
 
-def test_weights_never_use_prices_after_the_decision_day():
-    """Shocking all prices after a random day t leaves every weight up to t unchanged."""
-    prices = random_walk(TICKERS, "2010-11-01", "2016-12-31", seed=11)
-    base = STRATEGY.weights(market_data(prices), Params())
-    rng = np.random.default_rng(2)
-    for t in rng.integers(30, len(prices) - 30, size=8):
-        shocked = prices.copy()
-        shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = STRATEGY.weights(market_data(shocked), Params())
-        pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
