@@ -25,10 +25,10 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
-from engine.settings import Benchmark, Strict, check_weight_map
-from strategies.relative_strength import RelativeStrength
+from engine.settings import Benchmark, Strict, weight_map_fields
+from strategies.relative_strength import RelativeStrength, sides_differ
 
 
 class Params(Strict):
@@ -45,17 +45,9 @@ class Params(Strict):
     tilt: dict[str, float] = Field(default={"RSP": 0.7, "SPY": 0.3}, min_length=1)
     base: dict[str, float] = Field(default={"RSP": 0.3, "SPY": 0.7}, min_length=1)
 
-    @field_validator("tilt", "base")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("tilt", "base")
 
-    @model_validator(mode="after")
-    def _two_funds(self) -> Params:
-        if self.equal_weight == self.cap_weight:
-            raise ValueError(f"equal_weight and cap_weight must differ: {self.equal_weight!r}")
-        return self
+    _two_sides = sides_differ("equal_weight", "cap_weight")
 
 
 def _switch_maps(equal: str, cap: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -93,12 +85,6 @@ RULE = RelativeStrength(
     maps=_maps,
 )
 
-allocations = RULE.allocations
-tickers = RULE.tickers
-decide = RULE.decide
-signal = RULE.signal
-tables = RULE.tables
-explain = RULE.explain
 
 BENCHMARKS = (
     Benchmark(name="SPY buy & hold", weights={"SPY": 1.0}),

@@ -33,7 +33,7 @@ from engine import leadership as L
 from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sessions
 from engine.data.model import MarketData
 from engine.decisions import Decisions
-from engine.settings import Strict, check_weight_map
+from engine.settings import Strict, weight_map_fields
 from engine.strategy import Strategy
 from strategies import rules
 from strategies.spells import spell_decisions, weight_palette
@@ -63,11 +63,7 @@ class Params(Strict):
             raise ValueError(f"universe has duplicates: {v}")
         return v
 
-    @field_validator("lead", "base")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("lead", "base")
 
     @model_validator(mode="after")
     def _members(self) -> Params:

@@ -39,7 +39,7 @@ from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sess
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
 from engine.errors import DataQualityError
-from engine.settings import Benchmark, Strict, check_weight_map
+from engine.settings import Benchmark, Strict, check_weight_map, weight_map_fields
 from engine.strategy import Strategy
 from engine.yearly import Years, calendar_years, window_returns
 from strategies import rules
@@ -66,11 +66,7 @@ class Params(Strict):
     cash: dict[str, float] = Field(default={"BIL": 1.0}, description="{} = 0% invested")
     before: Literal["equities", "cash"] | dict[str, float] = "equities"
 
-    @field_validator("equities", "cash")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("equities", "cash")
 
     @field_validator("before")
     @classmethod

@@ -28,10 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
@@ -40,11 +41,25 @@ from engine.settings import DEFAULT_BENCHMARKS, Benchmark
 from engine.strategy import Strategy, single_combination
 from strategies import rules
 
-__all__ = ["MEASURES", "RelativeStrength"]
+__all__ = ["MEASURES", "RelativeStrength", "sides_differ"]
 
 MEASURES = ("return_spread", "ratio_ma", "streak")
 Column = Callable[[str], np.ndarray]
 Maps = tuple[np.ndarray, np.ndarray]
+
+
+def sides_differ(leader: str, laggard: str) -> Any:
+    """A parameter model's validator: the two signal tickers of the rule differ. Use as
+    `_two_sides = sides_differ("small", "large")` in the class."""
+
+    def check(self: BaseModel) -> BaseModel:
+        if getattr(self, leader) == getattr(self, laggard):
+            raise ValueError(
+                f"{leader} and {laggard} must differ, both are {getattr(self, leader)!r}"
+            )
+        return self
+
+    return model_validator(mode="after")(check)
 
 
 def _wins(leader: np.ndarray, laggard: np.ndarray) -> np.ndarray:

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
-from engine.settings import Strict, check_weight_map
-from strategies.relative_strength import RelativeStrength
+from engine.settings import Strict, weight_map_fields
+from strategies.relative_strength import RelativeStrength, sides_differ
 
 
 class Params(Strict):
@@ -50,17 +50,9 @@ class Params(Strict):
     overweight: dict[str, float] = Field(default={"IWM": 0.7, "SPY": 0.3}, min_length=1)
     base: dict[str, float] = Field(default={"IWM": 0.3, "SPY": 0.7}, min_length=1)
 
-    @field_validator("overweight", "base")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("overweight", "base")
 
-    @model_validator(mode="after")
-    def _two_sides(self) -> Params:
-        if self.small == self.large:
-            raise ValueError(f"small and large must differ, both are {self.small!r}")
-        return self
+    _two_sides = sides_differ("small", "large")
 
 
 def _wanted(params: Params) -> tuple[str, str]:
@@ -78,13 +70,6 @@ RULE = RelativeStrength(
     wanted=_wanted,
 )
 
-tickers = RULE.tickers
-decide = RULE.decide
-signal = RULE.signal
-tables = RULE.tables
-explain = RULE.explain
-active_and_base = RULE.allocations
-lookback_sessions = RULE.lookback_sessions
 
 STRATEGY = RULE.strategy(
     name="small_cap_lead",

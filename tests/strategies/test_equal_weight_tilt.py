@@ -6,16 +6,10 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from strategies.equal_weight_tilt import (
-    STRATEGY,
-    Params,
-    allocations,
-    explain,
-    signal,
-    tickers,
-)
+from strategies.equal_weight_tilt import RULE, STRATEGY, Params
 from tests.helpers import MIRROR, market_data, run_on_mirror
 
+allocations, explain, signal, tickers = RULE.allocations, RULE.explain, RULE.signal, RULE.tickers
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 # 2-session spreads RSP - SPY: day 2 0.25 - 0 = 0.25, day 3 0.5 - 0 = 0.5, day 4 0.2 - 0.25,
 # day 5 0 - 0.25 = -0.25, day 6 0.25 - 0 = 0.25.

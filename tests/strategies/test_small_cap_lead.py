@@ -7,17 +7,11 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from strategies.small_cap_lead import (
-    STRATEGY,
-    Params,
-    active_and_base,
-    explain,
-    lookback_sessions,
-    signal,
-    tickers,
-)
+from strategies.small_cap_lead import RULE, STRATEGY, Params
 from tests.helpers import MIRROR, market_data, run_on_mirror
 
+active_and_base, explain, signal = RULE.allocations, RULE.explain, RULE.signal
+lookback_sessions, tickers = RULE.lookback_sessions, RULE.tickers
 DAYS = nyse_sessions("2021-03-01", "2021-04-30")
 OVER = [0.7, 0.3]  # default overweight (IWM, SPY)
 BASE = [0.3, 0.7]  # default base
