@@ -195,6 +195,14 @@ def fixture_for(name: str):
     return _CACHE[name]
 
 
+def drawn(name: str, data: st.DataObject) -> tuple[Any, Any, pd.DataFrame, MarketData]:
+    """(strategy, base, table of model rows, bars with or without missing prices), drawn."""
+    strategy = STRATEGIES[name]
+    base, table = data.draw(model_rows(strategy), label="combinations")
+    market = market_for(name, data.draw(st.booleans(), label="missing prices"))
+    return strategy, base, table, market
+
+
 def assert_batch_equals_single(strategy, market: MarketData, base, table: pd.DataFrame) -> None:
     """`batch(market, base, table).frame(j)` is `weights(market, params_j)` for every j: a
     combination's own columns exactly; the columns only other combinations need are 0 on its
@@ -231,9 +239,7 @@ def test_each_combination_of_a_batch_equals_its_single_run(name: str, data) -> N
 @given(data=st.data())
 def test_any_parameters_in_a_batch_equal_their_single_runs(name: str, data) -> None:
     """Every mode and reading, swept or as the base, on bars with or without missing prices."""
-    strategy = STRATEGIES[name]
-    base, table = data.draw(model_rows(strategy), label="combinations")
-    market = market_for(name, data.draw(st.booleans(), label="missing prices"))
+    strategy, base, table, market = drawn(name, data)
     assert_batch_equals_single(strategy, market, base, table)
 
 
@@ -264,9 +270,7 @@ def test_a_batch_looks_no_further_ahead_than_a_single_run(name: str) -> None:
 @given(data=st.data())
 def test_no_parameters_look_ahead(name: str, data) -> None:
     """Every mode and reading (drawn as in `model_rows`) decides at t from bars up to t only."""
-    strategy = STRATEGIES[name]
-    base, table = data.draw(model_rows(strategy), label="combinations")
-    market = market_for(name, data.draw(st.booleans(), label="missing prices"))
+    strategy, base, table, market = drawn(name, data)
     seed = sum(map(ord, name))
     problem = first_look_ahead(frames_of(strategy, base, table), market, cut_days(seed), seed)
     assert problem is None, f"{name}: {problem}"
