@@ -280,39 +280,50 @@ def _unique_rows(palette: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
+def _row_events(
+    labels: np.ndarray,
+    remap: np.ndarray,
+    force: np.ndarray,
+    has_force: bool,
+    j: int,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    start: int,
+    write: bool,
+) -> int:
+    """Change-only events of label row j (labels mapped through `remap`): how many, and, when
+    `write`, their positions and rows stored from `start`."""
+    k = start
+    last = -1
+    for t in range(labels.shape[1]):
+        if labels[j, t] < 0:
+            continue
+        label = remap[labels[j, t]]
+        if label != last or (has_force and force[j, t]):
+            if write:
+                positions[k] = t
+                rows[k] = label
+            k += 1
+            last = label
+    return k - start
+
+
+@numba.njit(cache=True)
 def _label_events(
     labels: np.ndarray, remap: np.ndarray, force: np.ndarray, has_force: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Change-only events of label rows, labels mapped to distinct rows through `remap` (two
-    passes: count, then fill)."""
-    n_combos, n_sessions = labels.shape
-    counts = np.zeros(n_combos, dtype=np.int64)
-    for j in range(n_combos):
-        last = -1
-        for t in range(n_sessions):
-            if labels[j, t] < 0:
-                continue
-            label = remap[labels[j, t]]
-            if label != last or (has_force and force[j, t]):
-                counts[j] += 1
-                last = label
+    passes of one scan: count, then fill)."""
+    n_combos = labels.shape[0]
+    none = np.empty(0, dtype=np.int64)
     offsets = np.zeros(n_combos + 1, dtype=np.int64)
     for j in range(n_combos):
-        offsets[j + 1] = offsets[j] + counts[j]
+        count = _row_events(labels, remap, force, has_force, j, none, none, 0, False)
+        offsets[j + 1] = offsets[j] + count
     positions = np.empty(offsets[-1], dtype=np.int64)
     rows = np.empty(offsets[-1], dtype=np.int64)
     for j in range(n_combos):
-        k = offsets[j]
-        last = -1
-        for t in range(n_sessions):
-            if labels[j, t] < 0:
-                continue
-            label = remap[labels[j, t]]
-            if label != last or (has_force and force[j, t]):
-                positions[k] = t
-                rows[k] = label
-                k += 1
-                last = label
+        _row_events(labels, remap, force, has_force, j, positions, rows, offsets[j], True)
     return offsets, positions, rows
 
 

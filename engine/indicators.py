@@ -1,4 +1,4 @@
-"""Indicators as the press means them, starting with Wilder's RSI.
+"""Indicators as the press means them: Wilder's RSI, and the run length of a streak.
 
 vectorbt's `vbt.RSI` smooths with a plain rolling or exponential mean, which is not the RSI
 quoted in market commentary. Wilder's RSI seeds the average gain and loss with the simple mean
@@ -56,3 +56,14 @@ def wilder_rsi(prices: pd.Series | pd.DataFrame, n: int = 14) -> pd.Series | pd.
     valid = prices.dropna()
     rsi = wilder_rsi_kernel(valid.to_numpy(dtype=np.float64), n)
     return pd.Series(rsi, index=valid.index, name=prices.name).reindex(prices.index)
+
+
+def run_length(flag: np.ndarray) -> np.ndarray:
+    """Number of consecutive sessions, ending at each session, on which `flag` is true (along
+    the last axis; 0 where it is false): the length of the current streak, for the strategies'
+    streak rules and the streak claims alike."""
+    flag = np.asarray(flag, dtype=bool)
+    sessions = np.arange(flag.shape[-1])
+    last_false = np.where(flag, -1, sessions)
+    np.maximum.accumulate(last_false, axis=-1, out=last_false)
+    return sessions - last_false

@@ -18,12 +18,12 @@ it, so tied members share a rank.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from engine.data.model import MarketData
+from engine.yearly import ANCHORS, anchor_positions, calendar_years, window_returns
 
 __all__ = [
     "ANCHORS",
@@ -36,8 +36,6 @@ __all__ = [
     "year_start_returns",
 ]
 
-Anchor = Literal["prior_close", "first_close", "first_open"]
-ANCHORS: tuple[str, ...] = ("prior_close", "first_close", "first_open")
 NO_LEADER = -1
 
 
@@ -48,21 +46,16 @@ class YearStart:
     years: np.ndarray  # calendar year
     first: np.ndarray  # position of the year's first session
     last: np.ndarray  # position of the year's last session in the index
-    anchor: np.ndarray  # position the returns run from (-1: no session before the year)
+    anchor: np.ndarray  # position the returns run from (-1: no prior year-end session)
     decision: np.ndarray  # position of the year's Nth session (-1: not reached in the index)
+    held_until: np.ndarray  # last position a decision of the year holds (engine.yearly)
 
 
 def year_start_positions(index: pd.DatetimeIndex, lead_days: int, anchor: str) -> YearStart:
-    """Anchor and decision-day positions of every calendar year of `index`."""
-    if anchor not in ANCHORS:
-        raise ValueError(f"anchor {anchor!r} is not one of {', '.join(ANCHORS)}")
-    years_all = np.asarray(index.year)
-    years, first = np.unique(years_all, return_index=True)
-    last = np.append(first[1:], len(years_all)) - 1
-    anchor_pos = first - 1 if anchor == "prior_close" else first.copy()  # -1 at the data start
-    reached = last - first + 1 >= lead_days
-    decision = np.where(reached, first + lead_days - 1, -1)
-    return YearStart(years.astype(int), first, last, anchor_pos.astype(int), decision.astype(int))
+    """Anchor and decision-day positions of every calendar year of `index` (engine.yearly)."""
+    ys = calendar_years(index)
+    start = anchor_positions(ys, anchor)
+    return YearStart(ys.years, ys.first, ys.last, start, ys.window_end(lead_days), ys.held_until)
 
 
 def anchor_prices(
@@ -82,11 +75,7 @@ def anchor_prices(
 
 def year_start_returns(start_px: np.ndarray, end_px: np.ndarray, ys: YearStart) -> np.ndarray:
     """(years, members) returns from the anchor to the decision day; NaN where either is absent."""
-    ok = (ys.anchor >= 0) & (ys.decision >= 0)
-    out = np.full((len(ys.years), start_px.shape[1]), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out[ok] = end_px[ys.decision[ok]] / start_px[ys.anchor[ok]] - 1.0
-    return out
+    return window_returns(start_px, end_px, ys.anchor, ys.decision)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ __all__ = [
     "Strict",
     "check_weight_map",
     "strict_problem",
+    "weight_map_fields",
 ]
 
 Provider = Literal["cache", "mirror", "yfinance"]
@@ -347,6 +348,17 @@ def check_weight_map(weights: dict[str, float], max_gross: float = 1.0) -> None:
     total = sum(weights.values())
     if total > max_gross + 1e-9:
         raise ValueError(f"weights sum to {total:.6g}; the total must be at most {max_gross}")
+
+
+def _valid_weight_map(cls: type, weights: dict[str, float]) -> dict[str, float]:
+    check_weight_map(weights)
+    return weights
+
+
+def weight_map_fields(*fields: str) -> Any:
+    """A parameter model's validator: each of `fields` is a long-only weight map
+    (`check_weight_map`). Use as `_weights = weight_map_fields("on", "off")` in the class."""
+    return field_validator(*fields)(_valid_weight_map)
 
 
 DEFAULT_BENCHMARKS = [

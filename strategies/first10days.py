@@ -30,10 +30,10 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from engine import leadership as L
-from engine.calendar import nyse_sessions
+from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sessions
 from engine.data.model import MarketData
 from engine.decisions import Decisions
-from engine.settings import Strict, check_weight_map
+from engine.settings import Strict, weight_map_fields
 from engine.strategy import Strategy
 from strategies import rules
 from strategies.spells import spell_decisions, weight_palette
@@ -63,11 +63,7 @@ class Params(Strict):
             raise ValueError(f"universe has duplicates: {v}")
         return v
 
-    @field_validator("lead", "base")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("lead", "base")
 
     @model_validator(mode="after")
     def _members(self) -> Params:
@@ -114,15 +110,6 @@ def _leadership_cached(
     return ys, L.leadership(returns, universe.index(small_cap), min_members=2)
 
 
-def _year_caps(index: pd.DatetimeIndex, ys: L.YearStart) -> np.ndarray:
-    """Last position at which lead can be wanted in each year: the session before the NYSE
-    calendar's last one (base is wanted after that close), or the data's last session of the
-    year when the data end before the year does."""
-    ends = np.array([rules.last_session_of_year(int(y)) for y in ys.years], dtype="datetime64[ns]")
-    complete = index.to_numpy()[ys.last] == ends
-    return np.where(complete, ys.last - 1, ys.last)
-
-
 def _outcomes(prices: pd.DataFrame, day_n: int, prior: int | None, year: int) -> dict[str, object]:
     """Rest-of-year (day N close to year end) and full-year returns, total return."""
     year_rows = prices[prices.index.year == year].dropna(how="all")
@@ -131,7 +118,7 @@ def _outcomes(prices: pd.DataFrame, day_n: int, prior: int | None, year: int) ->
     year_end = year_rows.index[-1]
     row: dict[str, object] = {
         "year_end_date": year_end.date(),
-        "year_complete": bool(year_end == rules.last_session_of_year(year)),
+        "year_complete": bool(year_end == last_session_of_year(year)),
     }
     for ticker in prices.columns:
         at_end = prices.at[year_end, ticker]
@@ -245,7 +232,6 @@ def decide(data: MarketData, params: Params, table: pd.DataFrame) -> Decisions:
     columns, palette, map_rows = weight_palette(maps)
     base_row, lead_row = map_rows[0::2], map_rows[1::2]
 
-    caps: np.ndarray | None = None  # depends on the index only
     prices: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     spells: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     group_ids: dict[tuple, int] = {}
@@ -258,8 +244,8 @@ def decide(data: MarketData, params: Params, table: pd.DataFrame) -> Decisions:
         if gkey not in group_ids:
             if lkey not in spells:
                 ys, lead = _leadership_cached(data, lkey, prices)
-                caps = _year_caps(index, ys) if caps is None else caps
-                spells[lkey] = (ys.decision[lead.small_leads], caps[lead.small_leads])
+                leads = lead.small_leads
+                spells[lkey] = (ys.decision[leads], ys.held_until[leads])
             starts, ends = spells[lkey]
             if horizon != "year_end":
                 ends = np.minimum(starts + int(horizon) - 1, ends)
@@ -279,12 +265,6 @@ def _weights_text(weights: dict[str, float]) -> str:
     return ", ".join(f"{t} {w:.0%}" for t, w in held.items()) or "cash"
 
 
-def _nth_session(year: int, n: int) -> pd.Timestamp | None:
-    """The calendar's Nth session of `year` (the calendar runs past the data)."""
-    sessions = nyse_sessions(f"{year}-01-01", f"{year}-12-31")
-    return sessions[n - 1] if len(sessions) >= n else None
-
-
 def _iso(day: pd.Timestamp | None) -> str:
     return day.date().isoformat() if day is not None else "beyond the known calendar"
 
@@ -292,7 +272,7 @@ def _iso(day: pd.Timestamp | None) -> str:
 def _lead_until(year: int, day_n: pd.Timestamp, params: Params) -> pd.Timestamp:
     """The session after whose close base is wanted again (the calendar's, past the data too)."""
     sessions = nyse_sessions(f"{year}-01-01", f"{year}-12-31")
-    year_end = rules.last_session_of_year(year)
+    year_end = last_session_of_year(year)
     if params.horizon == "year_end":
         return year_end
     at = int(sessions.get_loc(day_n)) + int(params.horizon)
@@ -310,7 +290,7 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
     reached = np.flatnonzero((ys.decision >= 0) & (ys.anchor >= 0))
     this_year = int(ys.years[-1])
     if not len(reached) or int(ys.years[reached[-1]]) != this_year:
-        due = _nth_session(this_year, params.lead_days)
+        due = nth_session_of_year(this_year, params.lead_days)
         return {
             "inputs": f"session {params.lead_days} of {this_year} not reached yet "
             f"(data end {last_day.date()}): {base} until then",
@@ -318,7 +298,7 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
         }
     i = int(reached[-1])
     year = int(ys.years[i])
-    due = _iso(_nth_session(year + 1, params.lead_days))
+    due = _iso(nth_session_of_year(year + 1, params.lead_days))
     period = f"over the first {params.lead_days} sessions of {year}"
     small = universe.index(params.small_cap)
     compared = [(t, r) for t, r in zip(universe, returns[i], strict=True) if np.isfinite(r)]

@@ -27,7 +27,6 @@ itself trades a session later, so its own returns differ by that session and by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -36,14 +35,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 
-from engine.calendar import nyse_sessions
+from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sessions
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
 from engine.errors import DataQualityError
-from engine.settings import Benchmark, Strict, check_weight_map
+from engine.settings import Benchmark, Strict, check_weight_map, weight_map_fields
 from engine.strategy import Strategy
+from engine.yearly import Years, calendar_years, window_returns
 from strategies import rules
-from strategies.calendar_rules import nth_session_of_year
 
 __all__ = [
     "STRATEGY",
@@ -67,11 +66,7 @@ class Params(Strict):
     cash: dict[str, float] = Field(default={"BIL": 1.0}, description="{} = 0% invested")
     before: Literal["equities", "cash"] | dict[str, float] = "equities"
 
-    @field_validator("equities", "cash")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("equities", "cash")
 
     @field_validator("before")
     @classmethod
@@ -103,81 +98,15 @@ SIGNALS = ("none", "equities", "cash")
 _STRUCTURE = ("index_ticker", "equities", "cash", "before")
 
 
-@dataclass(frozen=True)
-class _Years:
-    """The calendar years of a session index, as positions: computed once per index.
-
-    `anchor` is the prior year-end close (-1 if the index lacks the calendar's last session of
-    the year before); `stop` ends (exclusive) the span a decision holds: the year's last
-    session in the index, except the calendar's year-end session, when "before" is wanted.
-    """
-
-    years: np.ndarray
-    first: np.ndarray
-    last: np.ndarray
-    anchor: np.ndarray
-    stop: np.ndarray
-    year_of: np.ndarray  # per session: its year's number in `years`
-    calendar_january: np.ndarray  # per year: the calendar's last January session
-
-
-def _years(index: pd.DatetimeIndex) -> _Years:
-    year_of_session = np.asarray(index.year)
-    years, first = np.unique(year_of_session, return_index=True)
-    last = np.append(first[1:], len(index)) - 1
-    anchor = np.full(len(years), -1, dtype=np.int64)
-    stop = last + 1
-    january = np.full(len(years), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if len(years):
-        ends, januaries = _calendar_marks(int(years[0]) - 1, int(years[-1]))
-        before = np.asarray(index[np.maximum(first - 1, 0)], dtype="datetime64[ns]")
-        prior_end = np.array([ends.get(int(y) - 1) for y in years], dtype="datetime64[ns]")
-        own_end = np.array([ends.get(int(y)) for y in years], dtype="datetime64[ns]")
-        ok = (first > 0) & (before == prior_end)
-        anchor[ok] = first[ok] - 1
-        closes = np.asarray(index[last], dtype="datetime64[ns]") == own_end
-        stop[closes] = last[closes]
-        january = np.array([januaries.get(int(y)) for y in years], dtype="datetime64[ns]")
-    year_of = np.searchsorted(years, year_of_session)
-    return _Years(years, first, last, anchor, stop, year_of, january)
-
-
-def _calendar_marks(
-    first_year: int, last_year: int
-) -> tuple[dict[int, pd.Timestamp], dict[int, pd.Timestamp]]:
-    """The NYSE calendar's last session of each year and of each January (one calendar read)."""
-    sessions = nyse_sessions(f"{first_year}-01-01", f"{last_year}-12-31")
-    dates = pd.Series(sessions, index=sessions)
-    ends = dates.groupby(sessions.year).max()
-    january = dates[sessions.month == 1]
-    januaries = january.groupby(january.index.year).max()
-    return (
-        {int(y): pd.Timestamp(d) for y, d in ends.items()},
-        {int(y): pd.Timestamp(d) for y, d in januaries.items()},
-    )
-
-
-def _decision_positions(index: pd.DatetimeIndex, layout: _Years, window: str, n: int) -> np.ndarray:
+def _decision_positions(layout: Years, window: str, n: int) -> np.ndarray:
     """Per year, the position of the session whose close decides it (-1: the data ends first)."""
-    if window == "first_five":
-        return np.where(layout.last - layout.first + 1 >= n, layout.first + n - 1, -1)
-    # January: the year's last January session in the data, if it is the calendar's.
-    january = np.asarray(index.month) == 1
-    last_january = np.full(len(layout.years), -1, dtype=np.int64)
-    where = np.flatnonzero(january)
-    last_january[layout.year_of[where]] = where  # increasing positions: the last one stays
-    found = last_january >= 0
-    days = np.asarray(index[np.maximum(last_january, 0)], dtype="datetime64[ns]")
-    return np.where(found & (days == layout.calendar_january), last_january, -1)
+    return layout.window_end("january" if window == "january" else n)
 
 
-def _window_returns(signal: np.ndarray, layout: _Years, decision: np.ndarray) -> np.ndarray:
+def _window_returns(signal: np.ndarray, layout: Years, decision: np.ndarray) -> np.ndarray:
     """Per year, the index return from the prior year-end close to the decision close (NaN when
     either session is missing or has no price)."""
-    ok = (layout.anchor >= 0) & (decision >= 0)
-    out = np.full(len(decision), np.nan)
-    out[ok] = signal[decision[ok]] / signal[layout.anchor[ok]] - 1.0
-    return out
+    return window_returns(signal, signal, layout.prior, decision)
 
 
 def _signals(returns: np.ndarray, min_return: np.ndarray) -> np.ndarray:
@@ -188,11 +117,11 @@ def _signals(returns: np.ndarray, min_return: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(returns)[None, :], 0, signals).astype(np.int8)
 
 
-def _span_masks(layout: _Years, decision: np.ndarray, n_sessions: int) -> np.ndarray:
+def _span_masks(layout: Years, decision: np.ndarray, n_sessions: int) -> np.ndarray:
     """True on the sessions a year's decision holds (from its close to before the year end)."""
     position = np.arange(n_sessions)
     start = decision[layout.year_of]
-    return (start >= 0) & (position >= start) & (position < layout.stop[layout.year_of])
+    return (start >= 0) & (position >= start) & (position <= layout.held_until[layout.year_of])
 
 
 def _leg_return(
@@ -216,7 +145,7 @@ def _outcomes(
         "equities_rest_ret": _leg_return(prices, params.equities, decision, year_end),
         "cash_rest_ret": _leg_return(prices, params.cash, decision, year_end),
         "year_end_date": year_end.date(),
-        "year_complete": bool(year_end == rules.last_session_of_year(year)),
+        "year_complete": bool(year_end == last_session_of_year(year)),
     }
 
 
@@ -226,8 +155,8 @@ def yearly_barometer(data: MarketData, params: Params) -> pd.DataFrame:
     prices = data.adj_close[tickers(params)]
     signal_prices = prices[params.index_ticker]
     first_price = signal_prices.first_valid_index()
-    layout = _years(index)
-    decision = _decision_positions(index, layout, params.window, params.first_sessions)
+    layout = calendar_years(index)
+    decision = _decision_positions(layout, params.window, params.first_sessions)
     returns = _window_returns(signal_prices.to_numpy(dtype=float), layout, decision)
     signals = _signals(returns, np.array([params.min_return]))[0]
     rows = []
@@ -235,13 +164,13 @@ def yearly_barometer(data: MarketData, params: Params) -> pd.DataFrame:
         if first_price is None or year < first_price.year:
             continue
         row: dict[str, object] = {"year": int(year), "decision_date": None, "signal": "none"}
-        if layout.anchor[y] < 0:
+        if layout.prior[y] < 0:
             rows.append({**row, "note": "no prior year-end session in the data"})
             continue
         if decision[y] < 0:
             rows.append({**row, "note": "the data ends before the decision session"})
             continue
-        anchor, decided = index[layout.anchor[y]], index[decision[y]]
+        anchor, decided = index[layout.prior[y]], index[decision[y]]
         row.update(anchor_date=anchor.date(), decision_date=decided.date())
         if np.isnan(returns[y]):
             note = f"no {params.index_ticker} price on the anchor or decision session"
@@ -280,7 +209,7 @@ def _batch(
     window: np.ndarray,
     n: np.ndarray,
     floor: np.ndarray,
-    layout: _Years,
+    layout: Years,
 ) -> Decisions:
     """Decisions of combinations sharing one structure: one schedule and one window return per
     (window, sessions), one label row per distinct (schedule, yearly signals)."""
@@ -295,9 +224,10 @@ def _batch(
         [(w, int(k) if w == "first_five" else 0) for w, k in zip(window, n, strict=True)]
     )
     spans, signals = [], np.empty((len(window), len(layout.years)), dtype=np.int8)
-    changes = [np.array([0]), layout.stop[layout.stop < len(index)]]
+    stop = layout.held_until + 1  # the session after a year's decision span
+    changes = [np.array([0]), stop[stop < len(index)]]
     for number, (w, k) in enumerate(windows):
-        decision = _decision_positions(index, layout, w, k)
+        decision = _decision_positions(layout, w, k)
         spans.append(_span_masks(layout, decision, len(index)))
         changes.append(decision[decision >= 0])
         rows = schedule == number
@@ -334,7 +264,9 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
     window = param_values(table, params, "window")
     n = param_values(table, params, "first_sessions").astype(np.int64)
     floor = param_values(table, params, "min_return").astype(float)
-    layout = _years(data.index)  # the calendar years of the index: shared by every structure
+    layout = calendar_years(
+        data.index
+    )  # the calendar years of the index: shared by every structure
     base = {name: getattr(params, name) for name in _STRUCTURE}
     swept = [name for name in _STRUCTURE if name in table.columns]
     if not swept:
@@ -378,8 +310,8 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
     index = data.index
     if not len(index):
         return {"inputs": "no sessions", "next_decision": "unknown"}
-    layout = _years(index)
-    decision = _decision_positions(index, layout, params.window, params.first_sessions)
+    layout = calendar_years(index)
+    decision = _decision_positions(layout, params.window, params.first_sessions)
     signal = data.adj_close[params.index_ticker].to_numpy(dtype=float)
     returns = _window_returns(signal, layout, decision)
     y, last = len(layout.years) - 1, len(index) - 1
@@ -391,7 +323,7 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
         else "January"
     )
     before = f"'before' allocation ({_describe(before_allocation(params))})"
-    if decision[y] >= 0 and last < layout.stop[y] and label != 0:
+    if decision[y] >= 0 and last <= layout.held_until[y] and label != 0:
         leg = params.equities if label == _EQUITIES else params.cash
         relation = ">" if label == _EQUITIES else "<="
         inputs = (
@@ -399,7 +331,7 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
             f"({relation} {params.min_return * 100:g}%): {_describe(leg)} for the rest of the year"
         )
         due_year = year + 1
-    elif last >= layout.stop[y]:
+    elif last > layout.held_until[y]:
         inputs = f"{year} has ended: {before} until the {year + 1} reading"
         due_year = year + 1
     elif decision[y] < 0:

@@ -30,14 +30,14 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
+from engine.calendar import next_period_end, period_end_mask
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
-from engine.settings import Strict, check_weight_map
+from engine.settings import Strict, weight_map_fields
 from engine.strategy import Strategy
 from strategies import rules
-from strategies.calendar_rules import next_period_end, period_end_mask
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
 
@@ -63,11 +63,7 @@ class Params(Strict):
         description="Rebalance when a weight is more than this (absolute) off target; 0 = off",
     )
 
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("weights")
 
 
 def tickers(params: Params) -> list[str]:

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from engine.data.model import MarketData
 from engine.decisions import Decisions, param_values
-from engine.settings import Strict, check_weight_map
+from engine.settings import Strict, weight_map_fields
 from engine.strategy import Strategy, single_combination
 from strategies import rules
 
@@ -50,11 +50,7 @@ class Params(Strict):
     small_caps: dict[str, float] = Field(default={"IWM": 1.0}, min_length=1)
     otherwise: dict[str, float] = Field(default={"SPY": 1.0}, min_length=1)
 
-    @field_validator("small_caps", "otherwise")
-    @classmethod
-    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        check_weight_map(v)
-        return v
+    _weights = weight_map_fields("small_caps", "otherwise")
 
 
 def tickers(params: Params) -> list[str]:

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.calendar import period_end_mask
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
-from strategies.calendar_rules import period_end_mask
 from strategies.ranking import (
     combined_keys,
     intern,

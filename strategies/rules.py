@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from engine.calendar import nyse_sessions
 from engine.decisions import Decisions
 from strategies.kernels import threshold_labels
 
@@ -39,12 +38,8 @@ __all__ = [
     "group_rows",
     "held_labels",
     "hold_state",
-    "is_last_session_of_year",
-    "last_session_of_year",
-    "prior_session",
     "ratio_distance",
     "return_spread",
-    "run_length",
     "session_returns",
     "sessions_since",
     "sma_on_observations",
@@ -53,7 +48,6 @@ __all__ = [
     "two_state_palette",
     "weight_columns",
     "weight_row",
-    "year_sessions",
     "yearly_state_summary",
 ]
 
@@ -187,15 +181,6 @@ def return_spread(small: np.ndarray, large: np.ndarray, sessions: np.ndarray) ->
     return session_returns(small, sessions) - session_returns(large, sessions)
 
 
-def run_length(flag: np.ndarray) -> np.ndarray:
-    """Number of consecutive sessions, ending at each session, on which `flag` is true."""
-    flag = np.asarray(flag, dtype=bool)
-    sessions = np.arange(flag.shape[-1])
-    last_false = np.where(flag, -1, sessions)
-    np.maximum.accumulate(last_false, axis=-1, out=last_false)
-    return sessions - last_false
-
-
 def sessions_since(trigger: np.ndarray) -> np.ndarray:
     """Sessions since the last true value of each row of `trigger` (0 on a trigger session,
     inf before the first). Holding for h sessions from a trigger, a new one restarting the
@@ -314,27 +299,6 @@ def explain_latest(
             f"; decided on {decision.index[p].date()}, kept since: no decision after it ({missing})"
         )
     return {"inputs": inputs, "next_decision": EVERY_SESSION}
-
-
-def last_session_of_year(year: int) -> pd.Timestamp:
-    """The NYSE calendar's last session of `year` (known in advance, unlike the data's end)."""
-    return nyse_sessions(f"{year}-12-01", f"{year}-12-31")[-1]
-
-
-def is_last_session_of_year(index: pd.DatetimeIndex) -> np.ndarray:
-    """True on the sessions of `index` that close an NYSE calendar year."""
-    ends = {year: last_session_of_year(int(year)) for year in np.unique(index.year)}
-    return np.array([day == ends[day.year] for day in index], dtype=bool)
-
-
-def year_sessions(index: pd.DatetimeIndex, year: int) -> pd.DatetimeIndex:
-    return index[index.year == year]
-
-
-def prior_session(index: pd.DatetimeIndex, day: pd.Timestamp) -> pd.Timestamp | None:
-    """The last session of `index` before `day` (e.g. the prior year-end close), if any."""
-    before = index[index < day]
-    return before[-1] if len(before) else None
 
 
 def decided_span(state: pd.Series, decisions: pd.Series) -> pd.Series:

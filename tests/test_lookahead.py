@@ -1,21 +1,25 @@
 """No strategy looks ahead: changing every price after day t never changes a weight up to t.
 
 Generic over `strategies.discover()`, so a strategy added later is covered without editing this
-file. Each strategy gets synthetic, internally consistent daily bars (open/high/low around the
-close, volume) for every ticker its default run loads: its required and optional tickers, the
-benchmarks', the beta benchmark and the cash ticker. Yields get levels of a few percent, volatility
-indexes mean-revert near 18 with spikes, other series are random walks. Then, for several t,
-every field of every ticker after t is replaced by a different path and the target weights are
-recomputed: the rows up to t must be identical.
+file, and over each strategy's modes: its default parameters, then each other choice of every
+Literal or bool parameter (one at a time; `test_batch_forms` draws them all together). Each
+strategy gets synthetic, internally consistent daily bars (open/high/low around the close,
+volume) for every ticker its default run loads: its required and optional tickers, the
+benchmarks', the beta benchmark and the cash ticker. Yields get levels of a few percent,
+volatility indexes mean-revert near 18 with spikes, other series are random walks. Then, for
+several t, every field of every ticker after t is replaced by a different path and the target
+weights are recomputed: the rows up to t must be identical.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import BaseModel
 
 from engine.calendar import nyse_sessions
 from engine.config import load_config
@@ -128,16 +132,47 @@ def cut_days(seed: int) -> list[int]:
     return [int(t) for t in picks]
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_weights_up_to_t_ignore_prices_after_t(name: str) -> None:
+def choices(annotation: object) -> tuple:
+    """The values of a Literal or bool parameter (those inside a union too); () otherwise."""
+    if annotation is bool:
+        return (False, True)
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    return tuple(v for a in typing.get_args(annotation) for v in choices(a))
+
+
+def modes(strategy: Strategy) -> list[tuple[str, BaseModel]]:
+    """(label, parameters): the default ones, then each other valid choice of every Literal or
+    bool parameter over them."""
+    base = load_config(strategy).params
+    out = [("default", base)]
+    for field, info in strategy.params_model.model_fields.items():
+        for value in choices(info.annotation):
+            if value == getattr(base, field):
+                continue
+            try:
+                params = type(base).model_validate({**base.model_dump(), field: value})
+            except ValueError:
+                continue
+            out.append((f"{field}={value}", params))
+    return out
+
+
+CASES = [(name, label) for name in sorted(STRATEGIES) for label, _ in modes(STRATEGIES[name])]
+
+
+@pytest.mark.parametrize(("name", "mode"), CASES, ids=[f"{n}-{m}" for n, m in CASES])
+def test_weights_up_to_t_ignore_prices_after_t(name: str, mode: str) -> None:
     strategy = STRATEGIES[name]
-    params = load_config(strategy).params
+    params = dict(modes(strategy))[mode]
     seed = sum(map(ord, name))
     data = synthetic_data(tickers_for(strategy), seed)
     weights = strategy.weights(data, params)
     assert weights.index.equals(data.index) or weights.index.isin(data.index).all()
+    if mode == "default":  # the default rule does trade on these bars: the check has teeth
+        assert weights.notna().any(axis=1).sum() >= 2, f"{name} never changes: no test"
     problem = first_look_ahead(lambda d: strategy.weights(d, params), data, cut_days(seed), seed)
-    assert problem is None, f"{name}: {problem}"
+    assert problem is None, f"{name} {mode}: {problem}"
 
 
 def test_the_check_catches_a_rule_that_peeks_one_session_ahead() -> None:

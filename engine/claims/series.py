@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.indicators import run_length
+
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Inclusive (start, end) positions of every maximal run of True values."""
@@ -18,18 +20,9 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def run_lengths(mask: np.ndarray) -> np.ndarray:
-    """At each position, how many consecutive True values end there (0 where False)."""
-    mask = np.asarray(mask, dtype=bool)
-    out = np.zeros(len(mask), dtype=np.int64)
-    for start, end in runs(mask):
-        out[start : end + 1] = np.arange(1, end - start + 2)
-    return out
-
-
 def episode_events(mask: np.ndarray, k: int) -> np.ndarray:
     """True on the session where a run of qualifying sessions first reaches length k."""
-    return run_lengths(mask) == k
+    return run_length(mask) == k
 
 
 def first_crosses(above: np.ndarray, defined: np.ndarray, min_below: int) -> np.ndarray:
@@ -37,7 +30,7 @@ def first_crosses(above: np.ndarray, defined: np.ndarray, min_below: int) -> np.
     indicator was defined and not above (a cross after at least m sessions below)."""
     above = np.asarray(above, dtype=bool) & np.asarray(defined, dtype=bool)
     below = np.asarray(defined, dtype=bool) & ~above
-    below_run = run_lengths(below)
+    below_run = run_length(below)
     prior = np.concatenate([[0], below_run[:-1]])
     return above & (prior >= min_below)
 

@@ -1,4 +1,7 @@
-"""Calendar-year bookkeeping shared by the yearly claims: sessions, anchors, windows, endings.
+"""Calendar-year bookkeeping of the yearly claims: per-year slices, prices, completeness.
+
+The years, anchors and opening windows themselves are `engine.yearly`'s (the rule the
+strategies trade on); this module walks them one year at a time for the claims' tables.
 
 Positions (row numbers of the data index) are used throughout so that recomputing a claim
 under many conventions stays fast. A year's outcome counts only when the year is complete in
@@ -10,31 +13,33 @@ session). A year whose end is not in the data is "incomplete": it is listed, nev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from engine.calendar import nyse_sessions
+from engine.calendar import last_session_of_year
+from engine.yearly import Years, anchor_positions, calendar_years
 
 
 @dataclass(frozen=True)
 class YearSlice:
-    """One calendar year of the data index, as positions in it."""
+    """One calendar year of the data index, as positions in it (row `row` of `layout`)."""
 
     year: int
     first: int  # position of the year's first session
     last: int  # position of the year's last session in the data index
-    dates: pd.DatetimeIndex  # the whole data index
+    layout: Years  # the index's calendar years (engine.yearly), shared by every slice
+    row: int
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        return self.layout.index
 
     @property
     def prior(self) -> int | None:
-        """Position of the last session before the year (None at the start of the data)."""
-        return self.first - 1 if self.first > 0 else None
-
-    @property
-    def length(self) -> int:
-        return self.last - self.first + 1
+        """Position of the prior year-end session (None when it is not in the data)."""
+        prior = int(self.layout.prior[self.row])
+        return prior if prior >= 0 else None
 
     def date(self, pos: int | None) -> object:
         return self.dates[pos].date() if pos is not None else None
@@ -44,20 +49,12 @@ def year_slices(
     index: pd.DatetimeIndex, start_year: int | None = None, end_year: int | None = None
 ) -> list[YearSlice]:
     """The index cut into calendar years, within [start_year, end_year]."""
-    years = np.asarray(index.year)
-    values, firsts = np.unique(years, return_index=True)
-    lasts = np.append(firsts[1:], len(years)) - 1
+    layout = calendar_years(index)
     return [
-        YearSlice(int(y), int(f), int(la), index)
-        for y, f, la in zip(values, firsts, lasts, strict=True)
+        YearSlice(int(y), int(layout.first[i]), int(layout.last[i]), layout, i)
+        for i, y in enumerate(layout.years)
         if (start_year is None or y >= start_year) and (end_year is None or y <= end_year)
     ]
-
-
-@lru_cache(maxsize=512)
-def calendar_last_session(year: int) -> pd.Timestamp | None:
-    sessions = nyse_sessions(f"{year}-12-01", f"{year}-12-31")
-    return sessions[-1] if len(sessions) else None
 
 
 class Prices:
@@ -76,20 +73,14 @@ class Prices:
         """True when the series has the year's closing price (see the module docstring)."""
         if not np.isfinite(self.values[ys.last]):
             return False
-        return self.last_valid > ys.last or ys.dates[ys.last] == calendar_last_session(ys.year)
+        return self.last_valid > ys.last or ys.dates[ys.last] == last_session_of_year(ys.year)
 
 
 def window_end(ys: YearSlice, window: str | int) -> int | None:
-    """Position of the last session of the year's opening window: "january", or the N-th
-    session (N int). None when the year has not reached it in the data."""
-    if window == "january":
-        months = np.asarray(ys.dates.month[ys.first : ys.last + 1])
-        jan = np.flatnonzero(months == 1)
-        if len(jan) == 0 or len(jan) == len(months):
-            return None  # January absent, or no later session yet to show it has ended
-        return ys.first + int(jan[-1])
-    n = int(window)
-    return ys.first + n - 1 if ys.length >= n else None
+    """Position of the last session of the year's opening window (engine.yearly's rule):
+    "january", or the N-th session (N int). None when the data do not reach it."""
+    end = int(ys.layout.window_end(window)[ys.row])
+    return end if end >= 0 else None
 
 
 def window_text(window: str | int) -> str:
@@ -102,8 +93,9 @@ def window_phrase(window: str | int) -> str:
 
 
 def anchor_position(ys: YearSlice, anchor: str) -> int | None:
-    """The session a year's window return is measured from."""
-    return ys.prior if anchor == "prior_close" else ys.first
+    """The session a year's window return is measured from (engine.yearly's rule)."""
+    start = int(anchor_positions(ys.layout, anchor)[ys.row])
+    return start if start >= 0 else None
 
 
 def table_period(

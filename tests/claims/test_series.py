@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 from engine.claims import series as S
+from engine.indicators import run_length
 
 MASK = np.array([0, 1, 1, 0, 1, 1, 1, 1, 0, 1], dtype=bool)
 
 
 def test_runs_and_run_lengths():
     assert S.runs(MASK) == [(1, 2), (4, 7), (9, 9)]
-    assert S.run_lengths(MASK).tolist() == [0, 1, 2, 0, 1, 2, 3, 4, 0, 1]
+    assert run_length(MASK).tolist() == [0, 1, 2, 0, 1, 2, 3, 4, 0, 1]
     assert S.runs(np.zeros(3, dtype=bool)) == []
 
 

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
-from strategies.equal_weight_tilt import (
-    STRATEGY,
-    Params,
-    allocations,
-    explain,
-    signal,
-    tickers,
-)
-from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
-from tests.strategies.batch_check import assert_batch_equals_single
+from strategies.equal_weight_tilt import RULE, STRATEGY, Params
+from tests.helpers import MIRROR, market_data, run_on_mirror
 
+allocations, explain, signal, tickers = RULE.allocations, RULE.explain, RULE.signal, RULE.tickers
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 # 2-session spreads RSP - SPY: day 2 0.25 - 0 = 0.25, day 3 0.5 - 0 = 0.5, day 4 0.2 - 0.25,
 # day 5 0 - 0.25 = -0.25, day 6 0.25 - 0 = 0.25.
@@ -67,20 +57,6 @@ def test_ratio_ma_mode():
     assert _rows(STRATEGY.weights(data, params)) == ([0, 3, 4], [[0, 1], [1, 0], [0, 1]])
 
 
-def test_weights_never_use_prices_after_the_decision_day():
-    """Shocking all prices after a random day t leaves every weight up to t unchanged."""
-    prices = random_walk(["RSP", "SPY"], "2015-01-01", "2016-12-31", seed=9)
-    for params in (Params(lookback_days=20), Params(signal="ratio_ma", ma_days=30, mode="tilt")):
-        base = STRATEGY.weights(market_data(prices), params)
-        assert base.dropna(how="all").shape[0] > 10
-        rng = np.random.default_rng(8)
-        for t in rng.integers(40, len(prices) - 30, size=5):
-            shocked = prices.copy()
-            shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-            other = STRATEGY.weights(market_data(shocked), params)
-            pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -122,63 +98,6 @@ def test_on_real_data(real_run):
 
 
 # ------------------------------------------------------------------ the batch form
-
-MAPS = [
-    {"RSP": 0.7, "SPY": 0.3},
-    {"SPY": 0.3, "RSP": 0.7},  # the same allocation, written in another order
-    {"RSP": 0.3, "SPY": 0.7},
-    {"RSP": 0.5, "IWM": 0.5},
-    {"SPY": 1.0},
-]
-PAIRS = [("RSP", "SPY"), ("IWM", "SPY"), ("SPY", "RSP")]
-SWEPT = [
-    "signal",
-    "pair",
-    "lookback_days",
-    "spread_threshold",
-    "ma_days",
-    "ratio_threshold",
-    "mode",
-    "tilt",
-    "base",
-]
-
-
-def _synthetic(seed: int):
-    prices = random_walk(["RSP", "SPY", "IWM"], "2019-01-01", "2019-12-31", seed)
-    holes = np.random.default_rng(seed).random(prices.shape) < 0.02  # missing prices
-    return market_data(prices.mask(holes))
-
-
-@st.composite
-def _row(draw):
-    pair = draw(st.sampled_from(PAIRS))
-    return {
-        "signal": draw(st.sampled_from(["return_spread", "ratio_ma"])),
-        "equal_weight": pair[0],
-        "cap_weight": pair[1],
-        "lookback_days": draw(st.integers(1, 40)),
-        "spread_threshold": draw(st.floats(-0.03, 0.03, allow_nan=False)),
-        "ma_days": draw(st.integers(2, 60)),
-        "ratio_threshold": draw(st.sampled_from([-0.01, 0.0, 0.002, 0.02])),
-        "mode": draw(st.sampled_from(["switch", "tilt"])),
-        "tilt": draw(st.sampled_from(MAPS)),
-        "base": draw(st.sampled_from(MAPS)),
-    }
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    rows=st.lists(_row(), min_size=1, max_size=6),
-    swept=st.sets(st.sampled_from(SWEPT), min_size=1),
-    base_row=_row(),
-    seed=st.integers(0, 3),
-)
-def test_each_combination_of_a_batch_decides_as_its_single_run(rows, swept, base_row, seed):
-    names = [n for n in SWEPT if n in swept and n != "pair"]
-    names += ["equal_weight", "cap_weight"] if "pair" in swept else []
-    base = Params(**base_row)
-    assert_batch_equals_single(STRATEGY, _synthetic(seed), base, rows, names)
 
 
 def test_a_small_batch_by_hand():

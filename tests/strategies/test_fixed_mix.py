@@ -8,8 +8,6 @@ import tomllib
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from engine.backtest import static_mix_weights
 from engine.calendar import nyse_sessions
@@ -141,20 +139,6 @@ def test_without_a_band_it_matches_the_engines_static_mix(rebalance):
     )
     engine = static_mix_weights(prices.index, weights, rebalance)
     pd.testing.assert_frame_equal(mine, engine, check_names=False, check_freq=False)
-
-
-def test_weights_never_use_prices_after_the_decision_day():
-    """Shocking all prices after a random day t leaves every row up to t unchanged."""
-    prices = random_walk(["A", "B", "C"], "2012-01-01", "2016-12-31", seed=8)
-    params = Params(weights={"A": 0.4, "B": 0.3, "C": 0.2}, rebalance="quarterly", band=0.02)
-    base = STRATEGY.weights(market_data(prices), params)
-    assert (rebalances(market_data(prices), params)["reason"] == "band").sum() >= 5
-    rng = np.random.default_rng(9)
-    for t in rng.integers(20, len(prices) - 20, size=8):
-        shocked = prices.copy()
-        shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = STRATEGY.weights(market_data(shocked), params)
-        pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
 
 
 def test_the_trader_playbook_is_the_default_and_ships_as_a_config():
@@ -299,25 +283,6 @@ def test_a_batch_of_three_bands_by_hand():
 BATCH_PRICES = random_walk(["A", "B", "C"], "2012-01-01", "2015-12-31", seed=21)
 BATCH_PRICES.iloc[200:203, 1] = np.nan  # a gap: those sessions are skipped
 BATCH_BASE = Params(weights={"A": 0.4, "B": 0.3, "C": 0.2}, rebalance="quarterly", band=0.02)
-
-mix_combo = st.fixed_dictionaries(
-    {
-        "rebalance": st.sampled_from(["none", "monthly", "quarterly", "yearly"]),
-        "band": st.floats(0.0, 0.08, allow_nan=False),
-    }
-)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(mix_combo, min_size=1, max_size=6))
-def test_batch_decisions_equal_single_runs(rows):
-    table = pd.DataFrame(rows)
-    table["rebalance"] = pd.array(table["rebalance"], dtype="object")
-    data = market_data(BATCH_PRICES)
-    batch = STRATEGY.decide(data, BATCH_BASE, table)
-    for j, row in enumerate(rows):
-        single = STRATEGY.weights(data, BATCH_BASE.model_copy(update=row))
-        pd.testing.assert_frame_equal(batch.frame(j), single, check_exact=True)
 
 
 def test_swept_weight_maps_keep_the_table_order():

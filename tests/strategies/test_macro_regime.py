@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from engine.calendar import nyse_sessions
 from strategies.macro_regime import STRATEGY, Params, explain, signal, tables, tickers
-from tests.helpers import MIRROR, market_data, random_walk, run_on_mirror
-from tests.strategies.batch_check import assert_batch_equals_single
+from tests.helpers import MIRROR, market_data, run_on_mirror
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-31")
 
@@ -85,25 +82,6 @@ def test_per_year_table_counts_the_regime():
     assert row["yield_carried_sessions"] == 1
 
 
-def test_weights_never_use_prices_after_the_decision_day():
-    """Shocking all prices (yield and VIX included) after a random day t leaves every weight up
-    to t unchanged."""
-    prices = random_walk(["IWM", "SPY", "^TNX", "^VIX"], "2015-01-01", "2016-12-31", seed=3)
-    prices["^TNX"] = prices["^TNX"] / 40  # a yield around 2.5%
-    prices["^VIX"] = prices["^VIX"] / 5  # around 20
-    prices.loc[prices.index[::37], "^TNX"] = np.nan  # bond-market holidays
-    # A threshold at the walk's median VIX, so both conditions switch often.
-    params = Params(rate_ma_days=20, vix_threshold=float(prices["^VIX"].median()))
-    base = STRATEGY.weights(market_data(prices), params)
-    assert base.dropna(how="all").shape[0] > 10
-    rng = np.random.default_rng(4)
-    for t in rng.integers(30, len(prices) - 30, size=6):
-        shocked = prices.copy()
-        shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = STRATEGY.weights(market_data(shocked), params)
-        pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -150,56 +128,6 @@ def test_on_real_data(real_run):
 
 
 # ------------------------------------------------------------------ the batch form
-
-MAPS = [{"IWM": 1.0}, {"SPY": 1.0}, {"SPY": 0.5, "TLT": 0.5}, {"TLT": 0.5, "SPY": 0.5}]
-SWEPT = [
-    "rate_ticker",
-    "vol_ticker",
-    "rate_ma_days",
-    "vix_threshold",
-    "yield_max_stale_sessions",
-    "small_caps",
-    "otherwise",
-]
-
-
-def _synthetic(seed: int):
-    prices = random_walk(
-        ["IWM", "SPY", "TLT", "^TNX", "^FVX", "^VIX", "^VXN"], "2019-01-01", "2019-12-31", seed
-    )
-    rng = np.random.default_rng(seed)
-    for ticker in ("^TNX", "^FVX"):
-        prices[ticker] = prices[ticker] / 40  # yields around 2.5%
-        prices.loc[prices.index[rng.random(len(prices)) < 0.05], ticker] = np.nan  # holidays
-    for ticker in ("^VIX", "^VXN"):
-        prices[ticker] = prices[ticker] / 5  # around 20
-        prices.loc[prices.index[rng.random(len(prices)) < 0.01], ticker] = np.nan
-    return market_data(prices)
-
-
-@st.composite
-def _row(draw):
-    return {
-        "rate_ticker": draw(st.sampled_from(["^TNX", "^FVX"])),
-        "vol_ticker": draw(st.sampled_from(["^VIX", "^VXN"])),
-        "rate_ma_days": draw(st.integers(2, 40)),
-        "vix_threshold": draw(st.floats(15.0, 25.0, allow_nan=False)),
-        "yield_max_stale_sessions": draw(st.integers(0, 3)),
-        "small_caps": draw(st.sampled_from(MAPS)),
-        "otherwise": draw(st.sampled_from(MAPS)),
-    }
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    rows=st.lists(_row(), min_size=1, max_size=6),
-    swept=st.sets(st.sampled_from(SWEPT), min_size=1),
-    base_row=_row(),
-    seed=st.integers(0, 3),
-)
-def test_each_combination_of_a_batch_decides_as_its_single_run(rows, swept, base_row, seed):
-    names = [n for n in SWEPT if n in swept]
-    assert_batch_equals_single(STRATEGY, _synthetic(seed), Params(**base_row), rows, names)
 
 
 def test_a_small_batch_by_hand():

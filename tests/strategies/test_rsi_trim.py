@@ -145,27 +145,6 @@ def test_tickers_bound_the_period_for_every_signal():
 
 
 @pytest.mark.parametrize(
-    "params",
-    [
-        Params(),
-        Params(n=5, upper=60, lower=45, cooldown=3),
-        Params(signal="ratio", n=9, upper=65, lower=40, destination="cash"),
-    ],
-)
-def test_weights_never_use_prices_after_the_decision_day(params):
-    """Shocking every price after a random day t leaves every weight up to t unchanged."""
-    prices = random_walk(["IWM", "SPY"], "2012-01-01", "2016-12-31", seed=9)
-    base = target_weights(market_data(prices), params)
-    assert base.notna().any(axis=1).sum() > 3  # the rule does switch on this path
-    rng = np.random.default_rng(5)
-    for t in rng.integers(30, len(prices) - 30, size=6):
-        shocked = prices.copy()
-        shocked.iloc[t + 1 :] *= rng.uniform(0.7, 1.3, size=shocked.iloc[t + 1 :].shape)
-        other = target_weights(market_data(shocked), params)
-        pd.testing.assert_frame_equal(base.iloc[: t + 1], other.iloc[: t + 1])
-
-
-@pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"lower": 75, "upper": 70}, "must not exceed upper"),

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
+from engine.indicators import run_length
 from strategies import rules
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-12")  # 10 sessions
@@ -95,8 +96,8 @@ def test_return_spread_and_ratio_distance_by_hand():
 
 def test_run_length_and_holding_after_a_trigger():
     wins = np.array([1, 1, 0, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
-    assert rules.run_length(wins).tolist() == [1, 2, 0, 1, 2, 3, 0, 0, 0, 0]
-    trigger = rules.run_length(wins) >= 2
+    assert run_length(wins).tolist() == [1, 2, 0, 1, 2, 3, 0, 0, 0, 0]
+    trigger = run_length(wins) >= 2
     since = rules.sessions_since(trigger)[0]
     assert since.tolist() == [np.inf, 0, 1, 2, 0, 0, 1, 2, 3, 4]
     # triggers at 1, 4, 5; each holds 3 sessions (itself and the 2 after it)
@@ -154,12 +155,6 @@ def test_threshold_decisions_of_a_small_batch_by_hand():
     assert out.palette[rows].tolist() == [[0, 1], [1, 0], [0, 1]]
     frame = out.frame(2)
     assert frame.index.equals(index) and frame.iloc[[1, 3, 4]].isna().all().all()
-
-
-def test_last_session_of_year_follows_the_calendar():
-    index = nyse_sessions("2021-12-27", "2022-01-05")
-    assert index[rules.is_last_session_of_year(index)].tolist() == [pd.Timestamp("2021-12-31")]
-    assert rules.last_session_of_year(2022) == pd.Timestamp("2022-12-30")  # Dec 31 is a Saturday
 
 
 def test_yearly_state_summary_counts_sessions_and_switches():

@@ -24,7 +24,7 @@ from engine.claims.kinds import Extras, Kind
 from engine.claims.result import Finding
 from engine.claims.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.data.model import MarketData
-from engine.indicators import wilder_rsi
+from engine.indicators import run_length, wilder_rsi
 from engine.settings import Strict
 
 
@@ -97,7 +97,7 @@ def _study_frame(data: MarketData, defn: ClaimBase) -> pd.DataFrame:
     above = (frame["rsi"] > defn.threshold).to_numpy()
     frame["event"] = S.first_crosses(above, defined, defn.min_below)
     below = defined & ~above
-    frame["sessions_below_before"] = np.concatenate([[0], S.run_lengths(below)[:-1]])
+    frame["sessions_below_before"] = np.concatenate([[0], run_length(below)[:-1]])
     p = frame["price"]
     b = bench.reindex(frame.index)
     for h in sorted({*defn.horizons, defn.headline_horizon}):

@@ -23,6 +23,7 @@ from engine.claims.kinds import Extras, Kind
 from engine.claims.result import Finding
 from engine.claims.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.data.model import MarketData
+from engine.indicators import run_length
 from engine.settings import Strict
 
 
@@ -99,7 +100,7 @@ def episodes(
     mask: pd.Series, a: pd.Series, b: pd.Series, ks: list[int], horizons: list[int]
 ) -> pd.DataFrame:
     """One row per (k, streak reaching k): the session it reached k and what followed."""
-    lengths = S.run_lengths(mask.to_numpy())
+    lengths = run_length(mask.to_numpy())
     fwd = {h: (S.forward_return(a, h), S.forward_return(b, h)) for h in horizons}
     rows = []
     for k in ks:
@@ -133,7 +134,7 @@ def _as_of(mask: pd.Series, defn: RelativeStreak) -> pd.Timestamp:
 def _streak_facts(
     mask: pd.Series, all_streaks: pd.DataFrame, defn: RelativeStreak
 ) -> list[Finding]:
-    lengths = S.run_lengths(mask.to_numpy())
+    lengths = run_length(mask.to_numpy())
     day = _as_of(mask, defn)
     pos = mask.index.get_loc(day)
     length = int(lengths[pos])
@@ -318,7 +319,7 @@ def describe(defn: ClaimBase) -> list[str]:
 def _extras(st: Study, data: MarketData, defn: ClaimBase) -> Extras:
     assert isinstance(defn, RelativeStreak)
     a, b, mask, table = st.a, st.b, st.mask, st.streaks
-    lengths = S.run_lengths(mask.to_numpy())
+    lengths = run_length(mask.to_numpy())
     length_on_date = int(lengths[mask.index.get_loc(_as_of(mask, defn))]) if len(mask) else 0
     at_least = defn.at_least or max(length_on_date, 1)
     ranked = table.sort_values(["length", "start"], ascending=[False, False]).head(defn.top)
