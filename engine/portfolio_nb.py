@@ -67,12 +67,20 @@ def next_unusable_nb(prices: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _valuation_price(fill: np.ndarray, t: int, a: int, start: int) -> float:
-    """vectorbt's forward-filled valuation price: the latest fill price since the window began."""
-    for s in range(t, start - 1, -1):
+def _valuation_price(
+    fill: np.ndarray, t: int, a: int, scanned: np.ndarray, latest: np.ndarray
+) -> float:
+    """vectorbt's forward-filled valuation price: the latest fill price since the window began.
+
+    `scanned[a]` is the last session already read for asset a and `latest[a]` the latest fill
+    price found up to it, so each session is read once per combination, not once per execution
+    session (a fund listed years into the window would otherwise be searched back to the
+    window's start on every rebalance)."""
+    for s in range(scanned[a] + 1, t + 1):
         if not np.isnan(fill[s, a]):
-            return fill[s, a]
-    return np.nan
+            latest[a] = fill[s, a]
+    scanned[a] = t
+    return latest[a]
 
 
 @numba.njit(cache=True)
@@ -122,6 +130,8 @@ def _simulate_one(
     equity = np.empty(sessions)
     pos = np.zeros(n_assets)
     last_val = np.full(n_assets, np.nan)
+    scanned = np.full(n_assets, start - 1, dtype=np.int64)  # see _valuation_price
+    latest = np.full(n_assets, np.nan)
     target = np.zeros(n_assets)
     held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
     n_held = 0
@@ -164,20 +174,27 @@ def _simulate_one(
                     if bad_close[t, a] < until:  # held until the next trade without a price
                         _fail(error_out, stats_out, j, ERR_NO_CLOSE, a, bad_close[t, a])
                         return
-                last_val[a] = _valuation_price(fill, t, a, start)
+                last_val[a] = _valuation_price(fill, t, a, scanned, latest)
             value = cash
             for a in range(n_assets):
                 if pos[a] != 0:
                     value += pos[a] * last_val[a]
+            # An asset neither held nor wanted gets an order of size 0, which vectorbt ignores
+            # without touching any state: only the others are valued, sorted and executed (the
+            # stable sort keeps their relative order, so the fills are the same).
+            n_orders = 0
             for a in range(n_assets):
-                order_value[a] = approx_order_value_nb(
+                if pos[a] == 0 and target[a] == 0:
+                    continue
+                order_value[n_orders] = approx_order_value_nb(
                     target[a], SizeType.TargetPercent, Direction.LongOnly,
                     cash, pos[a], free_cash, last_val[a], value,
                 )  # fmt: skip
-                seq[a] = a
-            insert_argsort_nb(order_value, seq)
+                seq[n_orders] = a
+                n_orders += 1
+            insert_argsort_nb(order_value[:n_orders], seq[:n_orders])
             filled_here = False
-            for i in range(n_assets):
+            for i in range(n_orders):
                 a = seq[i]
                 order = order_nb(
                     size=target[a],
