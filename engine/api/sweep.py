@@ -263,6 +263,12 @@ def sweep(
     _within(blocks, "--blocks", 2, 24)  # C(24, 12) = 2.7 million CSCV splits at most
     if blocks % 2:
         raise BadInputError(f"--blocks must be an even number of at least 2, got {blocks}")
+    if scheduler is not None:  # a malformed address is refused before any work
+        from engine.tuning.executors import parse_scheduler
+
+        if executor != "dask":
+            raise BadInputError("--scheduler needs --executor dask")
+        parse_scheduler(scheduler)
     pairs = heatmap_pairs(heatmaps)
     walk = WalkForwardSpec.parse(walk_forward) if walk_forward else None
 

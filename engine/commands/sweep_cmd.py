@@ -69,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         action="append",
         default=[],
         metavar="X,Y",
-        help="parameters of a heatmap (repeatable); default: every pair",
+        help="parameters of a heatmap (repeatable); default: each pair of the first three "
+        "swept parameters",
     )
     parser.add_argument(
         "--heatmap-others",

@@ -46,7 +46,7 @@ def test_sector_rotation_rows_equal_single_runs_on_their_own_data():
     strategy = STRATEGIES["sector_rotation"]
     members = ["XLB", "XLE", "XLF", "XLI", "XLK"]
     prices = random_walk([*members, "SPY"], "2012-01-01", "2016-12-31", seed=8)
-    prices.loc[: "2013-06-28", "XLK"] = np.nan  # listed later: joins once it has the history
+    prices.loc[:"2013-06-28", "XLK"] = np.nan  # listed later: joins once it has the history
     data = market_data(prices)
     doc = {
         "universe": members,
