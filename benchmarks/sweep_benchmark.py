@@ -1,12 +1,14 @@
 """Speed and memory of sweeps: every strategy, whole commands, the kernel at scale, and vectorbt.
 
     .venv/bin/python benchmarks/sweep_benchmark.py                 # all three parts
-    .venv/bin/python benchmarks/sweep_benchmark.py --part commands # or scale, vectorbt
+    .venv/bin/python benchmarks/sweep_benchmark.py --part compute  # or commands, scale, vectorbt
     .venv/bin/python benchmarks/sweep_benchmark.py --part scale --sizes 1000,10000,100000,1000000
 
 Data: the offline mirror (../shared/market-data), each strategy's default period (2000-2026 for
 most), fees and slippage 1 bp, next-session execution, a fresh cache folder per run.
 
+- compute: each strategy's sweep compute per combination on the grids below, against the fused
+  rsi_trim kernel (31 us per combination) and this run's rsi_trim.
 - commands: `run_backtest.py sweep STRATEGY` on a grid of a few thousand combinations and on a
   grid of one, each in a fresh process, timed from start to exit (imports, data, sweep, the
   vectorbt check of sampled rows, PBO, top table; `--no-report`). The cost of one extra
@@ -337,6 +339,28 @@ def part_scale(sizes: list[int]) -> None:
         )
 
 
+FUSED_RSI_TRIM_US = 31.0  # a fused numba rsi_trim kernel, per combination, 2 cores (issue 20)
+
+
+def part_compute(names: list[str]) -> None:
+    """Each strategy's sweep compute per combination (decisions + kernel, all cores, after
+    loading and the first call), against the fused rsi_trim kernel's 31 us and against this
+    run's own rsi_trim (the machine's load moves every figure; the ratio much less)."""
+    print("\nsweep compute per combination, each strategy's grid above, fresh process each")
+    print(f"{'strategy':<18} {'combinations':>12} {'seconds':>8} {'us/combo':>9} "
+          f"{'x fused 31us':>12} {'x rsi_trim':>10} {'peak RSS':>9}")  # fmt: skip
+    ordered = ["rsi_trim", *[n for n in names if n != "rsi_trim"]]
+    reference = None
+    for name in ordered:
+        r = _child("scale", {"name": name, "axes": GRIDS[name]})
+        reference = reference or r["per_combo_us"]
+        us = r["per_combo_us"]
+        print(
+            f"{name:<18} {r['combinations']:>12,} {r['seconds']:>8.2f} {us:>9.1f} "
+            f"{us / FUSED_RSI_TRIM_US:>12.1f} {us / reference:>10.1f} {r['peak_rss_mb']:>6.0f} MB"
+        )
+
+
 def part_vectorbt() -> None:
     print("\nthe same grid: the sweep kernel vs vectorbt from_orders (one column group each)")
     print(f"{'strategy':<16} {'combinations':>12} {'kernel s':>9} {'vectorbt s':>10} "
@@ -351,7 +375,9 @@ def part_vectorbt() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("all", "commands", "scale", "vectorbt"), default="all")
+    parser.add_argument(
+        "--part", choices=("all", "compute", "commands", "scale", "vectorbt"), default="all"
+    )
     parser.add_argument("--strategies", default=",".join(GRIDS))
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -371,6 +397,8 @@ def main() -> int:
         print(f"no market-data mirror at {MIRROR}", file=sys.stderr)
         return 1
     print(f"{os.cpu_count()} CPUs; data from {MIRROR}")
+    if args.part in ("all", "compute"):
+        part_compute(args.strategies.split(","))
     if args.part in ("all", "commands"):
         part_commands(args.strategies.split(","))
     if args.part in ("all", "scale"):

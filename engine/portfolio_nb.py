@@ -74,12 +74,20 @@ def next_unusable_nb(prices: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _valuation_price(fill: np.ndarray, t: int, a: int, start: int) -> float:
-    """vectorbt's forward-filled valuation price: the latest fill price since the window began."""
-    for s in range(t, start - 1, -1):
+def _valuation_price(
+    fill: np.ndarray, t: int, a: int, scanned: np.ndarray, latest: np.ndarray
+) -> float:
+    """vectorbt's forward-filled valuation price: the latest fill price since the window began.
+
+    `scanned[a]` is the last session already read for asset a and `latest[a]` the latest fill
+    price found up to it, so each session is read once per path, not once per execution
+    session (a fund listed years into the window would otherwise be searched back to the
+    window's start on every rebalance)."""
+    for s in range(scanned[a] + 1, t + 1):
         if not np.isnan(fill[s, a]):
-            return fill[s, a]
-    return np.nan
+            latest[a] = fill[s, a]
+    scanned[a] = t
+    return latest[a]
 
 
 @numba.njit(cache=True)
@@ -202,6 +210,8 @@ def _run_path(
     n_assets = close.shape[1]
     pos = np.zeros(n_assets)
     last_val = np.full(n_assets, np.nan)
+    scanned = np.full(n_assets, start - 1, dtype=np.int64)  # see _valuation_price
+    latest = np.full(n_assets, np.nan)
     target = np.zeros(n_assets)
     held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
     n_held = 0
@@ -247,7 +257,7 @@ def _run_path(
                 elif was_held and not _usable(fill[t, a]):  # a sale needs a price too
                     _fail(error, ERR_NO_FILL, a, t)
                     return n_records
-                last_val[a] = _valuation_price(fill, t, a, start)
+                last_val[a] = _valuation_price(fill, t, a, scanned, latest)
             cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(
                 t, target, fill, fees, slippage, pos, last_val, cash, free_cash, order_value,
                 seq, counted, records, n_records, record,

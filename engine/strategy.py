@@ -155,6 +155,11 @@ class Strategy:
     key_params: tuple[str, ...] = field(default_factory=tuple)
     default_benchmarks: tuple[Benchmark, ...] = tuple(DEFAULT_BENCHMARKS)
     default_config: Path | None = None  # its TOML (rule parameters, [sweep]); None = defaults
+    # True when a decision at t reads only the `lookback_sessions` up to t (no indicator seeded
+    # from the first loaded price, as Wilder's RSI is): more history before never changes it,
+    # so a sweep decides all its combinations on one view of the data instead of one per
+    # lookback. Sampled sweep rows are re-run on their own data (`--check`), which tests it.
+    history_independent: bool = False
 
     def __post_init__(self) -> None:
         from engine.reporting.escape import refuse_control_characters

@@ -171,6 +171,25 @@ def _combos(table: pd.DataFrame, params: BaseModel) -> dict[str, np.ndarray]:
     return {name: param_values(table, params, name) for name in _PER_COMBO}
 
 
+def _distinct(combos: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The combinations that decide differently, and each row's number among them.
+
+    `vol_days` matters only with inverse-volatility weights and the regime settings only with
+    the filter on; with them set to one value where unused, equal rows decide alike, so each
+    is walked (and later simulated) once."""
+    used = {name: values.copy() for name, values in combos.items()}
+    equal = used["weighting"] != "inverse_vol"
+    used["vol_days"][equal] = used["vol_days"][0] if equal.all() else used["vol_days"][~equal][0]
+    off = ~used["regime_filter"].astype(bool)
+    if off.any():
+        used["regime_days"][off] = used["regime_days"][off][0]
+        used["regime_threshold"][off] = used["regime_threshold"][off][0]
+    keys = pd.MultiIndex.from_arrays([used[name] for name in _PER_COMBO])
+    number, _ = pd.factorize(keys)
+    _, firsts = np.unique(number, return_index=True)
+    return {name: values[firsts] for name, values in used.items()}, number
+
+
 def _batch(
     data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]
 ) -> tuple[RotationBatch, Decisions, np.ndarray]:
@@ -182,12 +201,22 @@ def _batch(
     return rotation, decisions, picks
 
 
+def _decisions(
+    data: MarketData, structure: dict[str, Any], combos: dict[str, np.ndarray]
+) -> Decisions:
+    """Decisions of every combination, each distinct one decided once."""
+    distinct, number = _distinct(combos)
+    if len(distinct["top_k"]) == len(number):
+        return _batch(data, structure, combos)[1]
+    return _batch(data, structure, distinct)[1].select(number)
+
+
 def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
     """Decisions of every combination: a weight row on each rebalance with a decision."""
     combos = _combos(table, params)
     swept = [name for name in _STRUCTURE if name in table.columns]
     if not swept:
-        return _batch(data, _structure(params), combos)[1]
+        return _decisions(data, _structure(params), combos)
     # Universes or groups swept: one batch per distinct structure, back in the table's order.
     base = _structure(params)
     keys = [
@@ -204,7 +233,7 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
         named = zip(_STRUCTURE, key, strict=True)
         structure = {n: list(v) if isinstance(v, tuple) else v for n, v in named}
         subset = {name: values[rows] for name, values in combos.items()}
-        parts.append(_batch(data, structure, subset)[1])
+        parts.append(_decisions(data, structure, subset))
         order.append(rows)
     return Decisions.concat(parts).select(np.argsort(np.concatenate(order), kind="stable"))
 
@@ -319,4 +348,5 @@ STRATEGY = Strategy(
     lookback_sessions=lookback_sessions,
     optional_tickers=optional_tickers,
     key_params=("universe", "top_k", "momentum_days", "rebalance", "weighting", "regime_filter"),
+    history_independent=True,  # returns, eligibility runs and sds over fixed windows up to t
 )

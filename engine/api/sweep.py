@@ -247,6 +247,7 @@ def sweep(
     heatmaps: Sequence[str | tuple[str, str]] = (),
     heatmap_others: str = "mean",
     progress: bool = False,
+    resume: bool = False,
     config: str | Path | None = None,
     defaults: str | Path | None = None,
     overrides: Sequence[str] | str | None = None,
@@ -262,7 +263,9 @@ def sweep(
     """Sweep a strategy's parameters over `grid` (dict NAME -> values, or the CLI's
     'NAME=a:b:step' strings); the config's [sweep] table is the default grid and `grid`
     replaces its keys of the same name, as `--grid` does (`config_grid=False`: `grid` alone).
-    `walk_forward` takes the CLI's 'train=8y,test=2y'.
+    `walk_forward` takes the CLI's 'train=8y,test=2y'. Finished chunks stream to a Parquet
+    dataset under report.output_dir/<strategy>/ until the sweep completes; `resume=True`
+    continues an interrupted run of the same sweep from them.
     Other parameters and sections as in `rl.run`; `on_setup(setup)` is called once the data
     is loaded, before the first combination runs. Bad input raises `rl.BadInputError`.
     """
@@ -294,6 +297,12 @@ def sweep(
     _within(blocks, "--blocks", 2, 24)  # C(24, 12) = 2.7 million CSCV splits at most
     if blocks % 2:
         raise BadInputError(f"--blocks must be an even number of at least 2, got {blocks}")
+    if scheduler is not None:  # a malformed address is refused before any work
+        from engine.tuning.executors import parse_scheduler
+
+        if executor != "dask":
+            raise BadInputError("--scheduler needs --executor dask")
+        parse_scheduler(scheduler)
     pairs = heatmap_pairs(heatmaps)
     walk = WalkForwardSpec.parse(walk_forward) if walk_forward else None
 
@@ -332,6 +341,8 @@ def sweep(
         walk_forward=walk,
         seed=seed,
         prior_trials=prior,
+        parts=resolve(cfg.report.output_dir) / chosen.name,
+        resume=resume,
     )
     with make_executor(executor, scheduler, workers) as pool:
         executor_name = pool.describe() if hasattr(pool, "describe") else "local"

@@ -69,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         action="append",
         default=[],
         metavar="X,Y",
-        help="parameters of a heatmap (repeatable); default: every pair",
+        help="parameters of a heatmap (repeatable); default: each pair of the first three "
+        "swept parameters",
     )
     parser.add_argument(
         "--heatmap-others",
@@ -78,6 +79,11 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         help="the other parameters: averaged, or fixed at the best's or the default's values",
     )
     parser.add_argument("--seed", type=int, default=0, help="for sampled checks and PBO splits")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run of the same sweep from its finished chunks",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--no-report", action="store_true", help="print the results only")
 
@@ -122,6 +128,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         heatmaps=args.heatmap,
         heatmap_others=args.heatmap_others,
         progress=not args.no_progress,
+        resume=args.resume,
         config=args.config,
         defaults=args.defaults,
         overrides=args.overrides,

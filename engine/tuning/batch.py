@@ -36,6 +36,7 @@ from engine.portfolio_nb import (
 )
 from engine.strategy import Strategy
 from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
+from engine.tuning.dedup import distinct_combinations
 from engine.tuning.windows import ChunkResult, Window
 
 __all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "requirements"]
@@ -148,10 +149,12 @@ class BatchCore:
         rf = daily_risk_free(settings.risk_free_pct)
         bench, has_bench = self._benchmark_returns(window)
         kernel = simulate_parallel_nb if parallel else simulate_serial_nb
-        for members, decisions, first in self.decisions(chunk):
-            _check_palette(decisions)
+        for members, decided, first in self.decisions(chunk):
+            _check_palette(decided)
+            distinct = distinct_combinations(decided)  # identical decisions simulated once
+            decisions = decided if distinct is None else decided.select(distinct[0])
             close, fill, fees, slippage, palette = self._arrays(decisions, window)
-            m = len(members)
+            m = decisions.n_combos
             part_stats = np.empty((m, N_STATS))
             part_blocks = np.zeros((m, window.blocks, 2))
             part_returns = np.zeros((m, window.sessions)) if want_returns else np.zeros((1, 1))
@@ -163,6 +166,10 @@ class BatchCore:
                 bench, has_bench, window.start, window.end, window.edges, part_stats,
                 part_blocks, part_returns, want_returns, errors,
             )  # fmt: skip
+            if distinct is not None:
+                copy = distinct[1]
+                part_stats, part_blocks, errors = part_stats[copy], part_blocks[copy], errors[copy]
+                part_returns = part_returns[copy] if want_returns else part_returns
             if errors[:, 0].any():
                 self._raise_gap(chunk, members, decisions, errors)
             stats[members] = part_stats
@@ -292,5 +299,7 @@ def build_plan(
     for value in np.unique(lookbacks):
         first, _ = data_window(strategy, cfg, lookback=int(value))
         firsts[lookbacks == value] = int(data.index.searchsorted(first))
+    if strategy.history_independent and len(firsts):
+        firsts[:] = firsts.min()  # one view, one batch: the decisions do not depend on it
     core = BatchCore(strategy, cfg, data, per_row=per_row)
     return BatchPlan(core, table.reset_index(drop=True), firsts)

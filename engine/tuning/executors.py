@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
-from engine.errors import BadInputError
+from engine.errors import BadInputError, shorten
 from engine.tuning.windows import ChunkResult, Window
 
 Chunk = tuple[int, int, Any]  # (start, stop, payload)
@@ -35,8 +36,85 @@ def _run_in_worker(payload: Any, window: Window) -> ChunkResult:
     return _WORKER_CORE.run(payload, window, parallel=False)
 
 
+_SHIPPED: dict[str, Any] = {}  # on a Dask worker: token -> the unpickled core, once per process
+
+
 def _run_task(core: Any, payload: Any, window: Window) -> ChunkResult:
     return core.run(payload, window, parallel=False)
+
+
+def _run_shipped(shipped: tuple[str, bytes], payload: Any, window: Window) -> ChunkResult:
+    """A chunk on a Dask worker: the core arrives as cloudpickle bytes (the strategy's own
+    module by value), unpickled once per worker process."""
+    token, blob = shipped
+    core = _SHIPPED.get(token)
+    if core is None:
+        import cloudpickle
+
+        _SHIPPED.clear()  # one sweep's core at a time
+        core = _SHIPPED[token] = cloudpickle.loads(blob)
+    return core.run(payload, window, parallel=False)
+
+
+_LIBRARY = ("engine", "strategies")  # installed with the project on every worker
+
+
+def user_modules(core: Any) -> list[Any]:
+    """Modules of the strategy's own code that workers cannot import: a `--strategies-dir`
+    file or any module outside the project's packages (a notebook's `__main__` is pickled by
+    value anyway)."""
+    import sys
+
+    strategy = core.strategy
+    names = {
+        getattr(value, "__module__", None)
+        for value in (*vars(strategy).values(), strategy.params_model)
+    }
+    modules = []
+    for name in sorted(n for n in names if n):
+        root = name.split(".")[0]
+        if name == "__main__" or root in _LIBRARY or name not in sys.modules:
+            continue
+        module = sys.modules[name]
+        origin = getattr(module, "__file__", None) or ""
+        if "site-packages" in origin or "dist-packages" in origin:
+            continue  # an installed library: the workers have it
+        modules.append(module)
+    return modules
+
+
+def ship(core: Any) -> bytes:
+    """The core as cloudpickle bytes, with the strategy's own modules pickled by value, so a
+    strategy loaded with --strategies-dir or defined in a notebook runs on any worker."""
+    import importlib
+    import io
+    import sys
+    import types
+
+    import cloudpickle
+
+    class Pickler(cloudpickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            # A module of a ModuleType subclass (the `engine` package is one) by name, as
+            # cloudpickle does for plain modules.
+            if (
+                isinstance(obj, types.ModuleType)
+                and type(obj) is not types.ModuleType
+                and sys.modules.get(obj.__name__) is obj
+            ):
+                return importlib.import_module, (obj.__name__,)
+            return super().reducer_override(obj)
+
+    modules = user_modules(core)
+    for module in modules:
+        cloudpickle.register_pickle_by_value(module)
+    try:
+        buffer = io.BytesIO()
+        Pickler(buffer, protocol=cloudpickle.DEFAULT_PROTOCOL).dump(core)
+        return buffer.getvalue()
+    finally:
+        for module in modules:
+            cloudpickle.unregister_pickle_by_value(module)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -112,13 +190,7 @@ class DaskExecutor:
         self.scheduler = scheduler
         self._cluster = None
         if scheduler:
-            try:
-                self.client = Client(scheduler, timeout="20s")
-            except OSError as exc:
-                raise BadInputError(
-                    f"cannot reach the Dask scheduler at {scheduler}: {exc}. Check the address "
-                    "(e.g. tcp://host:8786) or drop --scheduler for a local cluster."
-                ) from None
+            self.client = connect(scheduler)
         else:
             self._cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
@@ -159,7 +231,10 @@ class DaskExecutor:
 
     def _core_future(self, core: Any) -> Any:
         if self._scattered is None or self._scattered[0] is not core:
-            future = self.client.scatter(core, broadcast=True, hash=False)
+            import uuid
+
+            shipped = (uuid.uuid4().hex, ship(core))
+            future = self.client.scatter(shipped, broadcast=True, hash=False)
             self._scattered = (core, future)
         return self._scattered[1]
 
@@ -169,12 +244,91 @@ class DaskExecutor:
         shared = self._core_future(core)
         futures = {}
         for start, stop, payload in chunks:
-            future = self.client.submit(_run_task, shared, payload, window, pure=False)
+            future = self.client.submit(_run_shipped, shared, payload, window, pure=False)
             futures[future] = (start, stop)
         for future in dask_completed(list(futures)):
             start, stop = futures.pop(future)
             yield start, stop, future.result()
             future.release()
+
+
+CONNECT_TIMEOUT_S = 10.0  # each step of reaching a scheduler: TCP connect, handshake, client
+_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>tcp|tls)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.\-_]*))"
+    r"(?::(?P<port>\d{1,5}))?/?$"
+)
+_MAX_FIRST_FRAME = 1 << 26  # a scheduler's handshake is a few hundred bytes
+
+
+def parse_scheduler(address: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a Dask scheduler address: tcp://host:8786, tls://host:8786 or
+    host:port (tcp, port 8786 when left out); anything else is bad input."""
+    match = _ADDRESS.match(address.strip())
+    port = int(match.group("port") or 8786) if match else 0
+    if not match or not 1 <= port <= 65535:
+        raise BadInputError(
+            f"--scheduler {shorten(repr(address))} is not a Dask scheduler address; give "
+            "tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786), tls://HOST:PORT or HOST:PORT"
+        )
+    return match.group("scheme") or "tcp", match.group("host").strip("[]"), port
+
+
+def _probe(address: str, scheme: str, host: str, port: int, timeout: float) -> None:
+    """Refuse, within `timeout` seconds, an address where no Dask scheduler answers: nothing
+    listens, or something else does (an HTTP server waits for a request; an SSH server's
+    greeting is not a Dask frame). A scheduler writes its handshake as soon as it accepts."""
+    import socket
+    import struct
+
+    fix = "Check the address and that `dask scheduler` runs there, or drop --scheduler"
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise BadInputError(
+            f"cannot reach the Dask scheduler at {address}: {reason}. {fix}."
+        ) from None
+    with sock:
+        if scheme != "tcp":
+            return  # TLS: the handshake starts with the TLS one; the client's timeout bounds it
+        sock.settimeout(timeout)
+        head = b""
+        try:
+            while len(head) < 8:
+                part = sock.recv(8 - len(head))
+                if not part:
+                    break
+                head += part
+        except OSError:
+            pass
+    if len(head) < 8:
+        raise BadInputError(
+            f"{address} accepted the connection but sent no Dask handshake within {timeout:g} s: "
+            f"something other than a Dask scheduler listens there. {fix}."
+        )
+    (length,) = struct.unpack("<Q", head)
+    if not 0 < length <= _MAX_FIRST_FRAME:
+        raise BadInputError(
+            f"{address} answered, but not with the Dask protocol: something other than a Dask "
+            f"scheduler listens there. {fix}."
+        )
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
+    """A client of the scheduler at `address`, or one line saying why not, in bounded time."""
+    from distributed import Client
+
+    scheme, host, port = parse_scheduler(address)
+    _probe(address, scheme, host, port, timeout)
+    url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{port}"
+    try:
+        return Client(url, timeout=f"{timeout:g}s")
+    except Exception as exc:  # any failure to connect is the address's
+        raise BadInputError(
+            f"cannot connect to the Dask scheduler at {address}: {type(exc).__name__}: "
+            f"{shorten(str(exc))}. Check the address, the versions of dask on both sides, or "
+            "drop --scheduler for a local cluster."
+        ) from None
 
 
 def make_executor(kind: str, scheduler: str | None, workers: int | None):

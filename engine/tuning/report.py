@@ -45,7 +45,7 @@ from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
 
 CSV_MAX_ROWS = 100_000
-MAX_HEATMAPS = 10
+MAX_HEATMAPS = 3  # by default: the pairs of the first three swept parameters (--heatmap: more)
 Others = Literal["mean", "best", "default"]
 _FORMATS = {k: METRICS[k][1] for k in STAT_COLUMNS if k in METRICS}
 _FORMATS.update({"trades": "int", "fees": "money"})
@@ -107,7 +107,7 @@ def heatmap_pairs(study: Study, wanted: list[tuple[str, str]]) -> list[tuple[str
                         f"values ({', '.join(names) or 'none'})"
                     )
         return wanted
-    return list(itertools.combinations(names, 2))[:MAX_HEATMAPS]
+    return list(itertools.combinations(names[:3], 2))[:MAX_HEATMAPS]
 
 
 def heatmap_frame(study: Study, x: str, y: str, others: Others) -> tuple[pd.DataFrame, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,8 @@ class StudyOptions:
     walk_forward: WalkForwardSpec | None = None
     seed: int = 0
     prior_trials: int = 0  # combinations tried in earlier recorded sweeps of this strategy
+    parts: Path | None = None  # where finished chunks stream (engine.tuning.resume)
+    resume: bool = False  # reuse the chunks an interrupted run of the same sweep finished
 
 
 @dataclass
@@ -108,8 +111,9 @@ def excess_sharpe(
 def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
     timings: dict[str, float] = {}
     sweep = run_sweep(
-        setup, executor, options.metric, options.chunk_size, options.progress, options.blocks
-    )
+        setup, executor, options.metric, options.chunk_size, options.progress, options.blocks,
+        options.parts, options.resume,
+    )  # fmt: skip
     timings["sweep_s"] = sweep.seconds
     window = sweep.window
     order = sweep.order

@@ -39,6 +39,7 @@ from engine.strategy import Strategy
 from engine.tuning.batch import build_plan, requirements
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.grid import Grid, find_row
+from engine.tuning.resume import ChunkStore, fingerprint
 from engine.tuning.windows import ChunkResult, Window
 
 __all__ = [
@@ -226,18 +227,28 @@ def run_plan(
     chunk_size: int,
     progress: bool = True,
     desc: str = "sweep",
+    store: ChunkStore | None = None,
 ) -> ChunkResult:
-    """Every row of the plan on the window, chunk by chunk, with a progress bar and an ETA."""
-    chunks = [
-        (s, min(s + chunk_size, size), plan.payload(s, min(s + chunk_size, size)))
-        for s in range(0, size, chunk_size)
-    ]
+    """Every row of the plan on the window, chunk by chunk, with a progress bar and an ETA.
+
+    With a `store`, chunks it holds are read back instead of run, and each chunk run is
+    written to it as soon as it finishes (an interrupted sweep resumes from them)."""
+    bounds = [(s, min(s + chunk_size, size)) for s in range(0, size, chunk_size)]
+    done = store.finished() & set(bounds) if store is not None else set()
     stats = np.empty((size, len(STAT_COLUMNS)))
     blocks = np.empty((size, window.blocks, 2))
     with tqdm(
         total=size, unit="combo", desc=desc, disable=not progress, mininterval=0.5, leave=False
     ) as bar:
+        for start, stop in sorted(done):
+            result = store.read(start, stop)  # type: ignore[union-attr]
+            stats[start:stop] = result.stats
+            blocks[start:stop] = result.blocks
+            bar.update(stop - start)
+        chunks = ((s, e, plan.payload(s, e)) for s, e in bounds if (s, e) not in done)
         for start, stop, result in executor.map(plan.core, chunks, window):
+            if store is not None:
+                store.write(start, stop, result)
             stats[start:stop] = result.stats
             blocks[start:stop] = result.blocks
             bar.update(stop - start)
@@ -290,15 +301,31 @@ def run_sweep(
     chunk_size: int | None = None,
     progress: bool = True,
     blocks: int = 16,
+    parts: Path | None = None,
+    resume: bool = False,
 ) -> SweepResult:
-    """The whole grid (and the default, if outside it) over the full period."""
+    """The whole grid (and the default, if outside it) over the full period.
+
+    With `parts` (a folder), finished chunks stream to a Parquet dataset under it, named by
+    the sweep's fingerprint; `resume` reuses the chunks a previous, interrupted run of the same
+    sweep finished. The dataset is removed once the sweep completes."""
     if metric not in STAT_COLUMNS:
         raise BadInputError(f"unknown metric {metric!r}; choose from {', '.join(STAT_COLUMNS)}")
     window = setup.window(blocks)
     size = chunk_size or default_chunk_size(setup, getattr(executor, "workers", 1))
+    store = None
+    if parts is not None:
+        name = f"sweep-parts-{fingerprint(setup, window, size)}"
+        store = ChunkStore(parts / name, window.blocks)
+        if not resume:
+            store.clear()
     started = time.perf_counter()
-    result = run_plan(setup.plan, setup.plan_size, window, executor, size, progress, "sweep")
+    result = run_plan(
+        setup.plan, setup.plan_size, window, executor, size, progress, "sweep", store
+    )
     seconds = time.perf_counter() - started
+    if store is not None:
+        store.clear()
     n = setup.n_combos
     stats = pd.DataFrame(result.stats[:n], columns=list(STAT_COLUMNS))
     table = pd.concat([setup.table, stats], axis=1)
