@@ -39,7 +39,7 @@ VERDICT_DEFINITIONS: dict[str, tuple[str, str]] = {
         "mean of daily (strategy - benchmark) returns x 252, and the difference of CAGRs; 95% "
         f"circular block bootstrap interval ({N_RESAMPLES:,} resamples, blocks of at least 21 "
         "sessions) and two-sided bootstrap p-value of a zero difference",
-        "Politis & Romano circular block bootstrap (engine.resampling)",
+        "Politis & Romano circular block bootstrap (engine.inference.resampling)",
     ),
     "Calendar years beaten": (
         "complete calendar years ahead of the benchmark by more than 0.1 point (within it: a "

@@ -5,14 +5,14 @@ honest measure of chance:
 
 - **Active return** against each benchmark: the annualised mean of the daily differences
   (strategy minus benchmark, x 252) and the difference of CAGRs, each with a 95% circular block
-  bootstrap interval and a two-sided bootstrap p-value (`engine.resampling`). Blocks keep
+  bootstrap interval and a two-sided bootstrap p-value (`engine.inference.resampling`). Blocks keep
   volatility clusters and the autocorrelation of the differences together.
 - **Calendar years won** against each benchmark: complete calendar years only, with an exact
   binomial test against 50% (scipy.stats.binomtest); partial first and last years are named.
 - **The "9 of 10" question on the strategy itself**, for two-state rules that name their
   allocations (`Strategy.active_and_base`): over each spell the rule held its active allocation,
   did buying and holding it beat buying and holding the base one? Count, n and an exact
-  (Clopper-Pearson) interval (`engine.claims.stats.binomial_interval`).
+  (Clopper-Pearson) interval (`engine.inference.significance.binomial_interval`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
-from engine.claims.stats import binomial_interval, default_block_length, generator
+from engine.inference.resampling import percentile_interval, resampled_totals
+from engine.inference.significance import binomial_interval, default_block_length, generator
 from engine.metrics import PERIODS_PER_YEAR, cagr, calendar_year_returns
-from engine.resampling import percentile_interval, resampled_totals
 from engine.results import BacktestResult
 
 __all__ = [

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
-from engine.resampling import circular_block_sums
+from engine.inference.resampling import circular_block_sums
 from engine.verdicts import (
     active_return,
     active_spells,

@@ -134,11 +134,18 @@ def sensitivity_display(frame: pd.DataFrame) -> pd.DataFrame:
             interval = ""
         elif r["test"] == "proportion":
             value = f"{int(r['hits'])}/{int(r['n'])} = {fmt(r['value'], unit)}"
+            if not is_missing(r.get("base_hits")):
+                value += f" vs {int(r['base_hits'])}/{int(r['base_n'])} = {fmt(r['base'], unit)}"
             interval = f"{fmt(r['ci_low'], unit)} to {fmt(r['ci_high'], unit)}"
         else:
             value = f"{fmt(r['value'], unit, 2)} vs {fmt(r['base'], unit, 2)}"
             interval = f"{fmt(r['ci_low'], unit, 2)} to {fmt(r['ci_high'], unit, 2)}"
-        base = fmt(r["base"], unit) if r["test"] == "proportion" else ""
+        if r["test"] != "fact" and r["direction"] == "above_base":
+            interval = f"above {fmt(r['ci_low'], unit, 2)} (one-sided)"
+        elif r["test"] != "fact" and r["direction"] == "below_base":
+            interval = f"below {fmt(r['ci_high'], unit, 2)} (one-sided)"
+        two_sample = r["test"] == "mean_difference" or not is_missing(r.get("base_hits"))
+        base = fmt(r["base"], unit) if r["test"] == "proportion" and not two_sample else ""
         rows.append(
             {
                 "conventions": r["conventions"],
@@ -148,7 +155,11 @@ def sensitivity_display(frame: pd.DataFrame) -> pd.DataFrame:
                 "base rate": base,
                 "95% interval": interval,
                 "p": "" if is_missing(r["p_value"]) else f"{r['p_value']:.3f}",
+                "p adjusted (Holm)": ""
+                if is_missing(r.get("p_adjusted")) or int(r.get("family", 0) or 0) < 2
+                else f"{r['p_adjusted']:.3f}",
                 "verdict": r["verdict"],
+                "survives correction": "yes" if r.get("survives") is True else "",
             }
         )
     return pd.DataFrame(rows)
