@@ -39,6 +39,7 @@ from engine.reporting.tables import Table, frame_table
 from engine.tuning import ledger
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.ledger import LEDGER, recorded_trials  # noqa: F401  (re-exported)
+from engine.tuning.luck import snooping_words
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
 
@@ -300,6 +301,8 @@ def explanations(study: Study) -> dict[str, str]:
             f"{e.dsr.sharpe:.4f} vs {e.dsr.sr0:.4f} from luck, deflated Sharpe ratio "
             f"{e.dsr.probability:.3f}. {e.note}"
         )
+    if study.snooping is not None:
+        words["dsr"] += " " + snooping_words(study.snooping)
     if study.reconciliation:
         words["dsr"] += " " + study.reconciliation
     if study.pbo is not None:
@@ -429,6 +432,7 @@ def summary_record(report: SweepReport, files: list[str], trials_before: int) ->
             **_jsonable(study.dsr_excess.dsr.__dict__),
         },
         "dsr_pbo_reconciliation": study.reconciliation,
+        "spa_stepm": None if study.snooping is None else study.snooping.as_dict(),
         "deflated_sharpe_all_recorded_trials": (
             _jsonable(study.dsr_all.__dict__) if study.dsr_all else None
         ),
