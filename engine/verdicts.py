@@ -32,10 +32,12 @@ from engine.metrics import PERIODS_PER_YEAR, cagr, calendar_year_returns
 from engine.results import BacktestResult
 
 __all__ = [
+    "MIN_BET_SESSIONS",
     "ActiveReturn",
     "YearRecord",
     "active_return",
     "active_spells",
+    "bet_years",
     "complete_years",
     "spell_record",
     "year_record",
@@ -161,10 +163,49 @@ class YearRecord:
     p_value: float  # exact two-sided binomial (sign) test of wins among wins + losses vs 50%
     partial: tuple[int, ...]
     table: pd.DataFrame  # year -> strategy, benchmark, difference, outcome (complete years)
+    # The same count over the complete years in which the rule made a bet (held its active
+    # allocation on at least MIN_BET_SESSIONS sessions); None for rules with no active one.
+    bet: YearCount | None = None
 
     @property
     def years(self) -> int:
         return self.wins + self.losses + self.ties
+
+
+@dataclass(frozen=True)
+class YearCount:
+    wins: int
+    losses: int
+    ties: int
+    p_value: float  # exact two-sided binomial (sign) test of wins among wins + losses vs 50%
+
+    @property
+    def years(self) -> int:
+        return self.wins + self.losses + self.ties
+
+
+def _count(outcome: np.ndarray) -> YearCount:
+    wins, losses = int((outcome == "beat").sum()), int((outcome == "lagged").sum())
+    decided = wins + losses
+    p = float(sps.binomtest(wins, decided, 0.5).pvalue) if decided else math.nan
+    return YearCount(wins, losses, int((outcome == "tie").sum()), p)
+
+
+# A year is a year with a bet when the rule held its active allocation on at least a week of
+# its sessions: a switch back decided at a year's last close fills on the next year's first
+# session, and that one session is not a bet on the new year.
+MIN_BET_SESSIONS = 5
+
+
+def bet_years(spells: pd.DataFrame, index: pd.DatetimeIndex) -> set[int]:
+    """Years in which the active allocation was held (its returns earned) on at least
+    MIN_BET_SESSIONS sessions, from `active_spells` (held from the session after `start` to
+    `end`)."""
+    held = pd.Series(0, index=index)
+    for start, end in zip(spells["start"], spells["end"], strict=True):
+        held.loc[(index > pd.Timestamp(start)) & (index <= pd.Timestamp(end))] = 1
+    per_year = held.groupby(index.year).sum()
+    return {int(y) for y, n in per_year.items() if n >= MIN_BET_SESSIONS}
 
 
 # A year within 0.1 point of the benchmark is a tie, left out of the sign test: a rule holding
@@ -174,9 +215,14 @@ TIE_TOL = 0.001
 
 
 def year_record(
-    strategy: pd.Series, benchmark: pd.Series, name: str, tie_tol: float = TIE_TOL
+    strategy: pd.Series,
+    benchmark: pd.Series,
+    name: str,
+    tie_tol: float = TIE_TOL,
+    with_bet: set[int] | None = None,
 ) -> YearRecord:
-    """Calendar years in which the equity `strategy` beat `benchmark`'s, complete years only."""
+    """Calendar years in which the equity `strategy` beat `benchmark`'s, complete years only;
+    with `with_bet` (`bet_years`), also over the years in which the rule made a bet."""
     complete, partial = complete_years(strategy.index)
     s = calendar_year_returns(strategy).reindex(complete)
     b = calendar_year_returns(benchmark).reindex(complete)
@@ -184,11 +230,14 @@ def year_record(
     outcome = np.where(diff > tie_tol, "beat", np.where(diff < -tie_tol, "lagged", "tie"))
     table = pd.DataFrame({"strategy": s, "benchmark": b, "difference": diff, "outcome": outcome})
     table.index.name = "year"
-    wins, losses = int((outcome == "beat").sum()), int((outcome == "lagged").sum())
-    ties = int((outcome == "tie").sum())
-    decided = wins + losses
-    p = float(sps.binomtest(wins, decided, 0.5).pvalue) if decided else math.nan
-    return YearRecord(name, wins, losses, ties, p, tuple(partial), table)
+    every = _count(outcome)
+    bet = None
+    if with_bet is not None:
+        table["bet"] = table.index.isin(sorted(with_bet))
+        bet = _count(outcome[table["bet"].to_numpy()])
+    return YearRecord(
+        name, every.wins, every.losses, every.ties, every.p_value, tuple(partial), table, bet
+    )
 
 
 # --------------------------------------------------------------------------- active spells

@@ -163,10 +163,14 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         for test in (study.snooping.benchmark, study.snooping.zero):
             if test is None:
                 continue
+            stepm = (
+                f"; StepM: {len(test.superior):,} combination(s) beat it at 5% family-wise"
+                if test.stepwise
+                else ""
+            )
             print(
                 f"SPA p-value of the best against {test.reference}: {test.p_value:.3f} "
-                f"(Hansen; {test.tested:,} combinations tested); StepM: "
-                f"{len(test.superior):,} combination(s) beat it at 5% family-wise"
+                f"(Hansen; {test.tested:,} combinations tested){stepm}"
             )
         print(textwrap.fill(study.snooping.note, 100))
     if study.reconciliation:

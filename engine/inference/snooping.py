@@ -32,6 +32,7 @@ class SnoopingTest:
     p_lower: float  # the lower and upper bounds Hansen gives (liberal and conservative)
     p_upper: float
     superior: list[int] = field(default_factory=list)  # StepM: positions that beat it
+    stepwise: bool = True  # False: StepM was not run (the superior set is not known)
     tested: int = 0
     block_length: int = 0
     reps: int = 0
@@ -42,7 +43,7 @@ class SnoopingTest:
             "spa_p": self.p_value,
             "spa_p_lower": self.p_lower,
             "spa_p_upper": self.p_upper,
-            "stepm_superior": len(self.superior),
+            "stepm_superior": len(self.superior) if self.stepwise else None,
             "tested": self.tested,
             "block_length": self.block_length,
             "reps": self.reps,
@@ -64,30 +65,38 @@ def snooping_test(
     reps: int = 1000,
     seed: int = 0,
     size: float = 0.05,
+    stepwise: bool = True,
 ) -> SnoopingTest:
-    """SPA and StepM of `returns` (sessions x combinations) against `benchmark` (one return per
-    session; None or zeros: against zero). Sessions where any series is NaN are left out."""
+    """SPA (and, with `stepwise`, StepM) of `returns` (sessions x combinations) against
+    `benchmark` (one return per session; None: against zero). Sessions where any series is NaN
+    are left out. Cost: arch's studentised SPA computes the stationary bootstrap's variance
+    with a loop over the T sessions (about T^2 K operations), then T K per resample."""
     r = np.asarray(returns, dtype=float)
     b = np.zeros(len(r)) if benchmark is None else np.asarray(benchmark, dtype=float)
     keep = np.isfinite(r).all(axis=1) & np.isfinite(b)
     r, b = r[keep], b[keep]
     if r.shape[0] < 30 or r.shape[1] == 0:
-        return SnoopingTest(reference, math.nan, math.nan, math.nan, [], r.shape[1], 0, reps)
+        return SnoopingTest(
+            reference, math.nan, math.nan, math.nan, [], stepwise, r.shape[1], 0, reps
+        )
     best = int(np.argmax(r.mean(axis=0)))
     block = _block_length(r[:, best] - b)
     spa = SPA(-b, -r, block_size=block, reps=reps, bootstrap="stationary", seed=seed)
     spa.compute()
     pv = spa.pvalues
-    stepm = StepM(-b, -r, size=size, block_size=block, reps=reps, bootstrap="stationary",
-                  seed=seed)  # fmt: skip
-    stepm.compute()
-    superior = sorted(int(i) for i in stepm.superior_models)
+    superior: list[int] = []
+    if stepwise:
+        stepm = StepM(-b, -r, size=size, block_size=block, reps=reps, bootstrap="stationary",
+                      seed=seed)  # fmt: skip
+        stepm.compute()
+        superior = sorted(int(i) for i in stepm.superior_models)
     return SnoopingTest(
         reference,
         float(pv["consistent"]),
         float(pv["lower"]),
         float(pv["upper"]),
         superior,
+        stepwise,
         r.shape[1],
         block,
         reps,
