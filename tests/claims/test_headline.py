@@ -147,3 +147,50 @@ def test_summary_lines_are_wrapped_never_cut_mid_word():
     assert len(words) % 60 == 0 and len(words) >= 60 * 3
     assert all(w == f"word{i % 60}" for i, w in enumerate(words))
     assert not math.isnan(f.value)
+
+
+def test_a_headline_never_contradicts_another_finding_silently():
+    """The headline finding 'not supported' while finding 2 (a mean) is 'supported': the same
+    line names finding 2 and says why the two can differ."""
+    from engine.claims.headline import headline_lines
+
+    share = judge(
+        Finding(
+            key="s",
+            label="share up",
+            test="proportion",
+            direction="above_base",
+            unit="share",
+            n=20,
+            hits=12,
+            value=0.6,
+            base=0.5,
+            base_n=20,
+            base_hits=10,
+            interval=(-0.1, 1.0),
+            p_value=0.4,
+        ),
+        Rules(),
+    )
+    mean = judge(
+        Finding(
+            key="m",
+            label="Mean return up vs down",
+            test="mean_difference",
+            direction="above_base",
+            unit="return",
+            n=20,
+            value=0.05,
+            base=0.01,
+            base_n=20,
+            interval=(0.01, math.inf),
+            p_value=0.01,
+        ),
+        Rules(),
+    )
+    assert (share.verdict, mean.verdict) == ("not supported", "supported")
+    result = ClaimResult("c", "t", "k", [], [], [share, mean], pd.DataFrame())
+    (number, line), *_ = headline_lines(result, [], Rules())
+    assert number == 1 and "not supported" in line
+    assert "Not a contradiction: finding 2 (Mean return up vs down) is supported" in line
+    assert "tests the mean return, not the share of cases with the outcome" in line
