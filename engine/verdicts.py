@@ -27,7 +27,12 @@ from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
 from engine.inference.resampling import percentile_interval, resampled_totals
-from engine.inference.significance import binomial_interval, default_block_length, generator
+from engine.inference.significance import (
+    binomial_interval,
+    bootstrap_p_two_sided,
+    default_block_length,
+    generator,
+)
 from engine.metrics import PERIODS_PER_YEAR, cagr, calendar_year_returns
 from engine.results import BacktestResult
 
@@ -50,16 +55,6 @@ SEED = 0  # fixed: a report is reproducible run to run
 # longer than the n^(1/3) rule of thumb (about 19 sessions on 26 years) when that is shorter.
 MIN_BLOCK = 21
 WEIGHT_TOL = 1e-9
-
-
-def _two_sided_p(replicates: np.ndarray, observed: float) -> float:
-    """Bootstrap p-value of "the true value is 0": replicates re-centred on 0 (the null), the
-    share at least as far from 0 as the observed value; (1 + k) / (1 + B) never reports 0."""
-    reps = replicates[np.isfinite(replicates)]
-    if len(reps) == 0 or not math.isfinite(observed):
-        return math.nan
-    far = np.abs(reps - observed) >= abs(observed) - 1e-15
-    return float((1 + far.sum()) / (1 + len(reps)))
 
 
 @dataclass(frozen=True)
@@ -124,13 +119,13 @@ def active_return(
         mean_active=mean_obs,
         mean_low=mean_low,
         mean_high=mean_high,
-        mean_p=_two_sided_p(mean_reps, mean_obs),
+        mean_p=bootstrap_p_two_sided(mean_reps, mean_obs),
         strategy_cagr=s_cagr,
         benchmark_cagr=b_cagr,
         cagr_difference=s_cagr - b_cagr,
         cagr_low=cagr_low,
         cagr_high=cagr_high,
-        cagr_p=_two_sided_p(cagr_reps, s_cagr - b_cagr),
+        cagr_p=bootstrap_p_two_sided(cagr_reps, s_cagr - b_cagr),
     )
 
 

@@ -272,17 +272,22 @@ CONVENTIONS = [
     "listed in the notes and never counted.",
     "Overlapping events are counted once per episode: a streak once, from the session it first "
     "reached k sessions; an RSI cross once, after at least m sessions below the threshold.",
-    "Counts get exact binomial (Clopper-Pearson) intervals; differences of yearly means a "
-    "bootstrap interval and a permutation p-value; daily events with overlapping forward "
-    "windows a circular block bootstrap interval and a circular-shift p-value. Resampling "
-    "is seeded (stats.seed), so a run is reproducible.",
+    "After-the-signal shares are compared with the other years: Fisher's exact test and "
+    "Newcombe's interval of the difference, both counts shown; a share against a quoted value "
+    "gets the exact binomial (Clopper-Pearson) interval. Differences of yearly means get a "
+    "bootstrap interval and a permutation p-value. Daily events with overlapping forward "
+    "windows: means by a circular block bootstrap interval and a circular-shift p-value, "
+    "shares on non-overlapping subsamples (each finding says which). One-sided claims get "
+    "one-sided tests and intervals. Resampling is seeded (stats.seed), so a run is "
+    "reproducible.",
 ]
 
 MULTIPLE_TESTING = (
     "Testing many conventions inflates the chance of a 'hit': at the 5% level, about one test "
-    "in twenty comes out 'supported' by chance alone. Read the sensitivity tables: a result "
-    "that holds under one convention only is weak evidence, and the press rarely states its "
-    "convention."
+    "in twenty comes out 'supported' by chance alone. So the default convention (the test "
+    "stated first) gives the verdict, the other conventions' p-values are corrected for the "
+    "number tried (Holm), and 'supported under k of N conventions' counts only those that "
+    "survive; the sensitivity tables show both p-values."
 )
 
 

@@ -149,6 +149,16 @@ def permutation_p(
     return float(res.pvalue)
 
 
+def bootstrap_p_two_sided(replicates: np.ndarray, observed: float) -> float:
+    """Bootstrap p-value of "the true value is 0": replicates re-centred on 0 (the null), the
+    share at least as far from 0 as the observed value; (1 + k) / (1 + B) never reports 0."""
+    reps = replicates[np.isfinite(replicates)]
+    if len(reps) == 0 or not math.isfinite(observed):
+        return math.nan
+    far = np.abs(reps - observed) >= abs(observed) - 1e-15
+    return float((1 + far.sum()) / (1 + len(reps)))
+
+
 # --------------------------------------------------------------------------- daily series
 
 
