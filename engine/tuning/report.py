@@ -297,14 +297,19 @@ def explanations(study: Study) -> dict[str, str]:
         e = study.dsr_excess
         words["dsr"] += (
             f" Against {e.benchmark} rather than zero (the best's daily returns minus the "
-            f"benchmark bought and held over the same sessions): daily Sharpe ratio "
+            f"benchmark's, traded as in a single run over the same sessions): daily Sharpe ratio "
             f"{e.dsr.sharpe:.4f} vs {e.dsr.sr0:.4f} from luck, deflated Sharpe ratio "
             f"{e.dsr.probability:.3f}. {e.note}"
         )
-    if study.snooping is not None:
-        words["dsr"] += " " + snooping_words(study.snooping)
+    # SPA/StepM get their own paragraph, after PBO, with the sentence reconciling the three
+    words["spa"] = (
+        "Does the best beat the benchmark once the search is counted? "
+        + snooping_words(study.snooping)
+        if study.snooping is not None
+        else ""
+    )
     if study.reconciliation:
-        words["dsr"] += " " + study.reconciliation
+        words["spa"] = (words["spa"] + " " + study.reconciliation).strip()
     if study.pbo is not None:
         p = study.pbo
         level = (
@@ -655,6 +660,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         "## Is the best result luck?",
         words["dsr"],
         words["pbo"],
+        words["spa"],
     ]
     if wf is not None:
         md += [
