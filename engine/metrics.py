@@ -107,7 +107,8 @@ METRIC_DEFINITIONS: dict[str, tuple[str, str]] = {
         "own definition",
     ),
     "beta": (
-        "covariance / variance of daily returns against the beta ticker's daily returns",
+        "covariance / variance of daily returns against the beta ticker's daily returns, on "
+        "the sessions the run held a position at the previous close",
         "empyrical beta",
     ),
     "correlation": ("Pearson correlation of the same daily returns", "numpy corrcoef"),
@@ -215,6 +216,18 @@ def beta_correlation(returns: pd.Series, benchmark: pd.Series) -> tuple[float, f
     return float(beta), float(corr)
 
 
+def invested_sessions(
+    result: BacktestResult, returns: pd.Series, benchmark: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """The daily returns of the sessions in which the run held a position at the previous
+    close, and the benchmark's on the same sessions. Beta, correlation and active returns use
+    these: the session of the first fill (its return is costs only) and spells in cash say
+    nothing about how the run moves with the benchmark, so buying and holding SPY has a beta of
+    exactly 1 against SPY."""
+    held = result.weights.sum(axis=1).shift(1).reindex(returns.index).fillna(0.0) > 1e-9
+    return returns[held], benchmark.reindex(returns.index)[held]
+
+
 def compute_stats(
     result: BacktestResult,
     benchmark_returns: pd.Series | None = None,
@@ -224,7 +237,7 @@ def compute_stats(
     eq, r = result.equity, result.returns.iloc[1:]  # the first return is 0 by construction
     years = calendar_year_returns(eq)
     beta, corr = (
-        beta_correlation(r, benchmark_returns.iloc[1:])
+        beta_correlation(*invested_sessions(result, r, benchmark_returns.iloc[1:]))
         if benchmark_returns is not None
         else (float("nan"), float("nan"))
     )

@@ -186,7 +186,8 @@ def trim_weights(weights: pd.DataFrame, period_index: pd.DatetimeIndex) -> pd.Da
     return trimmed
 
 
-def _cash_returns(data: MarketData, cfg: RunConfig, index: pd.DatetimeIndex) -> pd.Series | None:
+def cash_returns_for(data: MarketData, cfg: RunConfig, index: pd.DatetimeIndex) -> pd.Series | None:
+    """What uninvested cash earns on `index` (None: nothing), for strategies and benchmarks."""
     ticker = cfg.backtest.cash_ticker.upper()
     if not ticker:
         return None
@@ -241,7 +242,7 @@ def simulate_strategy(
     """The strategy's weights on the whole data, trimmed to the period, through the engine."""
     index = period_index(data, period)
     weights = trim_weights(strategy.weights(data, cfg.params), index)
-    cash = _cash_returns(data, cfg, index)
+    cash = cash_returns_for(data, cfg, index)
     return run_backtest(weights, data, cfg.backtest, name=strategy.name, cash_returns=cash)
 
 
@@ -252,7 +253,7 @@ def simulate_benchmarks(
     if problems:
         raise ConfigError(problems[0])
     index = period_index(data, period)
-    cash = _cash_returns(data, cfg, index)
+    cash = cash_returns_for(data, cfg, index)
     return {
         b.name: run_backtest(
             static_mix_weights(index, b.weights, b.rebalance),

@@ -19,12 +19,14 @@ from engine.report.model import ReportInput
 from engine.results import BacktestResult
 from engine.strategy import Strategy
 from engine.verdicts import (
+    MIN_BET_SESSIONS,
     N_RESAMPLES,
     TIE_TOL,
     ActiveReturn,
     YearRecord,
     active_return,
     active_spells,
+    bet_years,
     rng_for,
     run_returns,
     spell_record,
@@ -40,7 +42,7 @@ VERDICT_DEFINITIONS: dict[str, tuple[str, str]] = {
         "mean of daily (strategy - benchmark) returns x 252, and the difference of CAGRs; 95% "
         f"circular block bootstrap interval ({N_RESAMPLES:,} resamples, blocks of at least 21 "
         "sessions) and two-sided bootstrap p-value of a zero difference",
-        "Politis & Romano circular block bootstrap (engine.resampling)",
+        "Politis & Romano circular block bootstrap (engine.inference.resampling)",
     ),
     "Calendar years beaten": (
         "complete calendar years ahead of the benchmark by more than 0.1 point (within it: a "
@@ -102,10 +104,8 @@ def year_line(y: YearRecord) -> str:
     if y.years == 0:
         return f"No complete calendar year to compare with {y.benchmark}.{tail}"
     ties = f"; {y.ties} within {TIE_TOL * 100:.1f} point, counted as ties" if y.ties else ""
-    head = (
-        f"Beat {y.benchmark} in {y.wins} of {y.years} complete calendar years (lagged in "
-        f"{y.losses}{ties})."
-    )
+    every = "complete calendar years" if y.bet is None else "complete calendar years (all years)"
+    head = f"Beat {y.benchmark} in {y.wins} of {y.years} {every} (lagged in {y.losses}{ties})."
     decided = y.wins + y.losses
     if decided == 0:
         return f"{head} No year differed by more than {TIE_TOL * 100:.1f} point.{tail}"
@@ -118,7 +118,26 @@ def year_line(y: YearRecord) -> str:
     )
     return (
         f"{head} Binomial test of {y.wins} of {decided} against 50%: {_p(y.p_value)}, "
-        f"{verdict}.{tail}"
+        f"{verdict}.{_bet_text(y)}{tail}"
+    )
+
+
+def _bet_text(y: YearRecord) -> str:
+    """The same count over the years the rule made a bet: a year spent in the base allocation
+    differs from the benchmark by the costs and the session after a switch only."""
+    if y.bet is None:
+        return ""
+    b = y.bet
+    if b.years == 0:
+        return " No complete year with a bet (active allocation held on at least a week)."
+    decided = b.wins + b.losses
+    test = (
+        f"; binomial test of {b.wins} of {decided} against 50%: {_p(b.p_value)}" if decided else ""
+    )
+    return (
+        f" Counting only the {b.years} complete years with a bet (the active allocation held "
+        f"on at least {MIN_BET_SESSIONS} sessions): beat {y.benchmark} in {b.wins}, lagged in "
+        f"{b.losses}{test}."
     )
 
 
@@ -126,15 +145,23 @@ def _allocation(weights: Mapping[str, float]) -> str:
     return " / ".join(f"{t} {w:.0%}" for t, w in weights.items() if w)
 
 
-def _active_section(
+def _spells(
     strategy: Strategy, params, result: BacktestResult, data: MarketData, lag: int
-) -> tuple[list[str], dict[str, pd.DataFrame]]:
+) -> pd.DataFrame | None:
     if strategy.active_and_base is None:
-        return [], {}
+        return None
     active, base = strategy.active_and_base(params)
     tickers = list(dict.fromkeys([*active, *base]))
     prices = data.adj_close[[t.upper() for t in tickers]].set_axis(tickers, axis=1)
-    spells = active_spells(result.target_weights, prices, active, base, lag)
+    return active_spells(result.target_weights, prices, active, base, lag)
+
+
+def _active_section(
+    strategy: Strategy, params, spells: pd.DataFrame | None
+) -> tuple[list[str], dict[str, pd.DataFrame]]:
+    if strategy.active_and_base is None or spells is None:
+        return [], {}
+    active, base = strategy.active_and_base(params)
     record = spell_record(spells)
     what = f"the active allocation ({_allocation(active)}) vs the base one ({_allocation(base)})"
     if record.n == 0:
@@ -165,14 +192,16 @@ def run_verdicts(
     """(verdict lines, verdict tables) of one run against each of its benchmarks."""
     lines: list[str] = []
     actives, years = [], []
+    spells = _spells(strategy, params, result, data, lag)
+    bets = None if spells is None else bet_years(spells, result.equity.index)
     for name, bench in benchmarks.items():
         a = active_return(run_returns(result), run_returns(bench), name, rng_for(name))
         a = with_minimum_sample(a)
-        y = year_record(result.equity, bench.equity, name)
+        y = year_record(result.equity, bench.equity, name, with_bet=bets)
         actives.append(a)
         years.append(y)
         lines += [active_line(a), year_line(y)]
-    spell_lines, spell_tables = _active_section(strategy, params, result, data, lag)
+    spell_lines, spell_tables = _active_section(strategy, params, spells)
     lines += spell_lines
     tables: dict[str, pd.DataFrame] = {}
     if actives:
@@ -214,6 +243,10 @@ def _years_table(years: list[YearRecord]) -> pd.DataFrame:
             "lagged": y.losses,
             "ties": y.ties,
             "p (beat vs lagged, 50%)": y.p_value,
+            "years with a bet": y.bet.years if y.bet else None,
+            "beat (years with a bet)": y.bet.wins if y.bet else None,
+            "lagged (years with a bet)": y.bet.losses if y.bet else None,
+            "p (years with a bet)": y.bet.p_value if y.bet else None,
             "partial years (not counted)": ", ".join(map(str, y.partial)),
         }
         for y in years

@@ -5,14 +5,14 @@ honest measure of chance:
 
 - **Active return** against each benchmark: the annualised mean of the daily differences
   (strategy minus benchmark, x 252) and the difference of CAGRs, each with a 95% circular block
-  bootstrap interval and a two-sided bootstrap p-value (`engine.resampling`). Blocks keep
+  bootstrap interval and a two-sided bootstrap p-value (`engine.inference.resampling`). Blocks keep
   volatility clusters and the autocorrelation of the differences together.
 - **Calendar years won** against each benchmark: complete calendar years only, with an exact
   binomial test against 50% (scipy.stats.binomtest); partial first and last years are named.
 - **The "9 of 10" question on the strategy itself**, for two-state rules that name their
   allocations (`Strategy.active_and_base`): over each spell the rule held its active allocation,
   did buying and holding it beat buying and holding the base one? Count, n and an exact
-  (Clopper-Pearson) interval (`engine.claims.stats.binomial_interval`).
+  (Clopper-Pearson) interval (`engine.inference.significance.binomial_interval`).
 """
 
 from __future__ import annotations
@@ -26,17 +26,24 @@ import pandas as pd
 from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
-from engine.claims.stats import binomial_interval, default_block_length, generator
+from engine.inference.resampling import percentile_interval, resampled_totals
+from engine.inference.significance import (
+    binomial_interval,
+    bootstrap_p_two_sided,
+    default_block_length,
+    generator,
+)
 from engine.metrics import cagr, calendar_year_returns
-from engine.resampling import percentile_interval, resampled_totals
 from engine.results import BacktestResult
 from engine.stats_nb import PERIODS_PER_YEAR
 
 __all__ = [
+    "MIN_BET_SESSIONS",
     "ActiveReturn",
     "YearRecord",
     "active_return",
     "active_spells",
+    "bet_years",
     "complete_years",
     "spell_record",
     "with_minimum_sample",
@@ -54,16 +61,6 @@ MIN_BLOCK = 21
 # point estimates are kept, the intervals and p-values are not computed, the verdict says so.
 MIN_SESSIONS = 3 * MIN_BLOCK
 WEIGHT_TOL = 1e-9
-
-
-def _two_sided_p(replicates: np.ndarray, observed: float) -> float:
-    """Bootstrap p-value of "the true value is 0": replicates re-centred on 0 (the null), the
-    share at least as far from 0 as the observed value; (1 + k) / (1 + B) never reports 0."""
-    reps = replicates[np.isfinite(replicates)]
-    if len(reps) == 0 or not math.isfinite(observed):
-        return math.nan
-    far = np.abs(reps - observed) >= abs(observed) - 1e-15
-    return float((1 + far.sum()) / (1 + len(reps)))
 
 
 @dataclass(frozen=True)
@@ -128,13 +125,13 @@ def active_return(
         mean_active=mean_obs,
         mean_low=mean_low,
         mean_high=mean_high,
-        mean_p=_two_sided_p(mean_reps, mean_obs),
+        mean_p=bootstrap_p_two_sided(mean_reps, mean_obs),
         strategy_cagr=s_cagr,
         benchmark_cagr=b_cagr,
         cagr_difference=s_cagr - b_cagr,
         cagr_low=cagr_low,
         cagr_high=cagr_high,
-        cagr_p=_two_sided_p(cagr_reps, s_cagr - b_cagr),
+        cagr_p=bootstrap_p_two_sided(cagr_reps, s_cagr - b_cagr),
     )
 
 
@@ -178,10 +175,49 @@ class YearRecord:
     p_value: float  # exact two-sided binomial (sign) test of wins among wins + losses vs 50%
     partial: tuple[int, ...]
     table: pd.DataFrame  # year -> strategy, benchmark, difference, outcome (complete years)
+    # The same count over the complete years in which the rule made a bet (held its active
+    # allocation on at least MIN_BET_SESSIONS sessions); None for rules with no active one.
+    bet: YearCount | None = None
 
     @property
     def years(self) -> int:
         return self.wins + self.losses + self.ties
+
+
+@dataclass(frozen=True)
+class YearCount:
+    wins: int
+    losses: int
+    ties: int
+    p_value: float  # exact two-sided binomial (sign) test of wins among wins + losses vs 50%
+
+    @property
+    def years(self) -> int:
+        return self.wins + self.losses + self.ties
+
+
+def _count(outcome: np.ndarray) -> YearCount:
+    wins, losses = int((outcome == "beat").sum()), int((outcome == "lagged").sum())
+    decided = wins + losses
+    p = float(sps.binomtest(wins, decided, 0.5).pvalue) if decided else math.nan
+    return YearCount(wins, losses, int((outcome == "tie").sum()), p)
+
+
+# A year is a year with a bet when the rule held its active allocation on at least a week of
+# its sessions: a switch back decided at a year's last close fills on the next year's first
+# session, and that one session is not a bet on the new year.
+MIN_BET_SESSIONS = 5
+
+
+def bet_years(spells: pd.DataFrame, index: pd.DatetimeIndex) -> set[int]:
+    """Years in which the active allocation was held (its returns earned) on at least
+    MIN_BET_SESSIONS sessions, from `active_spells` (held from the session after `start` to
+    `end`)."""
+    held = pd.Series(0, index=index)
+    for start, end in zip(spells["start"], spells["end"], strict=True):
+        held.loc[(index > pd.Timestamp(start)) & (index <= pd.Timestamp(end))] = 1
+    per_year = held.groupby(index.year).sum()
+    return {int(y) for y, n in per_year.items() if n >= MIN_BET_SESSIONS}
 
 
 # A year within 0.1 point of the benchmark is a tie, left out of the sign test: a rule holding
@@ -191,9 +227,14 @@ TIE_TOL = 0.001
 
 
 def year_record(
-    strategy: pd.Series, benchmark: pd.Series, name: str, tie_tol: float = TIE_TOL
+    strategy: pd.Series,
+    benchmark: pd.Series,
+    name: str,
+    tie_tol: float = TIE_TOL,
+    with_bet: set[int] | None = None,
 ) -> YearRecord:
-    """Calendar years in which the equity `strategy` beat `benchmark`'s, complete years only."""
+    """Calendar years in which the equity `strategy` beat `benchmark`'s, complete years only;
+    with `with_bet` (`bet_years`), also over the years in which the rule made a bet."""
     complete, partial = complete_years(strategy.index)
     s = calendar_year_returns(strategy).reindex(complete)
     b = calendar_year_returns(benchmark).reindex(complete)
@@ -201,11 +242,14 @@ def year_record(
     outcome = np.where(diff > tie_tol, "beat", np.where(diff < -tie_tol, "lagged", "tie"))
     table = pd.DataFrame({"strategy": s, "benchmark": b, "difference": diff, "outcome": outcome})
     table.index.name = "year"
-    wins, losses = int((outcome == "beat").sum()), int((outcome == "lagged").sum())
-    ties = int((outcome == "tie").sum())
-    decided = wins + losses
-    p = float(sps.binomtest(wins, decided, 0.5).pvalue) if decided else math.nan
-    return YearRecord(name, wins, losses, ties, p, tuple(partial), table)
+    every = _count(outcome)
+    bet = None
+    if with_bet is not None:
+        table["bet"] = table.index.isin(sorted(with_bet))
+        bet = _count(outcome[table["bet"].to_numpy()])
+    return YearRecord(
+        name, every.wins, every.losses, every.ties, every.p_value, tuple(partial), table, bet
+    )
 
 
 # --------------------------------------------------------------------------- active spells

@@ -119,3 +119,27 @@ def test_format_stats_labels_and_formats():
     assert shown.loc["Total return", "S"] == "3.00%"
     assert shown.loc["Rebalances", "S"] == "0"
     assert list(table.index) == list(m.METRICS)
+
+
+def test_buying_and_holding_the_beta_ticker_has_beta_one_exactly():
+    """With a one-session lag and costs, the first session's return is costs only; beta and
+    correlation use the sessions the run held a position at the previous close, so holding
+    the beta ticker itself gives 1 up to float error."""
+    from engine.backtest import run_backtest, static_mix_weights
+    from engine.settings import BacktestSettings
+    from tests.helpers import market_data
+
+    index = pd.bdate_range("2020-01-02", periods=300)
+    rng = np.random.default_rng(4)
+    prices = pd.DataFrame({"SPY": 100 * np.cumprod(1 + rng.normal(0, 0.01, 300))}, index=index)
+    settings = BacktestSettings(initial_cash=1000, fees_bps=5, slippage_bps=5, lag=1)
+    result = run_backtest(
+        static_mix_weights(index, {"SPY": 1.0}, "none"), market_data(prices), settings
+    )
+    spy = prices["SPY"].pct_change().fillna(0.0)
+    stats = m.compute_stats(result, spy)
+    assert stats["beta"] == pytest.approx(1.0, abs=1e-12)
+    assert stats["correlation"] == pytest.approx(1.0, abs=1e-12)
+    # All sessions, the fill session included, give the 0.9989-style shortfall.
+    beta_all, _ = m.beta_correlation(result.returns.iloc[1:], spy.iloc[1:])
+    assert abs(beta_all - 1.0) > 1e-6

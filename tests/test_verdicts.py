@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
-from engine.resampling import circular_block_sums
+from engine.inference.resampling import circular_block_sums
 from engine.verdicts import (
     active_return,
     active_spells,
@@ -214,3 +214,27 @@ def test_first10days_verdicts_on_the_mirror(tmp_path):
     assert len(spells) == len(lead_years)
     assert any("finished spells" in line for line in inp.verdict_lines)
     assert "How each statistic is defined" in tables
+
+
+def test_years_with_a_bet_leave_out_the_session_after_a_year_end_switch():
+    """Held active in 2011 from Jan 18 to year end, sold on 2012's first session (one session
+    of 2012: no bet); held active for two weeks of 2013. Years with a bet: 2011 and 2013."""
+    from engine.verdicts import MIN_BET_SESSIONS, bet_years
+
+    index = nyse_sessions("2010-12-31", "2014-12-31")
+    spells = pd.DataFrame(
+        {
+            "start": [pd.Timestamp("2011-01-18").date(), pd.Timestamp("2013-03-01").date()],
+            "end": [pd.Timestamp("2012-01-03").date(), pd.Timestamp("2013-03-15").date()],
+        }
+    )
+    assert MIN_BET_SESSIONS == 5
+    assert bet_years(spells, index) == {2011, 2013}
+    years = range(2011, 2015)
+    strategy = _equity_with_years(index, {2011: 0.10, 2012: 0.02, 2013: 0.05, 2014: 0.01})
+    bench = _equity_with_years(index, {2011: 0.05, 2012: 0.01, 2013: 0.08, 2014: 0.005})
+    y = year_record(strategy, bench, "B", with_bet=bet_years(spells, index))
+    assert (y.wins, y.losses, y.ties) == (3, 1, 0)  # all years: 2011, 2012, 2014 beat
+    assert (y.bet.wins, y.bet.losses, y.bet.ties) == (1, 1, 0)  # 2011 beat, 2013 lagged
+    assert y.bet.p_value == 1.0
+    assert y.table["bet"].tolist() == [y in (2011, 2013) for y in years]

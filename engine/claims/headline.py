@@ -24,18 +24,30 @@ LISTED = 4  # conventions named one by one before "and N more"
 
 def short_result(f: Finding) -> str:
     """A finding's number in a few words (no interval)."""
+    if f.test == "proportion" and f.base_hits is not None:
+        return (
+            f"{f.hits} of {f.n} after the signal ({fmt(f.value, 'share')}) vs {f.base_hits} of "
+            f"{f.base_n} otherwise ({fmt(f.base, 'share')}), p = {_p(f.p_value)}{_adj(f)}"
+        )
     if f.test == "proportion":
         return f"{f.hits} of {f.n} ({fmt(f.value, 'share')})"
     if f.test == "mean_difference":
         return (
             f"mean {fmt(f.value, 'return', 2)} vs {fmt(f.base, 'return', 2)} "
-            f"(difference {fmt(f.difference, 'return', 2)}, n = {f.n})"
+            f"(difference {fmt(f.difference, 'return', 2)}, n = {f.n} vs {f.base_n}, "
+            f"p = {_p(f.p_value)}{_adj(f)})"
         )
     return fmt(f.value, f.unit, 2)
 
 
 def _p(p: float) -> str:
+    if math.isnan(p):
+        return "n/a"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _adj(f: Finding) -> str:
+    return f", {_p(f.p_adjusted)} adjusted for {f.family} conventions" if f.family > 1 else ""
 
 
 def _values(rows: pd.DataFrame, key: str) -> list[str]:
@@ -75,7 +87,10 @@ def _quote_test(f: Finding, rules: Rules) -> str:
     if math.isnan(f.quote_p):
         return ""
     beats = f.quote_p < 1.0 - rules.confidence
-    if f.test == "proportion":
+    if f.test == "proportion" and f.base_hits is not None:
+        quoted = f"{f.claimed_text} ({fmt(f.claimed, 'share')})"
+        against = f"{f.base_hits} of {f.base_n} otherwise ({fmt(f.base, 'share')})"
+    elif f.test == "proportion":
         quoted = f"{f.claimed_text} ({fmt(f.claimed, 'share')})"
         against = f"the {fmt(f.base, 'share')} base rate"
     else:
@@ -113,9 +128,41 @@ def _finding_line(f: Finding, sens: pd.DataFrame, keys: list[str], quoted_any: b
     text = f"{lead}, {label}: {short_result(f)}, {f.verdict_label}."
     rows = _rows(sens, 1)
     if len(rows) > 1 and f.claim_type == "predictive claim":
-        chosen = rows[rows["verdict"] == SUPPORTED]
-        text += f" Supported under {convention_set(rows, chosen, keys)}."
+        chosen = rows[rows["survives"].fillna(False).astype(bool)] if "survives" in rows else rows
+        raw = int((rows["verdict"] == SUPPORTED).sum())
+        text += (
+            f" Supported under {convention_set(rows, chosen, keys)} after Holm's correction "
+            f"for the conventions tried ({raw} before it)."
+        )
     return text
+
+
+_MEASURES = {
+    "proportion": "the share of cases with the outcome",
+    "mean_difference": "the mean return",
+}
+
+
+def disagreement(result: ClaimResult) -> str:
+    """A sentence naming each predictive finding whose verdict differs from the headline
+    finding's, and why they can differ, so the headline never contradicts a finding silently."""
+    head = result.findings[0]
+    if head.claim_type != "predictive claim":
+        return ""
+    parts = []
+    for number, f in enumerate(result.findings[1:], 2):
+        if f.claim_type != "predictive claim" or f.verdict == head.verdict:
+            continue
+        if f.test != head.test:
+            why = (
+                f"it tests {_MEASURES.get(f.test, f.test)}, not "
+                f"{_MEASURES.get(head.test, head.test)}: a few large moves can shift a mean "
+                "without changing how often the outcome happens"
+            )
+        else:
+            why = "it counts another sample or outcome (see its label)"
+        parts.append(f"finding {number} ({f.label[:60]}) is {f.verdict}: {why}")
+    return ("Not a contradiction: " + "; ".join(parts) + ".") if parts else ""
 
 
 def headline_lines(result: ClaimResult, keys: list[str], rules: Rules) -> list[tuple[int, str]]:
@@ -129,4 +176,7 @@ def headline_lines(result: ClaimResult, keys: list[str], rules: Rules) -> list[t
     lines = [(i, _quoted_line(f, i, sens, keys, rules)) for i, f in quoted]
     if head.quote_reproduced is None:
         lines.append((1, _finding_line(head, sens, keys, bool(quoted))))
+    other = disagreement(result)
+    if other:  # said in the same line as the headline finding's verdict
+        lines = [(n, f"{line} {other}" if n == 1 else line) for n, line in lines]
     return lines

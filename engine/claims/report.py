@@ -135,11 +135,18 @@ def sensitivity_display(frame: pd.DataFrame) -> pd.DataFrame:
             interval = ""
         elif r["test"] == "proportion":
             value = f"{int(r['hits'])}/{int(r['n'])} = {fmt(r['value'], unit)}"
+            if not is_missing(r.get("base_hits")):
+                value += f" vs {int(r['base_hits'])}/{int(r['base_n'])} = {fmt(r['base'], unit)}"
             interval = f"{fmt(r['ci_low'], unit)} to {fmt(r['ci_high'], unit)}"
         else:
             value = f"{fmt(r['value'], unit, 2)} vs {fmt(r['base'], unit, 2)}"
             interval = f"{fmt(r['ci_low'], unit, 2)} to {fmt(r['ci_high'], unit, 2)}"
-        base = fmt(r["base"], unit) if r["test"] == "proportion" else ""
+        if r["test"] != "fact" and r["direction"] == "above_base":
+            interval = f"above {fmt(r['ci_low'], unit, 2)} (one-sided)"
+        elif r["test"] != "fact" and r["direction"] == "below_base":
+            interval = f"below {fmt(r['ci_high'], unit, 2)} (one-sided)"
+        two_sample = r["test"] == "mean_difference" or not is_missing(r.get("base_hits"))
+        base = fmt(r["base"], unit) if r["test"] == "proportion" and not two_sample else ""
         rows.append(
             {
                 "conventions": r["conventions"],
@@ -149,7 +156,11 @@ def sensitivity_display(frame: pd.DataFrame) -> pd.DataFrame:
                 "base rate": base,
                 "95% interval": interval,
                 "p": "" if is_missing(r["p_value"]) else f"{r['p_value']:.3f}",
+                "p adjusted (Holm)": ""
+                if is_missing(r.get("p_adjusted")) or int(r.get("family", 0) or 0) < 2
+                else f"{r['p_adjusted']:.3f}",
                 "verdict": r["verdict"],
+                "survives correction": "yes" if r.get("survives") is True else "",
             }
         )
     return pd.DataFrame(rows)
@@ -262,17 +273,22 @@ CONVENTIONS = [
     "listed in the notes and never counted.",
     "Overlapping events are counted once per episode: a streak once, from the session it first "
     "reached k sessions; an RSI cross once, after at least m sessions below the threshold.",
-    "Counts get exact binomial (Clopper-Pearson) intervals; differences of yearly means a "
-    "bootstrap interval and a permutation p-value; daily events with overlapping forward "
-    "windows a circular block bootstrap interval and a circular-shift p-value. Resampling "
-    "is seeded (stats.seed), so a run is reproducible.",
+    "After-the-signal shares are compared with the other years: Fisher's exact test and "
+    "Newcombe's interval of the difference, both counts shown; a share against a quoted value "
+    "gets the exact binomial (Clopper-Pearson) interval. Differences of yearly means get a "
+    "bootstrap interval and a permutation p-value. Daily events with overlapping forward "
+    "windows: means by a circular block bootstrap interval and a circular-shift p-value, "
+    "shares on non-overlapping subsamples (each finding says which). One-sided claims get "
+    "one-sided tests and intervals. Resampling is seeded (stats.seed), so a run is "
+    "reproducible.",
 ]
 
 MULTIPLE_TESTING = (
     "Testing many conventions inflates the chance of a 'hit': at the 5% level, about one test "
-    "in twenty comes out 'supported' by chance alone. Read the sensitivity tables: a result "
-    "that holds under one convention only is weak evidence, and the press rarely states its "
-    "convention."
+    "in twenty comes out 'supported' by chance alone. So the default convention (the test "
+    "stated first) gives the verdict, the other conventions' p-values are corrected for the "
+    "number tried (Holm), and 'supported under k of N conventions' counts only those that "
+    "survive; the sensitivity tables show both p-values."
 )
 
 

@@ -13,8 +13,8 @@ from typing import Literal
 
 import pandas as pd
 
-from engine.claims.stats import Direction
 from engine.data.model import MarketData
+from engine.inference.significance import Direction
 
 Test = Literal["proportion", "mean_difference", "fact"]
 ClaimType = Literal["quoted fact", "quoted share", "predictive claim", "descriptive"]
@@ -27,8 +27,15 @@ class Finding:
 
     proportion: `value` = hits / n, `interval` = exact binomial interval of that share, `base` =
     the base rate it is compared with (over `base_n` cases).
+    With `base_hits` set, a proportion is a two-sample comparison: `hits` of `n` after the
+    signal against `base_hits` of `base_n` otherwise (`base` = their share), and `interval` is
+    the interval of the difference value - base.
     mean_difference: `value` = mean over the n events, `base` = mean over the `base_n` cases
     compared with, `interval` = interval of value - base.
+    A one-sided claim's interval is one-sided: the bound on the other side is the statistic's
+    limit (infinite for a difference of means).
+    `p_adjusted`: the p-value corrected for the `family` conventions of the sensitivity table
+    (Holm), NaN when the finding is tested under one convention only.
     fact: `value` = what the data say, `claimed` = what the press said (`tolerance` apart at
     most to count as the same); `base` may hold context (e.g. how often such a value occurs).
     """
@@ -45,10 +52,14 @@ class Finding:
     base_label: str = ""
     base_unit: Unit = "share"  # the unit of `base` for a fact (a share, or e.g. a count)
     hits: int | None = None
+    base_hits: int | None = None  # two-sample proportion: the count in the complement
     interval: tuple[float, float] = (math.nan, math.nan)
     interval_method: str = ""
     p_value: float = math.nan
     p_method: str = ""
+    p_adjusted: float = math.nan
+    family: int = 0  # conventions in the correction family (0: none)
+    dependence: str = ""  # how overlapping windows are handled, in words
     claimed: float | None = None
     claimed_text: str = ""
     tolerance: float = 0.0
@@ -69,6 +80,15 @@ class Finding:
     @property
     def difference(self) -> float:
         return self.value - self.base
+
+    @property
+    def two_sample(self) -> bool:
+        """Compared with the complementary cases (a difference), not with a fixed value."""
+        return self.test == "mean_difference" or self.base_hits is not None
+
+    @property
+    def one_sided(self) -> bool:
+        return self.direction in ("above_base", "below_base")
 
     @property
     def claim_type(self) -> ClaimType:

@@ -1,10 +1,14 @@
 """Findings from event samples: the four shapes every kind of claim reduces to.
 
-Yearly samples (one value per year, no overlap) use the exact binomial interval for shares and
-an iid bootstrap plus a permutation test for differences of means. Daily event samples (forward
-returns after a streak or an RSI cross) compare the events with all sessions: shares with the
-exact binomial interval, means with a circular block bootstrap and a circular-shift p-value,
-because forward windows of neighbouring sessions overlap.
+A conditional claim ("after X, Y") compares the cases after the signal with the complementary
+cases, never with a rate that contains them. Yearly samples (one value per year, no overlap):
+shares by Fisher's exact test with Newcombe's interval of the difference, means by a
+permutation test with a bootstrap interval. Daily event samples (forward returns after a streak
+or an RSI cross) compare the event sessions with the other sessions, shares and means alike,
+by a circular-shift p-value and a circular block bootstrap interval, because forward windows of
+neighbouring sessions (and of events close together) overlap. A share against an external
+value (a quoted "about 54%") keeps the one-sample exact binomial test. All statistics come from
+`engine.inference`.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.claims import stats
 from engine.claims.definitions import StatsSettings
 from engine.claims.result import Finding
-from engine.claims.stats import Direction
+from engine.inference import proportions
+from engine.inference import significance as stats
+from engine.inference.significance import Direction
 
 
 def _mean(values: np.ndarray) -> float:
@@ -38,8 +43,37 @@ def share_finding(
     claimed_text: str = "",
     detail: str = "",
     excluded: int = 0,
+    others: tuple[int, int] | None = None,
 ) -> Finding:
-    """hits / n with its exact interval, tested against `base` (or the quoted share)."""
+    """hits / n after the signal. With `others` = (j, m), the complementary cases, a two-sample
+    comparison (Fisher's exact test, Newcombe interval of the difference; `base` becomes j / m);
+    without, the exact binomial interval of the share, tested against `base` or the quoted
+    share (a one-sample test only where the comparison value is external)."""
+    if others is not None and direction != "equals":
+        j, m = int(others[0]), int(others[1])
+        sided = "one-sided" if direction in ("above_base", "below_base") else "two-sided"
+        return Finding(
+            key=key,
+            label=label,
+            test="proportion",
+            direction=direction,
+            unit="share",
+            n=int(n),
+            hits=int(hits),
+            value=hits / n if n else math.nan,
+            base=j / m if m else math.nan,
+            base_n=m,
+            base_hits=j,
+            base_label=base_label,
+            interval=proportions.difference_interval(hits, n, j, m, direction, settings.confidence),
+            interval_method=f"Newcombe hybrid score interval of the difference, {sided}",
+            p_value=proportions.fisher_p(hits, n, j, m, direction),
+            p_method=f"Fisher's exact test, {sided}",
+            claimed=claimed,
+            claimed_text=claimed_text,
+            detail=detail,
+            excluded=int(excluded),
+        )
     reference = claimed if direction == "equals" and claimed is not None else base
     p_direction: Direction = "none" if direction == "equals" else direction
     p = stats.binomial_p(hits, n, reference, p_direction)
@@ -85,7 +119,7 @@ def yearly_mean_finding(
     others = np.asarray(others, dtype=float)
     rng = stats.generator(settings.seed, seed_key, "bootstrap")
     interval = stats.mean_difference_interval(
-        events, others, rng, settings.n_resamples, settings.confidence
+        events, others, rng, settings.n_resamples, settings.confidence, direction
     )
     p_rng = stats.generator(settings.seed, seed_key, "permutation")
     p = stats.permutation_p(events, others, direction, p_rng, settings.n_resamples)
@@ -102,12 +136,42 @@ def yearly_mean_finding(
         base_n=len(others),
         base_label=base_label,
         interval=interval,
-        interval_method=f"bootstrap percentile interval of the difference "
+        interval_method=f"bootstrap percentile interval of the difference, {sided} "
         f"({settings.n_resamples} resamples)",
         p_value=p,
         p_method=f"permutation test of the difference of means, {sided}",
         detail=detail,
         excluded=int(excluded),
+    )
+
+
+def _daily_difference(
+    values: np.ndarray,
+    events: np.ndarray,
+    horizon: int,
+    direction: Direction,
+    settings: StatsSettings,
+    seed_key: str,
+) -> tuple[tuple[float, float], str, float, str, str]:
+    """(interval, its method, p, its method, the dependence note) of the event sessions' mean
+    minus the other sessions' mean of a daily series whose forward windows overlap."""
+    block = settings.block_length or stats.default_block_length(len(values), horizon, values)
+    rng = stats.generator(settings.seed, seed_key, "block-bootstrap")
+    interval = stats.block_bootstrap_interval(
+        values, events, block, rng, settings.n_resamples, settings.confidence, direction
+    )
+    sided = "two-sided" if direction not in ("above_base", "below_base") else "one-sided"
+    dependence = (
+        f"overlapping {horizon}-session windows: resampled in blocks of {block} sessions, and "
+        "tested by shifting the event dates as a whole (their spacing kept)"
+    )
+    return (
+        interval,
+        f"circular block bootstrap of the difference, {sided} (blocks of {block} sessions, "
+        f"{settings.n_resamples} resamples)",
+        stats.circular_shift_p(values, events, direction),
+        f"circular-shift permutation test (every shift of the event dates), {sided}",
+        dependence,
     )
 
 
@@ -123,17 +187,15 @@ def daily_mean_finding(
     seed_key: str,
     detail: str = "",
 ) -> Finding:
-    """Mean of `values` on event sessions vs on all sessions, for overlapping windows."""
+    """Mean of `values` on event sessions vs on the other sessions, for overlapping windows."""
     values = np.asarray(values, dtype=float)
     events = np.asarray(events, dtype=bool)
     valid = np.isfinite(values)
     hit = events & valid
-    block = settings.block_length or stats.default_block_length(len(values), horizon)
-    rng = stats.generator(settings.seed, seed_key, "block-bootstrap")
-    interval = stats.block_bootstrap_interval(
-        values, events, block, rng, settings.n_resamples, settings.confidence
+    rest = valid & ~hit
+    interval, i_method, p, p_method, dependence = _daily_difference(
+        values, events, horizon, direction, settings, seed_key
     )
-    sided = "two-sided" if direction == "none" else "one-sided"
     return Finding(
         key=key,
         label=label,
@@ -142,17 +204,44 @@ def daily_mean_finding(
         unit="return",
         n=int(hit.sum()),
         value=_mean(values[hit]),
-        base=_mean(values[valid]),
-        base_n=int(valid.sum()),
+        base=_mean(values[rest]),
+        base_n=int(rest.sum()),
         base_label=base_label,
         interval=interval,
-        interval_method=f"circular block bootstrap of the difference (blocks of {block} "
-        f"sessions, {settings.n_resamples} resamples)",
-        p_value=stats.circular_shift_p(values, events, direction),
-        p_method=f"circular-shift permutation test (every shift of the event dates), {sided}",
+        interval_method=i_method,
+        p_value=p,
+        p_method=p_method,
+        dependence=dependence,
         detail=detail,
         excluded=int((events & ~valid).sum()),
     )
+
+
+def non_overlapping(
+    valid: np.ndarray, events: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(event sessions, other sessions) whose forward windows of `horizon` sessions overlap
+    neither each other nor any event's: events at least `horizon` sessions after the last kept
+    one, other sessions every `horizon`-th one at least `horizon` sessions from every event.
+    The two subsamples are then independent enough for an exact test of two shares."""
+    step = max(int(horizon), 1)
+    n = len(valid)
+    positions = np.flatnonzero(events & valid)
+    kept, last = [], -step
+    for p in positions:
+        if p - last >= step:
+            kept.append(p)
+            last = p
+    near = np.zeros(n, dtype=bool)
+    for p in np.flatnonzero(events):
+        near[max(p - step + 1, 0) : p + step] = True
+    rest = np.flatnonzero(valid & ~near)
+    thinned, last = [], -step
+    for p in rest:
+        if p - last >= step:
+            thinned.append(p)
+            last = p
+    return np.asarray(kept, dtype=int), np.asarray(thinned, dtype=int)
 
 
 def daily_share_finding(
@@ -164,27 +253,36 @@ def daily_share_finding(
     direction: Direction,
     settings: StatsSettings,
     detail: str = "",
+    horizon: int = 1,
 ) -> Finding:
-    """Share of event sessions where `flags` is 1, vs the share over all sessions (NaN = no
-    answer, e.g. the forward window runs past the data)."""
+    """Share of event sessions where `flags` is 1 vs the share over the other sessions (NaN =
+    no answer, e.g. the forward window runs past the data), on non-overlapping subsamples
+    (`non_overlapping`) compared by Fisher's exact test with Newcombe's interval."""
     flags = np.asarray(flags, dtype=float)
     events = np.asarray(events, dtype=bool)
     valid = np.isfinite(flags)
-    hit = events & valid
-    base = float(np.mean(flags[valid])) if valid.any() else math.nan
-    return share_finding(
+    kept, others = non_overlapping(valid, events, horizon)
+    dropped = int((events & valid).sum()) - len(kept)
+    found = share_finding(
         key,
         label,
-        hits=int(flags[hit].sum()),
-        n=int(hit.sum()),
-        base=base,
-        base_n=int(valid.sum()),
+        hits=int(flags[kept].sum()),
+        n=len(kept),
+        base=float(flags[valid].mean()) if valid.any() else math.nan,
+        base_n=len(others),
         base_label=base_label,
         direction=direction,
         settings=settings,
         detail=detail,
         excluded=int((events & ~valid).sum()),
+        others=(int(flags[others].sum()), len(others)),
     )
+    note = (
+        f"non-overlapping {horizon}-session windows: events at least {horizon} sessions apart "
+        f"({dropped} dropped for overlapping an earlier one), other sessions every "
+        f"{horizon}th one clear of every event's window"
+    )
+    return replace(found, dependence=note)
 
 
 def fact_finding(
@@ -228,10 +326,23 @@ def fact_finding(
 
 def quoted_count_test(f: Finding, hits: int, n: int, text: str) -> Finding:
     """A share quoted as "k of n": reproduced when the data give exactly k of n; the quote
-    itself is tested against the finding's base rate (exact binomial, one-sided)."""
+    itself is tested as the finding is: against the complementary count (Fisher's exact,
+    one-sided) for a two-sample finding, else against the base rate (exact binomial)."""
     direction: Direction = (
         f.direction if f.direction in ("above_base", "below_base") else "above_base"
     )
+    if f.base_hits is not None:
+        return replace(
+            f,
+            claimed=hits / n,
+            claimed_text=text,
+            quoted=(float(hits), float(n)),
+            observed=(float(f.hits or 0), float(f.n)),
+            quote_tolerance=0.0,
+            quote_p=proportions.fisher_p(hits, n, f.base_hits, f.base_n, direction),
+            quote_p_method=f"Fisher's exact test of {hits} of {n} against {f.base_hits} of "
+            f"{f.base_n} otherwise, one-sided",
+        )
     return replace(
         f,
         claimed=hits / n,

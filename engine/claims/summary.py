@@ -10,7 +10,7 @@ import math
 import textwrap
 
 from engine.claims.result import ClaimResult, Finding
-from engine.claims.verdict import fmt
+from engine.claims.verdict import Rules, fmt, interval_text
 
 WIDTH = 100
 
@@ -21,22 +21,47 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def result_text(f: Finding) -> str:
+def _p_is(value: float) -> str:
+    text = _p(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def p_text(f: Finding) -> str:
+    """The primary p-value, and the one adjusted for the conventions searched when there are."""
+    text = f"{_p_is(f.p_value)} ({f.p_method})"
+    if f.family > 1:
+        text += f"; adjusted for the {f.family} conventions tried (Holm): {_p_is(f.p_adjusted)}"
+    return text
+
+
+def counts_text(f: Finding) -> str:
+    """ "k of n after the signal (x%), j of m otherwise (y%)" for a two-sample share."""
+    return (
+        f"{f.hits} of {f.n} after the signal ({fmt(f.value, 'share')}), {f.base_hits} of "
+        f"{f.base_n} otherwise ({fmt(f.base, 'share')})"
+    )
+
+
+def result_text(f: Finding, rules: Rules | None = None) -> str:
     """The numbers of a finding in one sentence (no verdict)."""
-    if f.test == "proportion":
+    rules = rules or Rules()
+    if f.test == "proportion" and f.base_hits is not None:
+        text = (
+            f"{counts_text(f)}, otherwise = {f.base_label}; difference "
+            f"{fmt(f.difference, 'share')}, {interval_text(f, rules)}; {p_text(f)}"
+        )
+    elif f.test == "proportion":
         lo, hi = f.interval
         text = (
             f"{f.hits} of {f.n} ({fmt(f.value, 'share')}), 95% interval {fmt(lo, 'share')} to "
             f"{fmt(hi, 'share')}; base rate {fmt(f.base, 'share')} ({f.base_label}); "
-            f"p = {_p(f.p_value)} ({f.p_method})"
+            f"{p_text(f)}"
         )
     elif f.test == "mean_difference":
-        lo, hi = f.interval
         text = (
             f"mean {fmt(f.value, 'return', 2)} over n = {f.n} vs {fmt(f.base, 'return', 2)} over "
             f"{f.base_label} (n = {f.base_n}); difference {fmt(f.difference, 'return', 2)}, "
-            f"95% interval {fmt(lo, 'return', 2)} to {fmt(hi, 'return', 2)}; "
-            f"p = {_p(f.p_value)} ({f.p_method})"
+            f"{interval_text(f, rules)}; {p_text(f)}"
         )
     else:
         text = f"{fmt(f.value, f.unit, 2)}"
@@ -49,6 +74,8 @@ def result_text(f: Finding) -> str:
         text += f"; {f.detail}"
     if f.excluded:
         text += f"; {f.excluded} event(s) without an outcome left out"
+    if f.dependence:
+        text += f"; {f.dependence}"
     return text
 
 

@@ -29,11 +29,24 @@ class Rules:
         return [
             f"'{TOO_FEW}' when a statistic rests on fewer than {self.min_n} cases (events, or "
             "years); the minimum is `stats.min_n`.",
-            f"A claimed direction (events above or below the base rate) is '{SUPPORTED}' when "
-            f"the estimate lies on the claimed side of the base and the {level} interval "
-            "excludes the base: for a share, the exact binomial interval excludes the base "
-            "rate; for a difference of means, the bootstrap interval of the difference "
-            f"excludes 0. Otherwise '{NOT_SUPPORTED}'. The one-sided p-value is shown too.",
+            "A conditional claim ('after X, Y') compares the cases after the signal with the "
+            "complementary cases (the other years or sessions), never with a rate that "
+            "contains them: k of n after the signal against j of m otherwise (Fisher's exact "
+            "test, Newcombe interval of the difference), or a difference of means (permutation "
+            "test, bootstrap interval; for overlapping daily windows a circular-shift test and "
+            "a block bootstrap).",
+            f"A claimed direction is a one-sided claim, so it gets a one-sided test at "
+            f"{1 - self.confidence:.0%} and the matching one-sided {level} interval (the bound "
+            f"on the claimed side; the other side open). It is '{SUPPORTED}' when the estimate "
+            "lies on the claimed side, the one-sided interval of the difference excludes 0 (for "
+            "a share against an external rate: the exact binomial interval excludes it) and "
+            f"the one-sided p-value is below {1 - self.confidence:.2g}. Otherwise "
+            f"'{NOT_SUPPORTED}'. A statistic with no claimed direction gets two-sided ones.",
+            "The default convention is the pre-stated primary test and gives the verdict. The "
+            "other conventions of the sensitivity table form a family: their p-values are "
+            "corrected by Holm's method (valid however the conventions overlap), 'supported "
+            "under k of N conventions' counts only those that survive the correction, and both "
+            "the primary p-value and the adjusted one are printed.",
             f"A quoted share (e.g. 'about 54%') is '{SUPPORTED}' when the {level} interval "
             "contains it; with few cases that interval is wide, so read its width.",
             f"A quoted fact (a streak length, a year, a spread: one value, n = 1) is "
@@ -60,10 +73,17 @@ def fmt(value: float | None, unit: str, decimals: int = 1) -> str:
     return f"{value:.2f}"
 
 
-def _interval_text(f: Finding, rules: Rules) -> str:
+def interval_text(f: Finding, rules: Rules) -> str:
+    """The interval in words: one-sided intervals give only their bound."""
     lo, hi = f.interval
     unit = "return" if f.test == "mean_difference" else f.unit
-    return f"{rules.confidence:.0%} interval {fmt(lo, unit)} to {fmt(hi, unit)}"
+    what = " of the difference" if f.two_sample else ""
+    level = f"{rules.confidence:.0%}"
+    if f.one_sided and f.test != "fact" and f.direction == "above_base":
+        return f"one-sided {level} interval{what}: above {fmt(lo, unit)}"
+    if f.one_sided and f.test != "fact":
+        return f"one-sided {level} interval{what}: below {fmt(hi, unit)}"
+    return f"{level} interval{what} {fmt(lo, unit)} to {fmt(hi, unit)}"
 
 
 def _judge_fact(f: Finding) -> tuple[str, str]:
@@ -92,7 +112,7 @@ def _judge_test(f: Finding, rules: Rules) -> tuple[str, str]:
     lo, hi = f.interval
     if math.isnan(lo) or math.isnan(hi):
         return NOT_SUPPORTED, "no interval could be computed"
-    text = _interval_text(f, rules)
+    text = interval_text(f, rules)
     if f.direction == "equals":
         target = f.claimed if f.claimed is not None else math.nan
         ok = lo <= target <= hi
@@ -100,18 +120,25 @@ def _judge_test(f: Finding, rules: Rules) -> tuple[str, str]:
         return (SUPPORTED if ok else NOT_SUPPORTED), (
             f"the {text} {'contains' if ok else 'excludes'} the quoted {said}"
         )
-    # Proportions are compared with the base rate, differences of means with 0.
-    ref = f.base if f.test == "proportion" else 0.0
-    est = f.value if f.test == "proportion" else f.difference
-    what = f"the base rate {fmt(f.base, f.unit)}" if f.test == "proportion" else "0"
+    # Two samples are compared by their difference (against 0); a share alone with the rate.
+    one_rate = f.test == "proportion" and not f.two_sample
+    ref = f.base if one_rate else 0.0
+    est = f.value if one_rate else f.difference
+    what = f"the base rate {fmt(f.base, f.unit)}" if one_rate else "0"
     above = f.direction == "above_base"
     right_side = est > ref if above else est < ref
     excludes = lo > ref if above else hi < ref
     side = "above" if above else "below"
+    alpha = 1.0 - rules.confidence
     if not right_side:
         return NOT_SUPPORTED, f"the estimate is not {side} {what}"
     if not excludes:
         return NOT_SUPPORTED, f"the {text} includes {what}"
+    if not math.isnan(f.p_value) and f.p_value >= alpha:
+        return NOT_SUPPORTED, (
+            f"the {text} excludes {what}, but the one-sided p = {f.p_value:.3f} is not below "
+            f"{alpha:.2g} (the test and the interval differ in method; both must agree)"
+        )
     return SUPPORTED, f"the estimate is {side} {what} and the {text} excludes it"
 
 

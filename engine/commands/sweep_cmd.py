@@ -60,9 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         "decisions one combination at a time (to check the batch form)",
     )
     parser.add_argument("--blocks", type=int, default=16, help="CSCV blocks for PBO (even)")
-    parser.add_argument(
-        "--check", type=int, default=3, help="combinations re-run through vectorbt"
-    )
+    parser.add_argument("--check", type=int, default=3, help="combinations re-run through vectorbt")
     parser.add_argument("--top", type=int, default=20, help="rows of the top table")
     parser.add_argument(
         "--heatmap",
@@ -168,6 +166,20 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
             f"probability of backtest overfitting: {study.pbo.pbo:.3f} "
             f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks)"
         )
+    if study.snooping is not None:
+        for test in (study.snooping.benchmark, study.snooping.zero):
+            if test is None:
+                continue
+            stepm = (
+                f"; StepM: {len(test.superior):,} combination(s) beat it at 5% family-wise"
+                if test.stepwise
+                else ""
+            )
+            print(
+                f"SPA p-value of the best against {test.reference}: {test.p_value:.3f} "
+                f"(Hansen; {test.tested:,} combinations tested){stepm}"
+            )
+        print(textwrap.fill(study.snooping.note, 100))
     if study.reconciliation:
         print(textwrap.fill(study.reconciliation, 100))
     if study.check is not None:

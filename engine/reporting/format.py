@@ -107,6 +107,8 @@ _WHOLE = {
     "rest_of_year_ret": "rest-of-year return",
     "window_ret": "return over the window",
     "binomial_p": "p (binomial)",
+    "share_fisher_p": "p of the share (Fisher, non-overlapping windows)",
+    "pullback_fisher_p_two_sided": "p of the pullback share (Fisher, two-sided)",
 }
 _SUFFIXES = (  # (machine ending, words), the longest first
     ("_ci_low_ret", " interval low"),

@@ -35,7 +35,7 @@ from engine.portfolio_nb import (
     simulate_serial_nb,
 )
 from engine.strategy import Strategy
-from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
+from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.dedup import distinct_combinations
 from engine.tuning.windows import ChunkResult, Window
 
@@ -74,7 +74,7 @@ class BatchCore:
 
     @property
     def kind(self) -> str:
-        """"batch": chunks run in this process on every core; "single": GIL-bound decisions,
+        """ "batch": chunks run in this process on every core; "single": GIL-bound decisions,
         chunks go to a process pool."""
         return "single" if self.per_row or not self.strategy.has_batch_form else "batch"
 
@@ -185,7 +185,7 @@ class BatchCore:
         bench = main_benchmark(self.cfg)
         if bench is None:
             return out, False
-        returns = buy_and_hold_returns(self.data, bench[1], window.start, window.end)
+        returns = main_benchmark_returns(self.cfg, self.data, window.start, window.end)
         out[window.start + 1 : window.end + 1] = returns
         return out, True
 
@@ -272,9 +272,10 @@ def requirements(
     sample = rng.choice(len(table), size=min(PROFILE_SAMPLE, len(table)), replace=False)
     known = set(tickers)
     for row, params in zip(sample, combo_params(base, table.iloc[sample]), strict=True):
-        if strategy.lookback_sessions(params) != lookbacks[codes[row]] or not set(
-            strategy.tickers(params)
-        ) <= known:
+        if (
+            strategy.lookback_sessions(params) != lookbacks[codes[row]]
+            or not set(strategy.tickers(params)) <= known
+        ):
             raise RuntimeError(
                 f"{strategy.name}: a float parameter changes the tickers or the lookback; "
                 "sweep it as a list of values of another type or fix the strategy"

@@ -1,25 +1,27 @@
-"""The main benchmark of a sweep, bought and held over any window of the data.
+"""The main benchmark of a sweep over any window of the data, timed and charged as in a single run.
 
 The question a tuned rule must answer is "did it beat the benchmark", not "did it beat zero":
-the deflated Sharpe ratio of the best combination's returns in excess of the benchmark, and
-the walk-forward test windows next to the benchmark over the same sessions, both use these
-returns. The main benchmark is the config's first `[[benchmarks]]` entry. It is bought at the
-window's first close with its weights (the rest in cash earning nothing) and held without
-costs or rebalancing: a plain reference that needs no decision, so it earns every session of
-the window.
+the deflated Sharpe ratio of the best combination's returns in excess of the benchmark, the SPA
+test, and the walk-forward test windows next to the benchmark over the same sessions all use
+these returns. The main benchmark is the config's first `[[benchmarks]]` entry, and it is the
+single-run benchmark itself (`engine.pipeline.simulate_benchmarks`'s definition): its weights set
+on the window's first session and run through the engine with the run's `[backtest]` settings,
+so it enters on the session the strategy first trades (the same lag), at the same fill price,
+with the same fees and slippage and the same cash yield, and rebalances as configured. One
+definition and one timing for single runs, sweeps and walk-forward.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
+from engine.backtest import run_backtest, static_mix_weights
 from engine.config import RunConfig
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
+from engine.pipeline import cash_returns_for
 
-__all__ = ["buy_and_hold_returns", "main_benchmark"]
+__all__ = ["main_benchmark", "main_benchmark_returns"]
 
 
 def main_benchmark(cfg: RunConfig) -> tuple[str, dict[str, float]] | None:
@@ -30,19 +32,24 @@ def main_benchmark(cfg: RunConfig) -> tuple[str, dict[str, float]] | None:
     return first.name, {t.upper(): float(w) for t, w in first.weights.items()}
 
 
-def buy_and_hold_returns(
-    data: MarketData, weights: Mapping[str, float], start: int, end: int
-) -> np.ndarray:
-    """Daily returns (end - start values) of `weights` bought at the close of data position
-    `start` and held to `end`: equity_t = (1 - sum w) + sum w_i P_i,t / P_i,start."""
-    tickers = list(weights)
-    prices = data.adj_close[tickers].to_numpy(dtype=float)[start : end + 1]
-    if not np.isfinite(prices).all() or (prices <= 0).any():
-        bad = [t for i, t in enumerate(tickers) if not np.isfinite(prices[:, i]).all()]
+def main_benchmark_returns(cfg: RunConfig, data: MarketData, start: int, end: int) -> np.ndarray:
+    """Daily returns (end - start values, sessions start+1..end) of the main benchmark run on
+    the window [start, end] exactly as a single run's benchmark is."""
+    bench = cfg.benchmarks[0]
+    weights = {t.upper(): float(w) for t, w in bench.weights.items()}
+    index = data.index[start : end + 1]
+    prices = data.adj_close[list(weights)].to_numpy(dtype=float)[start : end + 1]
+    if not np.isfinite(prices[cfg.backtest.lag :]).all():
+        bad = [t for i, t in enumerate(weights) if not np.isfinite(prices[:, i]).all()]
         raise DataQualityError(
-            f"benchmark {', '.join(bad) or tickers} lacks a price between "
-            f"{data.index[start].date()} and {data.index[end].date()}"
+            f"benchmark {', '.join(bad) or list(weights)} lacks a price between "
+            f"{index[0].date()} and {index[-1].date()}"
         )
-    w = np.array([weights[t] for t in tickers])
-    equity = (1.0 - w.sum()) + (prices / prices[0]) @ w
-    return equity[1:] / equity[:-1] - 1.0
+    result = run_backtest(
+        static_mix_weights(index, weights, bench.rebalance),
+        data,
+        cfg.backtest,
+        name=bench.name,
+        cash_returns=cash_returns_for(data, cfg, index),
+    )
+    return result.returns.to_numpy(dtype=float)[1:]

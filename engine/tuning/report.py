@@ -41,6 +41,7 @@ from engine.stats_nb import PERIODS_PER_YEAR
 from engine.tuning import ledger
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.ledger import LEDGER, recorded_trials  # noqa: F401  (re-exported)
+from engine.tuning.luck import snooping_words
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
 
@@ -299,12 +300,19 @@ def explanations(study: Study) -> dict[str, str]:
         e = study.dsr_excess
         words["dsr"] += (
             f" Against {e.benchmark} rather than zero (the best's daily returns minus the "
-            f"benchmark bought and held over the same sessions): daily Sharpe ratio "
+            f"benchmark's, traded as in a single run over the same sessions): daily Sharpe ratio "
             f"{e.dsr.sharpe:.4f} vs {e.dsr.sr0:.4f} from luck, deflated Sharpe ratio "
             f"{e.dsr.probability:.3f}. {e.note}"
         )
+    # SPA/StepM get their own paragraph, after PBO, with the sentence reconciling the three
+    words["spa"] = (
+        "Does the best beat the benchmark once the search is counted? "
+        + snooping_words(study.snooping)
+        if study.snooping is not None
+        else ""
+    )
     if study.reconciliation:
-        words["dsr"] += " " + study.reconciliation
+        words["spa"] = (words["spa"] + " " + study.reconciliation).strip()
     if study.pbo is not None:
         p = study.pbo
         level = (
@@ -432,6 +440,7 @@ def summary_record(report: SweepReport, files: list[str], trials_before: int) ->
             **_jsonable(study.dsr_excess.dsr.__dict__),
         },
         "dsr_pbo_reconciliation": study.reconciliation,
+        "spa_stepm": None if study.snooping is None else study.snooping.as_dict(),
         "deflated_sharpe_all_recorded_trials": (
             _jsonable(study.dsr_all.__dict__) if study.dsr_all else None
         ),
@@ -654,6 +663,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         "## Is the best result luck?",
         words["dsr"],
         words["pbo"],
+        words["spa"],
     ]
     if wf is not None:
         md += [

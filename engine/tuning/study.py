@@ -15,11 +15,14 @@ import pandas as pd
 
 from engine.metrics import daily_risk_free
 from engine.stats_nb import PERIODS_PER_YEAR
-from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
+from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.luck import (
+    TOP_K,
     ExcessSharpe,
+    Snooping,
     excess_deflated_sharpe,
     reconcile,
+    snooping,
 )
 from engine.tuning.overfitting import (
     DeflatedSharpe,
@@ -73,6 +76,7 @@ class Study:
     # DSR and PBO when they point different ways ('' when they agree)
     dsr_excess: ExcessSharpe | None = None
     reconciliation: str = ""
+    snooping: Snooping | None = None  # Hansen's SPA and StepM, against the benchmark and zero
 
     @property
     def check_passed(self) -> bool:
@@ -98,14 +102,28 @@ def excess_sharpe(
     bench = main_benchmark(setup.cfg)
     if bench is None:
         return None
-    name, weights = bench
-    benchmark = buy_and_hold_returns(setup.data, weights, window.start, window.end)
+    name, _ = bench
+    benchmark = main_benchmark_returns(setup.cfg, setup.data, window.start, window.end)
     n = setup.n_combos
     # every trial's Sharpe ratio in excess of the benchmark: its information ratio, per period
     spread = information_ratios / math.sqrt(PERIODS_PER_YEAR)
     note = f"the spread of the {n:,} trials' own excess Sharpe ratios (information ratios)"
     dsr = excess_deflated_sharpe(best_returns, benchmark, spread, n)
     return ExcessSharpe(name, dsr, f"Luck level from {note}.")
+
+
+def snooping_study(setup: SweepSetup, window, order: np.ndarray, seed: int) -> Snooping:
+    """SPA/StepM on the top TOP_K rows by the ranking metric (see `engine.tuning.luck`)."""
+    rows = [int(r) for r in order[:TOP_K]]
+    returns = daily_returns(setup, rows, window)[:, 1:]
+    bench = main_benchmark(setup.cfg)
+    benchmark = (
+        None
+        if bench is None
+        else main_benchmark_returns(setup.cfg, setup.data, window.start, window.end)
+    )
+    name = bench[0] if bench is not None else ""
+    return snooping(returns, benchmark, name, rows, setup.n_combos, seed)
 
 
 def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
@@ -155,6 +173,9 @@ def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
         setup, window, best_returns, sweep.table["information_ratio"].to_numpy()
     )
     timings["dsr_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    snoop = snooping_study(setup, window, order, options.seed) if setup.n_combos >= 1 else None
+    timings["spa_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
     pbo, pbo_note = None, ""
@@ -191,5 +212,6 @@ def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
         walk,
         timings,
         dsr_excess=dsr_excess,
-        reconciliation=reconcile(dsr, dsr_excess, pbo),
+        reconciliation=reconcile(dsr, dsr_excess, pbo, snoop),
+        snooping=snoop,
     )

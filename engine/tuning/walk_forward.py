@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from engine import metrics
 from engine.errors import BadInputError
-from engine.tuning.benchmark import buy_and_hold_returns, main_benchmark
+from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.sweep import SweepSetup, ranking, row_values, run_plan
 from engine.tuning.windows import STAT_INDEX, Window
 
@@ -207,10 +207,10 @@ def run_walk_forward(
                 row[f"{who}_is_{stat}"] = train_stats[STAT_INDEX[stat]]
                 row[f"{who}_oos_{stat}"] = test_row[STAT_INDEX[stat]]
         if bench is not None:
-            weights = bench[1]
-            is_ret = buy_and_hold_returns(setup.data, weights, part.train_start, part.train_end)
+            cfg, data = setup.cfg, setup.data
+            is_ret = main_benchmark_returns(cfg, data, part.train_start, part.train_end)
             oos_ret = pd.Series(
-                buy_and_hold_returns(setup.data, weights, part.train_end, part.test_end), index
+                main_benchmark_returns(cfg, data, part.train_end, part.test_end), index
             )
             bench_returns.append(oos_ret)
             is_stats = summary_stats(pd.Series(is_ret), initial, rf)

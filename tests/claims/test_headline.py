@@ -56,14 +56,19 @@ def test_first10days_style_headline_on_planted_years():
     result = evaluate(defn, market_data(planted()))
     head = result.findings[0]
     assert head.quoted == (2.0, 3.0) and head.observed == (2.0, 3.0) and head.quote_reproduced
-    expected_p = float(sps.binom.sf(1, 3, 4 / 6))  # P(X >= 2 | n = 3, p = 2/3) = 20/27
-    assert head.quote_p == pytest.approx(expected_p) and expected_p == pytest.approx(20 / 27)
+    # Two samples: 2 of 3 recent signal years up against the 1 non-signal year of the same
+    # span (2019, up). Fisher's exact test, one-sided: with the margins fixed, 2 or 3 of the
+    # 3 up years fall in the signal row with probability 1.
+    assert (head.base_hits, head.base_n) == (1, 1)
+    expected_p = float(sps.fisher_exact([[2, 1], [1, 0]], alternative="greater").pvalue)
+    assert head.quote_p == pytest.approx(expected_p) and expected_p == pytest.approx(1.0)
     line = result.headline[0]
     assert line == (
         'Quoted "2 of 3": reproduced under recent_years = 3 (1 of 2 conventions). Even exactly '
-        "as quoted, 2 of 3 (66.7%) would not beat the 66.7% base rate: exact binomial test of 2 "
-        "of 3 against the base rate, one-sided, p = 0.741. "
-        "Default convention: 2 of 3 (66.7%), too few cases to tell."
+        "as quoted, 2 of 3 (66.7%) would not beat 1 of 1 otherwise (100.0%): Fisher's exact "
+        "test of 2 of 3 against 1 of 1 otherwise, one-sided, p = 1.000. "
+        "Default convention: 2 of 3 after the signal (66.7%) vs 1 of 1 otherwise (100.0%), "
+        "p = 1.000, 1.000 adjusted for 2 conventions, too few cases to tell."
     )
     assert head.answer == line
     sens = result.sensitivity
@@ -73,7 +78,8 @@ def test_first10days_style_headline_on_planted_years():
 def test_a_claim_without_a_quote_gets_the_default_result():
     result = evaluate(leadership_def(), market_data(planted()))
     assert result.headline[0].startswith("No figure is quoted; the headline finding, BIG closed")
-    assert "2 of 3 (66.7%), too few cases to tell." in result.headline[0]
+    assert "2 of 3 after the signal (66.7%) vs 1 of 1 otherwise (100.0%)" in result.headline[0]
+    assert result.headline[0].endswith("too few cases to tell.")
 
 
 def _mean_finding() -> Finding:
@@ -141,3 +147,50 @@ def test_summary_lines_are_wrapped_never_cut_mid_word():
     assert len(words) % 60 == 0 and len(words) >= 60 * 3
     assert all(w == f"word{i % 60}" for i, w in enumerate(words))
     assert not math.isnan(f.value)
+
+
+def test_a_headline_never_contradicts_another_finding_silently():
+    """The headline finding 'not supported' while finding 2 (a mean) is 'supported': the same
+    line names finding 2 and says why the two can differ."""
+    from engine.claims.headline import headline_lines
+
+    share = judge(
+        Finding(
+            key="s",
+            label="share up",
+            test="proportion",
+            direction="above_base",
+            unit="share",
+            n=20,
+            hits=12,
+            value=0.6,
+            base=0.5,
+            base_n=20,
+            base_hits=10,
+            interval=(-0.1, 1.0),
+            p_value=0.4,
+        ),
+        Rules(),
+    )
+    mean = judge(
+        Finding(
+            key="m",
+            label="Mean return up vs down",
+            test="mean_difference",
+            direction="above_base",
+            unit="return",
+            n=20,
+            value=0.05,
+            base=0.01,
+            base_n=20,
+            interval=(0.01, math.inf),
+            p_value=0.01,
+        ),
+        Rules(),
+    )
+    assert (share.verdict, mean.verdict) == ("not supported", "supported")
+    result = ClaimResult("c", "t", "k", [], [], [share, mean], pd.DataFrame())
+    (number, line), *_ = headline_lines(result, [], Rules())
+    assert number == 1 and "not supported" in line
+    assert "Not a contradiction: finding 2 (Mean return up vs down) is supported" in line
+    assert "tests the mean return, not the share of cases with the outcome" in line

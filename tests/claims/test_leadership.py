@@ -67,8 +67,12 @@ def test_findings_count_complete_signal_years_against_all_years():
     recent, full, keeps = result.findings
     # Last 3 complete signal years: 2017 (down), 2018, 2020 (up).
     assert (recent.hits, recent.n) == (2, 3)
-    assert recent.base == pytest.approx(4 / 6) and recent.base_n == 6
+    # Compared with the years SMALL did not lead: over the recent span (2017-2020) only 2019
+    # (up); over the whole history 2016 (down) and 2019 (up). All years together: 4 of 6 up.
+    assert (recent.base_hits, recent.base_n) == (1, 1) and recent.base == pytest.approx(1.0)
     assert (full.hits, full.n) == (3, 4)
+    assert (full.base_hits, full.base_n) == (1, 2)
+    assert (full.hits + full.base_hits) / (full.n + full.base_n) == pytest.approx(4 / 6)
     assert "yes in 2015, 2018, 2020; no in 2017" in full.detail
     assert (keeps.hits, keeps.n) == (2, 4)
     assert keeps.base == pytest.approx(2 / 6)
@@ -82,8 +86,9 @@ def test_recent_window_in_calendar_years_and_rest_of_year_outcome():
     assert (found[0].hits, found[0].n) == (2, 2)  # 2018-2020: signal years 2018 and 2020
     rest = leadership.findings(data, leadership_def(outcome="rest_up"))
     # BIG's rest of year is negative only in 2016 and 2017.
-    assert rest[1].base == pytest.approx(4 / 6)
     assert (rest[1].hits, rest[1].n) == (3, 4)
+    assert (rest[1].base_hits, rest[1].base_n) == (1, 2)  # 2016 down, 2019 up
+    assert (rest[1].hits + rest[1].base_hits) / (rest[1].n + rest[1].base_n) == pytest.approx(4 / 6)
 
 
 def test_first_open_anchor_flags_an_open_equal_to_the_prior_close():

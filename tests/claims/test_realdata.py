@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from engine.cli import main
 from strategies import discover
@@ -141,7 +142,17 @@ def test_first_five_days_counts_match_a_groupby(run):
     row = finding(folder, "first_five_days", "up_window_up_outcome")
     assert row["n"] == len(up_years)
     assert row["hits"] == sum(full[y] > 0 for y in up_years)
-    assert row["base"] == pytest.approx(np.mean([full[y] > 0 for y in full]))
+    # Compared with the complementary (down-window) years; all years together give the old
+    # base rate. Fisher's exact test of the 2x2 table, one-sided, recomputed by scipy.
+    down_years = [y for y in first5 if first5[y] <= 0]
+    up_hits, down_hits = sum(full[y] > 0 for y in up_years), sum(full[y] > 0 for y in down_years)
+    assert row["base"] == pytest.approx(np.mean([full[y] > 0 for y in down_years]))
+    assert (row["base_hits"], row["base_n"]) == (down_hits, len(down_years))
+    assert (row["hits"] + row["base_hits"]) / (row["n"] + row["base_n"]) == pytest.approx(
+        np.mean([full[y] > 0 for y in full])
+    )
+    table = [[up_hits, len(up_years) - up_hits], [down_hits, len(down_years) - down_hits]]
+    assert row["p_value"] == pytest.approx(stats.fisher_exact(table, alternative="greater").pvalue)
     events = pd.read_csv(folder / "first_five_days" / "events.csv", index_col="year")
     assert events.loc[2008, "window_ret"] == pytest.approx(first5[2008])
     assert not events.loc[2026, "complete"]
@@ -185,8 +196,15 @@ def test_headlines_answer_the_quote_first(run):
         'Quoted "9 of 10": reproduced under universe = index_ndx or rut_vs_spx, anchor = '
         "prior_close (4 of 24 conventions"
     )
-    assert "9 of 10 (90.0%) would not beat the 73.7% base rate" in answer
-    assert answer.endswith("Default convention: 8 of 9 (88.9%), too few cases to tell.")
+    # Against the 27 years the small cap did not lead over the same span (not a base rate that
+    # contains the signal years).
+    assert "9 of 10 (90.0%) would not beat 18 of 27 otherwise (66.7%)" in answer
+    p_quote = stats.fisher_exact([[9, 1], [18, 9]], alternative="greater").pvalue
+    assert f"one-sided, p = {p_quote:.3f}" in answer
+    assert answer.endswith(
+        "Default convention: 8 of 9 after the signal (88.9%) vs 18 of 27 otherwise (66.7%), "
+        "p = 0.199, 1.000 adjusted for 24 conventions, too few cases to tell."
+    )
     streak = finding(folder, "rut_spx_streak", "streak_on_date")
     assert streak["claim_type"] == "quoted fact" and streak["verdict"] == "reproduced"
     assert "Claim answers" in out and "first10days: Quoted" in out
@@ -196,12 +214,16 @@ def test_rsi_base_rate_counts_sessions_with_an_rsi(run):
     folder, _ = run
     rut = mirror("^RUT").dropna()
     row = finding(folder, "rsi_overbought", "pullback_21")
-    assert row["base_label"] == "the same share from every session with an RSI (1987-09-30 on)"
+    assert row["base_label"] == (
+        "the same share from the other sessions with an RSI (1987-09-30 on)"
+    )
     with_rsi = rut.iloc[14:]  # the RSI(14) exists from the 15th price on
     assert str(with_rsi.index[0].date()) == "1987-09-30"
     forward = (rut.shift(-21) / rut - 1.0).loc[with_rsi.index].dropna()
-    assert row["base_n"] == len(forward)
-    assert row["base"] == pytest.approx(float((forward < 0).mean()))
+    # Non-overlapping subsamples: the other sessions every 21st one clear of the events'
+    # windows, so far fewer than every session with a forward return.
+    assert 0 < row["base_n"] < len(forward) / 21 + 1
+    assert row["base_hits"] <= row["base_n"]
 
 
 def test_the_claim_and_the_strategy_agree_on_every_etf_year(tmp_path):

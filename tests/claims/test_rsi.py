@@ -130,5 +130,16 @@ def test_base_rate_counts_the_sessions_with_an_rsi_only():
     pull = evaluate(rsi_def(min_below=5), market_data(prices)).findings[0]
     assert pull.key == "pullback_2"
     forward = (prices["A"].shift(-2) / prices["A"] - 1.0).iloc[14:].dropna()
-    assert pull.base_n == len(forward) == len(prices) - 14 - 2
-    assert pull.base == pytest.approx(float((forward < 0).mean()))
+    assert len(forward) == len(prices) - 14 - 2
+    # The comparison sample, by hand: sessions with an RSI and a forward return, at least 2
+    # sessions from every event (windows of 2 sessions never overlap an event's), every 2nd.
+    frame = rsi._study_frame(market_data(prices), rsi_def(min_below=5))
+    events = prices.index.get_indexer(frame.index[frame["event"].to_numpy(dtype=bool)])
+    chosen, last = [], -2
+    for k in (prices.index.get_loc(d) for d in forward.index):
+        if np.all(np.abs(events - k) >= 2) and k - last >= 2:
+            chosen.append(k)
+            last = k
+    assert chosen[0] >= 14  # from the RSI's first value on
+    assert pull.base_n == len(chosen)
+    assert pull.base_hits == int((forward.iloc[[k - 14 for k in chosen]] < 0).sum())

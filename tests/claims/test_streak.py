@@ -85,7 +85,7 @@ def test_episodes_once_per_streak_from_the_session_it_reached_k(data):
     assert row["diff_fwd_3_ret"] == pytest.approx(1.005**2 - 1 - 0.001)
 
 
-def test_aftermath_compares_episodes_with_every_session(data):
+def test_aftermath_compares_episodes_with_the_other_sessions(data):
     result = evaluate(streak_def(as_of="2020-06-01", headline_k=3, headline_horizon=3), data)
     mean = next(f for f in result.findings if f.key == "after_k3_h3_mean")
     a, b = streak.pair_prices(data, streak_def())
@@ -93,8 +93,9 @@ def test_aftermath_compares_episodes_with_every_session(data):
     events = pd.to_datetime(["2019-06-05", "2019-09-05", "2020-03-04"])
     assert mean.n == 3
     assert mean.value == pytest.approx(diff.loc[events].mean())
-    assert mean.base == pytest.approx(diff.dropna().mean())
-    assert mean.base_n == diff.notna().sum()
+    others = diff.dropna().drop(events)  # the complement: every other session
+    assert mean.base == pytest.approx(others.mean())
+    assert mean.base_n == diff.notna().sum() - 3 == len(others)
     assert mean.verdict == "too few cases to tell"  # n = 3 < 10
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
 from engine.claims import years as Y
@@ -57,7 +58,12 @@ def test_early_window_table_and_findings():
     result = evaluate(early_def(), data)
     up, down, means = result.findings
     # Full year up: 2015, 2018, 2019 (2016: 0.98 * 1.01 < 1). Window up: 2015, 2017, 2018.
-    assert (up.hits, up.n, up.base, up.base_n) == (2, 3, 0.5, 6)
+    # Compared with the down-window years (2016, 2019, 2020: 1 of 3 up); all 6 years: 3 of 6.
+    assert (up.hits, up.n, up.base_hits, up.base_n) == (2, 3, 1, 3)
+    assert (up.hits + up.base_hits) / (up.n + up.base_n) == 0.5
+    assert up.p_value == pytest.approx(
+        sps.fisher_exact([[2, 1], [1, 2]], alternative="greater").pvalue
+    )
     assert (down.hits, down.n) == (1, 3)
     up_years, down_years = [2015, 2017, 2018], [2016, 2019, 2020]
     assert means.value == pytest.approx(np.mean([full(y) for y in up_years]))
@@ -70,7 +76,8 @@ def test_early_window_rest_of_year_and_january():
     data = market_data(early_prices())
     rest = early_window.findings(data, early_def(outcome="rest_of_year"))
     assert (rest[0].hits, rest[0].n) == (2, 3)  # rest up after up windows: 2015, 2018
-    assert rest[0].base == pytest.approx(4 / 6)
+    # all 6 years: 4 of 6 rest-of-year up; the 3 down-window years give the rest
+    assert (rest[0].hits + rest[0].base_hits) / (rest[0].n + rest[0].base_n) == pytest.approx(4 / 6)
     jan = early_window.yearly_table(data, early_def(window="january"))
     assert str(jan.loc[2015, "window_end"]) == "2015-01-30"
     prices = early_prices()["BIG"]
@@ -133,7 +140,8 @@ def test_relative_start_signal_years_and_spreads():
     assert means.value == pytest.approx(np.mean([full_spread(y) for y in signal]))
     assert means.base == pytest.approx(np.mean([full_spread(y) for y in other]))
     assert (share.hits, share.n) == (2, 3)  # SMALL beat BIG over the full year in 2015, 2019
-    assert share.base == pytest.approx(3 / 6)  # ... and in 2018
+    assert (share.base_hits, share.base_n) == (1, 3)  # ... and, of the other years, in 2018
+    assert (share.hits + share.base_hits) / (share.n + share.base_n) == pytest.approx(3 / 6)
 
 
 def test_relative_start_fact_outside_tolerance_and_session_window():

@@ -62,8 +62,14 @@ def test_study_excess_dsr_against_spy_computed_independently(study, walk_data):
     setup, window = study.sweep.setup, study.sweep.window
     e = study.dsr_excess
     assert e is not None and e.benchmark == "SPY buy & hold"
+    # SPY as the single-run benchmark trades it: in cash until the first fill `lag` sessions
+    # after the window's start, bought at that close paying fees and slippage, then held.
+    bt = setup.cfg.backtest
+    cost = 1.0 / ((1 + bt.fees_bps / 1e4) * (1 + bt.slippage_bps / 1e4))
     spy = walk_data.adj_close["SPY"].to_numpy()[window.start : window.end + 1]
-    spy_daily = spy[1:] / spy[:-1] - 1
+    equity = np.ones(len(spy))
+    equity[bt.lag :] = cost * spy[bt.lag :] / spy[bt.lag]
+    spy_daily = equity[1:] / equity[:-1] - 1
     every = daily_returns(setup, list(range(setup.n_combos)), window)[:, 1:] - spy_daily
     sharpes = every.mean(axis=1) / every.std(axis=1, ddof=1)
     best = every[study.sweep.best_row]
@@ -82,3 +88,27 @@ def test_summary_json_carries_the_excess_dsr(study, tmp_path):
     assert excess["probability"] == pytest.approx(study.dsr_excess.dsr.probability)
     assert summary["dsr_pbo_reconciliation"] == study.reconciliation
     assert "Against SPY buy & hold rather than zero" in (folder / "report.md").read_text()
+
+
+def test_study_runs_spa_and_stepm_against_spy_and_zero(study, walk_data, tmp_path):
+    """The sweep's SPA p-value is arch's SPA on the same daily returns, recomputed here."""
+    from arch.bootstrap import SPA
+
+    from engine.tuning.benchmark import main_benchmark_returns
+
+    s = study.snooping
+    assert s is not None and s.benchmark is not None
+    setup, window = study.sweep.setup, study.sweep.window
+    assert s.rows[0] == study.sweep.best_row and len(s.rows) == setup.n_combos == 6
+    returns = daily_returns(setup, s.rows, window)[:, 1:].T
+    bench = main_benchmark_returns(setup.cfg, walk_data, window.start, window.end)
+    spa = SPA(-bench, -returns, block_size=s.benchmark.block_length, reps=s.benchmark.reps,
+              bootstrap="stationary", seed=0)  # fmt: skip
+    spa.compute()
+    assert s.benchmark.p_value == pytest.approx(float(spa.pvalues["consistent"]))
+    assert 0.0 <= s.zero.p_value <= 1.0 and s.zero.reference == "zero"
+    report = SweepReport(run_id="x2", command="sweep", study=study, versions={"python": "3.11"})
+    folder = write_sweep_report(report, tmp_path)
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["spa_stepm"]["benchmark"]["spa_p"] == pytest.approx(s.benchmark.p_value)
+    assert "Hansen's SPA p =" in (folder / "report.md").read_text()

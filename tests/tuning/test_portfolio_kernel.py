@@ -12,6 +12,7 @@ from engine.errors import DataQualityError
 from engine.oracle import oracle_combination
 from engine.results import BacktestResult
 from engine.tuning.batch import build_plan
+from engine.tuning.benchmark import main_benchmark_returns
 from engine.tuning.windows import STAT_COLUMNS, Window, block_sums
 from tests.helpers import market_data
 from tests.tuning.conftest import RSI_TRIM, rsi_config
@@ -19,7 +20,8 @@ from tests.tuning.conftest import RSI_TRIM, rsi_config
 
 def stats_row(result: BacktestResult, risk_free_pct: float, spy: pd.Series) -> np.ndarray:
     """STAT_COLUMNS of one vectorbt run, from its equity curve and order log; the information
-    ratio against SPY bought and held (rsi_trim's first benchmark) over the same sessions."""
+    ratio against SPY bought and held (rsi_trim's first benchmark) over the same sessions, as
+    the single run's benchmark trades it (`spy`: its daily returns on those sessions)."""
     eq, r, orders = result.equity, result.returns.iloc[1:], result.orders
     mdd, growth = metrics.max_drawdown(eq), metrics.cagr(eq)
     values = {
@@ -35,7 +37,7 @@ def stats_row(result: BacktestResult, risk_free_pct: float, spy: pd.Series) -> n
         "rebalances": float(orders["date"].nunique()) if len(orders) else 0.0,
         "turnover": metrics.turnover(result),
         "fees": float(orders["fees"].sum()) if len(orders) else 0.0,
-        "information_ratio": metrics.sharpe(r - spy.loc[eq.index].pct_change().iloc[1:], 0.0),
+        "information_ratio": metrics.sharpe(r - spy.loc[r.index], 0.0),
     }
     return np.array([values[k] for k in STAT_COLUMNS], dtype=np.float64)
 
@@ -118,7 +120,10 @@ def test_every_statistic_matches_vectorbt_combination_by_combination(walk_data, 
     chunk = plan.payload(0, len(COMBOS))
     kernel = plan.core.run(chunk, window)
     runs = _engine_runs(cfg, walk_data, COMBOS, window)
-    spy = walk_data.adj_close["SPY"]
+    spy = pd.Series(
+        main_benchmark_returns(cfg, walk_data, start, end),
+        index=walk_data.index[start + 1 : end + 1],
+    )
     engine_stats = np.vstack([stats_row(r, cfg.backtest.risk_free_pct, spy) for r in runs])
     engine_returns = np.vstack([r.returns.to_numpy() for r in runs])
     engine_blocks = np.stack([block_sums(row, window) for row in engine_returns])

@@ -63,29 +63,31 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_phrase(defn.window)
     was = "was" if defn.window == "january" else "were"
-    base_label = f"{defn.ticker} {what} return above 0 in {len(frame)} years ({W.span(frame)})"
+    up_hits, down_hits = int((up[col] > 0).sum()), int((down[col] > 0).sum())
     return [
         share_finding(
             "up_window_up_outcome",
             f"{defn.ticker} {what} return above 0 in years whose {win} {was} up",
-            hits=int((up[col] > 0).sum()),
+            hits=up_hits,
             n=len(up),
             base=base,
             base_n=len(frame),
-            base_label=base_label,
+            base_label=f"years whose {win} {was} down",
             direction=defn.direction,
             settings=defn.stats,
+            others=(down_hits, len(down)),
         ),
         share_finding(
             "down_window_up_outcome",
             f"{defn.ticker} {what} return above 0 in years whose {win} {was} down",
-            hits=int((down[col] > 0).sum()),
+            hits=down_hits,
             n=len(down),
             base=base,
             base_n=len(frame),
-            base_label=base_label,
+            base_label=f"years whose {win} {was} up",
             direction="none",
             settings=defn.stats,
+            others=(up_hits, len(up)),
         ),
         yearly_mean_finding(
             "mean_up_vs_down",
@@ -115,7 +117,9 @@ def describe(defn: ClaimBase) -> list[str]:
         f"Outcome: the {W.OUTCOMES[defn.outcome]} return above 0 (full year: prior year-end "
         "close to the year's last close; rest of year: the window's last close to the year's "
         "last close).",
-        "Base rate: the outcome over every counted year. Incomplete years are left out.",
+        "Comparison: the years after an up window against the other (down) years, never "
+        "against a rate over all years, which would contain the years tested. Incomplete "
+        "years are left out.",
     ]
 
 

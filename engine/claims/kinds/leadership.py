@@ -253,7 +253,10 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     decided, signal, recent = s["decided"], s["signal"], s["recent"]
     col = defn.outcome
     base_rate = float(decided[col].astype(float).mean()) if len(decided) else float("nan")
-    base_label = f"{u.market} {OUTCOME_TEXT[col]} in {len(decided)} years ({_span(decided)})"
+    # The comparison of a conditional claim: the decided years in which the small cap did not
+    # lead, over the whole history and over the recent sample's span.
+    others = decided[~decided["signal"].astype(bool)]
+    recent_others = others[others.index >= recent.index.min()] if len(recent) else others
     c = defn.claimed
     window = (
         f"the last {defn.recent_years} years in which {u.small_cap} led"
@@ -270,10 +273,12 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
         n=len(recent),
         base=base_rate,
         base_n=len(decided),
-        base_label=base_label,
+        base_label=f"the {len(recent_others)} years {u.small_cap} did not lead over the same "
+        f"span ({_span(recent_others)})",
         direction="above_base",
         settings=defn.stats,
         detail=short,
+        others=(int(recent_others[col].astype(bool).sum()), len(recent_others)),
     )
     if c.recent_hits is not None and c.recent_n is not None:
         recent_finding = quoted_count_test(
@@ -288,10 +293,11 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
             n=len(signal),
             base=base_rate,
             base_n=len(decided),
-            base_label=base_label,
+            base_label=f"the {len(others)} years {u.small_cap} did not lead ({_span(others)})",
             direction="above_base",
             settings=defn.stats,
             detail=_year_lists(signal, col),
+            others=(int(others[col].astype(bool).sum()), len(others)),
         ),
     ]
     kept = signal[signal["keeps_no1"].notna()]
@@ -343,7 +349,9 @@ def describe(defn: ClaimBase) -> list[str]:
             else f"the last {defn.recent_years} complete years (those in which "
             f"{u.small_cap} led are counted)."
         ),
-        "Base rate: the same outcome over every complete year with a leadership decision.",
+        "Comparison: the same outcome in the complete years in which the small cap did not "
+        "lead (over the recent sample's span for the recent finding); the share over all "
+        "years, signal years included, is kept only for a quoted share such as 'about 54%'.",
     ]
 
 

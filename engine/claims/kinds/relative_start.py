@@ -162,9 +162,10 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
             n=len(sig),
             base=base,
             base_n=len(frame),
-            base_label=f"{p.leader} beat {p.laggard} {what} in any of {len(frame)} years",
+            base_label=f"the other {len(other)} years, {p.leader} beating {p.laggard} {what}",
             direction=defn.direction,
             settings=defn.stats,
+            others=(int((other[col] > 0).sum()), len(other)),
         )
     )
     return out

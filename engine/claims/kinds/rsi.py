@@ -4,7 +4,7 @@ RSI is Wilder's (engine.indicators.wilder_rsi) on daily closes from the ticker's
 An event is a first cross: RSI above the threshold on a session after at least m sessions not
 above it, so a stay above the threshold (or a wobble around it) counts once. Forward returns
 run from the event's close over h sessions, absolute and minus the benchmark's, and are
-compared with the same forward returns from every session with an RSI. A "pullback" is a
+compared with the same forward returns from the other sessions with an RSI. A "pullback" is a
 negative h-session return, or (option) a close at least `dip` below the event's close within
 the h sessions.
 """
@@ -140,7 +140,7 @@ def _findings(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     asked = f" (asked for {defn.date})" if defn.date and day.date() != defn.date else ""
     events = frame["event"].to_numpy(dtype=bool)
     t, bm = defn.ticker, defn.benchmark
-    base = f"every session with an RSI ({frame['rsi'].first_valid_index().date()} on)"
+    base = f"the other sessions with an RSI ({frame['rsi'].first_valid_index().date()} on)"
     return [
         daily_share_finding(
             f"pullback_{h}",
@@ -151,6 +151,7 @@ def _findings(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
             f"the same share from {base}",
             defn.pullback_direction,
             defn.stats,
+            horizon=h,
         ),
         fact_finding(
             "rsi_on_date",
@@ -214,7 +215,14 @@ def _horizon_table(frame: pd.DataFrame, defn: RsiCross) -> pd.DataFrame:
             key + "-rel",
         )
         pull = daily_share_finding(
-            "p", "", frame[f"pullback_{h}"].to_numpy(), events, "", "none", defn.stats
+            "p",
+            "",
+            frame[f"pullback_{h}"].to_numpy(),
+            events,
+            "",
+            "none",
+            defn.stats,
+            horizon=h,
         )
         rows.append(
             {
@@ -222,20 +230,20 @@ def _horizon_table(frame: pd.DataFrame, defn: RsiCross) -> pd.DataFrame:
                 "n": absolute.n,
                 "excluded_past_data": absolute.excluded,
                 "mean_ret": absolute.value,
-                "all_days_mean_ret": absolute.base,
+                "other_days_mean_ret": absolute.base,
                 "excess_ret": absolute.difference,
                 "excess_ci_low_ret": absolute.interval[0],
                 "excess_ci_high_ret": absolute.interval[1],
                 "rotation_p_two_sided": absolute.p_value,
                 "mean_rel_ret": relative.value,
-                "all_days_mean_rel_ret": relative.base,
+                "other_days_mean_rel_ret": relative.base,
                 "rel_excess_ci_low_ret": relative.interval[0],
                 "rel_excess_ci_high_ret": relative.interval[1],
                 "pullback_share": pull.value,
-                "pullback_ci_low": pull.interval[0],
-                "pullback_ci_high": pull.interval[1],
-                "all_days_pullback_share": pull.base,
-                "binomial_p_two_sided": pull.p_value,
+                "pullback_diff_ci_low": pull.interval[0],
+                "pullback_diff_ci_high": pull.interval[1],
+                "other_days_pullback_share": pull.base,
+                "pullback_fisher_p_two_sided": pull.p_value,
             }
         )
     return pd.DataFrame(rows)
@@ -268,7 +276,7 @@ def describe(defn: ClaimBase) -> list[str]:
         f"{defn.min_below} sessions not above it (one event per episode).",
         f"Forward returns from the event's close over {hz} sessions; relative = minus "
         f"{defn.benchmark}'s over the same sessions. Pullback: {_pullback_text(defn)}. "
-        "Compared with every session that has an RSI.",
+        "Compared with the other sessions that have an RSI (the events left out).",
         f"RSI on a date: the value at that date's close (the previous session if it is not a "
         f"session); date {defn.date or 'latest'}.",
     ]

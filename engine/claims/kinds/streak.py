@@ -4,7 +4,7 @@ A session counts when the leader's price change from the previous session is str
 than the laggard's (both prices needed on both sessions; a missing price ends a streak, it is
 never bridged). A streak is a maximal run of counting sessions. What followed streaks of at
 least k sessions is measured once per episode, from the close of the session on which the
-streak first reached k (so the event uses no later price), against every session.
+streak first reached k (so the event uses no later price), against the other sessions.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def _aftermath_findings(
     diff = (S.forward_return(a, h) - S.forward_return(b, h)).to_numpy()
     beat = np.where(np.isfinite(diff), (diff > 0).astype(float), np.nan)
     label = f"{a.name} minus {b.name} return over the {h} sessions after a streak reached {k}"
-    base_label = f"the same {h}-session difference from every session"
+    base_label = f"the same {h}-session difference from the other sessions"
     return [
         daily_mean_finding(
             f"after_k{k}_h{h}_mean",
@@ -223,9 +223,10 @@ def _aftermath_findings(
             f"{h} sessions",
             beat,
             events,
-            f"share of all sessions followed by {a.name} beating {b.name} over {h} sessions",
+            f"share of the other sessions followed by {a.name} beating {b.name} over {h} sessions",
             defn.aftermath_direction,
             defn.stats,
+            horizon=h,
         ),
     ]
 
@@ -282,16 +283,16 @@ def _aftermath_table(
                     f"all_days_mean_{a.name}_ret": float(np.nanmean(all_a)),
                     f"all_days_mean_{b.name}_ret": float(np.nanmean(all_b)),
                     "mean_diff_ret": mean_f.value,
-                    "all_days_mean_diff_ret": mean_f.base,
+                    "other_days_mean_diff_ret": mean_f.base,
                     "excess_ret": mean_f.difference,
                     "excess_ci_low_ret": mean_f.interval[0],
                     "excess_ci_high_ret": mean_f.interval[1],
                     "rotation_p": mean_f.p_value,
                     "share_leader_beat": share_f.value,
-                    "share_ci_low": share_f.interval[0],
-                    "share_ci_high": share_f.interval[1],
-                    "all_days_share": share_f.base,
-                    "binomial_p": share_f.p_value,
+                    "share_diff_ci_low": share_f.interval[0],
+                    "share_diff_ci_high": share_f.interval[1],
+                    "other_days_share": share_f.base,
+                    "share_fisher_p": share_f.p_value,
                 }
             )
     return pd.DataFrame(rows)
@@ -311,7 +312,7 @@ def describe(defn: ClaimBase) -> list[str]:
         f"Aftermath: once per episode, from the close of the session on which a streak first "
         f"reached k (k = {', '.join(map(str, defn.episode_lengths))}); forward windows of "
         f"{hz} sessions (21/63/126/252 sessions = about 1/3/6/12 months). Compared with the "
-        "same forward window from every session. Events whose window runs past the data are "
+        "same forward window from the other sessions. Events whose window runs past the data are "
         "left out of that horizon and counted.",
     ]
 

@@ -1,12 +1,18 @@
-"""The statistics of a claim check: how much to trust a count or a difference of means.
+"""Tests and intervals of one sample against an external value, and of two samples.
 
-Counts get exact (Clopper-Pearson) binomial intervals and binomial p-values from scipy.stats.
-Differences of means between two independent samples (e.g. signal years vs other years) get a
-percentile bootstrap interval and a permutation p-value (scipy.stats.bootstrap and
-permutation_test). Events on a daily series whose forward windows overlap the rest of the
-series (e.g. 63-session returns after an RSI cross vs all days) get a circular block bootstrap
-interval and a circular-shift (rotation) p-value, which keep the series' autocorrelation.
-Every random draw comes from a seeded `numpy.random.Generator`, so a run is reproducible.
+A share against an external value (a quoted "about 54%") gets the exact (Clopper-Pearson)
+binomial interval and binomial test (scipy.stats.binomtest). Differences of means between two
+independent samples (signal years vs the other years) get a percentile bootstrap interval and a
+permutation p-value (scipy.stats.bootstrap and permutation_test). Events on a daily series
+whose forward windows overlap (63-session returns after an RSI cross vs the other sessions) get
+a circular block bootstrap interval and a circular-shift (rotation) p-value, which keep the
+series' autocorrelation and the events' spacing. Two shares: `engine.inference.proportions`.
+
+Sidedness: a claimed direction gets a one-sided test and the matching one-sided interval (the
+1 - 2 alpha two-sided interval's bound on the claimed side, the other side unbounded), so the
+interval excludes the null exactly when a test of the same statistic rejects at alpha; a claim
+with no direction gets two-sided ones. Every random draw comes from a seeded
+`numpy.random.Generator`, so a run is reproducible.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ import zlib
 from typing import Literal
 
 import numpy as np
+from arch.bootstrap import optimal_block_length
 from scipy import stats
 
-from engine.resampling import percentile_interval, resampled_totals
+from engine.inference.resampling import percentile_interval, resampled_totals
 
 # above_base / below_base: the events differ from the base in that direction; equals: a share
 # or value equals the quoted one; at_most / at_least: a fact is at most / at least the quoted
@@ -41,6 +48,24 @@ def alternative(direction: Direction) -> Literal["greater", "less", "two-sided"]
     if direction == "below_base":
         return "less"
     return "two-sided"
+
+
+def interval_level(direction: Direction, confidence: float) -> float:
+    """The two-sided level whose bound on the claimed side is the one-sided `confidence` bound
+    (0.90 for a one-sided 95% bound); `confidence` itself when no side is claimed."""
+    return 2.0 * confidence - 1.0 if direction in ("above_base", "below_base") else confidence
+
+
+def one_sided(
+    interval: tuple[float, float], direction: Direction, limits: tuple[float, float]
+) -> tuple[float, float]:
+    """Keep the bound on the claimed side; the other becomes the statistic's limit."""
+    low, high = interval
+    if direction == "above_base":
+        return low, limits[1]
+    if direction == "below_base":
+        return limits[0], high
+    return low, high
 
 
 # --------------------------------------------------------------------------- counts
@@ -76,8 +101,10 @@ def mean_difference_interval(
     rng: np.random.Generator,
     n_resamples: int = 2000,
     confidence: float = 0.95,
+    direction: Direction = "none",
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of mean(x) - mean(y), each sample resampled on its own.
+    """Percentile bootstrap interval of mean(x) - mean(y), each sample resampled on its own;
+    one-sided (the other side infinite) for a claimed direction.
 
     NaN when either sample has fewer than two values (nothing to resample).
     """
@@ -91,11 +118,12 @@ def mean_difference_interval(
             _mean_diff,
             n_resamples=n_resamples,
             vectorized=True,
-            confidence_level=confidence,
+            confidence_level=interval_level(direction, confidence),
             method="percentile",
             rng=rng,
         )
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+    both = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return one_sided(both, direction, (-math.inf, math.inf))
 
 
 def permutation_p(
@@ -122,13 +150,33 @@ def permutation_p(
     return float(res.pvalue)
 
 
+def bootstrap_p_two_sided(replicates: np.ndarray, observed: float) -> float:
+    """Bootstrap p-value of "the true value is 0": replicates re-centred on 0 (the null), the
+    share at least as far from 0 as the observed value; (1 + k) / (1 + B) never reports 0."""
+    reps = replicates[np.isfinite(replicates)]
+    if len(reps) == 0 or not math.isfinite(observed):
+        return math.nan
+    far = np.abs(reps - observed) >= abs(observed) - 1e-15
+    return float((1 + far.sum()) / (1 + len(reps)))
+
+
 # --------------------------------------------------------------------------- daily series
 
 
-def default_block_length(n: int, horizon: int) -> int:
+def default_block_length(n: int, horizon: int, values: np.ndarray | None = None) -> int:
     """Blocks as long as the forward window (so overlapping windows stay together) and at
-    least n^(1/3) sessions, the usual rule of thumb for a block bootstrap of a mean."""
-    return max(int(horizon), round(n ** (1.0 / 3.0)), 1)
+    least n^(1/3) sessions, the usual rule of thumb for a block bootstrap of a mean; with the
+    series given, at least Politis & White's optimal circular block length of it too
+    (arch.bootstrap.optimal_block_length, Patton-Politis-White correction)."""
+    length = max(int(horizon), round(n ** (1.0 / 3.0)), 1)
+    if values is not None:
+        finite = np.asarray(values, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if len(finite) > 10 and np.std(finite) > 0:
+            optimal = float(optimal_block_length(finite)["circular"].iloc[0])
+            if math.isfinite(optimal):
+                length = max(length, math.ceil(optimal))
+    return int(min(length, max(n, 1)))
 
 
 def block_bootstrap_interval(
@@ -138,8 +186,10 @@ def block_bootstrap_interval(
     rng: np.random.Generator,
     n_resamples: int = 2000,
     confidence: float = 0.95,
+    direction: Direction = "none",
 ) -> tuple[float, float]:
-    """Circular block bootstrap interval of mean(values on event days) - mean(all values).
+    """Circular block bootstrap interval of mean(values on event days) - mean(values on the
+    other days), one-sided for a claimed direction.
 
     `values` is one number per session (NaN where it does not exist, e.g. a forward return
     whose window runs past the data); `events` marks the event sessions. Blocks of
@@ -150,27 +200,30 @@ def block_bootstrap_interval(
     values = np.asarray(values, dtype=float)
     valid = np.isfinite(values)
     hit = np.asarray(events, dtype=bool) & valid
-    if hit.sum() < 2 or valid.sum() < 2:
+    rest = valid & ~hit
+    if hit.sum() < 2 or rest.sum() < 2:
         return NAN_PAIR
     x = np.where(valid, values, 0.0)
-    event_sum, event_n, all_sum, all_n = resampled_totals(
-        [x * hit, hit.astype(float), x, valid.astype(float)], block_length, rng, n_resamples
+    event_sum, event_n, rest_sum, rest_n = resampled_totals(
+        [x * hit, hit.astype(float), x * rest, rest.astype(float)], block_length, rng, n_resamples
     )
     with np.errstate(invalid="ignore", divide="ignore"):
-        diff = event_sum / event_n - all_sum / all_n
+        diff = event_sum / event_n - rest_sum / rest_n
     diff = diff[np.isfinite(diff)]
     if len(diff) < n_resamples // 2:
         return NAN_PAIR
-    return percentile_interval(diff, confidence)
+    both = percentile_interval(diff, interval_level(direction, confidence))
+    return one_sided(both, direction, (-math.inf, math.inf))
 
 
 def circular_shift_p(values: np.ndarray, events: np.ndarray, direction: Direction) -> float:
-    """Rotation p-value of the mean of `values` on event sessions.
+    """Rotation p-value of mean(values on event sessions) - mean(values on the others).
 
     Under the null that event timing says nothing about what follows, shifting the event
     pattern by any number of sessions (wrapping around) is as likely as the one observed; the
-    p-value is the share of all N shifts (the observed one included) whose event mean is at
-    least as extreme. Shifting keeps the events' spacing and the series' autocorrelation.
+    p-value is the share of all N shifts (the observed one included) whose difference is at
+    least as extreme. Shifting keeps the events' spacing (so events whose forward windows
+    overlap each other stay as clustered as observed) and the series' autocorrelation.
     """
     values = np.asarray(values, dtype=float)
     positions = np.flatnonzero(np.asarray(events, dtype=bool))
@@ -178,9 +231,13 @@ def circular_shift_p(values: np.ndarray, events: np.ndarray, direction: Directio
     if len(positions) == 0 or n < 2:
         return math.nan
     shifted = (positions[None, :] + np.arange(n)[:, None]) % n
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # shifts landing only on NaN
-        means = np.nanmean(values[shifted], axis=1)
+    valid = np.isfinite(values)
+    total, count = float(values[valid].sum()), int(valid.sum())
+    taken = values[shifted]
+    event_sum = np.nansum(taken, axis=1)
+    event_n = np.isfinite(taken).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = event_sum / event_n - (total - event_sum) / (count - event_n)
     observed = means[0]
     if not np.isfinite(observed):
         return math.nan

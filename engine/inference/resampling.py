@@ -6,8 +6,8 @@ a block survive the resampling. Everything is done with block sums: the total of
 over a replicate is the sum of ceil(N / length) precomputed block totals, so thousands of
 replicates of a 6,000-session series cost a few array lookups each.
 
-Used by the claim checks (event-day means vs all days, `engine.claims.stats`) and by the
-strategy verdicts (active return against a benchmark, `engine.verdicts`).
+Used by the claim checks (event-day means vs the other days, `engine.inference.significance`)
+and by the strategy verdicts (active return against a benchmark, `engine.verdicts`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import beta
 
-from engine.claims import stats
+from engine.inference import significance as stats
 
 
 def test_binomial_interval_is_clopper_pearson():
