@@ -108,6 +108,11 @@ class ClaimCheck:
 
         return f"<pre>{html.escape(self.summary())}</pre>"
 
+    def __str__(self) -> str:
+        from engine.api.display import claims_text
+
+        return claims_text([self.result])
+
     def __repr__(self) -> str:
         return f"<ClaimCheck {self.name}: {self.verdict}>"
 
@@ -146,6 +151,11 @@ class ClaimsResult:
         import html
 
         return f"<pre>{html.escape(self.summary)}</pre>"
+
+    def __str__(self) -> str:
+        from engine.api.display import claims_text
+
+        return claims_text([c.result for c in self.checks])
 
 
 def claims(
@@ -191,7 +201,5 @@ def claim(
     """Check one claim, e.g. `rl.claim("first_five_days").verdict`."""
     if not isinstance(name, str):
         raise BadInputError(f"a claim is named by a string, got {name!r}")
-    found = claims(
-        [name], date=date, claims_dir=claims_dir, overrides=overrides, defaults=defaults
-    )
+    found = claims([name], date=date, claims_dir=claims_dir, overrides=overrides, defaults=defaults)
     return found.checks[0]

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from engine.api.catalog import StrategySpec, resolve_spec
-from engine.api.display import curves_figure, numeric_stats, summary_html
+from engine.api.display import curves_figure, numeric_stats, summary_html, summary_text
 from engine.api.inputs import Sections, config_for, section_values, shown_call
 from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import RunConfig
 from engine.paths import project_root, resolve
 from engine.report.model import ReportInput
 from engine.strategy import Strategy
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
+    from matplotlib.figure import Figure
 
 __all__ = ["RunResult", "run"]
 
@@ -103,9 +105,15 @@ class RunResult:
     def _repr_html_(self) -> str:
         return summary_html(self.name, self.period, self.stats, self.input.verdict_lines)
 
+    def __str__(self) -> str:
+        """What the run found, in plain text: the verdict lines (the warm-up first, when the
+        rule held cash at the start) and the key metrics of the strategy and benchmarks."""
+        lines = [n for n in self.notes if self.input.warmup_sessions and " held cash " in n]
+        return summary_text(self.name, self.period, self.stats, lines + self.input.verdict_lines)
+
     def __repr__(self) -> str:
         start, end = self.period
-        return f"<RunResult {self.name} {start} to {end}>"
+        return f"<RunResult {self.name} {start} to {end}; print() it for a summary>"
 
 
 def run(
@@ -139,7 +147,8 @@ def run(
     cfg = config_for(chosen, config, defaults, overrides, values)
     start_up(cfg.data, None)
     check_reports_root(resolve(cfg.report.output_dir))  # a file there: refused before any work
-    shown = command or shown_call("run", chosen.name, config=config, defaults=defaults,
-                                  overrides=overrides, **values)
+    shown = command or shown_call(
+        "run", chosen.name, config=config, defaults=defaults, overrides=overrides, **values
+    )
     inp = run_strategy(chosen, cfg, project_root(), shown)
     return RunResult(inp, cfg)
