@@ -68,3 +68,50 @@ def test_terminal_lines_fit_the_budget_and_say_what_is_left_out() -> None:
     assert len(everything) == 14 + 18
     short = terminal_lines(head[:3], blocks[:1], [], tail=2, verbose=False)
     assert short == head[:3] + blocks[0]  # everything fits: nothing announced as left out
+
+
+def _slow_rule(length: int):
+    """IWM above its `length`-session average, else SPY, restating its row every session; it
+    declares no lookback, so a long window cannot be met at the period start."""
+    import engine as rl
+
+    class Params(rl.Strict):
+        window: int = length
+
+    def target_weights(data, params):
+        price = data.adj_close["IWM"]
+        average = price.rolling(params.window).mean()
+        weights = pd.DataFrame(np.nan, index=data.index, columns=["IWM", "SPY"])
+        ready = average.notna()
+        weights.loc[ready, "IWM"] = (price > average)[ready].astype(float)
+        weights.loc[ready, "SPY"] = 1.0 - weights.loc[ready, "IWM"]
+        return weights
+
+    return rl.Strategy(
+        name="slow_rule",
+        description="a rule with an undeclared long lookback",
+        params_model=Params,
+        tickers=lambda p: ["IWM", "SPY"],
+        target_weights=target_weights,
+        lookback_sessions=lambda p: 5,
+    )
+
+
+def test_a_warm_up_in_cash_is_stated_and_start_when_skips_it(tmp_path) -> None:
+    import engine as rl
+    from tests.test_faults import isolated, synthetic_mirror
+
+    mirror = synthetic_mirror(tmp_path / "mirror")
+    overrides = [a for a in isolated(tmp_path, mirror) if a != "--set"]
+    rule = _slow_rule(60)
+    r = rl.run(rule, overrides=overrides)
+    first = r.first_decision
+    index = r.equity.index
+    assert r.warmup_sessions == index.get_loc(pd.Timestamp(first)) > 0
+    assert r.notes[0].startswith(f"slow_rule held cash for its first {r.warmup_sessions} ")
+    assert (r.weights.loc[: pd.Timestamp(first)].fillna(0.0) == 0.0).all().all()
+    assert "held cash" in str(r)  # print(r) says it too
+    moved = rl.run(rule, overrides=[*overrides, "backtest.start_when=first_decision"])
+    assert moved.period[0] == first and moved.warmup_sessions == 0
+    assert moved.equity.index[0] == pd.Timestamp(first)  # the benchmarks start there too
+    assert not any("held cash" in n for n in moved.notes)

@@ -86,6 +86,17 @@ class RunResult:
     def notes(self) -> list[str]:
         return self.input.notes
 
+    @property
+    def warmup_sessions(self) -> int:
+        """Sessions at the period start the strategy held cash because its rule could not
+        decide yet, while the benchmarks were invested (0: none; see backtest.start_when)."""
+        return self.input.warmup_sessions
+
+    @property
+    def first_decision(self) -> Any:
+        """The first session the rule decided on, when after the period start (else None)."""
+        return self.input.first_decision
+
     def plot(self) -> Figure:
         """Equity (log scale) and drawdown of the strategy and its benchmarks."""
         return curves_figure(self.equity, f"{self.name}: growth and drawdown", [self.name])
