@@ -189,11 +189,13 @@ def install() -> None:
 
 
 def _marker(root: Path) -> Path:
-    """One file per version of the project's sources: present once a run of it has finished."""
+    """One file per version of the project's kernels (the keys of the modules that use numba):
+    present once a run of that version has finished."""
     digest = hashlib.sha256(_versions().encode())
     for package in PROJECT_PACKAGES:
         for path in sorted((PACKAGE_ROOT / package).rglob("*.py")):
-            digest.update(_read(path))
+            if b"numba" in _read(path):
+                digest.update(source_key(path).encode())
     return root / f"warm-{digest.hexdigest()[:20]}"
 
 
