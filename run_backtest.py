@@ -4,9 +4,8 @@ import sys
 
 if __name__ == "__main__":
     try:
-        from engine.cli import main
-        from strategies import discover
+        from engine.__main__ import run
     except KeyboardInterrupt:  # Ctrl-C while the engine is still being imported
         print("interrupted: stopped before the end; nothing was written", file=sys.stderr)
         sys.exit(1)
-    sys.exit(main(discover()))
+    sys.exit(run())

@@ -16,6 +16,12 @@ import sys
 import types
 from typing import Any
 
+from engine import numba_cache
+
+# Before any kernel of engine/ or strategies/ is decorated: compiled kernels are kept in the
+# user's cache folder, keyed by content, so another clone of the same code reuses them.
+numba_cache.install()
+
 __all__ = [
     "BadInputError",
     "ClaimCheck",

@@ -1,21 +1,61 @@
 """`python -m engine ...` (and the `rotation-lab` command of an installed copy): the same
-command line as `python run_backtest.py ...` in a checkout."""
+command line as `python run_backtest.py ...` in a checkout.
+
+The clock of "done in" starts with the process, and before the slow imports the first run of a
+version of the code says that numba compiles its kernels once (`engine.numba_cache`).
+"""
 
 from __future__ import annotations
 
 import sys
+import time
 
 __all__ = ["run"]
 
+# Commands that never run a kernel: no compile notice for them.
+_LIGHT = {"list", "data", "-h", "--help"}
 
-def run() -> int:
+
+def seconds_since_process_start() -> float:
+    """How long this process has existed (Linux: from /proc; elsewhere 0, the clock then
+    starts here, a few tens of milliseconds late)."""
     try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            now = float(uptime.read().split()[0])
+        import os
+
+        return max(0.0, now - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
+def _first_word(argv: list[str]) -> str:
+    words = [a for a in argv if not a.startswith("-") or a in ("-h", "--help")]
+    return words[0] if words else "--help"
+
+
+def run(argv: list[str] | None = None) -> int:
+    started = time.perf_counter() - seconds_since_process_start()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        from engine import numba_cache
+
+        announce = _first_word(argv) not in _LIGHT
+        if announce:
+            numba_cache.first_run_notice()
         from engine.cli import main
         from engine.plugins import library
+
+        strategies = library()
     except KeyboardInterrupt:  # Ctrl-C while the engine is still being imported
         print("interrupted: stopped before the end; nothing was written", file=sys.stderr)
         return 1
-    return main(library())
+    code = main(strategies, argv, started=started, announce=announce)
+    if code == 0 and announce:
+        numba_cache.mark_warm()
+    return code
 
 
 if __name__ == "__main__":

@@ -4,13 +4,20 @@ schedules known in advance from it: the sessions that close a week, month, quart
 Rules that rebalance "at the month end" or decide "at the year end" read it from the exchange
 calendar, not from the data, so a series that ends mid-month does not rebalance on its last row,
 and the next decision date can be told before the data reaches it (for `explain`).
+
+Building the XNYS calendar from 1927 takes exchange_calendars most of a second, on every
+command; the session dates are therefore kept in the user's cache folder (beside the compiled
+kernels, `engine.numba_cache.cache_root()`), keyed by the exchange_calendars version and valid
+while they reach a year past today. A missing or unreadable file is simply rebuilt.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
-import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
@@ -33,12 +40,62 @@ CALENDAR_PERIODS = {"weekly": "W", "monthly": "M", "quarterly": "Q", "yearly": "
 _HORIZON = pd.Timedelta(days=400)
 
 
+def _calendar_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("exchange-calendars")
+
+
+def _cache_file() -> Path:
+    from engine.numba_cache import cache_root
+
+    return cache_root().parent / f"xnys-sessions-{_calendar_version()}.npy"
+
+
+def _build(end: pd.Timestamp) -> pd.DatetimeIndex:
+    import exchange_calendars as xcals
+
+    cal = xcals.get_calendar("XNYS", start=CALENDAR_START, end=end)
+    return pd.DatetimeIndex(cal.sessions.tz_localize(None), name="date").as_unit("ns")
+
+
+def _load(path: Path, needed_end: pd.Timestamp) -> pd.DatetimeIndex | None:
+    try:
+        values = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if values.dtype != np.dtype("datetime64[ns]") or len(values) < 2:
+        return None
+    sessions = pd.DatetimeIndex(values, name="date")
+    if sessions[0] != CALENDAR_START or sessions[-1] < needed_end:
+        return None
+    return sessions
+
+
+def _save(path: Path, sessions: pd.DatetimeIndex) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            np.save(out, sessions.to_numpy(dtype="datetime64[ns]"), allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # an unwritable cache folder only costs the rebuild next time
+
+
 @lru_cache(maxsize=1)
 def _xnys_sessions() -> pd.DatetimeIndex:
-    end = pd.Timestamp.today().normalize() + pd.DateOffset(years=1)
-    cal = xcals.get_calendar("XNYS", start=CALENDAR_START, end=end)
-    sessions = pd.DatetimeIndex(cal.sessions.tz_localize(None), name="date")
-    return sessions.as_unit("ns")
+    """Sessions from CALENDAR_START to at least a year past today (the calendar's rules known in
+    advance); built two years ahead so the cached copy serves for a year."""
+    today = pd.Timestamp.today().normalize()
+    needed_end = today + pd.DateOffset(years=1)
+    path = _cache_file()
+    cached = _load(path, needed_end)
+    if cached is not None:
+        return cached[cached <= needed_end]
+    sessions = _build(today + pd.DateOffset(years=2))
+    _save(path, sessions)
+    return sessions[sessions <= needed_end]
 
 
 def nyse_sessions(start: pd.Timestamp | str, end: pd.Timestamp | str) -> pd.DatetimeIndex:

@@ -15,6 +15,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -130,10 +131,16 @@ def build_parser(strategies: Mapping[str, Strategy]) -> argparse.ArgumentParser:
         action="append",
         help="also load the strategy modules of DIR (*.py defining STRATEGY), repeatable",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        parser_class=_Parser,
+        help="a strategy (runs it) or a command, as listed below; COMMAND --help for its options",
+    )
     sub.required = True
+    # No help= per sub-parser: the epilog lists each strategy and command once.
     for name, strategy in sorted(strategies.items()):
-        p = sub.add_parser(name, help=f"run {name}: {strategy.description}")
+        p = sub.add_parser(name, description=f"run {name}: {strategy.description}")
         run_strategy.add_arguments(p, strategy)
     for command in COMMANDS:
         if command.NAME in strategies:
@@ -141,7 +148,7 @@ def build_parser(strategies: Mapping[str, Strategy]) -> argparse.ArgumentParser:
                 f"the strategy in {strategies[command.NAME].origin} is named {command.NAME!r}, "
                 "like a command; rename it (Strategy(name=...))"
             )
-        command.add_arguments(sub.add_parser(command.NAME, help=command.HELP), strategies)
+        command.add_arguments(sub.add_parser(command.NAME, description=command.HELP), strategies)
     return parser
 
 
@@ -177,10 +184,25 @@ def with_strategies_dirs(strategies: Mapping[str, Strategy], dirs: list[str]) ->
     return found
 
 
-def main(strategies: Mapping[str, Strategy], argv: Sequence[str] | None = None) -> int:
+def main(
+    strategies: Mapping[str, Strategy],
+    argv: Sequence[str] | None = None,
+    *,
+    started: float | None = None,
+    announce: bool = False,
+) -> int:
+    """Run one command. `started` is the `time.perf_counter()` reading the command's clock
+    ("done in") starts from (default: now); `announce` reports numba compilations as they
+    happen (the command line entry points set both; tests and embedders leave them)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    started = time.perf_counter() if started is None else started
     with _signals_stop_the_run():
-        return _main(strategies, argv)
+        if not announce:
+            return _main(strategies, argv, started)
+        from engine.numba_cache import compile_progress
+
+        with compile_progress():
+            return _main(strategies, argv, started)
 
 
 def _interrupted() -> int:
@@ -189,12 +211,13 @@ def _interrupted() -> int:
     return EXIT_FAILURE
 
 
-def _main(strategies: Mapping[str, Strategy], argv: list[str]) -> int:
+def _main(strategies: Mapping[str, Strategy], argv: list[str], started: float) -> int:
     debug = "--debug" in argv
     try:
         dirs, rest = split_strategies_dirs(argv)
         strategies = with_strategies_dirs(strategies, dirs)
         args = build_parser(strategies).parse_args(rest)
+        args.started = started  # "done in" counts the whole command
         if args.command in strategies:  # argv, not rest: reports record the whole command
             return run_strategy.run(strategies[args.command], args, argv)
         command = next(c for c in COMMANDS if args.command == c.NAME)

@@ -195,8 +195,16 @@ def cash_returns_for(data: MarketData, cfg: RunConfig, index: pd.DatetimeIndex) 
     return cash_returns_from_series(series, cfg.backtest.cash_ticker_kind).reindex(index)
 
 
-def _notes(cfg: RunConfig, data: MarketData, period: Period, strategy: BacktestResult) -> list[str]:
-    notes = [
+def _notes(
+    cfg: RunConfig,
+    data: MarketData,
+    period: Period,
+    strategy: BacktestResult,
+    cash_start: WarmUp | None = None,
+    name: str = "",
+) -> list[str]:
+    notes = [cash_start.sentence(name)] if cash_start else []
+    notes += [
         f"Decisions use closes up to day t and trade {cfg.backtest.lag} session(s) later at the "
         f"{cfg.backtest.trade_at}; fees {cfg.backtest.fees_bps:g} bps and slippage "
         f"{cfg.backtest.slippage_bps:g} bps on traded value; returns from adjusted closes "
@@ -236,12 +244,86 @@ def period_index(data: MarketData, period: Period) -> pd.DatetimeIndex:
     return data.index[(data.index >= period.start) & (data.index <= period.end)]
 
 
+@dataclass(frozen=True)
+class WarmUp:
+    """Sessions at the period start the strategy spent in cash because its rule could not decide
+    yet (its lookback was not met), while the benchmarks were invested."""
+
+    sessions: int  # sessions from the period start to the first decision (or the period's end)
+    first_decision: pd.Timestamp | None  # the first session the rule decided on; None: never
+    period_start: pd.Timestamp
+
+    def sentence(self, name: str) -> str:
+        if self.first_decision is None:
+            return (
+                f"{name} held cash for the whole period: its rule made no decision in it (its "
+                "lookback is never met), while the benchmarks were invested."
+            )
+        return (
+            f"{name} held cash for its first {self.sessions:,} sessions: its rule first decides "
+            f"on {self.first_decision.date()} (its lookback is not met before), while the "
+            f"benchmarks were invested from {self.period_start.date()}. Set "
+            'backtest.start_when = "first_decision" to start the strategy and its benchmarks '
+            "on that session."
+        )
+
+
+def first_decision(weights: pd.DataFrame) -> pd.Timestamp | None:
+    """The first session with a decision row (not all NaN), or None when the rule never decides."""
+    decided = weights.notna().any(axis=1)
+    return decided.index[decided.to_numpy()][0] if decided.any() else None
+
+
+def warm_up(weights: pd.DataFrame, index: pd.DatetimeIndex) -> WarmUp | None:
+    """The warm-up the period's start imposes on the strategy, if any. A decision on or before
+    the first session is carried in (`trim_weights`), so only a first decision after it counts;
+    a rule that never decides in the period spends all of it in cash."""
+    first = first_decision(weights.loc[: index[-1]])
+    if first is not None and first <= index[0]:
+        return None
+    if first is None:
+        return WarmUp(len(index), None, index[0])
+    return WarmUp(int(index.get_loc(first)), first, index[0])
+
+
+def start_at_first_decision(period: Period, weights: pd.DataFrame, name: str) -> Period:
+    """`backtest.start_when = "first_decision"`: the period (strategy and benchmarks) starts on
+    the first session the rule decides on, when that is after the period's own start."""
+    first = first_decision(weights.loc[: period.end])
+    if first is None:
+        raise DataQualityError(
+            f"{name} makes no decision between {period.start.date()} and {period.end.date()}, "
+            'so backtest.start_when = "first_decision" has no start; use "period_start" or '
+            "a longer period"
+        )
+    if first <= period.start:
+        return period
+    if first >= period.end:
+        raise DataQualityError(
+            f"{name} first decides on {first.date()}, the last session of the period: nothing "
+            "is left to simulate; choose a later backtest.end"
+        )
+    why = f"the first session {name}'s rule decides on (backtest.start_when = first_decision)"
+    note = (
+        f"Starts on {why}; ends on {period.end_reason}. "
+        "The strategy and its benchmarks run on this same period."
+    )
+    return Period(first, period.end, note, why, period.end_reason)
+
+
 def simulate_strategy(
-    strategy: Strategy, cfg: RunConfig, data: MarketData, period: Period
+    strategy: Strategy,
+    cfg: RunConfig,
+    data: MarketData,
+    period: Period,
+    weights: pd.DataFrame | None = None,
 ) -> BacktestResult:
-    """The strategy's weights on the whole data, trimmed to the period, through the engine."""
+    """The strategy's weights on the whole data (computed unless given), trimmed to the period,
+    through the engine."""
     index = period_index(data, period)
-    weights = trim_weights(strategy.weights(data, cfg.params), index)
+    if weights is None:
+        weights = strategy.weights(data, cfg.params)
+    weights = trim_weights(weights, index)
     cash = cash_returns_for(data, cfg, index)
     return run_backtest(weights, data, cfg.backtest, name=strategy.name, cash_returns=cash)
 
@@ -282,6 +364,7 @@ class SimulatedRun:
     period: Period
     result: BacktestResult
     benchmarks: dict[str, BacktestResult]
+    cash_start: WarmUp | None = None  # the warm-up spent in cash at the period start, if any
 
     @property
     def runs(self) -> dict[str, BacktestResult]:
@@ -300,9 +383,13 @@ def simulate_run(strategy: Strategy, cfg: RunConfig, project_root: Path) -> Simu
     """Load the data, fix the common period and simulate the strategy and its benchmarks."""
     data = load_data_for(strategy, cfg, project_root)
     period = strategy_period(strategy, cfg, data)
-    result = simulate_strategy(strategy, cfg, data, period)
+    decisions = strategy.weights(data, cfg.params)
+    if cfg.backtest.start_when == "first_decision":
+        period = start_at_first_decision(period, decisions, strategy.name)
+    cash_start = warm_up(decisions, period_index(data, period))
+    result = simulate_strategy(strategy, cfg, data, period, decisions)
     benchmarks = simulate_benchmarks(cfg, data, period)
-    return SimulatedRun(strategy, cfg, data, period, result, benchmarks)
+    return SimulatedRun(strategy, cfg, data, period, result, benchmarks, cash_start)
 
 
 def report_input(
@@ -316,7 +403,7 @@ def report_input(
     strategy, cfg, data, result = run.strategy, run.cfg, run.data, run.result
     lag = cfg.backtest.lag
     lines, tables = run_verdicts(strategy, cfg.params, result, run.benchmarks, data, lag)
-    period = run.period
+    period, cash_start = run.period, run.cash_start
     return ReportInput(
         title=strategy.name,
         description=strategy.description,
@@ -333,9 +420,13 @@ def report_input(
         period=(period.start.date(), period.end.date()),
         period_note=period.note,
         versions=package_versions(),
-        notes=_notes(cfg, data, period, result),
+        notes=_notes(cfg, data, period, result, cash_start, strategy.name),
         verdict_lines=lines,
         verdict_tables=tables,
+        warmup_sessions=cash_start.sessions if cash_start else 0,
+        first_decision=(
+            cash_start.first_decision.date() if cash_start and cash_start.first_decision else None
+        ),
     )
 
 

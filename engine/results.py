@@ -7,6 +7,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 ORDER_COLUMNS = ("date", "ticker", "side", "quantity", "price", "value", "fees")
+_SAME = 1e-9  # weights closer than this are the same allocation
+
+
+def target_changes(target_weights: pd.DataFrame) -> pd.DataFrame:
+    """The decision rows that change the wanted allocation: the first one, then each row that
+    differs from the previous decision (a NaN weight in a set row means 0, as the engine reads
+    it). A rule restating the same row every session changes its allocation only when the row
+    does; all-NaN rows (no change) are left out."""
+    rows = target_weights[target_weights.notna().any(axis=1)].fillna(0.0)
+    if rows.empty:
+        return rows
+    values = rows.to_numpy(dtype=float)
+    moved = (abs(values[1:] - values[:-1]) > _SAME).any(axis=1)
+    return rows[[True, *moved]]
 
 
 @dataclass

@@ -260,6 +260,12 @@ class BacktestSettings(Strict):
     risk_free_pct: float = Field(
         default=0.0, ge=-5, le=25, description="Annual risk-free rate for Sharpe/Sortino, percent."
     )
+    start_when: Literal["period_start", "first_decision"] = Field(
+        default="period_start",
+        description="'period_start': run from the period start (a rule still warming up holds "
+        "cash, and the summary says so); 'first_decision': start the strategy and its "
+        "benchmarks on the first session the rule decides on.",
+    )
 
     @field_validator("end", mode="before")
     @classmethod

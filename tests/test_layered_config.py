@@ -110,10 +110,10 @@ def test_the_cli_defaults_option_reaches_the_run(tmp_path, capsys):
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
     mine = _write(tmp_path / "mine.toml", "[backtest]\nfees_bps = 7.0\n")
-    argv = ["fixed_mix", "--defaults", str(mine), "--no-report"]
+    argv = ["fixed_mix", "--defaults", str(mine), "--no-report", "--verbose"]  # notes: all
     argv += [x for o in mirror_overrides(tmp_path) for x in ("--set", o)]
     assert main(STRATEGIES, argv) == 0
-    assert "fees 7 bps and slippage 1 bps" in capsys.readouterr().out
+    assert "fees 7 bps and slippage 1 bps" in " ".join(capsys.readouterr().out.split())
     bad = _write(tmp_path / "bad.toml", "lead_days = 5\n")
     assert main(STRATEGIES, ["first10days", "--defaults", str(bad), "--no-report"]) == 2
     assert "cannot be set there" in capsys.readouterr().err

@@ -135,6 +135,11 @@ class ClaimCheck:
 
         return f"<pre>{html.escape(self.summary())}</pre>"
 
+    def __str__(self) -> str:
+        from engine.api.display import claims_text
+
+        return claims_text([self.result])
+
     def __repr__(self) -> str:
         return f"<ClaimCheck {self.name}: {self.verdict}>"
 
@@ -173,6 +178,11 @@ class ClaimsResult:
         import html
 
         return f"<pre>{html.escape(self.summary)}</pre>"
+
+    def __str__(self) -> str:
+        from engine.api.display import claims_text
+
+        return claims_text([c.result for c in self.checks])
 
 
 def claims(

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from engine.api.catalog import StrategySpec, catalog_of
-from engine.api.display import curves_figure, numeric_stats, summary_html
+from engine.api.display import curves_figure, numeric_stats, summary_html, summary_text
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
 from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import merge
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
-from engine.report.compare import CompareInput
 from engine.strategy import Strategy
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
+    from matplotlib.figure import Figure
+
+    from engine.report.compare import CompareInput
 
 __all__ = ["CompareResult", "compare"]
 
@@ -90,6 +93,10 @@ class CompareResult:
 
     def _repr_html_(self) -> str:
         return summary_html(f"compare {', '.join(self.labels)}", self.period, self.stats)
+
+    def __str__(self) -> str:
+        """The key metrics of every strategy and benchmark, in plain text."""
+        return summary_text(f"compare {', '.join(self.labels)}", self.period, self.stats)
 
     def __repr__(self) -> str:
         return f"<CompareResult {', '.join(self.labels)} {self.period[0]} to {self.period[1]}>"

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from engine.api.catalog import StrategySpec, resolve_spec
-from engine.api.display import curves_figure, numeric_stats, summary_html
+from engine.api.display import curves_figure, numeric_stats, summary_html, summary_text
 from engine.api.inputs import Sections, config_for, section_values, shown_call
 from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import RunConfig
@@ -21,6 +20,8 @@ from engine.report.model import ReportInput
 from engine.strategy import Strategy
 
 if TYPE_CHECKING:  # the simulator (and vectorbt) load only when a run is asked
+    from matplotlib.figure import Figure
+
     from engine.pipeline import SimulatedRun
 
 __all__ = ["RunResult", "run"]
@@ -97,6 +98,19 @@ class RunResult:
     def notes(self) -> list[str]:
         return self.input.notes
 
+    @property
+    def warmup_sessions(self) -> int:
+        """Sessions at the period start the strategy held cash because its rule could not
+        decide yet, while the benchmarks were invested (0: none; see backtest.start_when)."""
+        start = self.run.cash_start
+        return start.sessions if start else 0
+
+    @property
+    def first_decision(self) -> Any:
+        """The first session the rule decided on, when after the period start (else None)."""
+        start = self.run.cash_start
+        return start.first_decision.date() if start and start.first_decision else None
+
     def plot(self) -> Figure:
         """Equity (log scale) and drawdown of the strategy and its benchmarks."""
         return curves_figure(self.equity, f"{self.name}: growth and drawdown", [self.name])
@@ -116,9 +130,15 @@ class RunResult:
     def _repr_html_(self) -> str:
         return summary_html(self.name, self.period, self.stats, self.input.verdict_lines)
 
+    def __str__(self) -> str:
+        """What the run found, in plain text: the verdict lines (the warm-up first, when the
+        rule held cash at the start) and the key metrics of the strategy and benchmarks."""
+        lines = [n for n in self.notes if self.warmup_sessions and " held cash " in n]
+        return summary_text(self.name, self.period, self.stats, lines + self.input.verdict_lines)
+
     def __repr__(self) -> str:
         start, end = self.period
-        return f"<RunResult {self.name} {start} to {end}>"
+        return f"<RunResult {self.name} {start} to {end}; print() it for a summary>"
 
 
 def run(
@@ -152,6 +172,7 @@ def run(
     cfg = config_for(chosen, config, defaults, overrides, values)
     start_up(cfg.data, None)
     check_reports_root(resolve(cfg.report.output_dir))  # a file there: refused before any work
-    shown = command or shown_call("run", chosen.name, config=config, defaults=defaults,
-                                  overrides=overrides, **values)
+    shown = command or shown_call(
+        "run", chosen.name, config=config, defaults=defaults, overrides=overrides, **values
+    )
     return RunResult(simulate_run(chosen, cfg, project_root()), cfg, shown)

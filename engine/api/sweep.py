@@ -9,10 +9,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure
@@ -24,6 +23,9 @@ from engine.errors import BadInputError, shorten
 from engine.paths import project_root, resolve
 from engine.strategy import Strategy
 from engine.tuning.columns import RANK_METRICS
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
+    from matplotlib.figure import Figure
 
 __all__ = ["METRICS", "SweepResult", "sweep"]
 

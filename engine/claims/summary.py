@@ -94,7 +94,7 @@ def finding_lines(f: Finding, number: int) -> list[str]:
     lines += _wrap(result_text(f), "     ")
     if f.claimed_text:
         lines += _wrap(quoted_text(f).capitalize(), "     ")
-    lines += _wrap(f"-> {f.verdict_label.upper()}: {f.reason}", "        ", "     ")
+    lines += _wrap(f"-> {f.verdict_label}: {f.reason}", "        ", "     ")
     return lines
 
 
@@ -114,7 +114,7 @@ def claim_summary(result: ClaimResult) -> str:
     lines.append("Results:")
     for i, f in enumerate(result.findings, 1):
         lines += finding_lines(f, i)
-    lines.append(f"Verdict: {result.verdict_label.upper()} (on the headline finding, 1.)")
+    lines.append(f"Verdict: {result.verdict_label} (on the headline finding, 1.)")
     return "\n".join(lines)
 
 

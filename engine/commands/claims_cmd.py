@@ -35,13 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     )
     add_defaults_option(parser)
     parser.add_argument("--no-report", action="store_true", help="print only, write nothing")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print each claim's definition and every finding (default: its answer and verdict)",
+    )
 
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
     from engine.api.claims import claim_definitions, claims
+    from engine.api.display import claims_text
     from engine.data.findings import terminal_lines
 
-    started = time.perf_counter()
+    started = getattr(args, "started", None) or time.perf_counter()  # the whole command
     if args.list:
         definitions = claim_definitions(args.claims_dir, args.overrides, args.date)
         for name, defn in definitions.items():
@@ -61,7 +67,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
              for line in terminal_lines(c.result.data))  # fmt: skip
     for line in dict.fromkeys(shown):
         print(line)
-    print(result.summary)
+    print(claims_text([c.result for c in result.checks], args.verbose))
     if not args.no_report:
         folder = result.report()
         print(f"report: {folder / 'report.html'}")

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     from engine.data.findings import terminal_lines
     from engine.report.compare import render_compare_summary
 
-    started = time.perf_counter()
+    started = getattr(args, "started", None) or time.perf_counter()  # the whole command
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
     result = compare(
         args.specs,

@@ -7,14 +7,26 @@ compact summary printed in the terminal.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tabulate import tabulate
 
 from engine.metrics import format_stats
 from engine.report.html import iso, strategy_first
 from engine.report.model import ReportInput
-from engine.report.writer import ReportError, write_report
 
 __all__ = ["ReportError", "ReportInput", "render_terminal_summary", "write_report"]
+
+
+def __getattr__(name: str) -> Any:
+    """The writer (and matplotlib with it) is imported when a report is written, not when a
+    run only prints (PEP 562)."""
+    if name in ("ReportError", "write_report"):
+        from engine.report import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module 'engine.report' has no attribute {name!r}")
+
 
 SUMMARY_METRICS = (
     "cagr",

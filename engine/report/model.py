@@ -41,3 +41,7 @@ class ReportInput:
     # the report and the terminal, and their tables (title -> frame), filled by engine.verdicts.
     verdict_lines: list[str] = field(default_factory=list)
     verdict_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Sessions at the period start the strategy held cash because its rule could not decide yet
+    # (0: none), and the first session it decided on; the notes hold the sentence.
+    warmup_sessions: int = 0
+    first_decision: dt.date | None = None

@@ -12,6 +12,7 @@ from engine.metrics import drawdown_periods
 from engine.report.model import ReportInput
 from engine.reporting.format import human_column, is_missing, iso, pct
 from engine.reporting.tables import Cell, Table, frame_table
+from engine.results import target_changes
 from engine.stats_nb import PERIODS_PER_YEAR
 from engine.verdicts import year_record
 
@@ -121,7 +122,7 @@ def summary_text(inp: ReportInput) -> str:
         f"{first:,.0f} into {last:,.0f}: {record(name)}."
     )
     holdings = _average_holdings(inp)
-    changes = int((~inp.strategy.target_weights.isna().all(axis=1)).sum())
+    changes = len(target_changes(inp.strategy.target_weights))
     if holdings:
         text += (
             f" It held on average {holdings}, and changed its target allocation {changes:,} "

@@ -77,7 +77,12 @@ def test_all_claims_ran_and_were_written(run):
         assert (folder / name / "events.csv").is_file()
         assert (folder / name / "sensitivity.csv").is_file()
         assert f"{name}:" in out
-    assert "Claim answers (the quote first, then the headline finding's verdict):" in out
+        # One block per claim on the terminal, opening with its name, and no closing table
+        # repeating the answers; verdicts are in ordinary case.
+        assert sum(line.startswith(f"{name}: ") for line in out.splitlines()) == 1
+    assert "Claim answers" not in out and "Verdict: " in out
+    verdicts = [line.split("Verdict: ")[1] for line in out.splitlines() if "Verdict: " in line]
+    assert len(verdicts) == 6 and all(v == v.lower() for v in verdicts)
     assert record["claims"]["rsi_overbought"]["data"]["tickers"]["^RUT"]["provider"] == "mirror"
 
 
@@ -207,7 +212,8 @@ def test_headlines_answer_the_quote_first(run):
     )
     streak = finding(folder, "rut_spx_streak", "streak_on_date")
     assert streak["claim_type"] == "quoted fact" and streak["verdict"] == "reproduced"
-    assert "Claim answers" in out and "first10days: Quoted" in out
+    block = out[out.index("first10days: ") :].split("\n\n")[0]
+    assert '  - Quoted "9 of 10": reproduced under' in block and "  Verdict: " in block
 
 
 def test_rsi_base_rate_counts_sessions_with_an_rsi(run):
