@@ -172,12 +172,10 @@ class DataSettings(Strict):
         description="Folder holding the offline copy of the monthly Fama/French factors "
         "(F-F_Research_Data_Factors_monthly.csv); relative to the project root.",
     )
-    factors_url: str = Field(
-        default="https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
-        "F-F_Research_Data_Factors_CSV.zip",
-        max_length=500,
-        description="French's published factor file, downloaded when there is no offline copy "
-        "and the cached one is stale; '' = never download.",
+    factors_download: bool = Field(
+        default=True,
+        description="Download French's published factor file when there is no offline copy "
+        "and the cached one is stale (false = never).",
     )
     max_cache_age_days: float = Field(
         default=1.0,

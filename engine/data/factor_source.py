@@ -3,10 +3,10 @@ read: compounded monthly series in the `MarketData` shape, with their provenance
 
 Order: the mirror copy (`data.factors_dir`, default `../shared/factor-data`) when it is there;
 else the cache (`data_cache/factors/`) while fresh (`data.max_cache_age_days`); else French's own
-published file (`data.factors_url`, the library's zip download), which is then cached; else a
-stale cache entry, said so. The cache is one parquet file with the source's SHA-256, the
-values' SHA-256 (checked on every read: a damaged file is set aside, reported and read again
-from its source), written atomically under a lock as price entries are.
+published file (the library's zip download, unless `data.factors_download = false`), which is
+then cached; else a stale cache entry, said so. The cache is one parquet file with the
+source's SHA-256, the values' SHA-256 (checked on every read: a damaged file is set aside,
+reported and read again from its source), written atomically under a lock as price entries are.
 
 The claims read the factors as index levels, one per month, so the claim studies that compound
 daily prices from an anchor to a window's end compound monthly returns the same way: `MKT` is
@@ -57,6 +57,9 @@ __all__ = [
 
 MIRROR_FILE = f"{DATASET}_monthly.csv"
 CACHE_FILE = f"{DATASET}.parquet"
+FRENCH_URL = (  # the Kenneth R. French Data Library's download of the dataset
+    f"https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{DATASET}_CSV.zip"
+)
 FORMAT_KEY = "rotation_lab_factor_cache"
 FORMAT_VERSION = "1"
 # Series the claims read -> (its monthly return in percent, what it is).
@@ -209,7 +212,10 @@ def _stale(data: FactorData, max_age_days: float) -> bool:
 
 
 def load_factors(
-    settings: DataSettings, project_root: Path, fetch: Fetch | None = None
+    settings: DataSettings,
+    project_root: Path,
+    fetch: Fetch | None = None,
+    url: str = FRENCH_URL,
 ) -> FactorData:
     """The monthly factors by the order in the module docstring, with every finding."""
     mirror = resolve_dir(settings.factors_dir, project_root) / MIRROR_FILE
@@ -232,9 +238,9 @@ def load_factors(
         fresh = _from_mirror(mirror, raw)
     elif cached is not None and not _stale(cached, settings.max_cache_age_days):
         return _finish(cached, issues)
-    elif settings.factors_url:
+    elif settings.factors_download:
         try:
-            fresh = _from_french(settings.factors_url, settings, fetch or download)
+            fresh = _from_french(url, settings, fetch or download)
         except DataUnavailableError as exc:
             if cached is None:
                 raise DataUnavailableError(
@@ -252,8 +258,9 @@ def load_factors(
             return _finish(cached, issues)
     elif cached is None:
         raise DataUnavailableError(
-            f"factors: no offline copy at {mirror}, no cached copy and no download address "
-            f"(data.factors_url); put {MIRROR_FILE} in data.factors_dir or set data.factors_url"
+            f"factors: no offline copy at {mirror}, no cached copy, and downloads are off "
+            f"(data.factors_download = false); put {MIRROR_FILE} in data.factors_dir or allow "
+            "the download"
         )
     else:
         return _finish(cached, issues)

@@ -157,8 +157,8 @@ def test_levels_compound_the_monthly_returns_by_hand():
 def test_download_through_the_library_zip_then_the_cache(tmp_path: Path):
     served = tmp_path / "served.zip"
     served.write_bytes(published_zip(published_text()))
-    s = settings(tmp_path, factors_url=served.as_uri())
-    first = load_factors(s, tmp_path)
+    s = settings(tmp_path)
+    first = load_factors(s, tmp_path, url=served.as_uri())
     assert first.provider == "french" and not first.served_from_cache and first.issues == []
     assert first.table.annual_rows == 2 and len(first.monthly) == 30
     again = load_factors(s, tmp_path, fetch=_no_network)
@@ -178,15 +178,15 @@ def _no_network(url: str, s: DataSettings) -> bytes:
 
 
 def test_a_stale_cache_is_used_when_the_refresh_fails_and_said_so(tmp_path: Path):
-    s = settings(tmp_path, factors_url="https://example.invalid/f.zip")
+    s = settings(tmp_path)
     load_factors(s, tmp_path, fetch=lambda u, _: published_zip(published_text()))
-    stale = settings(tmp_path, factors_url="https://example.invalid/f.zip", max_cache_age_days=0)
+    stale = settings(tmp_path, max_cache_age_days=0)
     used = load_factors(stale, tmp_path, fetch=_no_network)
     assert used.served_from_cache and [i.kind for i in used.issues] == ["stale_cache"]
     with pytest.raises(DataUnavailableError, match="no offline copy"):
-        load_factors(settings(tmp_path / "other", factors_url="x:"), tmp_path, fetch=_no_network)
-    with pytest.raises(DataUnavailableError, match="no download address"):
-        load_factors(settings(tmp_path / "none", factors_url=""), tmp_path)
+        load_factors(settings(tmp_path / "other"), tmp_path, fetch=_no_network)
+    with pytest.raises(DataUnavailableError, match="downloads are off"):
+        load_factors(settings(tmp_path / "none", factors_download=False), tmp_path)
 
 
 def test_download_retries_then_names_the_fix(tmp_path: Path):
@@ -203,7 +203,7 @@ def test_the_mirror_copy_is_read_cached_and_a_tampered_cache_set_aside(tmp_path:
     lines = ["Date,Mkt-RF,SMB,HML,RF"]
     lines += [m + "," + ",".join(f"{x:g}" for x in _values(i)) for i, m in enumerate(_months(30))]
     (mirror / MIRROR_FILE).write_text("\n".join(lines) + "\n")
-    s = settings(tmp_path, factors_url="")
+    s = settings(tmp_path, factors_download=False)
     first = load_factors(s, tmp_path)
     assert first.provider == "mirror" and not first.served_from_cache
     pd.testing.assert_frame_equal(first.monthly, parse_published(published_text(), "f").monthly)
