@@ -20,7 +20,7 @@ from engine.data.model import MarketData
 from engine.errors import BadInputError, DataQualityError
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
-from engine.reporting.provenance import new_run_id, package_versions
+from engine.report.toolkit.provenance import new_run_id, package_versions
 from engine.results import BacktestResult
 from engine.strategy import Strategy
 from engine.verdict_words import run_verdicts

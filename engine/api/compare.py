@@ -17,7 +17,7 @@ from engine.cleanup import check_reports_root, prepare_reports_root, start_up
 from engine.config import merge
 from engine.errors import BadInputError
 from engine.paths import project_root, resolve
-from engine.report.compare import CompareInput
+from engine.report.compare.report import CompareInput
 from engine.strategy import Strategy
 
 __all__ = ["CompareResult", "compare"]
@@ -79,7 +79,7 @@ class CompareResult:
     def report(self, folder: str | Path | None = None) -> Path:
         """Write the comparison report under `folder` (default: the first strategy's
         report.output_dir); return its folder, reports/compare/<run-id>."""
-        from engine.report.compare import write_compare_report
+        from engine.report.compare.report import write_compare_report
 
         root = resolve(folder if folder is not None else self.output_dir)
 

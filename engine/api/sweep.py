@@ -111,7 +111,7 @@ class SweepResult:
         """Write the sweep report under `folder` (default: report.output_dir) and return its
         folder, <strategy>/sweep-<run-id>; the sweep's trials are recorded there too."""
         from engine.pipeline import new_run_id, package_versions
-        from engine.tuning.report import SweepReport, write_sweep_report
+        from engine.report.sweep.report import SweepReport, write_sweep_report
 
         root = resolve(folder if folder is not None else self.config.report.output_dir)
 
@@ -239,9 +239,9 @@ def sweep(
     """
     from engine.metrics import stats_table
     from engine.pipeline import beta_returns, simulate_benchmarks
+    from engine.report.sweep.report import recorded_trials
     from engine.tuning.executors import make_executor
     from engine.tuning.grid import MAX_COMBINATIONS, build_grid
-    from engine.tuning.report import recorded_trials
     from engine.tuning.study import StudyOptions, run_study
     from engine.tuning.sweep import load_sweep
     from engine.tuning.walk_forward import WalkForwardSpec

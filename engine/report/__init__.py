@@ -10,9 +10,9 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from engine.metrics import format_stats
-from engine.report.html import iso, strategy_first
 from engine.report.model import ReportInput
-from engine.report.writer import ReportError, write_report
+from engine.report.run.html import iso, strategy_first
+from engine.report.run.writer import ReportError, write_report
 
 __all__ = ["ReportError", "ReportInput", "render_terminal_summary", "write_report"]
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.claims.report import write_claims_report
 from engine.claims.runner import evaluate
 from engine.paths import PROJECT_ROOT
 from engine.report import write_report
-from engine.report.compare import write_compare_report
+from engine.report.claims.report import write_claims_report
+from engine.report.compare.report import write_compare_report
+from engine.report.sweep.report import SweepReport, write_sweep_report
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
-from engine.tuning.report import SweepReport, write_sweep_report
 from engine.tuning.study import StudyOptions, run_study
 from engine.tuning.sweep import load_sweep
 from engine.tuning.walk_forward import WalkForwardSpec

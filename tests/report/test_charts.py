@@ -12,8 +12,9 @@ from matplotlib.colors import TwoSlopeNorm
 from PIL import Image
 
 from engine.claims.runner import evaluate
-from engine.report import claims_plots, period_plots, plots
-from engine.reporting import palette
+from engine.report.claims import plots as claims_plots
+from engine.report.run import period_plots, plots
+from engine.report.toolkit import palette
 from tests.claims.builders import leadership_def, streak_def
 from tests.claims.test_leadership import planted as planted_years
 from tests.claims.test_streak import planted_pair
@@ -88,7 +89,7 @@ def test_sweep_heatmap_is_centred_on_the_benchmark_and_marks_default_and_best(mo
     from matplotlib.patches import Rectangle
 
     from engine.paths import PROJECT_ROOT
-    from engine.tuning import report as sweep_report
+    from engine.report.sweep import report as sweep_report
     from engine.tuning.executors import LocalExecutor
     from engine.tuning.grid import build_grid
     from engine.tuning.study import StudyOptions, run_study

@@ -16,15 +16,15 @@ from matplotlib.colors import TwoSlopeNorm
 
 from engine.errors import RotationLabError
 from engine.metrics import calendar_year_returns, format_value
-from engine.report import compare_plots
-from engine.report.compare import (
+from engine.report.compare import plots as compare_plots
+from engine.report.compare.report import (
     FIXED_FILES,
     CompareInput,
     check_names,
     expected_files,
     write_compare_report,
 )
-from engine.report.writer import LATEST_FILE
+from engine.report.run.writer import LATEST_FILE
 from tests.test_compare import synthetic_comparison
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

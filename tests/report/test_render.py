@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from engine.metrics import format_stats
-from engine.report import plots, render_terminal_summary, write_report
-from engine.report.html import build_view, frame_table, render_html, title_from_key
-from engine.report.markdown import render_markdown
+from engine.report import render_terminal_summary, write_report
 from engine.report.model import ReportInput
+from engine.report.run import plots
+from engine.report.run.html import build_view, frame_table, render_html, title_from_key
+from engine.report.run.markdown import render_markdown
 
 from .conftest import ISSUE_MESSAGE, make_input
 

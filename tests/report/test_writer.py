@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from engine.errors import RotationLabError
-from engine.report import plots, write_report
+from engine.report import write_report
 from engine.report.model import ReportInput
-from engine.report.writer import FIXED_FILES, LATEST_FILE
+from engine.report.run import plots
+from engine.report.run.writer import FIXED_FILES, LATEST_FILE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EXPECTED_FILES = {*FIXED_FILES, "per_year.csv"}

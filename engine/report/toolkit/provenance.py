@@ -63,7 +63,7 @@ def data_record(data: MarketData, fingerprint: str) -> dict[str, object]:
 
 def period_record(period: tuple[object, object], note: str) -> dict[str, str]:
     """A period as run.json states it: ISO start and end dates and why they are what they are."""
-    from engine.reporting.format import iso
+    from engine.report.toolkit.format import iso
 
     return {"start": iso(period[0]), "end": iso(period[1]), "note": note}
 

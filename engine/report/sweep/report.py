@@ -29,13 +29,13 @@ from tabulate import tabulate
 
 from engine.errors import RotationLabError
 from engine.metrics import METRICS, format_value
-from engine.reporting import palette
-from engine.reporting.charts import annotated_heatmap, date_axis, equity_ticks, money
-from engine.reporting.charts import png as _png
-from engine.reporting.folder import ReportFolder, publish_folder
-from engine.reporting.format import human_column
-from engine.reporting.page import png_data_uri, render_page
-from engine.reporting.tables import Table, frame_table
+from engine.report.toolkit import palette
+from engine.report.toolkit.charts import annotated_heatmap, date_axis, equity_ticks, money
+from engine.report.toolkit.charts import png as _png
+from engine.report.toolkit.folder import ReportFolder, publish_folder
+from engine.report.toolkit.format import human_column
+from engine.report.toolkit.page import png_data_uri, render_page
+from engine.report.toolkit.tables import Table, frame_table
 from engine.tuning import ledger
 from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.ledger import LEDGER, recorded_trials  # noqa: F401  (re-exported)

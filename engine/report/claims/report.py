@@ -13,7 +13,7 @@ Layout of reports_root/claims/<run_id>/:
                              every file with its SHA-256 (written last)
 
 The folder is assembled under a temporary name and renamed into place when complete (as for
-strategy reports, engine.report.writer), so a report exists complete or not at all.
+strategy reports, engine.report.run.writer), so a report exists complete or not at all.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from engine.claims.result import ClaimResult, Finding
 from engine.claims.runner import finding_row
 from engine.claims.summary import quoted_text, result_text, run_summary
 from engine.claims.verdict import Rules, fmt
-from engine.report.claims_plots import claim_charts
-from engine.report.html import issues_table
-from engine.report.markdown import table_markdown
-from engine.reporting.folder import ReportFolder, csv_text, publish_folder
-from engine.reporting.format import human_column, is_missing, iso, sig4
-from engine.reporting.page import png_data_uri, render_page
-from engine.reporting.provenance import data_record, new_run_id
-from engine.reporting.provenance import package_versions as _versions
-from engine.reporting.tables import Cell, Table, frame_table
+from engine.report.claims.plots import claim_charts
+from engine.report.run.html import issues_table
+from engine.report.run.markdown import table_markdown
+from engine.report.toolkit.folder import ReportFolder, csv_text, publish_folder
+from engine.report.toolkit.format import human_column, is_missing, iso, sig4
+from engine.report.toolkit.page import png_data_uri, render_page
+from engine.report.toolkit.provenance import data_record, new_run_id
+from engine.report.toolkit.provenance import package_versions as _versions
+from engine.report.toolkit.tables import Cell, Table, frame_table
 
 __all__ = ["TITLE", "claim_view", "new_run_id", "package_versions", "write_claims_report"]
 

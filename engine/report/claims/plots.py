@@ -18,9 +18,9 @@ from matplotlib import ticker as mticker
 
 from engine.claims.result import ClaimResult
 from engine.claims.series import forward_return
-from engine.reporting import palette
-from engine.reporting.charts import new_figure, png
-from engine.reporting.format import human_column
+from engine.report.toolkit import palette
+from engine.report.toolkit.charts import new_figure, png
+from engine.report.toolkit.format import human_column
 
 __all__ = ["claim_charts", "event_distribution_png", "yearly_outcome_png"]
 

@@ -1,9 +1,9 @@
 """The single-run report's charts, rendered to PNG bytes, and the chart pieces compare shares.
 
 `equity_chart` and `drawdown_chart` draw any list of curves: `equity_png` and `drawdown_png`
-use them for one strategy over its benchmarks, `engine.report.compare_plots` for several.
-Colours come from `engine.reporting.palette`: one per run and one per ticker, the same in every
-chart of a report. The primitives (figures without pyplot, ticks) are engine.reporting.charts.
+use them for one strategy over its benchmarks, `engine.report.compare.plots` for several.
+Colours come from `engine.report.toolkit.palette`: one per run and one per ticker, the same in every
+chart of a report. The primitives (figures without pyplot, ticks) are engine.report.toolkit.charts.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from engine.metrics import (
     drawdown_periods,
 )
 from engine.report.model import ReportInput
-from engine.reporting import palette
-from engine.reporting.charts import (
+from engine.report.toolkit import palette
+from engine.report.toolkit.charts import (
     DPI,
     FIGSIZE,
     date_axis,

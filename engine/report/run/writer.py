@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.report import html, markdown, period_plots, plots
 from engine.report.model import ReportInput
-from engine.reporting.folder import (
+from engine.report.run import html, markdown, period_plots, plots
+from engine.report.toolkit.folder import (
     LATEST_FILE,
     TEMP_PREFIX,
     ReportError,
@@ -31,7 +31,7 @@ from engine.reporting.folder import (
     jsonable,
     publish_folder,
 )
-from engine.reporting.provenance import data_record, period_record
+from engine.report.toolkit.provenance import data_record, period_record
 from engine.results import BacktestResult
 
 __all__ = [

@@ -9,8 +9,8 @@ folder      the report folder: files with their SHA-256 and the atomic publish
 provenance  package versions, run ids, the data record and the findings grouped
 """
 
-from engine.reporting.folder import LATEST_FILE, ReportError, ReportFolder, publish_folder
-from engine.reporting.tables import Cell, Table, frame_table
+from engine.report.toolkit.folder import LATEST_FILE, ReportError, ReportFolder, publish_folder
+from engine.report.toolkit.tables import Cell, Table, frame_table
 
 __all__ = [
     "LATEST_FILE",

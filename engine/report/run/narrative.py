@@ -10,8 +10,8 @@ import pandas as pd
 
 from engine.metrics import drawdown_periods
 from engine.report.model import ReportInput
-from engine.reporting.format import human_column, is_missing, iso, pct
-from engine.reporting.tables import Cell, Table, frame_table
+from engine.report.toolkit.format import human_column, is_missing, iso, pct
+from engine.report.toolkit.tables import Cell, Table, frame_table
 from engine.verdicts import year_record
 
 __all__ = [

@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 
 from engine.paths import PROJECT_ROOT
-from engine.tuning import report as report_module
-from engine.tuning.executors import LocalExecutor
-from engine.tuning.grid import build_grid
-from engine.tuning.report import (
+from engine.report.sweep import report as report_module
+from engine.report.sweep.report import (
     LEDGER,
     SweepReport,
     SweepReportError,
@@ -20,6 +18,8 @@ from engine.tuning.report import (
     recorded_trials,
     write_sweep_report,
 )
+from engine.tuning.executors import LocalExecutor
+from engine.tuning.grid import build_grid
 from engine.tuning.study import StudyOptions, run_study
 from engine.tuning.sweep import load_sweep
 from engine.tuning.walk_forward import WalkForwardSpec

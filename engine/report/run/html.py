@@ -1,10 +1,10 @@
 """The report's content as plain display tables, and its rendering to one self-contained HTML page.
 
 `build_view` turns a `ReportInput` into a `ReportView`: every table already formatted as text, so
-the HTML page and the Markdown report (engine.report.markdown) show exactly the same numbers.
+the HTML page and the Markdown report (engine.report.run.markdown) show exactly the same numbers.
 `render_html` fills templates/report.html.j2 (which extends the toolkit's base.html.j2) with the
 view and the charts embedded as base64 PNG data URIs, so the page opens offline.
-Formatting, tables and the Jinja environment are the report toolkit's (engine.reporting).
+Formatting, tables and the Jinja environment are the report toolkit's (engine.report.toolkit).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from engine.metrics import format_stats
 from engine.report.model import ReportInput
-from engine.report.narrative import (
+from engine.report.run.narrative import (
     allocation_summary,
     beat_lines,
     drawdowns_view,
@@ -25,7 +25,7 @@ from engine.report.narrative import (
     summary_text,
     verdict_views,
 )
-from engine.reporting.format import (
+from engine.report.toolkit.format import (
     human_column,
     is_missing,
     iso,
@@ -34,10 +34,10 @@ from engine.reporting.format import (
     sign_class,
     title_from_key,
 )
-from engine.reporting.format import plain as _plain
-from engine.reporting.page import environment, png_data_uri
-from engine.reporting.provenance import grouped_issues
-from engine.reporting.tables import Cell, Table, frame_table, has_meaningful_index
+from engine.report.toolkit.format import plain as _plain
+from engine.report.toolkit.page import environment, png_data_uri
+from engine.report.toolkit.provenance import grouped_issues
+from engine.report.toolkit.tables import Cell, Table, frame_table, has_meaningful_index
 
 __all__ = [
     "Cell",

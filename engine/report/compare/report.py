@@ -22,12 +22,13 @@ from tabulate import tabulate
 
 from engine.data.model import MarketData
 from engine.metrics import format_stats
-from engine.report import compare_plots, html, markdown
-from engine.report.html import Cell, Table, iso
-from engine.report.writer import realised_weights_frame
-from engine.reporting import palette
-from engine.reporting.folder import ReportError, ReportFolder, publish_folder
-from engine.reporting.provenance import data_record, period_record
+from engine.report.compare import plots as compare_plots
+from engine.report.run import html, markdown
+from engine.report.run.html import Cell, Table, iso
+from engine.report.run.writer import realised_weights_frame
+from engine.report.toolkit import palette
+from engine.report.toolkit.folder import ReportError, ReportFolder, publish_folder
+from engine.report.toolkit.provenance import data_record, period_record
 from engine.results import BacktestResult
 
 TITLE = "compare"  # the reports sub-folder: reports/compare/<run_id>/

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from engine.report.html import ReportView, Table
+from engine.report.run.html import ReportView, Table
 
 
 def _cell(text: str) -> str:

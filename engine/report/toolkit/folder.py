@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import RotationLabError
-from engine.reporting.format import is_missing, iso
+from engine.report.toolkit.format import is_missing, iso
 
 __all__ = [
     "LATEST_FILE",

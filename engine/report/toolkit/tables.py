@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.reporting.format import iso, pct, plain, sig4, sign_class
+from engine.report.toolkit.format import iso, pct, plain, sig4, sign_class
 
 __all__ = ["Cell", "Table", "column_cells", "frame_table", "has_meaningful_index"]
 
@@ -103,7 +103,7 @@ def frame_table(
     footnote_notes: bool = False,
 ) -> Table:
     """A frame as a display table (index first when it carries meaning); `label` names the
-    columns (engine.reporting.format.human_column for words instead of machine names). With
+    columns (engine.report.toolkit.format.human_column for words instead of machine names). With
     `footnote_notes`, a free-text note column of a wide table becomes footnotes ("2000: no IWM
     price at the anchor") under it, so the table stays narrow and the text reads as sentences."""
     footnotes: list[str] = []
