@@ -39,7 +39,7 @@ from engine.pipeline import (
     strategy_period,
 )
 from engine.report.compare.report import ComparedStrategy, CompareInput, check_names
-from engine.report.run.writer import ReportError
+from engine.report.toolkit.folder import ReportError
 from engine.results import BacktestResult
 from engine.settings import Benchmark
 from engine.strategy import Strategy

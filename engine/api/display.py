@@ -8,7 +8,8 @@ import html
 import pandas as pd
 from matplotlib.figure import Figure
 
-from engine.metrics import drawdown, format_stats
+from engine.metrics import drawdown
+from engine.report.toolkit.format import format_stats
 
 __all__ = ["DATE_ROWS", "SUMMARY_ROWS", "curves_figure", "numeric_stats", "summary_html"]
 

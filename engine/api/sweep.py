@@ -45,6 +45,7 @@ class SweepResult:
     heatmaps: list[tuple[str, str]] = field(default_factory=list)
     heatmap_others: str = "mean"
     seconds: float = 0.0
+    benchmark_equity: pd.DataFrame | None = None  # the benchmarks' equity curves
     _folders: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     @property
@@ -125,6 +126,7 @@ class SweepResult:
                 heatmaps=self.heatmaps,
                 heatmap_others=self.heatmap_others,  # type: ignore[arg-type]
                 benchmarks=self.benchmarks,
+                benchmark_equity=self.benchmark_equity,
                 executor=self.executor,
             )
             self._folders[root] = write_sweep_report(report, root)
@@ -239,9 +241,9 @@ def sweep(
     """
     from engine.metrics import stats_table
     from engine.pipeline import beta_returns, simulate_benchmarks
-    from engine.report.sweep.report import recorded_trials
     from engine.tuning.executors import make_executor
     from engine.tuning.grid import MAX_COMBINATIONS, build_grid
+    from engine.tuning.ledger import recorded_trials
     from engine.tuning.study import StudyOptions, run_study
     from engine.tuning.sweep import load_sweep
     from engine.tuning.walk_forward import WalkForwardSpec
@@ -314,6 +316,7 @@ def sweep(
         setup=setup,
         config=cfg,
         benchmarks=bench_table,
+        benchmark_equity=pd.concat({n: r.equity for n, r in benchmarks.items()}, axis=1),
         command=shown,
         executor=executor_name,
         heatmaps=pairs,

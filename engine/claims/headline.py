@@ -35,7 +35,7 @@ def short_result(f: Finding) -> str:
 
 
 def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _values(rows: pd.DataFrame, key: str) -> list[str]:
@@ -82,7 +82,7 @@ def _quote_test(f: Finding, rules: Rules) -> str:
         quoted = f.claimed_text
         against = f"the mean of {f.base_label} ({fmt(f.base, 'return', 2)})"
     verb = "would beat" if beats else "would not beat"
-    test = f"{f.quote_p_method}, p = {_p(f.quote_p)}"
+    test = f"{f.quote_p_method}, {_p(f.quote_p)}"
     return f"Even exactly as quoted, {quoted} {verb} {against}: {test}."
 
 

@@ -17,8 +17,8 @@ WIDTH = 100
 
 def _p(value: float) -> str:
     if math.isnan(value):
-        return "n/a"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+        return "p = n/a"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
 def result_text(f: Finding) -> str:
@@ -28,7 +28,7 @@ def result_text(f: Finding) -> str:
         text = (
             f"{f.hits} of {f.n} ({fmt(f.value, 'share')}), 95% interval {fmt(lo, 'share')} to "
             f"{fmt(hi, 'share')}; base rate {fmt(f.base, 'share')} ({f.base_label}); "
-            f"p = {_p(f.p_value)} ({f.p_method})"
+            f"{_p(f.p_value)} ({f.p_method})"
         )
     elif f.test == "mean_difference":
         lo, hi = f.interval
@@ -36,7 +36,7 @@ def result_text(f: Finding) -> str:
             f"mean {fmt(f.value, 'return', 2)} over n = {f.n} vs {fmt(f.base, 'return', 2)} over "
             f"{f.base_label} (n = {f.base_n}); difference {fmt(f.difference, 'return', 2)}, "
             f"95% interval {fmt(lo, 'return', 2)} to {fmt(hi, 'return', 2)}; "
-            f"p = {_p(f.p_value)} ({f.p_method})"
+            f"{_p(f.p_value)} ({f.p_method})"
         )
     else:
         text = f"{fmt(f.value, f.unit, 2)}"

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategy: Strategy) -> None:
 def run(strategy: Strategy, args: argparse.Namespace, argv: Sequence[str]) -> int:
     from engine.api import run as api_run  # heavy imports only when a run is asked for
     from engine.data.findings import terminal_lines
-    from engine.report import render_terminal_summary
+    from engine.report.run.terminal import render_terminal_summary
     from engine.verdict_words import render_verdicts
 
     started = time.perf_counter()

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     from tabulate import tabulate
 
     from engine.api import sweep
-    from engine.report.sweep.report import format_table, top_table
+    from engine.report.sweep.tables import format_table, top_table
 
     started = time.perf_counter()
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)

@@ -41,3 +41,6 @@ class ReportInput:
     # the report and the terminal, and their tables (title -> frame), filled by engine.verdicts.
     verdict_lines: list[str] = field(default_factory=list)
     verdict_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # A warm-up the rule spent in cash before it could decide (filled by the pipeline), said
+    # in the summary paragraph when not empty.
+    warmup_note: str = ""

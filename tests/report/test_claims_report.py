@@ -13,7 +13,7 @@ from engine.claims.runner import evaluate
 from engine.cli import main
 from engine.report.claims import report as claims_report
 from engine.report.claims.report import write_claims_report
-from engine.report.run.writer import LATEST_FILE, ReportError
+from engine.report.toolkit.folder import LATEST_FILE, ReportError
 from strategies import discover
 from tests.claims.builders import leadership_def, streak_def
 from tests.claims.test_leadership import planted as planted_years

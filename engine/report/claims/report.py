@@ -19,233 +19,31 @@ strategy reports, engine.report.run.writer), so a report exists complete or not 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from engine.claims.result import ClaimResult, Finding
+from engine.claims.result import ClaimResult
 from engine.claims.runner import finding_row
-from engine.claims.summary import quoted_text, result_text, run_summary
-from engine.claims.verdict import Rules, fmt
+from engine.claims.summary import run_summary
+from engine.claims.verdict import Rules
 from engine.report.claims.plots import claim_charts
-from engine.report.run.html import issues_table
-from engine.report.run.markdown import table_markdown
+from engine.report.claims.views import ClaimView, claim_view, verdict_table
 from engine.report.toolkit.folder import ReportFolder, csv_text, publish_folder
-from engine.report.toolkit.format import human_column, is_missing, iso, sig4
-from engine.report.toolkit.page import png_data_uri, render_page
+from engine.report.toolkit.markdown import fenced, table_markdown
+from engine.report.toolkit.page import render_page
 from engine.report.toolkit.provenance import data_record, new_run_id
 from engine.report.toolkit.provenance import package_versions as _versions
-from engine.report.toolkit.tables import Cell, Table, frame_table
+from engine.report.toolkit.tables import Cell, Table, has_meaningful_index
 
-__all__ = ["TITLE", "claim_view", "new_run_id", "package_versions", "write_claims_report"]
+__all__ = ["TITLE", "package_versions", "write_claims_report"]
 
 TITLE = "claims"
-EVENTS_SHOWN = 400  # event rows shown in HTML/Markdown; events.csv has them all
-TABLE_ROWS_SHOWN = 60  # rows of the other tables shown; their CSV files have them all
 VERSIONED_PACKAGES = ("pandas", "numpy", "scipy", "numba", "pydantic", "exchange-calendars")
 
 
 def package_versions() -> dict[str, str]:
     return _versions(VERSIONED_PACKAGES)
-
-
-# --------------------------------------------------------------------------- display
-
-
-def _is_share_column(name: str) -> bool:
-    lowered = name.lower()
-    return "ret" in lowered or "share" in lowered or lowered.startswith("ci_")
-
-
-def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as text: returns and shares in percent, p-values with 3 decimals, flags as
-    yes/no, missing values blank (the CSV files keep full precision)."""
-    out = pd.DataFrame(index=frame.index)
-    for position, name in enumerate(frame.columns):
-        column = frame.iloc[:, position]
-        text = str(name)
-        if pd.api.types.is_bool_dtype(column.dtype):
-            cells = ["" if pd.isna(v) else ("yes" if v else "no") for v in column]
-        elif pd.api.types.is_float_dtype(column.dtype):
-            if _is_share_column(text):
-                cells = ["" if is_missing(v) else f"{v * 100:.2f}%" for v in column]
-            elif text.endswith("p") or "_p_" in text or text.startswith("p_"):
-                cells = ["" if is_missing(v) else f"{v:.3f}" for v in column]
-            else:
-                cells = [sig4(float(v)) for v in column]
-        elif pd.api.types.is_integer_dtype(column.dtype):
-            cells = ["" if pd.isna(v) else str(int(v)) for v in column]
-        else:
-            cells = ["" if v is None or is_missing(v) else iso(v) for v in column]
-        out[text] = pd.Series(cells, index=frame.index, dtype=object)
-    return out
-
-
-def _limited(frame: pd.DataFrame, limit: int, csv_name: str) -> tuple[pd.DataFrame, str]:
-    if len(frame) > limit:
-        return frame.head(limit), f"The first {limit} of {len(frame)} rows; all in {csv_name}."
-    return frame, f"All {len(frame)} rows (also in {csv_name})." if len(frame) else "No rows."
-
-
-def table_of(frame: pd.DataFrame, title: str, csv_name: str, limit: int) -> Table:
-    """A claim's table in words (human column names), numbers right-aligned; the CSV keeps the
-    machine names and full precision."""
-    shown, note = _limited(frame, limit, csv_name)
-    text = display_frame(shown)
-    table = frame_table(text, title, note, label=human_column)
-    offset = len(table.columns) - len(frame.columns)  # 1 when the index is shown first
-    table.numeric = [False] * offset + [
-        bool(pd.api.types.is_numeric_dtype(frame.iloc[:, i].dtype))
-        for i in range(len(frame.columns))
-    ]
-    return table
-
-
-def findings_table(findings: list[Finding], rules: Rules) -> Table:
-    rows = []
-    for i, f in enumerate(findings, 1):
-        cls = {"supported": "pos", "not supported": "neg"}.get(f.verdict, "")
-        rows.append(
-            [
-                Cell(str(i)),
-                Cell(f.label),
-                Cell(str(f.n)),
-                Cell(result_text(f)),
-                Cell(f.claimed_text),
-                Cell(f.verdict, cls),
-                Cell(f.reason),
-            ]
-        )
-    columns = ["#", "Statistic", "n", "Result", "Quoted", "Verdict", "Why"]
-    note = f"Intervals at {rules.confidence:.0%}; minimum n {rules.min_n}."
-    return Table("Findings", columns, rows, [False, False, True, False, False, False, False], note)
-
-
-def sensitivity_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """The sensitivity rows in short form: conventions, statistic, n, value, interval, verdict."""
-    if frame.empty:
-        return frame
-    rows = []
-    for _, r in frame.iterrows():
-        unit = "share" if r["test"] == "proportion" else "return"
-        if r["test"] == "fact":
-            value = fmt(r["value"], str(r["unit"]), 2)
-            interval = ""
-        elif r["test"] == "proportion":
-            value = f"{int(r['hits'])}/{int(r['n'])} = {fmt(r['value'], unit)}"
-            interval = f"{fmt(r['ci_low'], unit)} to {fmt(r['ci_high'], unit)}"
-        else:
-            value = f"{fmt(r['value'], unit, 2)} vs {fmt(r['base'], unit, 2)}"
-            interval = f"{fmt(r['ci_low'], unit, 2)} to {fmt(r['ci_high'], unit, 2)}"
-        base = fmt(r["base"], unit) if r["test"] == "proportion" else ""
-        rows.append(
-            {
-                "conventions": r["conventions"],
-                "finding": r["finding"],
-                "n": str(int(r["n"])),
-                "value": value,
-                "base rate": base,
-                "95% interval": interval,
-                "p": "" if is_missing(r["p_value"]) else f"{r['p_value']:.3f}",
-                "verdict": r["verdict"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-@dataclass
-class ClaimView:
-    name: str
-    title: str
-    kind: str
-    quotes: list[str]
-    source: str
-    definition: list[str]
-    verdict: str
-    verdict_label: str  # the verdict with what it is on: a quoted fact vs a predictive claim
-    answer: list[str]  # the headline: the answer to the quote, first
-    findings: Table
-    notes: list[str]
-    sensitivity: Table
-    tables: list[Table]
-    events: Table
-    provenance: Table
-    issues: Table
-    period: str
-    fingerprint: str
-    config_toml: str
-    charts: dict[str, str] = field(default_factory=dict)  # file name -> data URI
-
-
-def _provenance(result: ClaimResult) -> tuple[Table, Table]:
-    data = result.data
-    if data is None:
-        empty = Table("Data provenance", [], [], [], "No data.")
-        return empty, Table("Data validation issues", [], [], [], "")
-    prov = pd.DataFrame([asdict(s) for s in data.sources.values()])
-    prov_table = (
-        frame_table(display_frame(prov), "Data provenance", label=human_column)
-        if len(prov)
-        else Table("Data provenance", [], [], [], "No provenance recorded.")
-    )
-    issues = issues_table(list(data.issues))
-    if issues.empty:
-        issues.note = "Validation found no issue."
-    return prov_table, issues
-
-
-def claim_view(result: ClaimResult, charts: dict[str, bytes] | None = None) -> ClaimView:
-    stats = result.config.get("stats", {})
-    rules = Rules(min_n=stats.get("min_n", 10), confidence=stats.get("confidence", 0.95))
-    sens = sensitivity_display(result.sensitivity)
-    sens_table = (
-        frame_table(
-            sens,
-            "Sensitivity to conventions",
-            label=human_column,
-            note=f"{len(sens)} rows; full numbers in {result.name}/sensitivity.csv. 'headline' "
-            "is the convention of the findings above.",
-        )
-        if len(sens)
-        else Table("Sensitivity to conventions", [], [], [], "No alternative convention listed.")
-    )
-    tables = [
-        table_of(
-            frame, key.replace("_", " ").capitalize(), f"{result.name}/{key}.csv", TABLE_ROWS_SHOWN
-        )
-        for key, frame in result.tables.items()
-        if not frame.empty
-    ]
-    events = result.events.reset_index() if _meaningful_index(result.events) else result.events
-    prov, issues = _provenance(result)
-    charts = charts or {}
-    return ClaimView(
-        name=result.name,
-        title=result.title,
-        kind=result.kind,
-        quotes=result.quotes,
-        source=str(result.config.get("source", "")),
-        definition=result.definition,
-        verdict=result.verdict,
-        verdict_label=result.verdict_label,
-        answer=list(result.headline),
-        findings=findings_table(result.findings, rules),
-        notes=result.notes,
-        sensitivity=sens_table,
-        tables=tables,
-        events=table_of(events, "Events", f"{result.name}/events.csv", EVENTS_SHOWN),
-        provenance=prov,
-        issues=issues,
-        period=f"{result.period[0]} to {result.period[1]}",
-        fingerprint=result.data.fingerprint() if result.data is not None else "",
-        config_toml=result.config_toml,
-        charts={name: png_data_uri(data) for name, data in charts.items()},
-    )
-
-
-def _meaningful_index(frame: pd.DataFrame) -> bool:
-    return frame.index.name is not None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -285,14 +83,10 @@ def render_html(views: list[ClaimView], meta: dict[str, object]) -> str:
     )
 
 
-def _fenced(text: str, lang: str = "") -> str:
-    return f"````{lang}\n{text.rstrip()}\n````"
-
-
 def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
     out = [f"# Claim checks ({len(views)} claim(s))"]
     out.append(f"Run `{meta['run_id']}`, generated {meta['created_at']}")
-    out.append("**Command:**\n\n" + _fenced(str(meta["command"]), "sh"))
+    out.append("**Command:**\n\n" + fenced(str(meta["command"]), "sh"))
     out.append("## Verdicts")
     out.append(table_markdown(meta["verdict_table"]))  # type: ignore[arg-type]
     out.append("## How to read this report")
@@ -325,40 +119,13 @@ def render_markdown(views: list[ClaimView], meta: dict[str, object]) -> str:
         out.append(table_markdown(v.issues))
         out.append(f"SHA-256 of the prices used: `{v.fingerprint}`")
         out.append("### Effective definition")
-        out.append(_fenced(v.config_toml, "toml"))
+        out.append(fenced(v.config_toml, "toml"))
     out.append("## Package versions")
     out.append(table_markdown(meta["versions_table"]))  # type: ignore[arg-type]
     return "\n\n".join(p for p in out if p) + "\n"
 
 
 # Both kinds of "yes" in green, both kinds of "no" in red; the words say which kind it is.
-VERDICT_CLASS = {
-    "supported": "pos",
-    "reproduced": "pos",
-    "not supported": "neg",
-    "not reproduced": "neg",
-}
-
-
-def verdict_table(results: list[ClaimResult]) -> Table:
-    rows = []
-    for r in results:
-        f = r.findings[0]
-        cls = VERDICT_CLASS.get(r.verdict, "")
-        rows.append(
-            [
-                Cell(r.name),
-                Cell(f.label),
-                Cell(str(f.n)),
-                Cell(result_text(f)),
-                Cell(quoted_text(f)),
-                Cell(r.verdict_label or r.verdict, cls),
-            ]
-        )
-    columns = ["Claim", "Headline statistic", "n", "Result", "Quoted", "Verdict"]
-    return Table("Verdicts", columns, rows, [False, False, True, False, False, False])
-
-
 # --------------------------------------------------------------------------- files
 
 
@@ -410,10 +177,10 @@ def _write_files(
         charts[r.name] = claim_charts(r)
         for name, data in charts[r.name].items():
             out.write_bytes(f"{r.name}/{name}", data)
-        out.csv(f"{r.name}/events.csv", r.events, index=_meaningful_index(r.events))
+        out.csv(f"{r.name}/events.csv", r.events, index=has_meaningful_index(r.events))
         out.csv(f"{r.name}/sensitivity.csv", r.sensitivity, index=False)
         for key, frame in r.tables.items():
-            out.csv(f"{r.name}/{key}.csv", frame, index=_meaningful_index(frame))
+            out.csv(f"{r.name}/{key}.csv", frame, index=has_meaningful_index(frame))
         out.text(f"{r.name}/definition.toml", r.config_toml)
     rows = [{"claim": r.name, **finding_row(f)} for r in results for f in r.findings]
     out.csv("findings.csv", pd.DataFrame(rows), index=False)

@@ -26,12 +26,9 @@ from engine.report.run.plots import (
     drawdown_panels,
     equity_chart,
     exposure_figure,
-    money,
-    new_figure,
-    png,
 )
 from engine.report.toolkit import palette
-from engine.report.toolkit.charts import annotated_heatmap, percent_text
+from engine.report.toolkit.charts import annotated_heatmap, money, new_figure, percent_text, png
 
 __all__ = [
     "correlation_figure",
@@ -40,7 +37,6 @@ __all__ = [
     "equity_png",
     "exposure_figure",
     "exposure_png",
-    "percent_text",
     "yearly_heatmap_figure",
     "yearly_heatmap_png",
 ]

@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 WORST_DRAWDOWNS = 5
+
+
 def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
     if strategy in frame.columns and frame.columns[0] != strategy:
         rest = [c for c in frame.columns if c != strategy]

@@ -8,16 +8,22 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import asdict
 from importlib import metadata
+from typing import TYPE_CHECKING, Any
 
 from engine.data.model import DataIssue, MarketData
+
+if TYPE_CHECKING:
+    from engine.report.toolkit.tables import Table
 
 __all__ = [
     "PACKAGES",
     "data_record",
     "grouped_issues",
+    "issues_table",
     "new_run_id",
     "package_versions",
     "period_record",
+    "run_json",
 ]
 
 # The packages whose versions can move a report's numbers or its look.
@@ -84,3 +90,67 @@ def grouped_issues(issues: Iterable[DataIssue]) -> list[tuple[str, list[DataIssu
             kinds.setdefault(issue.kind, []).append(issue)
     out += [("info", group) for group in kinds.values()]
     return out
+
+
+def run_json(
+    inp: Any, fingerprint: str, created_at: str, files: list[dict[str, object]], **kind: object
+) -> dict[str, object]:
+    """The run.json of a single-run or compare report: what every run records (id, title,
+    command, period, versions, data, notes, files) around what its kind adds (`kind`)."""
+    return {
+        "run_id": inp.run_id,
+        "title": inp.title,
+        "command": inp.command,
+        "created_at": created_at,
+        "period": period_record(inp.period, inp.period_note),
+        **kind,
+        "versions": inp.versions,
+        "data": data_record(inp.data, fingerprint),
+        "notes": list(inp.notes),
+        "files": files,
+    }
+
+
+ISSUE_DATES_SHOWN = 5  # affected dates listed per data issue
+
+
+def _issue_dates(dates: tuple[str, ...]) -> str:
+    from engine.report.toolkit.format import iso  # lazily, as period_record
+
+    shown = ", ".join(iso(d) for d in dates[:ISSUE_DATES_SHOWN])
+    more = len(dates) - ISSUE_DATES_SHOWN
+    return f"{shown}, … (+{more} more)" if more > 0 else shown
+
+
+def issues_table(issues: list) -> Table:
+    """Validation findings, errors and warnings first (one row each), then the info-level ones
+    grouped into one row per kind ("history ends before today" for six tickers is one line);
+    the grouped messages are kept whole in the table's details."""
+    from engine.report.toolkit.tables import Cell, Table
+
+    rows = []
+    details: list[str] = []
+    for severity, group in grouped_issues(issues):
+        first = group[0]
+        dates = tuple(dict.fromkeys(d for issue in group for d in issue.dates))
+        if len(group) == 1:
+            ticker, message = first.ticker, first.message
+        else:
+            ticker = ", ".join(dict.fromkeys(i.ticker for i in group))
+            message = f"{first.message} (and {len(group) - 1} more like it, listed below)"
+            details += [i.message for i in group]
+        rows.append(
+            [
+                Cell(ticker),
+                Cell(first.kind),
+                Cell(severity, f"sev-{severity}"),
+                Cell(message),
+                Cell(str(len(dates))),
+                Cell(_issue_dates(dates)),
+            ]
+        )
+    columns = ["Ticker", "Kind", "Severity", "Finding", "Dates", "First dates"]
+    note = "" if rows else "Validation found no issue in the price data."
+    numeric = [False, False, False, False, True, False]
+    label = f"Every grouped info-level finding ({len(details)})" if details else ""
+    return Table("Data validation issues", columns, rows, numeric, note, [], details, label)
