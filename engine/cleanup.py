@@ -1,6 +1,6 @@
 """Start-up clean-up of what a killed run (SIGKILL, power loss) left behind.
 
-Reports are assembled in `<reports>/<title>/.tmp-*` folders (engine.report.writer) and cache
+Reports are assembled in `<reports>/<title>/.tmp-*` folders (engine.report.run.writer) and cache
 entries in `.<TICKER>.parquet.*.tmp` files (engine.data.cache); an ordinary failure or Ctrl-C
 removes them, but a killed process cannot. The next command clears them, without ever touching
 a live run's files:
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import BadInputError, shorten
-from engine.reporting.folder import TEMP_PREFIX
+from engine.report.toolkit.folder import TEMP_PREFIX
 from engine.settings import DataSettings
 
 try:

@@ -38,8 +38,8 @@ from engine.pipeline import (
     simulate_strategy,
     strategy_period,
 )
-from engine.report.compare import ComparedStrategy, CompareInput, check_names
-from engine.report.writer import ReportError
+from engine.report.compare.report import ComparedStrategy, CompareInput, check_names
+from engine.report.toolkit.folder import ReportError
 from engine.results import BacktestResult
 from engine.settings import Benchmark
 from engine.strategy import Strategy

@@ -11,7 +11,6 @@ the sweep kernel uses too; this module is their pandas-facing side.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -283,32 +282,6 @@ def stats_table(
 
 def yearly_table(results: Mapping[str, BacktestResult]) -> pd.DataFrame:
     return pd.DataFrame({name: calendar_year_returns(res.equity) for name, res in results.items()})
-
-
-def format_value(value: object, fmt: str) -> str:
-    """Human formatting shared by the terminal table and the reports."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if fmt == "pct":
-        return f"{float(value) * 100:.2f}%"
-    if fmt == "ratio":
-        return f"{float(value):.2f}"
-    if fmt == "int":
-        return f"{int(value):d}"
-    if fmt == "money":
-        return f"{float(value):,.2f}"
-    return str(value)
-
-
-def format_stats(table: pd.DataFrame) -> pd.DataFrame:
-    """The stats table with labels as index and values formatted as strings."""
-    out = table.copy().astype(object)
-    for key in table.index:
-        fmt = METRICS[key][1]
-        out.loc[key] = [format_value(v, fmt) for v in table.loc[key]]
-    out.index = [METRICS[k][0] for k in table.index]
-    out.index.name = "metric"
-    return out
 
 
 # --------------------------------------------------------------------------- report views

@@ -20,7 +20,7 @@ from engine.data.model import MarketData
 from engine.errors import BadInputError, ConfigError, DataQualityError
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
-from engine.reporting.provenance import new_run_id, package_versions
+from engine.report.toolkit.provenance import new_run_id, package_versions
 from engine.results import BacktestResult
 from engine.strategy import Strategy
 from engine.verdict_words import run_verdicts
@@ -424,6 +424,7 @@ def report_input(
         verdict_lines=lines,
         verdict_tables=tables,
         warmup_sessions=cash_start.sessions if cash_start else 0,
+        warmup_note=cash_start.sentence(strategy.name) if cash_start else "",
         first_decision=(
             cash_start.first_decision.date() if cash_start and cash_start.first_decision else None
         ),

@@ -314,7 +314,7 @@ class Benchmark(Strict):
     @field_validator("name")
     @classmethod
     def _printable(cls, v: str) -> str:
-        from engine.reporting.escape import control_characters
+        from engine.report.toolkit.escape import control_characters
 
         found = control_characters(v)
         if found:

@@ -162,7 +162,7 @@ class Strategy:
     history_independent: bool = False
 
     def __post_init__(self) -> None:
-        from engine.reporting.escape import refuse_control_characters
+        from engine.report.toolkit.escape import refuse_control_characters
 
         if not isinstance(self.name, str) or not self.name.strip():
             raise TypeError(f"Strategy(name=...) must be a non-empty string, not {self.name!r}")

@@ -492,7 +492,7 @@ def test_fuzz_benchmark_names_are_unique_printable_and_not_the_strategys(names: 
     """Classes 1 and 3: names that would collide or hold control characters are refused."""
     from engine.config import benchmark_name_problems
     from engine.errors import ConfigError
-    from engine.reporting.escape import control_characters
+    from engine.report.toolkit.escape import control_characters
 
     doc = {"benchmarks": [{"name": n, "weights": {"SPY": 1.0}} for n in names]}
     try:

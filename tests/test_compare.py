@@ -33,10 +33,10 @@ from engine.compare import (
 from engine.config import load_config
 from engine.data.model import MarketData
 from engine.errors import BadInputError, ConfigError
-from engine.metrics import format_value
 from engine.paths import PROJECT_ROOT
 from engine.pipeline import run_strategy
-from engine.report.compare import expected_files, render_compare_summary
+from engine.report.compare.report import expected_files, render_compare_summary
+from engine.report.toolkit.format import format_value
 from engine.settings import Strict
 from engine.strategy import Strategy
 from tests.helpers import MIRROR, market_data, random_walk

@@ -11,6 +11,7 @@ import pytest
 import vectorbt  # noqa: F401  (registers the .vbt accessor used below)
 
 from engine import metrics as m
+from engine.report.toolkit.format import format_stats
 from engine.results import BacktestResult
 
 
@@ -115,7 +116,7 @@ def test_format_stats_labels_and_formats():
     empty = pd.DataFrame(columns=["date", "ticker", "side", "quantity", "price", "value", "fees"])
     res = _result(eq, empty, pd.DataFrame({"A": [1.0] * 4}, index=eq.index))
     table = m.stats_table({"S": res})
-    shown = m.format_stats(table)
+    shown = format_stats(table)
     assert shown.loc["Total return", "S"] == "3.00%"
     assert shown.loc["Rebalances", "S"] == "0"
     assert list(table.index) == list(m.METRICS)

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import BadInputError
-from engine.report.markdown import table_markdown
-from engine.reporting.escape import (
+from engine.report.toolkit.escape import (
     FORMULA_PREFIXES,
     csv_cell,
     csv_frame,
@@ -18,8 +17,9 @@ from engine.reporting.escape import (
     markdown_text,
     refuse_control_characters,
 )
-from engine.reporting.folder import csv_text
-from engine.reporting.tables import Cell, Table
+from engine.report.toolkit.folder import csv_text
+from engine.report.toolkit.markdown import table_markdown
+from engine.report.toolkit.tables import Cell, Table
 
 ATTACKS = [
     "<script>alert(1)</script>",

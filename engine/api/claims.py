@@ -164,7 +164,7 @@ class ClaimsResult:
 
     def report(self, folder: str | Path | None = None) -> Path:
         """Write the claims report under `folder` (default: report.output_dir)."""
-        from engine.claims.report import write_claims_report
+        from engine.report.claims.report import write_claims_report
 
         root = resolve(folder if folder is not None else self.output_dir)
 

@@ -21,7 +21,7 @@ from engine.strategy import Strategy
 if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
     from matplotlib.figure import Figure
 
-    from engine.report.compare import CompareInput
+    from engine.report.compare.report import CompareInput
 
 __all__ = ["CompareResult", "compare"]
 
@@ -82,7 +82,7 @@ class CompareResult:
     def report(self, folder: str | Path | None = None) -> Path:
         """Write the comparison report under `folder` (default: the first strategy's
         report.output_dir); return its folder, reports/compare/<run-id>."""
-        from engine.report.compare import write_compare_report
+        from engine.report.compare.report import write_compare_report
 
         root = resolve(folder if folder is not None else self.output_dir)
 

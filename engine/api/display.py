@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from engine.metrics import METRICS, drawdown, format_stats
+from engine.metrics import METRICS, drawdown
+from engine.report.toolkit.format import format_stats
 
 if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
     from matplotlib.figure import Figure

@@ -118,7 +118,7 @@ class RunResult:
     def report(self, folder: str | Path | None = None) -> Path:
         """Write the report (as the CLI does) under `folder` (default: the config's
         report.output_dir) and return the report's own folder; asking again returns it."""
-        from engine.report import write_report
+        from engine.report.run.writer import write_report
 
         root = resolve(folder if folder is not None else self.config.report.output_dir)
 

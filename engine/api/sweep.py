@@ -50,6 +50,7 @@ class SweepResult:
     heatmaps: list[tuple[str, str]] = field(default_factory=list)
     heatmap_others: str = "mean"
     seconds: float = 0.0
+    benchmark_equity: pd.DataFrame | None = None  # the benchmarks' equity curves
     _folders: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     @property
@@ -116,7 +117,7 @@ class SweepResult:
         """Write the sweep report under `folder` (default: report.output_dir) and return its
         folder, <strategy>/sweep-<run-id>; the sweep's trials are recorded there too."""
         from engine.pipeline import new_run_id, package_versions
-        from engine.tuning.report import SweepReport, write_sweep_report
+        from engine.report.sweep.report import SweepReport, write_sweep_report
 
         root = resolve(folder if folder is not None else self.config.report.output_dir)
 
@@ -130,6 +131,7 @@ class SweepResult:
                 heatmaps=self.heatmaps,
                 heatmap_others=self.heatmap_others,  # type: ignore[arg-type]
                 benchmarks=self.benchmarks,
+                benchmark_equity=self.benchmark_equity,
                 executor=self.executor,
             )
             self._folders[root] = write_sweep_report(report, root)
@@ -275,7 +277,7 @@ def sweep(
     from engine.pipeline import beta_returns, simulate_benchmarks
     from engine.tuning.executors import make_executor
     from engine.tuning.grid import MAX_COMBINATIONS, build_grid
-    from engine.tuning.report import recorded_trials
+    from engine.tuning.ledger import recorded_trials
     from engine.tuning.study import StudyOptions, run_study
     from engine.tuning.sweep import load_sweep
     from engine.tuning.walk_forward import WalkForwardSpec
@@ -358,6 +360,7 @@ def sweep(
         setup=setup,
         config=cfg,
         benchmarks=bench_table,
+        benchmark_equity=pd.concat({n: r.equity for n, r in benchmarks.items()}, axis=1),
         command=shown,
         executor=executor_name,
         heatmaps=pairs,

@@ -27,7 +27,7 @@ def short_result(f: Finding) -> str:
     if f.test == "proportion" and f.base_hits is not None:
         return (
             f"{f.hits} of {f.n} after the signal ({fmt(f.value, 'share')}) vs {f.base_hits} of "
-            f"{f.base_n} otherwise ({fmt(f.base, 'share')}), p = {_p(f.p_value)}{_adj(f)}"
+            f"{f.base_n} otherwise ({fmt(f.base, 'share')}), {_p(f.p_value)}{_adj(f)}"
         )
     if f.test == "proportion":
         return f"{f.hits} of {f.n} ({fmt(f.value, 'share')})"
@@ -35,15 +35,15 @@ def short_result(f: Finding) -> str:
         return (
             f"mean {fmt(f.value, 'return', 2)} vs {fmt(f.base, 'return', 2)} "
             f"(difference {fmt(f.difference, 'return', 2)}, n = {f.n} vs {f.base_n}, "
-            f"p = {_p(f.p_value)}{_adj(f)})"
+            f"{_p(f.p_value)}{_adj(f)})"
         )
     return fmt(f.value, f.unit, 2)
 
 
 def _p(p: float) -> str:
     if math.isnan(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+        return "p n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _adj(f: Finding) -> str:
@@ -97,7 +97,7 @@ def _quote_test(f: Finding, rules: Rules) -> str:
         quoted = f.claimed_text
         against = f"the mean of {f.base_label} ({fmt(f.base, 'return', 2)})"
     verb = "would beat" if beats else "would not beat"
-    test = f"{f.quote_p_method}, p = {_p(f.quote_p)}"
+    test = f"{f.quote_p_method}, {_p(f.quote_p)}"
     return f"Even exactly as quoted, {quoted} {verb} {against}: {test}."
 
 

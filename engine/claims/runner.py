@@ -23,7 +23,7 @@ from engine.data import load_market_data
 from engine.data.model import MarketData
 from engine.errors import BadInputError, DataQualityError
 from engine.inference.multiplicity import holm
-from engine.reporting.folder import jsonable
+from engine.report.toolkit.folder import jsonable
 from engine.settings import DataSettings
 
 SMALL_N_FACTOR = 3  # below min_n * this, intervals are called wide in the notes

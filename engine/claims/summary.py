@@ -17,20 +17,15 @@ WIDTH = 100
 
 def _p(value: float) -> str:
     if math.isnan(value):
-        return "n/a"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _p_is(value: float) -> str:
-    text = _p(value)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+        return "p = n/a"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
 def p_text(f: Finding) -> str:
     """The primary p-value, and the one adjusted for the conventions searched when there are."""
-    text = f"{_p_is(f.p_value)} ({f.p_method})"
+    text = f"{_p(f.p_value)} ({f.p_method})"
     if f.family > 1:
-        text += f"; adjusted for the {f.family} conventions tried (Holm): {_p_is(f.p_adjusted)}"
+        text += f"; adjusted for the {f.family} conventions tried (Holm): {_p(f.p_adjusted)}"
     return text
 
 

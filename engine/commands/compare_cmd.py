@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     # Heavy imports (vectorbt, matplotlib) only when a comparison is asked for.
     from engine.api import compare
     from engine.data.findings import terminal_lines
-    from engine.report.compare import render_compare_summary
+    from engine.report.compare.report import render_compare_summary
 
     started = getattr(args, "started", None) or time.perf_counter()  # the whole command
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)

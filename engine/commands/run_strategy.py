@@ -58,7 +58,7 @@ def terminal_lines(
 def run(strategy: Strategy, args: argparse.Namespace, argv: Sequence[str]) -> int:
     from engine.api.run import run as api_run  # heavy imports only when a run is asked for
     from engine.data.findings import terminal_lines as data_lines
-    from engine.report import render_terminal_summary
+    from engine.report.run.terminal import render_terminal_summary
 
     started = getattr(args, "started", None) or time.perf_counter()
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)

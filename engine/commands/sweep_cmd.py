@@ -103,7 +103,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     from tabulate import tabulate
 
     from engine.api import sweep
-    from engine.tuning.report import format_table, top_table
+    from engine.report.sweep.tables import format_table, top_table
 
     started = getattr(args, "started", None) or time.perf_counter()  # the whole command
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)

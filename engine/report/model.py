@@ -45,3 +45,6 @@ class ReportInput:
     # (0: none), and the first session it decided on; the notes hold the sentence.
     warmup_sessions: int = 0
     first_decision: dt.date | None = None
+    # A warm-up the rule spent in cash before it could decide (filled by the pipeline), said
+    # in the summary paragraph when not empty.
+    warmup_note: str = ""

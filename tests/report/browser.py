@@ -54,6 +54,14 @@ for (const el of document.body.querySelectorAll('*')) {
 }
 return out;
 """
+# The top of the first chart a reader sees without opening anything (folded ones are skipped).
+FIRST_CHART_JS = """
+for (const i of document.images) {
+  const r = i.getBoundingClientRect();
+  if (r.height > 0) return Math.round(r.top + window.scrollY);
+}
+return -1;
+"""
 IMAGES_JS = """
 return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth]);
 """
@@ -106,6 +114,15 @@ def page_width(driver: object) -> int:
     return int(driver.execute_script("return document.documentElement.scrollWidth"))  # type: ignore[attr-defined]
 
 
+def page_height(driver: object) -> int:
+    return int(driver.execute_script("return document.documentElement.scrollHeight"))  # type: ignore[attr-defined]
+
+
+def first_chart_top(driver: object) -> int:
+    """Pixels from the top of the page to the first visible chart; -1 when none shows."""
+    return int(driver.execute_script(FIRST_CHART_JS))  # type: ignore[attr-defined]
+
+
 def overflowing(driver: object, limit: int = VIEWPORT) -> list[str]:
     return list(driver.execute_script(OVERFLOW_JS, limit))  # type: ignore[attr-defined]
 
@@ -142,6 +159,7 @@ def main(argv: list[str]) -> int:
             page = Path(name)
             open_page(driver, page)
             width = page_width(driver)
+            height, chart = page_height(driver), first_chart_top(driver)
             wide = overflowing(driver)
             broken = [i for i in images(driver) if not i[2]]
             label = page.parent.parent.name
@@ -150,7 +168,10 @@ def main(argv: list[str]) -> int:
             elif label not in ("compare", "claims"):
                 label = "single-" + label
             screenshot(driver, out_dir / f"{label}.png")
-            print(f"{page}: width {width}px, {len(wide)} overflowing, {len(broken)} broken images")
+            print(
+                f"{page}: width {width}px, height {height}px, first chart at {chart}px, "
+                f"{len(wide)} overflowing, {len(broken)} broken images"
+            )
             for item in wide[:10]:
                 print("   ", item)
     return 0

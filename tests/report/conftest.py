@@ -12,6 +12,7 @@ from engine.data.model import FIELDS, DataIssue, MarketData, SourceInfo
 from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
 from engine.results import ORDER_COLUMNS, BacktestResult
+from tests.tuning.conftest import walk_data  # noqa: F401 (the sweep report tests use this fixture)
 
 SESSIONS = 300
 INITIAL = 100_000.0

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from engine.claims.eras import counterpart_lines
-from engine.claims.report import write_claims_report
 from engine.claims.runner import evaluate
 from engine.data.factor_source import factor_market_data
 from engine.paths import PROJECT_ROOT
-from engine.report import write_report
-from engine.report.compare import write_compare_report
+from engine.report.claims.report import write_claims_report
+from engine.report.compare.report import write_compare_report
+from engine.report.run.writer import write_report
+from engine.report.sweep.report import SweepReport, write_sweep_report
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
-from engine.tuning.report import SweepReport, write_sweep_report
 from engine.tuning.study import StudyOptions, run_study
 from engine.tuning.sweep import load_sweep
 from engine.tuning.walk_forward import WalkForwardSpec
@@ -94,6 +94,10 @@ def _sweep(root: Path) -> Path:
 
 
 BUILDERS = {"single": _single, "compare": _compare, "claims": _claims, "sweep": _sweep}
+# kind -> (most px the page may be tall, most px down the first visible chart may start): the
+# single run and compare show their equity chart on the first 900 px screen.
+LIMITS = {"single": (6000, 900), "compare": (6000, 900), "claims": (12000, 900),
+          "sweep": (6000, 2400)}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +116,9 @@ def test_report_fits_1400px_and_every_image_loads(kind, driver, tmp_path):
     assert images, f"{kind}: the report shows no chart"
     broken = [alt for alt, complete, width in images if not (complete and width > 0)]
     assert broken == [], f"{kind}: images that did not load: {broken}"
+    tallest, chart_by = LIMITS[kind]
+    assert browser.page_height(driver) <= tallest, kind
+    assert 0 <= browser.first_chart_top(driver) <= chart_by, kind
 
 
 def test_the_checks_catch_a_wide_page_and_a_broken_image(driver, tmp_path):
@@ -142,3 +149,6 @@ def test_first10days_on_the_mirror_fits_1400px(driver, tmp_path):
     assert browser.overflowing(driver) == []
     images = browser.images(driver)
     assert len(images) == 6 and all(complete and width > 0 for _, complete, width in images)
+    # the answer, the equity chart and the key statistics on the first screen; the rest folded
+    assert browser.page_height(driver) <= 6000
+    assert 0 <= browser.first_chart_top(driver) <= 500

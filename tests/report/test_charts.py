@@ -12,8 +12,9 @@ from matplotlib.colors import TwoSlopeNorm
 from PIL import Image
 
 from engine.claims.runner import evaluate
-from engine.report import claims_plots, period_plots, plots
-from engine.reporting import palette
+from engine.report.claims import plots as claims_plots
+from engine.report.run import period_plots, plots
+from engine.report.toolkit import palette
 from tests.claims.builders import leadership_def, streak_def
 from tests.claims.test_leadership import planted as planted_years
 from tests.claims.test_streak import planted_pair
@@ -78,7 +79,7 @@ def test_monthly_heatmap_is_centred_on_zero():
 def test_equity_chart_labels_the_start_value():
     inp = make_input()
     png = plots.equity_png(inp)
-    assert _size(png) == (1200, 600)
+    assert _size(png) == (800, 460)  # beside the key statistics on the first screen
     series = pd.Series([100.0, 50.0, 400.0], index=pd.bdate_range("2020-01-01", periods=3))
     curve = plots.Curve("s", series, {"color": "k"}, highlight=True)
     assert _size(plots.equity_chart([curve], 100.0, "t")) == (1200, 600)
@@ -88,7 +89,7 @@ def test_sweep_heatmap_is_centred_on_the_benchmark_and_marks_default_and_best(mo
     from matplotlib.patches import Rectangle
 
     from engine.paths import PROJECT_ROOT
-    from engine.tuning import report as sweep_report
+    from engine.report.sweep import charts as sweep_report
     from engine.tuning.executors import LocalExecutor
     from engine.tuning.grid import build_grid
     from engine.tuning.study import StudyOptions, run_study
@@ -103,7 +104,7 @@ def test_sweep_heatmap_is_centred_on_the_benchmark_and_marks_default_and_best(mo
     with LocalExecutor() as ex:
         study = run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
     figures = []
-    monkeypatch.setattr(sweep_report, "_png", lambda fig: figures.append(fig) or b"png")
+    monkeypatch.setattr(sweep_report, "png", lambda fig: figures.append(fig) or b"png")
     sweep_report.heatmap_png(study, "upper", "lower", "mean", center=0.123)
     [ax] = [a for a in figures[0].axes if a.images]
     norm = ax.images[0].norm

@@ -15,16 +15,17 @@ from matplotlib import dates as mdates
 from matplotlib.colors import TwoSlopeNorm
 
 from engine.errors import RotationLabError
-from engine.metrics import calendar_year_returns, format_value
-from engine.report import compare_plots
-from engine.report.compare import (
+from engine.metrics import calendar_year_returns
+from engine.report.compare import plots as compare_plots
+from engine.report.compare.report import (
     FIXED_FILES,
     CompareInput,
     check_names,
     expected_files,
     write_compare_report,
 )
-from engine.report.writer import LATEST_FILE
+from engine.report.toolkit.folder import LATEST_FILE
+from engine.report.toolkit.format import format_value
 from tests.test_compare import synthetic_comparison
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -10,12 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.metrics import format_stats
-from engine.report import plots, render_terminal_summary, write_report
-from engine.report.html import build_view, frame_table, render_html, title_from_key
-from engine.report.markdown import render_markdown
 from engine.report.model import ReportInput
-from engine.reporting.escape import markdown_cell
+from engine.report.run import plots
+from engine.report.run.html import build_view, render_html
+from engine.report.run.markdown import render_markdown
+from engine.report.run.terminal import render_terminal_summary
+from engine.report.run.writer import write_report
+from engine.report.toolkit.charts import log_ticks
+from engine.report.toolkit.escape import markdown_cell
+from engine.report.toolkit.format import format_stats, title_from_key
+from engine.report.toolkit.tables import frame_table
 
 from .conftest import ISSUE_MESSAGE, make_input
 
@@ -34,8 +38,10 @@ def test_html_is_self_contained(page: str, report_input: ReportInput, tmp_path: 
     folder = tmp_path / "reports" / report_input.title / report_input.run_id
     pngs = {p.read_bytes() for p in folder.glob("*.png")}
     assert len(images) == len(pngs) == 6  # every chart of the folder, each embedded once
-    assert base64.b64decode(images[0]) == (folder / "equity.png").read_bytes()
-    assert base64.b64decode(images[1]) == (folder / "drawdown.png").read_bytes()
+    assert base64.b64decode(images[0]) == (folder / "equity.png").read_bytes()  # first screen
+    # then the folded sections, most important first: calendar years before drawdowns
+    assert base64.b64decode(images[1]) == (folder / "yearly_returns.png").read_bytes()
+    assert base64.b64decode(images[2]) == (folder / "drawdown.png").read_bytes()
     assert {base64.b64decode(i) for i in images} == pngs
 
 
@@ -79,11 +85,15 @@ def test_html_content_sections(page: str, report_input: ReportInput):
     # the order log and the note about orders.csv
     assert "All 4 orders (also in orders.csv)." in text
     assert "158.1235" in text and "-104,958.00" in text
-    # calendar-year returns with colour classes
+    # calendar-year returns: the strategy's cell green when it beat the main benchmark that
+    # year, red when it lagged (whatever its sign); the benchmarks' cells uncoloured
     yearly = re.search(r'<table class="yearly">(.*?)</table>', text, re.S).group(1)
-    for value in report_input.yearly.to_numpy().ravel():
-        css = "num pos" if value > 0 else "num neg"
-        assert f'<td class="{css}">{value * 100:.1f}%</td>' in yearly
+    main = next(iter(report_input.benchmarks))
+    for year, row in report_input.yearly.iterrows():
+        value, base = row[report_input.title], row[main]
+        css = "num pos" if value > base else "num neg"
+        assert f'<td class="{css}">{value * 100:.1f}%</td>' in yearly, year
+        assert f'<td class="num">{base * 100:.1f}%</td>' in yearly, year
 
 
 def test_html_escapes_input_text(page: str):
@@ -176,10 +186,10 @@ def test_plots_do_not_touch_pyplot(report_input: ReportInput):
 
 
 def test_log_ticks_are_readable():
-    assert plots.log_ticks(80_000, 400_000) == [8e4, 1e5, 1.2e5, 1.5e5, 2e5, 2.5e5, 3e5, 4e5]
-    wide = plots.log_ticks(1_000, 10_000_000)
+    assert log_ticks(80_000, 400_000) == [8e4, 1e5, 1.2e5, 1.5e5, 2e5, 2.5e5, 3e5, 4e5]
+    wide = log_ticks(1_000, 10_000_000)
     assert wide == [1_000.0, 10_000.0, 100_000.0, 1_000_000.0, 10_000_000.0]
-    narrow = plots.log_ticks(95_000, 106_000)
+    narrow = log_ticks(95_000, 106_000)
     assert len(narrow) >= 3 and all(95_000 <= t <= 106_000 for t in narrow)
 
 

@@ -10,9 +10,10 @@ import pytest
 from engine.calendar import nyse_sessions
 from engine.data.model import DataIssue
 from engine.metrics import beta_correlation, drawdown_periods, monthly_returns, rolling_beta
-from engine.report.html import beat_lines, issues_table
-from engine.reporting.charts import equity_ticks
-from engine.reporting.format import human_column
+from engine.report.run.narrative import beat_lines
+from engine.report.toolkit.charts import equity_ticks
+from engine.report.toolkit.format import human_column
+from engine.report.toolkit.provenance import issues_table
 
 
 def test_drawdown_periods_by_hand():
@@ -106,8 +107,8 @@ def test_info_findings_are_grouped_and_warnings_come_first():
 
 
 def test_verdicts_show_after_the_summary_and_before_the_statistics():
-    from engine.report.html import build_view, render_html
-    from engine.report.markdown import render_markdown
+    from engine.report.run.html import build_view, render_html
+    from engine.report.run.markdown import render_markdown
 
     from .conftest import make_input
 
@@ -131,8 +132,9 @@ def test_verdicts_show_after_the_summary_and_before_the_statistics():
 
 def test_p_values_are_never_shown_as_percentages():
     """'CAGR p' names a p-value, not a return, although it mentions CAGR."""
-    from engine.reporting.tables import column_cells
+    from engine.report.toolkit.tables import column_cells
 
     p_cells, _ = column_cells("CAGR p", pd.Series([0.2099]))
     diff_cells, _ = column_cells("CAGR difference", pd.Series([-0.0136]))
-    assert p_cells[0].text == "0.2099" and diff_cells[0].text == "-1.36%"
+    # p-values as the words write them (3 decimals), never as percentages
+    assert p_cells[0].text == "0.210" and diff_cells[0].text == "-1.36%"

@@ -20,31 +20,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.report import html, markdown, period_plots, plots
 from engine.report.model import ReportInput
-from engine.reporting.folder import (
-    LATEST_FILE,
-    TEMP_PREFIX,
+from engine.report.run import html, markdown, period_plots, plots
+from engine.report.toolkit.folder import (
     ReportError,
     ReportFolder,
-    csv_text,
-    jsonable,
     publish_folder,
 )
-from engine.reporting.provenance import data_record, period_record
+from engine.report.toolkit.provenance import run_json
+from engine.report.toolkit.tables import has_meaningful_index
 from engine.results import BacktestResult
 
 __all__ = [
     "FIXED_FILES",
-    "LATEST_FILE",
-    "TEMP_PREFIX",
-    "ReportError",
-    "ReportFolder",
-    "csv_text",
-    "data_record",
-    "jsonable",
-    "period_record",
-    "publish_folder",
+    "realised_weights_frame",
+    "run_record",
+    "target_weights_frame",
     "write_report",
 ]
 
@@ -109,25 +100,17 @@ def run_record(
     inp: ReportInput, fingerprint: str, created_at: str, files: list[dict[str, object]]
 ) -> dict[str, object]:
     """The content of run.json."""
-    return {
-        "run_id": inp.run_id,
-        "title": inp.title,
-        "description": inp.description,
-        "command": inp.command,
-        "created_at": created_at,
-        "period": period_record(inp.period, inp.period_note),
-        "config": inp.config,
-        "versions": inp.versions,
-        "data": data_record(inp.data, fingerprint),
-        "notes": list(inp.notes),
-        "verdicts": {
+    return run_json(
+        inp, fingerprint, created_at, files,
+        description=inp.description,
+        config=inp.config,
+        verdicts={
             "lines": list(inp.verdict_lines),
             "tables": {
                 k: f.reset_index().to_dict("records") for k, f in inp.verdict_tables.items()
             },
         },
-        "files": files,
-    }
+    )  # fmt: skip
 
 
 def _write_files(inp: ReportInput, folder: Path) -> None:
@@ -153,7 +136,7 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
                 f"strategy table {key!r} cannot be written as {name}: use letters, digits, "
                 "'_', '-' or '.', not starting with a dot, and not a name the report uses"
             )
-        has_index = html.has_meaningful_index(frame)
+        has_index = has_meaningful_index(frame)
         out.write_csv(name, frame, index=has_index)
     out.write_text("config.toml", inp.config_toml)
 

@@ -1,6 +1,6 @@
 """The single-run report's calendar and rolling views: calendar-year bars beside the
 benchmarks, the monthly returns heatmap, and the rolling 12-month return difference, Sharpe
-ratio and beta against the main benchmark. Colours as in engine.report.plots."""
+ratio and beta against the main benchmark. Colours as in engine.report.run.plots."""
 
 from __future__ import annotations
 
@@ -22,8 +22,15 @@ from engine.metrics import (
     rolling_sharpe,
 )
 from engine.report.model import ReportInput
-from engine.report.plots import colors
-from engine.reporting.charts import DPI, annotated_heatmap, date_axis, new_figure, percent_text, png
+from engine.report.run.plots import colors
+from engine.report.toolkit.charts import (
+    DPI,
+    annotated_heatmap,
+    date_axis,
+    new_figure,
+    percent_text,
+    png,
+)
 
 __all__ = [
     "monthly_heatmap_figure",
@@ -68,7 +75,7 @@ def yearly_bars_figure(yearly: pd.DataFrame, strategy: str, colors: Mapping[str,
 
 
 def yearly_png(inp: ReportInput) -> bytes:
-    from engine.report.narrative import strategy_first
+    from engine.report.run.narrative import strategy_first
 
     yearly = strategy_first(inp.yearly, inp.strategy.name)
     return png(yearly_bars_figure(yearly, inp.strategy.name, colors(inp)))

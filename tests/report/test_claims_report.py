@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.claims import report as claims_report
-from engine.claims.report import write_claims_report
 from engine.claims.runner import evaluate
 from engine.cli import main
-from engine.report.writer import LATEST_FILE, ReportError
+from engine.report.claims import report as claims_report
+from engine.report.claims.report import write_claims_report
+from engine.report.toolkit.folder import LATEST_FILE, ReportError
 from strategies import discover
 from tests.claims.builders import leadership_def, streak_def
 from tests.claims.test_leadership import planted as planted_years

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import RotationLabError
-from engine.reporting.escape import csv_frame
-from engine.reporting.format import is_missing, iso
+from engine.report.toolkit.escape import csv_frame
+from engine.report.toolkit.format import is_missing, iso
 
 __all__ = [
     "LATEST_FILE",

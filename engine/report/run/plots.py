@@ -1,9 +1,9 @@
 """The single-run report's charts, rendered to PNG bytes, and the chart pieces compare shares.
 
 `equity_chart` and `drawdown_chart` draw any list of curves: `equity_png` and `drawdown_png`
-use them for one strategy over its benchmarks, `engine.report.compare_plots` for several.
-Colours come from `engine.reporting.palette`: one per run and one per ticker, the same in every
-chart of a report. The primitives (figures without pyplot, ticks) are engine.reporting.charts.
+use them for one strategy over its benchmarks, `engine.report.compare.plots` for several.
+Colours come from `engine.report.toolkit.palette`: one per run and one per ticker, the same in every
+chart of a report. The primitives (figures without pyplot, ticks) are engine.report.toolkit.charts.
 """
 
 from __future__ import annotations
@@ -25,34 +25,30 @@ from engine.metrics import (
     drawdown_periods,
 )
 from engine.report.model import ReportInput
-from engine.reporting import palette
-from engine.reporting.charts import (
+from engine.report.toolkit import palette
+from engine.report.toolkit.charts import (
     DPI,
     FIGSIZE,
     date_axis,
     equity_ticks,
-    log_ticks,
     money,
     new_figure,
     png,
 )
 
 __all__ = [
-    "FIGSIZE",
     "Curve",
     "allocation_png",
-    "date_axis",
     "drawdown_chart",
+    "drawdown_panels",
     "drawdown_png",
     "equity_chart",
     "equity_png",
     "exposure_figure",
-    "log_ticks",
-    "money",
-    "new_figure",
-    "png",
+    "grouped_weights",
 ]
 
+EQUITY_SIZE = (8.0, 4.6)  # inches: beside the key statistics on the report's first screen
 LOWS_MARKED = 2  # the strategy's deepest troughs written on the equity chart
 
 
@@ -111,10 +107,11 @@ def equity_chart(
     title: str,
     legend_size: float = 10.0,
     mark_lows: int = LOWS_MARKED,
+    size: tuple[float, float] = FIGSIZE,
 ) -> bytes:
     """Every curve rescaled to start at `initial`, on one log axis labelled over its whole range
     (the start value and the first highlighted curve's deepest lows included), as PNG bytes."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(size)
     lo, hi = math.inf, -math.inf
     drawn: list[tuple[Artist, Curve]] = []
     lows: list[tuple[pd.Timestamp, float]] = []
@@ -181,26 +178,11 @@ def _drawdown_axes(ax: Axes, low: float) -> None:
 
 
 def drawdown_chart(
-    curves: Sequence[Curve],
-    title: str,
-    shade: bool = False,
-    legend_size: float = 10.0,
-    periods: pd.DataFrame | None = None,
+    curves: Sequence[Curve], title: str, shade: bool = False, legend_size: float = 10.0
 ) -> bytes:
-    """Distance below the running peak, in percent, of every curve, as PNG bytes.
-
-    With `shade`, the area between each highlighted curve and zero is tinted in its colour;
-    `periods` (engine.metrics.drawdown_periods) are marked as numbered bands, peak to recovery.
-    """
+    """Distance below the running peak, in percent, of every curve, as PNG bytes; with `shade`,
+    the area between each highlighted curve and zero is tinted in its colour."""
     fig, ax = new_figure()
-    if periods is not None:
-        for i, p in enumerate(periods.itertuples(index=False), 1):
-            end = p.recovery if p.recovered else None
-            last = max(c.equity.index[-1] for c in curves) if end is None else end
-            ax.axvspan(p.peak, last, color="#f2d7a6", alpha=0.35, zorder=0, linewidth=0)
-            ax.annotate(str(i), (p.trough, p.depth * 100.0), xytext=(0, -12),
-                        textcoords="offset points", ha="center", fontsize=9,
-                        fontweight="bold", color="#8a5a00")  # fmt: skip
     drawn, low = _drawdown_lines(ax, curves, shade)
     _drawdown_axes(ax, low)
     ax.set_ylabel("Drawdown from the running peak (%)")
@@ -239,19 +221,39 @@ def drawdown_panels(
 def equity_png(inp: ReportInput) -> bytes:
     """Growth of the initial value for the strategy and every benchmark, log y axis."""
     initial = float(inp.strategy.equity.dropna().iloc[0])
-    return equity_chart(_curves(inp), initial, f"{inp.title}: growth of {money(initial)}")
+    title = f"{inp.title}: growth of {money(initial)}"
+    return equity_chart(_curves(inp), initial, title, legend_size=9.0, size=EQUITY_SIZE)
 
 
 def drawdown_png(inp: ReportInput) -> bytes:
-    """The strategy's drawdowns (shaded) over its main benchmark's; other benchmarks light."""
-    curves = [c._replace(style={**c.style, "linewidth": 1.3}) if c.highlight else c
-              for c in _curves(inp)]  # fmt: skip
-    worst = drawdown_periods(inp.strategy.equity, top=5)
-    title = f"{inp.title}: drawdowns (bands: its 5 worst, numbered as in the table)"
-    return drawdown_chart(curves, title, shade=True, periods=worst)
+    """The strategy's drawdowns (shaded) over its main benchmark's line: two series, one fill
+    (the other benchmarks are in the statistics and in the compare report)."""
+    curves = _curves(inp)
+    strategy = curves[-1]._replace(style={**curves[-1].style, "linewidth": 1.3})
+    shown = [curves[0], strategy] if len(curves) > 1 else [strategy]
+    return drawdown_chart(shown, f"{inp.title}: drawdowns", shade=True)
 
 
 # --------------------------------------------------------------------------- allocation
+
+
+MONTHLY_PAST = 750  # sessions: longer allocation charts show monthly average weights
+MAX_COLOURS = 6  # layers of one allocation chart, cash and "other" included
+
+
+def grouped_weights(weights: pd.DataFrame, colours: int = MAX_COLOURS) -> pd.DataFrame:
+    """The held tickers' weights, at most `colours - 1` layers (cash is the last colour): past
+    that, the tickers with the largest average weight keep their layer and the rest are summed
+    as "other"."""
+    held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
+    frame = weights[held].fillna(0.0)
+    if len(held) <= colours - 1:
+        return frame
+    average = frame.abs().mean().sort_values(ascending=False, kind="stable")
+    kept = list(average.index[: colours - 2])
+    out = frame[kept].copy()
+    out["other"] = frame.drop(columns=kept).sum(axis=1)
+    return out
 
 
 def exposure_figure(
@@ -261,34 +263,40 @@ def exposure_figure(
     ticker_colors: Mapping[str, str] | None = None,
     size: tuple[float, float] = FIGSIZE,
 ) -> Figure:
-    """Realised weights stacked (tickers never held left out) with cash as the remainder;
-    `ticker_colors` keeps one colour per ticker across a report's charts."""
-    held = [c for c in weights.columns if (weights[c].abs() > 1e-12).any()]
+    """Realised weights stacked (tickers never held left out, small ones grouped as "other")
+    with cash as the remainder; `ticker_colors` keeps one colour per ticker across charts."""
+    shown = grouped_weights(weights)
+    cash = cash.reindex(shown.index).fillna(0.0)
+    every = "at each close"
+    if len(shown) > MONTHLY_PAST:  # daily switches would draw a barcode: monthly averages
+        shown = shown.groupby(shown.index.to_period("M")).mean()
+        cash = cash.groupby(cash.index.to_period("M")).mean()
+        shown.index = cash.index = shown.index.to_timestamp()
+        every = "monthly averages"
+    held = [str(c) for c in shown.columns if c != "other"]
     color_of = dict(ticker_colors or palette.ticker_colors(held))
     # Layers in the palette's order, so a ticker sits at the same height in every chart.
     order = {name: i for i, name in enumerate(color_of)}
-    held.sort(key=lambda c: order.get(str(c), len(order)))
+    held.sort(key=lambda c: order.get(c, len(order)))
+    if "other" in shown.columns:
+        held.append("other")
     fig, ax = new_figure(size)
-    x = weights.index.to_numpy()
-    n = len(held)
-    layers = [weights[c].fillna(0.0).to_numpy(dtype=float) * 100.0 for c in held]
+    x = shown.index.to_numpy()
+    layers = [shown[c].to_numpy(dtype=float) * 100.0 for c in held]
     fallback = palette.ticker_colors(held)
-    tints = [color_of.get(str(c), fallback[str(c)]) for c in held]
-    layers.append(cash.reindex(weights.index).fillna(0.0).to_numpy(dtype=float) * 100.0)
+    tints = [palette.OTHER if c == "other" else color_of.get(c, fallback[c]) for c in held]
+    layers.append(cash.to_numpy(dtype=float) * 100.0)
     tints.append(palette.CASH)
-    ax.stackplot(x, *layers, labels=[*map(str, held), "cash"], colors=tints, linewidth=0)
+    ax.stackplot(x, *layers, labels=[*held, "cash"], colors=tints, linewidth=0)
     top = max(100.0, float(np.nansum(np.vstack(layers), axis=0).max())) if len(x) else 100.0
     ax.set_ylim(0.0, top)
     if len(x) > 1:
         ax.set_xlim(x[0], x[-1])
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=100, decimals=0))
     ax.set_ylabel("Share of the portfolio (%)")
-    ax.set_title(f"{label}: allocation over time (realised weights at each close)")
+    ax.set_title(f"{label}: allocation over time (realised weights, {every})")
     date_axis(ax)
-    if n + 1 > 8:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-    else:
-        ax.legend(loc="upper left", fontsize=9, ncols=min(n + 1, 8), framealpha=0.9)
+    ax.legend(loc="upper left", fontsize=9, ncols=len(held) + 1, framealpha=0.9)
     return fig
 
 

@@ -18,9 +18,9 @@ from matplotlib import ticker as mticker
 
 from engine.claims.result import ClaimResult
 from engine.claims.series import forward_return
-from engine.reporting import palette
-from engine.reporting.charts import new_figure, png
-from engine.reporting.format import human_column
+from engine.report.toolkit import palette
+from engine.report.toolkit.charts import new_figure, png
+from engine.report.toolkit.format import human_column
 
 __all__ = ["claim_charts", "event_distribution_png", "yearly_outcome_png"]
 
@@ -149,6 +149,11 @@ def event_distribution_png(result: ClaimResult) -> bytes | None:
     forward = [forward_return(p, horizon) for p in prices]  # type: ignore[arg-type]
     every = forward[0] if len(forward) == 1 else (forward[0] - forward[1])
     every = every.dropna().to_numpy(dtype=float)
+    # The claim's own base sample (the finding on this column) starts where its indicator has
+    # a value: the last `base_n` sessions, so the legend's n and mean are the text's.
+    finding = next((f for f in result.findings if f.key == column.removesuffix("_ret")), None)
+    if finding is not None and 0 < finding.base_n <= every.size:
+        every = every[-finding.base_n :]
     if not every.size:
         return None
     fig, ax = new_figure((12.0, 4.2))

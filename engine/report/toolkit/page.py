@@ -15,12 +15,7 @@ import jinja2
 
 __all__ = ["TEMPLATE_DIRS", "environment", "png_data_uri", "render_page"]
 
-ENGINE = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = (
-    ENGINE / "reporting" / "templates",
-    ENGINE / "report" / "templates",
-    ENGINE / "claims" / "templates",
-)
+TEMPLATE_DIRS = (Path(__file__).resolve().parent.parent / "templates",)
 
 
 @lru_cache(maxsize=1)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from engine.reporting.format import iso, pct, plain, sig4, sign_class
+from engine.report.toolkit.format import column_kind, format_cell, iso, plain, sign_class
 
 __all__ = ["Cell", "Table", "column_cells", "frame_table", "has_meaningful_index"]
 
@@ -53,32 +51,17 @@ class Table:
         return out
 
 
-PERCENT_WORDS = ("ret", "cagr", "difference")
-
-
-def _is_percent_column(name: object, values: pd.Series) -> bool:
-    """Float columns named like a return ('ret', 'CAGR', 'difference' in the name) whose values
-    all lie in [-5, 5]."""
-    text = str(name).lower()
-    if "p" in re.split(r"[^a-z0-9]+", text):  # a p-value ("CAGR p", "p (beat vs lagged)")
-        return False
-    if not any(word in text for word in PERCENT_WORDS):
-        return False
-    finite = values.to_numpy(dtype=float)
-    finite = finite[np.isfinite(finite)]
-    return bool(np.all((finite >= -5.0) & (finite <= 5.0)))
-
-
 def column_cells(name: object, values: pd.Series) -> tuple[list[Cell], bool]:
-    """Formatted cells of one column and whether it is numeric."""
+    """Formatted cells of one column and whether it is numeric (engine.report.toolkit.format's
+    `column_kind` decides how numbers are written; percentages are coloured by sign)."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return [Cell(plain(v)) for v in values], False
-    if pd.api.types.is_float_dtype(values.dtype):
-        if _is_percent_column(name, values):
-            return [Cell(pct(v), sign_class(v)) for v in values], True
-        return [Cell(sig4(float(v))) for v in values], True
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return [Cell("" if pd.isna(v) else str(int(v))) for v in values], True
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        kind = column_kind(name, values)
+        signed = kind == "pct"
+        return [Cell(format_cell(v, kind), sign_class(v) if signed else "") for v in values], (
+            kind != "flag"
+        )
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return [Cell(iso(v)) for v in values], False
     return [Cell(plain(v)) for v in values], False
@@ -103,7 +86,7 @@ def frame_table(
     footnote_notes: bool = False,
 ) -> Table:
     """A frame as a display table (index first when it carries meaning); `label` names the
-    columns (engine.reporting.format.human_column for words instead of machine names). With
+    columns (engine.report.toolkit.format.human_column for words instead of machine names). With
     `footnote_notes`, a free-text note column of a wide table becomes footnotes ("2000: no IWM
     price at the anchor") under it, so the table stays narrow and the text reads as sentences."""
     footnotes: list[str] = []

@@ -10,8 +10,8 @@ import pandas as pd
 
 from engine.metrics import drawdown_periods
 from engine.report.model import ReportInput
-from engine.reporting.format import human_column, is_missing, iso, pct
-from engine.reporting.tables import Cell, Table, frame_table
+from engine.report.toolkit.format import human_column, is_missing, iso, pct
+from engine.report.toolkit.tables import Cell, Table, frame_table
 from engine.results import target_changes
 from engine.stats_nb import PERIODS_PER_YEAR
 from engine.verdicts import year_record
@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 WORST_DRAWDOWNS = 5
+
+
 def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
     if strategy in frame.columns and frame.columns[0] != strategy:
         rest = [c for c in frame.columns if c != strategy]

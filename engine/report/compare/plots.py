@@ -4,7 +4,7 @@ Overlaid equity (log scale) and drawdowns of every strategy and benchmark, a cal
 heatmap, a correlation heatmap and one stacked-area exposure chart per strategy. The heatmaps
 and exposure charts are built by `*_figure` functions returning the figure, so what is drawn can
 be inspected; the `*_png` functions render them. The equity and drawdown charts are
-`engine.report.plots.equity_chart` and `drawdown_chart`, as in the single-run report; like
+`engine.report.run.plots.equity_chart` and `drawdown_chart`, as in the single-run report; like
 there, pyplot is never imported: each figure has its own Agg canvas.
 """
 
@@ -20,18 +20,15 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from engine.report.plots import (
+from engine.report.run.plots import (
     Curve,
     drawdown_chart,
     drawdown_panels,
     equity_chart,
     exposure_figure,
-    money,
-    new_figure,
-    png,
 )
-from engine.reporting import palette
-from engine.reporting.charts import annotated_heatmap, percent_text
+from engine.report.toolkit import palette
+from engine.report.toolkit.charts import annotated_heatmap, money, new_figure, percent_text, png
 
 __all__ = [
     "correlation_figure",
@@ -40,7 +37,6 @@ __all__ = [
     "equity_png",
     "exposure_figure",
     "exposure_png",
-    "percent_text",
     "yearly_heatmap_figure",
     "yearly_heatmap_png",
 ]

@@ -12,7 +12,14 @@ import re
 import numpy as np
 import pandas as pd
 
+from engine.metrics import METRICS
+
 __all__ = [
+    "BETTER",
+    "column_kind",
+    "format_cell",
+    "format_stats",
+    "format_value",
     "human_column",
     "is_missing",
     "iso",
@@ -21,11 +28,12 @@ __all__ = [
     "sig4",
     "sign_class",
     "title_from_key",
+    "versus_class",
 ]
 
 
 def is_missing(value: object) -> bool:
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, float | np.floating):
         return math.isnan(float(value))
@@ -69,6 +77,96 @@ def sign_class(value: object) -> str:
     if is_missing(value):
         return ""
     return "pos" if float(value) > 0 else "neg" if float(value) < 0 else ""
+
+
+def format_value(value: object, kind: str) -> str:
+    """A value by its kind ("pct", "ratio", "int", "money", "p", "date", "number", "flag"): the
+    one rule the
+    terminal, the tables and the words of every report share."""
+    if is_missing(value):
+        return "n/a"
+    if kind == "pct":
+        return f"{float(value) * 100:.2f}%"
+    if kind == "ratio":
+        return f"{float(value):.2f}"
+    if kind == "int":
+        return f"{int(value):d}"
+    if kind == "money":
+        return f"{float(value):,.2f}"
+    if kind == "p":
+        return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+    if kind == "date":
+        return iso(value)
+    if kind == "number":
+        return sig4(float(value))
+    if kind == "flag":
+        return "yes" if float(value) else "no"
+    return str(value)
+
+
+# Words of a column name that make it a percentage (returns, shares, drawdowns...).
+PERCENT_WORDS = ("ret", "return", "cagr", "difference", "diff", "share", "drawdown",
+                 "volatility", "turnover", "time_in_market", "best_year", "worst_year")  # fmt: skip
+RATIO_WORDS = ("sharpe", "sortino", "calmar", "beta", "correlation", "dsr", "pbo", "information")
+FLAG_WORDS = ("pullback", "signal", "fired", "held", "recovered")
+
+
+def column_kind(name: object, values: pd.Series | None = None) -> str:
+    """How a column of numbers is written, from its name (and values): "p" (p-values, 3
+    decimals), "pct", "ratio" (2 decimals), "flag" (0/1 as yes/no), "int" or "number" (4
+    significant digits). The one rule every report's tables use; metric keys follow METRICS."""
+    text = str(name).lower()
+    if text in METRICS:
+        return METRICS[text][1]
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w]
+    if "p" in words or text.endswith("_p") or text.startswith("p_"):
+        return "p"
+    finite = None
+    if values is not None and pd.api.types.is_numeric_dtype(values.dtype):
+        finite = values.to_numpy(dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if any(w in text for w in FLAG_WORDS) and np.isin(finite, (0.0, 1.0)).all():
+            return "flag"
+        if pd.api.types.is_integer_dtype(values.dtype):
+            return "int"
+    if any(w in words for w in RATIO_WORDS) or text.endswith(RATIO_WORDS):
+        return "ratio"
+    is_pct = any(w in words for w in PERCENT_WORDS) or "ci" in words or text.startswith("ci_")
+    is_pct = is_pct or any(w in text for w in ("cagr", "drawdown", "return"))
+    if is_pct and (finite is None or bool(np.all(np.abs(finite) <= 5.0))):
+        return "pct"
+    return "number"
+
+
+def format_cell(value: object, kind: str) -> str:
+    """A table cell by its column's kind; missing values blank (the CSV keeps them)."""
+    return "" if is_missing(value) else format_value(value, kind)
+
+
+def format_stats(table: pd.DataFrame) -> pd.DataFrame:
+    """A statistics table (metric keys x series) with labels as index and values as text."""
+    out = table.copy().astype(object)
+    for key in table.index:
+        kind = METRICS[key][1]
+        out.loc[key] = [format_value(v, kind) for v in table.loc[key]]
+    out.index = [METRICS[k][0] for k in table.index]
+    out.index.name = "metric"
+    return out
+
+
+# +1: higher is better, -1: lower is better; metrics not listed are not judged by colour.
+BETTER = {"total_return": 1, "cagr": 1, "sharpe": 1, "sortino": 1, "calmar": 1,
+          "max_drawdown": 1, "best_year": 1, "worst_year": 1, "ann_volatility": -1,
+          "final_equity": 1}  # fmt: skip
+
+
+def versus_class(value: object, benchmark: object, direction: int = 1) -> str:
+    """The CSS class of a strategy's value against its benchmark's: "pos" when better, "neg"
+    when worse, "" when equal, missing or not judged (colour never just follows the sign)."""
+    if direction == 0 or is_missing(value) or is_missing(benchmark):
+        return ""
+    diff = (float(value) - float(benchmark)) * direction
+    return "pos" if diff > 0 else "neg" if diff < 0 else ""
 
 
 def title_from_key(key: str) -> str:
@@ -123,7 +221,8 @@ _SUFFIXES = (  # (machine ending, words), the longest first
 _FORWARD = re.compile(r"^(?:(?P<lead>.+?)_)?fwd_(?P<h>\d+)_ret$")
 _WORDS = {"ret": "return", "ci": "interval", "fwd": "ahead", "oos": "out of sample",
           "is": "in sample", "pct": "%", "diff": "difference", "cagr": "CAGR",
-          "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar",
+          "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar", "rsi": "RSI",
+          "dsr": "DSR", "pbo": "PBO",
           "ann": "annual", "rel": "relative"}  # fmt: skip
 
 

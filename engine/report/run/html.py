@@ -1,10 +1,10 @@
 """The report's content as plain display tables, and its rendering to one self-contained HTML page.
 
 `build_view` turns a `ReportInput` into a `ReportView`: every table already formatted as text, so
-the HTML page and the Markdown report (engine.report.markdown) show exactly the same numbers.
+the HTML page and the Markdown report (engine.report.run.markdown) show exactly the same numbers.
 `render_html` fills templates/report.html.j2 (which extends the toolkit's base.html.j2) with the
 view and the charts embedded as base64 PNG data URIs, so the page opens offline.
-Formatting, tables and the Jinja environment are the report toolkit's (engine.reporting).
+Formatting, tables and the Jinja environment are the report toolkit's (engine.report.toolkit).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from engine.metrics import format_stats
 from engine.report.model import ReportInput
-from engine.report.narrative import (
+from engine.report.run.narrative import (
     allocation_summary,
     beat_lines,
     drawdowns_view,
@@ -25,44 +24,34 @@ from engine.report.narrative import (
     summary_text,
     verdict_views,
 )
-from engine.reporting.format import (
+from engine.report.toolkit.format import (
+    BETTER,
+    format_stats,
     human_column,
     is_missing,
     iso,
     pct,
-    sig4,
     sign_class,
     title_from_key,
+    versus_class,
 )
-from engine.reporting.format import plain as _plain
-from engine.reporting.page import environment, png_data_uri
-from engine.reporting.provenance import grouped_issues
-from engine.reporting.tables import Cell, Table, frame_table, has_meaningful_index
+from engine.report.toolkit.format import plain as _plain
+from engine.report.toolkit.page import environment, png_data_uri
+from engine.report.toolkit.provenance import issues_table
+from engine.report.toolkit.tables import Cell, Table, frame_table
 
 __all__ = [
-    "Cell",
+    "KEY_METRICS",
     "ReportView",
-    "Table",
-    "beat_lines",
     "build_view",
-    "environment",
-    "frame_table",
-    "has_meaningful_index",
-    "is_missing",
-    "iso",
-    "issues_table",
-    "pct",
-    "png_data_uri",
+    "key_stats_view",
     "render_html",
-    "sig4",
-    "sign_class",
-    "strategy_first",
-    "title_from_key",
+    "stats_table_view",
+    "yearly_table_view",
 ]
 
 ORDERS_SHOWN = 200  # order rows shown in the HTML/Markdown report; orders.csv has them all
 ALLOCATIONS_SHOWN = 500  # allocation-change rows shown; target_weights.csv has them all
-ISSUE_DATES_SHOWN = 5  # affected dates listed per data issue
 
 
 @dataclass
@@ -79,6 +68,7 @@ class ReportView:
     period_note: str
     notes: list[str]
     stats: Table
+    key_stats: Table
     yearly: Table
     tables: list[Table]
     allocations: Table
@@ -106,22 +96,51 @@ def series_names(inp: ReportInput) -> list[str]:
     return [inp.strategy.name, *inp.benchmarks]
 
 
-def stats_table_view(stats: pd.DataFrame, title: str = "Statistics") -> Table:
-    """A metrics x series statistics frame (engine.metrics.stats_table) as a display table."""
+KEY_METRICS = ("cagr", "total_return", "sharpe", "max_drawdown", "ann_volatility",
+               "time_in_market", "worst_year")  # fmt: skip
+
+
+def stats_table_view(
+    stats: pd.DataFrame, title: str = "Statistics", judged: int = 0, benchmark: str = ""
+) -> Table:
+    """A metrics x series statistics frame (engine.metrics.stats_table) as a display table.
+    The first `judged` columns are coloured better or worse than the `benchmark` column."""
     formatted = format_stats(stats)
+    names = list(stats.columns)
+
+    def cls(key: object, column: int) -> str:
+        if column >= judged or benchmark not in names:
+            return ""
+        raw = stats.loc[key]
+        return versus_class(raw.iloc[column], raw[benchmark], BETTER.get(str(key), 0))
+
     rows = [
-        [Cell(str(label)), *(Cell(str(v)) for v in formatted.loc[label])]
-        for label in formatted.index
+        [Cell(str(label)), *(Cell(str(v), cls(key, i)) for i, v in enumerate(formatted.loc[label]))]
+        for key, label in zip(stats.index, formatted.index, strict=True)
     ]
     columns = ["Metric", *map(str, formatted.columns)]
     return Table(title, columns, rows, [False] + [True] * len(formatted.columns))
 
 
-def yearly_table_view(yearly: pd.DataFrame, period: tuple[object, object]) -> Table:
-    """Calendar-year returns (years x series) as a display table, signed cells coloured."""
+def yearly_table_view(
+    yearly: pd.DataFrame, period: tuple[object, object], judged: int = 0, benchmark: str = ""
+) -> Table:
+    """Calendar-year returns (years x series) as a display table; the first `judged` columns
+    coloured better or worse than the `benchmark` column that year."""
+    base = (
+        yearly[benchmark].to_numpy(dtype=float)
+        if benchmark in yearly.columns
+        else [float("nan")] * len(yearly)
+    )
     rows = [
-        [Cell(_plain(year)), *(Cell(pct(v, 1), sign_class(v)) for v in values)]
-        for year, values in zip(yearly.index, yearly.to_numpy(dtype=float), strict=True)
+        [
+            Cell(_plain(year)),
+            *(
+                Cell(pct(v, 1), versus_class(v, b) if i < judged else "")
+                for i, v in enumerate(values)
+            ),
+        ]
+        for year, values, b in zip(yearly.index, yearly.to_numpy(dtype=float), base, strict=True)
     ]
     note = (
         f"Simple returns per calendar year. The first year starts on {iso(period[0])} and "
@@ -133,12 +152,29 @@ def yearly_table_view(yearly: pd.DataFrame, period: tuple[object, object]) -> Ta
     )
 
 
+def _main_benchmark(inp: ReportInput) -> str:
+    return next(iter(inp.benchmarks), "")
+
+
 def stats_view(inp: ReportInput) -> Table:
-    return stats_table_view(strategy_first(inp.stats, inp.strategy.name))
+    stats = strategy_first(inp.stats, inp.strategy.name)
+    return stats_table_view(stats, judged=1, benchmark=_main_benchmark(inp))
+
+
+def key_stats_view(inp: ReportInput) -> Table:
+    """The first screen's statistics: the key metrics of the strategy beside its benchmarks,
+    its cells coloured better or worse than the main benchmark."""
+    stats = strategy_first(inp.stats, inp.strategy.name)
+    stats = stats.loc[[k for k in KEY_METRICS if k in stats.index]]
+    table = stats_table_view(stats, "Key statistics", judged=1, benchmark=_main_benchmark(inp))
+    main = _main_benchmark(inp)
+    table.note = f"Green: better than {main}; red: worse." if main else ""
+    return table
 
 
 def yearly_view(inp: ReportInput) -> Table:
-    return yearly_table_view(strategy_first(inp.yearly, inp.strategy.name), inp.period)
+    yearly = strategy_first(inp.yearly, inp.strategy.name)
+    return yearly_table_view(yearly, inp.period, judged=1, benchmark=_main_benchmark(inp))
 
 
 def allocations_view(inp: ReportInput) -> Table:
@@ -238,44 +274,6 @@ def provenance_view(inp: ReportInput) -> Table:
     return Table("Data provenance", columns, rows, numeric, note)
 
 
-def _issue_dates(dates: tuple[str, ...]) -> str:
-    shown = ", ".join(iso(d) for d in dates[:ISSUE_DATES_SHOWN])
-    more = len(dates) - ISSUE_DATES_SHOWN
-    return f"{shown}, … (+{more} more)" if more > 0 else shown
-
-
-def issues_table(issues: list) -> Table:
-    """Validation findings, errors and warnings first (one row each), then the info-level ones
-    grouped into one row per kind ("history ends before today" for six tickers is one line);
-    the grouped messages are kept whole in the table's details."""
-    rows = []
-    details: list[str] = []
-    for severity, group in grouped_issues(issues):
-        first = group[0]
-        dates = tuple(dict.fromkeys(d for issue in group for d in issue.dates))
-        if len(group) == 1:
-            ticker, message = first.ticker, first.message
-        else:
-            ticker = ", ".join(dict.fromkeys(i.ticker for i in group))
-            message = f"{first.message} (and {len(group) - 1} more like it, listed below)"
-            details += [i.message for i in group]
-        rows.append(
-            [
-                Cell(ticker),
-                Cell(first.kind),
-                Cell(severity, f"sev-{severity}"),
-                Cell(message),
-                Cell(str(len(dates))),
-                Cell(_issue_dates(dates)),
-            ]
-        )
-    columns = ["Ticker", "Kind", "Severity", "Finding", "Dates", "First dates"]
-    note = "" if rows else "Validation found no issue in the price data."
-    numeric = [False, False, False, False, True, False]
-    label = f"Every grouped info-level finding ({len(details)})" if details else ""
-    return Table("Data validation issues", columns, rows, numeric, note, [], details, label)
-
-
 def issues_view(inp: ReportInput) -> Table:
     return issues_table(list(inp.data.issues))
 
@@ -308,6 +306,7 @@ def build_view(
         period_note=inp.period_note,
         notes=list(inp.notes),
         stats=stats_view(inp),
+        key_stats=key_stats_view(inp),
         yearly=yearly_view(inp),
         tables=tables,
         allocations=allocations_view(inp),
@@ -318,7 +317,7 @@ def build_view(
         config_toml=inp.config_toml,
         versions=versions_view(inp),
         series=series_names(inp),
-        summary=summary_text(inp),
+        summary=" ".join(t for t in (summary_text(inp), inp.warmup_note) if t),
         verdict_lines=list(inp.verdict_lines),
         verdict_tables=verdict_views(inp),
         beats=beat_lines(
@@ -347,6 +346,8 @@ def render_html(
     return template.render(
         v=view,
         equity_src=png_data_uri(equity_png),
+        equity_width=int.from_bytes(equity_png[16:20], "big"),  # from the PNG's IHDR chunk
+        equity_height=int.from_bytes(equity_png[20:24], "big"),
         drawdown_src=png_data_uri(drawdown_png),
         src=sources,
     )

@@ -21,14 +21,17 @@ import pandas as pd
 from tabulate import tabulate
 
 from engine.data.model import MarketData
-from engine.metrics import format_stats
-from engine.report import compare_plots, html, markdown
-from engine.report.html import Cell, Table, iso
-from engine.report.writer import realised_weights_frame
-from engine.reporting import palette
-from engine.reporting.escape import markdown_cell
-from engine.reporting.folder import ReportError, ReportFolder, publish_folder
-from engine.reporting.provenance import data_record, period_record
+from engine.report.compare import plots as compare_plots
+from engine.report.run import html, markdown
+from engine.report.run.narrative import beat_lines
+from engine.report.run.writer import realised_weights_frame
+from engine.report.toolkit import palette
+from engine.report.toolkit.escape import markdown_cell
+from engine.report.toolkit.folder import ReportError, ReportFolder, publish_folder
+from engine.report.toolkit.format import format_stats, iso
+from engine.report.toolkit.page import environment, png_data_uri
+from engine.report.toolkit.provenance import period_record, run_json
+from engine.report.toolkit.tables import Cell, Table
 from engine.results import BacktestResult
 
 TITLE = "compare"  # the reports sub-folder: reports/compare/<run_id>/
@@ -205,6 +208,7 @@ def build_compare_view(
         fingerprint = inp.data.fingerprint()
     if created_at is None:
         created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    main = next(iter(inp.benchmarks), "")  # the strategies' cells are coloured against it
     # The data and version sections only read `.data` and `.versions`, which CompareInput has.
     return CompareView(
         title=f"Comparison: {', '.join(inp.labels)}",
@@ -216,8 +220,8 @@ def build_compare_view(
         period_note=inp.period_note,
         notes=list(inp.notes),
         strategies=strategies_view(inp),
-        stats=html.stats_table_view(inp.stats),
-        yearly=html.yearly_table_view(inp.yearly, inp.period),
+        stats=html.stats_table_view(inp.stats, judged=len(inp.labels), benchmark=main),
+        yearly=html.yearly_table_view(inp.yearly, inp.period, len(inp.labels), main),
         correlations=correlations_view(inp),
         provenance=html.provenance_view(inp),  # type: ignore[arg-type]
         issues=html.issues_view(inp),  # type: ignore[arg-type]
@@ -239,7 +243,7 @@ def _beats(inp: CompareInput) -> list[str]:
     partial: list[str] = []  # the same "partial years left out" line for every strategy
     curve = {main: inp.benchmarks[main].equity}
     for compared in inp.strategies:
-        lines = html.beat_lines(compared.result.equity, curve, compared.label)
+        lines = beat_lines(compared.result.equity, curve, compared.label)
         out += lines[:1]
         partial = lines[1:]
     return out + partial
@@ -250,8 +254,8 @@ def _beats(inp: CompareInput) -> list[str]:
 
 def render_compare_html(view: CompareView, images: dict[str, bytes]) -> str:
     """The page, with every chart of `images` (file name -> PNG) embedded as a data URI."""
-    template = html.environment().get_template("compare.html.j2")
-    sources = {name: html.png_data_uri(png) for name, png in images.items()}
+    template = environment().get_template("compare.html.j2")
+    sources = {name: png_data_uri(png) for name, png in images.items()}
     exposures = [(label, sources[strategy_files(label)[1]]) for label in view.labels]
     return template.render(v=view, src=sources, exposures=exposures)
 
@@ -310,13 +314,9 @@ def run_record(
     inp: CompareInput, fingerprint: str, created_at: str, files: list[dict[str, object]]
 ) -> dict[str, object]:
     """The content of run.json."""
-    return {
-        "run_id": inp.run_id,
-        "title": inp.title,
-        "command": inp.command,
-        "created_at": created_at,
-        "period": period_record(inp.period, inp.period_note),
-        "strategies": [
+    return run_json(
+        inp, fingerprint, created_at, files,
+        strategies=[
             {
                 "label": s.label,
                 "strategy": s.strategy,
@@ -326,12 +326,8 @@ def run_record(
             }
             for s in inp.strategies
         ],
-        "benchmarks": {"from": inp.benchmarks_from, "names": list(inp.benchmarks)},
-        "versions": inp.versions,
-        "data": data_record(inp.data, fingerprint),
-        "notes": list(inp.notes),
-        "files": files,
-    }
+        benchmarks={"from": inp.benchmarks_from, "names": list(inp.benchmarks)},
+    )  # fmt: skip
 
 
 def _named(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -363,13 +359,13 @@ def _write_files(inp: CompareInput, folder: Path) -> None:
     }
     # One colour per ticker across every strategy's exposure chart.
     tickers = palette.ticker_colors(
-        str(t) for s in inp.strategies for t in s.result.weights.columns
+        str(t)
+        for s in inp.strategies
+        for t in s.result.weights.columns
         if (s.result.weights[t].abs() > 1e-12).any()
     )
     for s in inp.strategies:
-        png = compare_plots.exposure_png(
-            s.label, s.result.weights, s.result.cash_weight, tickers
-        )
+        png = compare_plots.exposure_png(s.label, s.result.weights, s.result.cash_weight, tickers)
         images[strategy_files(s.label)[1]] = png
     for name, png in images.items():
         out.write_bytes(name, png)

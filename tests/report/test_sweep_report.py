@@ -9,17 +9,13 @@ import pandas as pd
 import pytest
 
 from engine.paths import PROJECT_ROOT
-from engine.tuning import report as report_module
+from engine.report.sweep import report as report_module
+from engine.report.sweep.charts import SweepReportError, heatmap_frame, heatmap_pairs
+from engine.report.sweep.report import SweepReport, write_sweep_report
+from engine.report.sweep.words import explanations
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
-from engine.tuning.report import (
-    LEDGER,
-    SweepReport,
-    SweepReportError,
-    heatmap_frame,
-    recorded_trials,
-    write_sweep_report,
-)
+from engine.tuning.ledger import LEDGER, recorded_trials
 from engine.tuning.study import StudyOptions, run_study
 from engine.tuning.sweep import load_sweep
 from engine.tuning.walk_forward import WalkForwardSpec
@@ -120,11 +116,11 @@ def test_heatmap_cells_average_or_fix_the_other_parameters(study):
     assert fixed.loc[40.0, 70.0] == row["sharpe"].iloc[0]
     assert f"n={int(best['n'])}" in note
     with pytest.raises(SweepReportError, match="not a swept parameter"):
-        report_module.heatmap_pairs(study, [("upper", "cooldown")])
+        heatmap_pairs(study, [("upper", "cooldown")])
 
 
 def test_words_state_the_numbers(study):
-    words = report_module.explanations(study)
+    words = explanations(study)
     assert f"{study.dsr.probability:.3f}" in words["dsr"]
     assert f"{study.pbo.pbo:.2f}" in words["pbo"]
     s = study.walk_forward.summary
