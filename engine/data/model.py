@@ -83,12 +83,13 @@ class MarketData:
 
     def _valid_bound(self, last: bool) -> pd.Series:
         frame = self.adj_close
-        valid = frame.notna().to_numpy()
         if not len(frame):
             return pd.Series(pd.NaT, index=frame.columns, dtype=frame.index.dtype)
+        valid = ~np.isnan(frame.to_numpy(dtype=np.float64))
         pos = len(frame) - 1 - valid[::-1].argmax(axis=0) if last else valid.argmax(axis=0)
-        bound = pd.Series(frame.index[pos].to_numpy(), index=frame.columns)
-        return bound.where(valid.any(axis=0))
+        bound = frame.index.to_numpy()[pos]
+        bound[~valid.any(axis=0)] = np.datetime64("NaT")
+        return pd.Series(bound, index=frame.columns)
 
     def select(
         self, tickers: list[str] | None = None, start: object = None, end: object = None
