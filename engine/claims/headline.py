@@ -47,7 +47,10 @@ def _p(p: float) -> str:
 
 
 def _adj(f: Finding) -> str:
-    return f", {_p(f.p_adjusted)} adjusted for {f.family} conventions" if f.family > 1 else ""
+    if f.family <= 1:
+        return ""
+    bare = _p(f.p_adjusted).removeprefix("p = ").removeprefix("p ")
+    return f", {bare} adjusted for {f.family} conventions"
 
 
 def _values(rows: pd.DataFrame, key: str) -> list[str]:
