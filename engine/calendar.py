@@ -32,8 +32,9 @@ __all__ = [
     "period_end_mask",
 ]
 
-# exchange_calendars models XNYS from 1885; older sessions than this are never needed here.
-CALENDAR_START = pd.Timestamp("1927-12-30")
+# exchange_calendars models XNYS from 1885; the earliest data here, the monthly Fama/French
+# factors from July 1926, need their first year-end session (1926-12-31) and no earlier.
+CALENDAR_START = pd.Timestamp("1925-12-01")
 CALENDAR_PERIODS = {"weekly": "W", "monthly": "M", "quarterly": "Q", "yearly": "Y"}
 # Longest calendar period plus margin: reading this far past a date always reaches the next
 # period's end (a year) and the session after it.

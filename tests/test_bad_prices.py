@@ -121,7 +121,7 @@ def test_rows_dated_before_the_calendar_or_in_the_future_are_flagged(tmp_path: P
     code, out, err = run(tmp_path, mirror, capsys)
     assert code == 0, err
     [line] = [ln for ln in out.splitlines() if "QQQ: 2 row(s) dated" in ln]
-    assert line.startswith("data warning: QQQ: 2 row(s) dated before 1927-12-30")
+    assert line.startswith("data warning: QQQ: 2 row(s) dated before 1925-12-01")
     assert f"1901-01-02 (line 2), 2099-01-02 (line {len(lines)})" in line
     assert "Fix the dates in the source" in line
 

@@ -43,8 +43,11 @@ def test_a_fund_read_as_a_yield_is_refused_and_read_as_a_price_runs(sections) ->
 def test_a_yield_read_as_a_price_is_refused() -> None:
     index = pd.bdate_range("2021-01-04", periods=6)
     irx = pd.Series([0.05, 0.02, 0.05, 0.04, 0.0, 0.03], index=index, name="^IRX")
-    with pytest.raises(ConfigError, match="values at or below 0, as a yield does"):
+    with pytest.raises(ConfigError, match="moved 150% in one session"):
         cash_returns_from_series(irx, "price")
+    mostly_zero = pd.Series([0.0, 0.0, 0.01, 0.0, -0.01, 0.0], index=index, name="^IRX")
+    with pytest.raises(ConfigError, match="most of its values are at or below 0"):
+        cash_returns_from_series(mostly_zero, "price")
     positive = irx + 0.01
     assert "moved 300% in one session (2021-01-11)" in cash_series_problem(positive, "price")
     assert cash_series_problem(irx, "annual_yield_pct") is None

@@ -19,6 +19,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     from engine.api.catalog import StrategyInfo
 
     for name, strategy in sorted(strategies.items()):
+        strategy.params_model()  # a broken model fails here with its own error
         info = StrategyInfo.of(strategy)
         print(f"{name}: {info.description}")
         for key in info.key_params:

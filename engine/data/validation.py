@@ -217,13 +217,16 @@ def cash_series_problem(series: pd.Series, kind: str) -> str | None:
                 'backtest.cash_ticker_kind = "price"'
             )
         return None
-    if (values <= 0).any():
+    # A zero or negative price on a few rows is a data error the engine refuses with its date
+    # (engine.backtest); a series that is mostly at or below 0 is a yield read as a price.
+    positive = values[values > 0]
+    if len(positive) < len(values) / 2:
         return (
-            f"backtest.cash_ticker = {ticker!r} is read as a fund's price, but it has values at "
-            "or below 0, as a yield does; for a yield in percent set backtest.cash_ticker_kind "
-            '= "annual_yield_pct"'
+            f"backtest.cash_ticker = {ticker!r} is read as a fund's price, but most of its "
+            "values are at or below 0, as a yield's are; for a yield in percent set "
+            'backtest.cash_ticker_kind = "annual_yield_pct"'
         )
-    moves = values.pct_change().abs()
+    moves = positive.pct_change().abs()
     if (moves > CASH_FUND_MAX_DAILY_MOVE).any():
         when = pd.Timestamp(moves.idxmax()).date()
         return (

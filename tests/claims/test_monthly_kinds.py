@@ -56,7 +56,9 @@ def test_january_smb_then_the_market_year_by_hand():
     result = evaluate(signal_def(), factor_market_data(factor_data()))
     found = by_key(result)
     head = found["up_outcome_after_signal"]
-    assert (head.hits, head.n, head.base, head.base_n) == (3, 4, pytest.approx(4 / 6), 6)
+    # compared with the other years (1 of 2 up), not with all years (4 of 6)
+    assert (head.hits, head.n, head.base, head.base_n) == (3, 4, pytest.approx(1 / 2), 2)
+    assert head.base_hits == 1
     other = found["up_outcome_other_years"]
     assert (other.hits, other.n) == (1, 2)
     means = found["mean_outcome_signal_vs_other"]
@@ -74,7 +76,8 @@ def test_january_smb_then_smb_for_the_rest_of_the_year_by_hand():
     defn = signal_def(outcome_series="SMB", outcome="rest_of_year")
     head = by_key(evaluate(defn, factor_market_data(factor_data())))["up_outcome_after_signal"]
     # rest of year = February's SMB: 1930 +1 (up), 1932 -1, 1933 +2 (up), 1935 0 (not up)
-    assert (head.hits, head.n, head.base, head.base_n) == (2, 4, pytest.approx(3 / 6), 6)
+    # the other years: 1931 (+1, up) and 1934: 1 of 2
+    assert (head.hits, head.n, head.base, head.base_n) == (2, 4, pytest.approx(1 / 2), 2)
 
 
 def test_the_january_effect_by_hand():
@@ -104,11 +107,16 @@ def test_every_claim_is_recomputed_era_by_era_side_by_side():
     head = table[table["finding"] == "up_outcome_after_signal"].set_index("era")
     assert list(head.index) == ["all years", "before 1933", "1933 on"]  # first, side by side
     assert head["years"].tolist() == ["1930-1935", "1930-1932", "1933-1935"]
-    # before 1933: signal years 1930 (up), 1932 (down); of 1930-1932 only 1930 ended up
-    assert (head.loc["before 1933", "n"], head.loc["before 1933", "base_n"]) == (2, 3)
-    assert head.loc["before 1933", "result"] == "1 of 2 (50.0%)"
-    assert head.loc["before 1933", "vs_base"] == "above"  # 50% against 33.3%
-    assert head.loc["1933 on", "result"] == "2 of 2 (100.0%)"
+    # before 1933: signal years 1930 (up), 1932 (down); of 1930-1932 only 1930 ended up, so
+    # the one other year (1931) did not
+    assert (head.loc["before 1933", "n"], head.loc["before 1933", "base_n"]) == (2, 1)
+    assert head.loc["before 1933", "result"] == (
+        "1 of 2 after the signal (50.0%) vs 0 of 1 otherwise (0.0%), p = 0.667"
+    )
+    assert head.loc["before 1933", "vs_base"] == "above"  # 50% against 0%
+    assert head.loc["1933 on", "result"].startswith(
+        "2 of 2 after the signal (100.0%) vs 1 of 1 otherwise (100.0%)"
+    )
     assert head.loc["1933 on", "vs_base"] == "level"  # every year 1933-1935 ended up
     assert any(line.startswith("Era by era") for line in result.headline)
     effect = evaluate(effect_def(era_breaks=[1933]), data).tables["eras"]
@@ -127,7 +135,7 @@ def test_a_counterpart_run_alongside_is_set_beside_the_claim():
     results = [evaluate(monthly, data), evaluate(other, data)]
     counterpart_lines(results)
     line = results[0].headline[-1]
-    assert line.startswith("Against other (its default conventions; n = 4 against 6")
+    assert line.startswith("Against other (its default conventions; n = 4 against 2")
     assert "2 of 4 (50.0%)" in line and "1933 on" in line
     # theirs: 2 of 4 = 50% = its base rate (level); ours, 1933 on: 100% = base rate (level)
     assert "lie on the same side of their base rates" in line

@@ -95,30 +95,32 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     win = Y.window_phrase(defn.window)
     sig, out = defn.signal_series, defn.outcome_series
     led = f"years whose {win} {sig} return was above {defn.threshold:+.1%}"
-    base_label = f"{out} {what} return above 0 in any of {len(frame)} years ({W.span(frame)})"
+    up_hits, down_hits = int((up[col] > 0).sum()), int((down[col] > 0).sum())
     seed_key = f"{defn.name}-{sig}-{out}-{defn.outcome}-{defn.start_year}-{defn.end_year}"
     return [
         share_finding(
             "up_outcome_after_signal",
             f"{out} {what} return above 0 in {led}",
-            hits=int((up[col] > 0).sum()),
+            hits=up_hits,
             n=len(up),
             base=base,
             base_n=len(frame),
-            base_label=base_label,
+            base_label="the other years",
             direction=defn.direction,
             settings=defn.stats,
+            others=(down_hits, len(down)),
         ),
         share_finding(
             "up_outcome_other_years",
             f"{out} {what} return above 0 in the other years",
-            hits=int((down[col] > 0).sum()),
+            hits=down_hits,
             n=len(down),
             base=base,
             base_n=len(frame),
-            base_label=base_label,
+            base_label=f"{led}",
             direction="none",
             settings=defn.stats,
+            others=(up_hits, len(up)),
         ),
         yearly_mean_finding(
             "mean_outcome_signal_vs_other",
