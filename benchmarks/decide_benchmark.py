@@ -72,8 +72,8 @@ def measure(name: str, repeat: int) -> dict[str, float]:
     import numpy as np
     import pandas as pd
 
-    from engine.config import apply_overrides, build_config, read_toml
-    from engine.pipeline import load_data_for
+    from engine.config.run_config import apply_overrides, build_config, read_toml
+    from engine.simulate.pipeline import load_data_for
     from engine.tuning.grid import Axis, Grid
     from strategies import discover
 

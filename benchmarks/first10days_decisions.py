@@ -19,8 +19,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.config.settings import DataSettings  # noqa: E402
 from engine.data import load_market_data  # noqa: E402
-from engine.settings import DataSettings  # noqa: E402
 from strategies.first10days import ANCHORS, STRATEGY, Params  # noqa: E402
 
 HORIZONS = ["year_end", *range(1, 253, 9)]  # 29 horizons

@@ -23,14 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import vectorbt as vbt
 
 import engine as rl
-from engine.backtest import prepare_run, shifted_orders
 from engine.paths import project_root
-from engine.pipeline import (
+from engine.simulate.pipeline import (
     load_data_for,
     period_index,
     strategy_period,
     trim_weights,
 )
+from engine.simulate.portfolio import prepare_run, shifted_orders
 
 TARGET_RATIO = 3.0
 STRATEGY = "first10days"
@@ -55,7 +55,7 @@ def from_orders_call():
     """One `from_orders` call on the run's own inputs (the strategy's weights over its period,
     its costs and lag), built once outside the timing."""
     from engine.api.inputs import config_for
-    from engine.plugins import library
+    from engine.decisions.discovery import library
 
     strategy = library()[STRATEGY]
     cfg = config_for(strategy)

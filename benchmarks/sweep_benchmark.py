@@ -116,7 +116,7 @@ def _config_with_grid(name: str, grid: dict[str, Any], folder: Path) -> Path:
     """The strategy's default config file with `grid` as its [sweep] table."""
     import tomli_w
 
-    from engine.config import read_toml
+    from engine.config.run_config import read_toml
     from strategies import discover
 
     doc = read_toml(discover()[name].default_config)
@@ -128,7 +128,7 @@ def _config_with_grid(name: str, grid: dict[str, Any], folder: Path) -> Path:
 
 def _one_point(name: str) -> dict[str, Any]:
     """A grid of one combination: the first axis at its default value."""
-    from engine.config import load_config
+    from engine.config.run_config import load_config
     from strategies import discover
 
     strategy = discover()[name]
@@ -141,7 +141,7 @@ def run_command(name: str, grid: dict[str, Any], report: bool) -> dict[str, Any]
     """One whole sweep command in this (fresh) process: wall time, peak RSS, combinations."""
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
-    from engine.cli import main
+    from engine.cli.main import main
     from strategies import discover
 
     folder = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
@@ -174,7 +174,7 @@ def measure_scale(name: str, axes: Any) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     import numba
 
-    from engine.config import apply_overrides, build_config, read_toml
+    from engine.config.run_config import apply_overrides, build_config, read_toml
     from engine.tuning.executors import LocalExecutor
     from engine.tuning.grid import build_grid
     from engine.tuning.sweep import default_chunk_size, load_sweep, run_plan
@@ -216,8 +216,8 @@ def compare_vectorbt(name: str) -> dict[str, Any]:
     import pandas as pd
     import vectorbt as vbt
 
-    from engine.config import apply_overrides, build_config, read_toml
-    from engine.pipeline import trim_weights
+    from engine.config.run_config import apply_overrides, build_config, read_toml
+    from engine.simulate.pipeline import trim_weights
     from engine.tuning.grid import build_grid
     from engine.tuning.sweep import load_sweep
     from strategies import discover

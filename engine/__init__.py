@@ -12,8 +12,6 @@ imported on first use, so `import engine.x` (and the command line) stays light.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 from engine import numba_cache
@@ -49,10 +47,10 @@ __all__ = [
 
 _HOMES = {
     "BadInputError": "engine.errors",
-    "Decisions": "engine.decisions",
-    "Strategy": "engine.strategy",
-    "Strict": "engine.settings",
-    "param_values": "engine.decisions",
+    "Decisions": "engine.decisions.batch",
+    "Strategy": "engine.decisions.strategy",
+    "Strict": "engine.config.settings",
+    "param_values": "engine.decisions.batch",
 }
 
 
@@ -68,18 +66,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _EngineModule(types.ModuleType):
-    """`engine.compare` and `engine.claims` are also submodules. Importing a submodule sets it
-    as an attribute of its package, which would hide the API function of the same name; this
-    keeps the function (`rl.compare(...)`) while `from engine.compare import ...` and
-    `import engine.compare` keep working through `sys.modules`."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in __all__ and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _EngineModule

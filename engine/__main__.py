@@ -45,8 +45,8 @@ def run(argv: list[str] | None = None) -> int:
         announce = _first_word(argv) not in _LIGHT
         if announce:
             numba_cache.first_run_notice()
-        from engine.cli import main
-        from engine.plugins import library
+        from engine.cli.main import main
+        from engine.decisions.discovery import library
 
         strategies = library()
     except KeyboardInterrupt:  # Ctrl-C while the engine is still being imported

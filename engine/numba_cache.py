@@ -58,7 +58,7 @@ def cache_root(environ: os._Environ[str] | dict[str, str] | None = None) -> Path
 
 
 def _module_file(module: str) -> Path | None:
-    """The source file of a project module (`engine.stats_nb`), without importing it."""
+    """The source file of a project module (`engine.stats.returns_nb`), without importing it."""
     parts = module.split(".")
     if parts[0] not in PROJECT_PACKAGES:
         return None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.plugins import collect, load_folder, merge_strategies, package_modules
-from engine.strategy import Strategy
+from engine.decisions.discovery import collect, load_folder, merge_strategies, package_modules
+from engine.decisions.strategy import Strategy
 
 __all__ = ["discover"]
 

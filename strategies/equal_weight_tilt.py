@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from engine.settings import Benchmark, Strict, weight_map_fields
+from engine.config.settings import Benchmark, Strict, weight_map_fields
 from strategies.relative_strength import RelativeStrength, sides_differ
 
 

@@ -4,7 +4,8 @@ The rule from the press: "when small caps lead the market over the first 10 trad
 year, the rest of the year tends to be good - for small caps and for stocks".
 
 Decision: at the close of the year's Nth session, each universe member's return since the anchor
-is compared (`engine.leadership`, the same rule the claim check uses); if the small-cap ticker's
+is compared (`engine.decisions.leadership`, the same rule the claim check uses); if the small-cap
+ticker's
 return is strictly the highest, the "lead" allocation is wanted from that close until the
 horizon ends, otherwise (and before day N) the "base" allocation. A tie for the highest return is
 no leadership. A member with no price at the anchor or on day N is left out of the comparison;
@@ -29,12 +30,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from engine import leadership as L
 from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sessions
+from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
-from engine.decisions import Decisions
-from engine.settings import Strict, weight_map_fields
-from engine.strategy import Strategy
+from engine.decisions import leadership as L
+from engine.decisions.batch import Decisions
+from engine.decisions.strategy import Strategy
 from strategies import rules
 from strategies.spells import spell_decisions, weight_palette
 

@@ -36,12 +36,12 @@ import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 
 from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sessions
+from engine.config.settings import Benchmark, Strict, check_weight_map, weight_map_fields
 from engine.data.model import MarketData
-from engine.decisions import Decisions, param_values
+from engine.decisions.batch import Decisions, param_values
+from engine.decisions.strategy import Strategy
+from engine.decisions.yearly import Years, calendar_years, window_returns
 from engine.errors import DataQualityError
-from engine.settings import Benchmark, Strict, check_weight_map, weight_map_fields
-from engine.strategy import Strategy
-from engine.yearly import Years, calendar_years, window_returns
 from strategies import rules
 
 __all__ = [

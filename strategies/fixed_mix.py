@@ -33,10 +33,10 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from engine.calendar import next_period_end, period_end_mask
+from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
-from engine.decisions import Decisions, param_values
-from engine.settings import Strict, weight_map_fields
-from engine.strategy import Strategy
+from engine.decisions.batch import Decisions, param_values
+from engine.decisions.strategy import Strategy
 from strategies import rules
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]

@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
-from engine.decisions import Decisions, param_values
-from engine.settings import Strict, weight_map_fields
-from engine.strategy import Strategy, single_combination
+from engine.decisions.batch import Decisions, param_values
+from engine.decisions.strategy import Strategy, single_combination
 from strategies import rules
 
 

@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, model_validator
 
+from engine.config.settings import DEFAULT_BENCHMARKS, Benchmark
 from engine.data.model import MarketData
-from engine.decisions import Decisions, param_values
-from engine.indicators import run_length
-from engine.settings import DEFAULT_BENCHMARKS, Benchmark
-from engine.strategy import Strategy, single_combination
+from engine.decisions.batch import Decisions, param_values
+from engine.decisions.indicators import run_length
+from engine.decisions.strategy import Strategy, single_combination
 from strategies import rules
 
 __all__ = ["MEASURES", "RelativeStrength", "sides_differ"]

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from engine.config.settings import Strict
 from engine.data.model import MarketData
-from engine.decisions import Decisions, param_values
-from engine.indicators import wilder_rsi
-from engine.settings import Strict
-from engine.strategy import Strategy, single_combination
+from engine.decisions.batch import Decisions, param_values
+from engine.decisions.indicators import wilder_rsi
+from engine.decisions.strategy import Strategy, single_combination
 
 CASH = "cash"
 

@@ -13,7 +13,8 @@ strategy built from them cannot look ahead. Conventions shared by the strategies
 - `threshold_decisions` turns measures plus per-combination thresholds and weight maps into
   `Decisions` for a whole batch; a single run is the batch of one.
 - `allocation_rows` turns a per-session label into target-weight rows emitted only where the
-  wanted allocation changes (and on the first session), the format `engine.backtest` expects.
+  wanted allocation changes (and on the first session), the format `engine.simulate.portfolio`
+  expects.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
 from strategies.kernels import threshold_labels
 
 __all__ = [

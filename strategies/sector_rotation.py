@@ -52,10 +52,10 @@ import pandas as pd
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from engine.calendar import next_period_end
+from engine.config.settings import Strict
 from engine.data.model import MarketData
-from engine.decisions import Decisions, param_values
-from engine.settings import Strict
-from engine.strategy import Strategy, single_combination
+from engine.decisions.batch import Decisions, param_values
+from engine.decisions.strategy import Strategy, single_combination
 from strategies import rules
 from strategies.ranking import MAX_MEMBERS, momentum
 from strategies.rotation_batch import GROUP_NAMES, RotationBatch, codes, regime_spread

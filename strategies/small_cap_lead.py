@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from engine.settings import Strict, weight_map_fields
+from engine.config.settings import Strict, weight_map_fields
 from strategies.relative_strength import RelativeStrength, sides_differ
 
 

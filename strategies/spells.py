@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
 from strategies import rules
 
 __all__ = ["spell_decisions", "weight_palette"]

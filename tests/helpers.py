@@ -53,9 +53,9 @@ def run_on_mirror(strategy, tmp: Path):
     """One default-config run of `strategy` on the mirror, isolated in `tmp` (skips if absent)."""
     import pytest
 
-    from engine.config import load_config
+    from engine.api.report_input import run_strategy
+    from engine.config.run_config import load_config
     from engine.paths import PROJECT_ROOT
-    from engine.pipeline import run_strategy
 
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")

@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 from pydantic import Field
 
 import engine as rl
-from engine.cli import main
-from engine.config import load_config
-from engine.decisions import Decisions
+from engine.api.report_input import run_strategy
+from engine.cli.main import main
+from engine.config.run_config import load_config
+from engine.decisions.batch import Decisions
 from engine.paths import project_root
-from engine.pipeline import run_strategy
 from strategies import discover
 from tests.helpers import MIRROR, mirror_overrides
 

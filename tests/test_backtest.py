@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import (
+from engine.config.settings import BacktestSettings
+from engine.errors import DataQualityError
+from engine.simulate.portfolio import (
     cash_returns_from_series,
     run_backtest,
     static_mix_weights,
     validate_target_weights,
 )
-from engine.errors import DataQualityError
-from engine.settings import BacktestSettings
 from tests.helpers import market_data, random_walk
 
 INDEX = pd.DatetimeIndex(

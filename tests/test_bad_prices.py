@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import run_backtest, unusable_prices
-from engine.cli import main
+from engine.cli.main import main
+from engine.config.settings import BacktestSettings
 from engine.errors import DataQualityError
-from engine.settings import BacktestSettings
+from engine.simulate.portfolio import run_backtest, unusable_prices
 from strategies import discover
 from tests.helpers import MIRROR, market_data
 
@@ -176,7 +176,7 @@ def test_unusable_prices_marks_exactly_the_bad_cells() -> None:
 
 
 def test_a_cash_fund_with_a_zero_price_is_refused() -> None:
-    from engine.backtest import cash_returns_from_series
+    from engine.simulate.portfolio import cash_returns_from_series
 
     fund = pd.Series([100.0, 100.01, 0.0, 100.03, 100.04, 100.05], index=INDEX)
     cash = cash_returns_from_series(fund, "price")

@@ -26,9 +26,9 @@ from annotated_types import Ge, Gt, Le, Lt
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.config import load_config, read_toml
+from engine.config.run_config import load_config, read_toml
 from engine.data.model import MarketData
-from engine.decisions import combo_params
+from engine.decisions.batch import combo_params
 from engine.tuning.batch import requirements
 from engine.tuning.grid import build_grid
 from tests.test_lookahead import STRATEGIES, cut_days, first_look_ahead, synthetic_data, tickers_for

@@ -1,6 +1,6 @@
 """Fuzzing the command line and the configuration: no input ends in a traceback.
 
-Every outcome of `engine.cli.main` must be exit 0, 2 (bad input) or 1 (failure) with a short
+Every outcome of `engine.cli.main.main` must be exit 0, 2 (bad input) or 1 (failure) with a short
 message on stderr. Runs are stopped early on purpose: the data layer's provider chain is
 replaced by one that refuses at once, so a valid configuration ends with exit 1 "stopped early"
 before anything is fetched or written, and an invalid one with exit 2 before that point.
@@ -19,11 +19,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli import build_parser, main
-from engine.config import SECTIONS, RunConfig, load_config
+from engine.cli.main import build_parser, main
+from engine.config.run_config import SECTIONS, RunConfig, load_config
 from engine.data import loader, maintenance
 from engine.errors import BadInputError, DataUnavailableError
-from engine.pipeline import data_window, needed_tickers
+from engine.simulate.pipeline import data_window, needed_tickers
 from strategies import discover
 
 STRATEGIES = discover()
@@ -469,7 +469,7 @@ def test_fuzz_a_cash_series_is_read_as_its_kind_or_refused(values: list[float], 
     import numpy as np
     import pandas as pd
 
-    from engine.backtest import cash_returns_from_series
+    from engine.simulate.portfolio import cash_returns_from_series
 
     index = pd.bdate_range("2020-01-01", periods=len(values))
     series = pd.Series(values, index=index, name="CASH")
@@ -491,9 +491,9 @@ def test_fuzz_a_cash_series_is_read_as_its_kind_or_refused(values: list[float], 
 @given(names=st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=4))
 def test_fuzz_benchmark_names_are_unique_printable_and_not_the_strategys(names: list[str]):
     """Classes 1 and 3: names that would collide or hold control characters are refused."""
-    from engine.config import benchmark_name_problems
+    from engine.config.run_config import benchmark_name_problems
     from engine.errors import ConfigError
-    from engine.report.toolkit.escape import control_characters
+    from engine.names import control_characters
 
     doc = {"benchmarks": [{"name": n, "weights": {"SPY": 1.0}} for n in names]}
     try:
@@ -521,7 +521,7 @@ def test_fuzz_decisions_from_user_code_are_checked_before_compiled_code(
     import numpy as np
     import pandas as pd
 
-    from engine.decisions import Decisions
+    from engine.decisions.batch import Decisions
 
     index = pd.bdate_range("2020-01-01", periods=10)
     try:

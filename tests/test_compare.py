@@ -21,8 +21,7 @@ import pandas as pd
 import pytest
 from pydantic import Field
 
-from engine.cli import main
-from engine.compare import (
+from engine.api.comparison import (
     build_contenders,
     compare,
     contender_view,
@@ -30,15 +29,16 @@ from engine.compare import (
     route_overrides,
     run_comparison,
 )
-from engine.config import load_config
+from engine.api.report_input import run_strategy
+from engine.cli.main import main
+from engine.config.run_config import load_config
+from engine.config.settings import Strict
 from engine.data.model import MarketData
+from engine.decisions.strategy import Strategy
 from engine.errors import BadInputError, ConfigError
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
 from engine.report.compare.report import expected_files, render_compare_summary
 from engine.report.toolkit.format import format_value
-from engine.settings import Strict
-from engine.strategy import Strategy
 from tests.helpers import MIRROR, market_data, random_walk
 
 # --------------------------------------------------------------------------- test strategies

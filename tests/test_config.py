@@ -7,7 +7,13 @@ import tomllib
 
 import pytest
 
-from engine.config import apply_overrides, build_config, load_config, parse_override, read_toml
+from engine.config.run_config import (
+    apply_overrides,
+    build_config,
+    load_config,
+    parse_override,
+    read_toml,
+)
 from engine.errors import ConfigError
 from strategies import discover
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import engine as rl
-from engine.cli import main
-from engine.config import USER_DEFAULTS_ENV, load_config, read_toml
+from engine.cli.main import main
+from engine.config.run_config import USER_DEFAULTS_ENV, load_config, read_toml
 from engine.errors import BadInputError, ConfigError
 from engine.paths import ROOT_ENV, project_root
 from strategies import discover

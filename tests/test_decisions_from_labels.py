@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
 
 INDEX = nyse_sessions("2021-03-01", "2021-03-08")  # 6 sessions
 # Rows 0 and 2 are the same allocation: switching between their labels is no change.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
 
 
 def test_equal_palette_rows_merge_and_repeated_allocations_are_dropped():

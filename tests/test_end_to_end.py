@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.cli import main
-from engine.config import load_config
+from engine.api.report_input import run_strategy
+from engine.cli.main import main
+from engine.config.run_config import load_config
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
 from strategies import discover
 from tests.helpers import MIRROR, mirror_overrides
 

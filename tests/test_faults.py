@@ -1,4 +1,4 @@
-"""Faults provoked through the real command line (`engine.cli.main`, in process): bad data, bad
+"""Faults provoked through the real command line (`engine.cli.main.main`, in process): bad data, bad
 input and failures end with the right exit code, a one-line message naming the cause and the
 fix, and a known state on disk (cache files readable or set aside, no partial report).
 
@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.cli import main
+from engine.cli.main import main
 from engine.data import cache, yahoo
+from engine.decisions.strategy import Strategy
 from engine.report.toolkit.escape import markdown_cell
-from engine.strategy import Strategy
 from strategies import discover
 from tests.data.conftest import FakeDownload, offline
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.indicators import wilder_rsi
+from engine.decisions.indicators import wilder_rsi
 
 # The 14-period worked example popularised by StockCharts ("RSI" ChartSchool article).
 CLOSES = [

@@ -39,7 +39,7 @@ def test_a_test_span_longer_than_the_data_is_refused_not_shortened() -> None:
 
 
 def test_a_repeated_grid_key_exits_2_from_the_cli(capsys) -> None:
-    from engine.cli import main
+    from engine.cli.main import main
 
     code = main(discover(), ["sweep", "rsi_trim", "--grid", "upper=70", "--grid", "upper=80"])
     err = capsys.readouterr().err
@@ -73,8 +73,8 @@ def test_a_claim_date_outside_the_data_is_refused(mirror_data, date) -> None:
 
 @pytest.mark.parametrize("address", ["not a url", "http://", "tcp://host", "host:port"])
 def test_a_scheduler_that_is_not_an_address_is_refused_by_name(address, capsys) -> None:
-    from engine.api.sweep import check_scheduler
-    from engine.cli import main
+    from engine.api.sweep_grid import check_scheduler
+    from engine.cli.main import main
 
     with pytest.raises(BadInputError, match="is not a Dask scheduler address; give tcp://"):
         check_scheduler(address)
@@ -89,7 +89,7 @@ def test_a_scheduler_that_is_not_an_address_is_refused_by_name(address, capsys) 
 def test_more_workers_than_cores_are_capped_with_a_word(monkeypatch, capsys) -> None:
     import importlib
 
-    sweep = importlib.import_module("engine.api.sweep")  # the module, not rl.sweep
+    sweep = importlib.import_module("engine.api.sweep_grid")  # the module, not rl.sweep
     monkeypatch.setattr(sweep.os, "cpu_count", lambda: 2)
     assert sweep.usable_workers(64, "local", None) == 2
     assert "--workers 64 is more than this machine's 2 core(s); using 2" in capsys.readouterr().err

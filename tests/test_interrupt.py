@@ -9,7 +9,7 @@ point and wait there, so the signal arrives where it matters:
 - cache-write: while a cache entry is being replaced (new file written, not yet renamed);
 - report-write: while the report's files are being written into its temporary folder.
 
-Three more cases raise the KeyboardInterrupt in process (`engine.cli.main`), where Python would
+Three more cases raise the KeyboardInterrupt in process (`engine.cli.main.main`), where Python would
 deliver Ctrl-C: half-way through writing a cache file, in the middle of the simulations, and
 after some report files.
 """
@@ -29,10 +29,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from engine import pipeline
-from engine.cli import main
+from engine.cli.main import main
+from engine.config.settings import DataSettings
 from engine.data import cache, update_tickers
-from engine.settings import DataSettings
+from engine.simulate import pipeline
 from strategies import discover
 from tests.test_faults import TICKERS, synthetic_mirror
 

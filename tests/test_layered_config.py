@@ -1,4 +1,4 @@
-"""Shared defaults in layers: engine/defaults.toml <- user file <- --defaults FILE <- the
+"""Shared defaults in layers: engine/config/defaults.toml <- user file <- --defaults FILE <- the
 strategy's TOML (or --config) <- --set; the effective config stays complete."""
 
 from __future__ import annotations
@@ -7,11 +7,16 @@ import tomllib
 
 import pytest
 
-from engine.cli import main
-from engine.compare import build_contenders
-from engine.config import SHARED_DEFAULTS, USER_DEFAULTS_ENV, build_config, load_config
+from engine.api.comparison import build_contenders
+from engine.cli.main import main
+from engine.config.run_config import SHARED_DEFAULTS, USER_DEFAULTS_ENV, build_config, load_config
+from engine.config.settings import (
+    DEFAULT_BENCHMARKS,
+    BacktestSettings,
+    DataSettings,
+    ReportSettings,
+)
 from engine.errors import ConfigError
-from engine.settings import DEFAULT_BENCHMARKS, BacktestSettings, DataSettings, ReportSettings
 from strategies import discover
 from tests.helpers import MIRROR, mirror_overrides
 
@@ -42,7 +47,7 @@ def test_the_project_defaults_file_states_exactly_the_model_defaults():
 def test_strategy_files_hold_their_rule_and_only_what_they_change(name):
     strategy = STRATEGIES[name]
     doc = tomllib.loads(strategy.default_config.read_text(encoding="utf-8"))
-    assert not set(doc) & set(SHARED), "shared sections live in engine/defaults.toml"
+    assert not set(doc) & set(SHARED), "shared sections live in engine/config/defaults.toml"
     if "benchmarks" in doc:  # kept only where they differ from the shared ones
         assert doc["benchmarks"] != [b.model_dump(mode="json") for b in DEFAULT_BENCHMARKS]
     cfg = load_config(strategy).as_dict()  # still complete

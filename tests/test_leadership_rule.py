@@ -1,4 +1,4 @@
-"""engine.leadership: the one leadership rule of the first10days claim and strategy."""
+"""engine.decisions.leadership: the one leadership rule of the first10days claim and strategy."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
-from engine.leadership import NO_LEADER, leadership, year_start_positions, year_start_returns
+from engine.decisions.leadership import (
+    NO_LEADER,
+    leadership,
+    year_start_positions,
+    year_start_returns,
+)
 
 NAN = np.nan
 

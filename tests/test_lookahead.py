@@ -22,10 +22,10 @@ import pytest
 from pydantic import BaseModel
 
 from engine.calendar import nyse_sessions
-from engine.config import load_config
+from engine.config.run_config import load_config
 from engine.data.model import FIELDS, MarketData
-from engine.pipeline import needed_tickers
-from engine.strategy import Strategy
+from engine.decisions.strategy import Strategy
+from engine.simulate.pipeline import needed_tickers
 from strategies import discover
 
 STRATEGIES = discover()
@@ -101,7 +101,8 @@ def rewrite_after(data: MarketData, t: int, seed: int) -> MarketData:
 
 
 def tickers_for(strategy: Strategy) -> list[str]:
-    """Every ticker the strategy's default run loads (see engine.pipeline.load_data_for)."""
+    """Every ticker the strategy's default run loads (see
+    engine.simulate.pipeline.load_data_for)."""
     cfg = load_config(strategy)
     names = needed_tickers(strategy, cfg) + list(strategy.optional_tickers(cfg.params))
     return list(dict.fromkeys(t.upper() for t in names))

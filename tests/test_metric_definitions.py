@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import metrics as m
-from engine.results import BacktestResult
+from engine.simulate.result import BacktestResult
+from engine.stats import metrics as m
 
 RF_PCT = 2.0
 ANN = 252

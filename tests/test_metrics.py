@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import vectorbt  # noqa: F401  (registers the .vbt accessor used below)
 
-from engine import metrics as m
 from engine.report.toolkit.format import format_stats
-from engine.results import BacktestResult
+from engine.simulate.result import BacktestResult
+from engine.stats import metrics as m
 
 
 def _curve(values: list[float], start: str = "2024-01-02") -> pd.Series:
@@ -126,8 +126,8 @@ def test_buying_and_holding_the_beta_ticker_has_beta_one_exactly():
     """With a one-session lag and costs, the first session's return is costs only; beta and
     correlation use the sessions the run held a position at the previous close, so holding
     the beta ticker itself gives 1 up to float error."""
-    from engine.backtest import run_backtest, static_mix_weights
-    from engine.settings import BacktestSettings
+    from engine.config.settings import BacktestSettings
+    from engine.simulate.portfolio import run_backtest, static_mix_weights
     from tests.helpers import market_data
 
     index = pd.bdate_range("2020-01-02", periods=300)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine import calendar, numba_cache, stats_nb
-from engine.cli import build_parser
+from engine import calendar, numba_cache
+from engine.cli.main import build_parser
+from engine.stats import returns_nb as stats_nb
 from strategies import discover
 
 

@@ -9,29 +9,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import (
-    cash_returns_from_series,
-    prepare_run,
-    refuse_unusable_prices,
-    run_backtest,
-    static_mix_weights,
-)
-from engine.config import load_config
+from engine.config.run_config import load_config
+from engine.config.settings import BacktestSettings
+from engine.decisions.discovery import library
 from engine.errors import DataQualityError
-from engine.metrics import stats_table
-from engine.oracle import oracle_backtest
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import (
+from engine.simulate.oracle import oracle_backtest
+from engine.simulate.pipeline import (
     beta_returns,
     load_data_for,
     period_index,
     strategy_period,
     trim_weights,
 )
-from engine.plugins import library
-from engine.portfolio_nb import simulate_recorded_nb
-from engine.results import BacktestResult
-from engine.settings import BacktestSettings
+from engine.simulate.portfolio import (
+    cash_returns_from_series,
+    prepare_run,
+    refuse_unusable_prices,
+    run_backtest,
+    static_mix_weights,
+)
+from engine.simulate.portfolio_nb import simulate_recorded_nb
+from engine.simulate.result import BacktestResult
+from engine.stats.metrics import stats_table
 from tests.helpers import MIRROR, market_data, mirror_overrides
 
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no market-data mirror at {MIRROR}")

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cleanup import start_up
-from engine.cli import main
+from engine.api.startup import start_up
+from engine.cli.main import main
+from engine.config.settings import DataSettings
 from engine.data import cache
-from engine.settings import DataSettings
 from strategies import discover
 from tests.test_faults import synthetic_mirror
 
@@ -66,7 +66,7 @@ CHILD = textwrap.dedent(
             arrive()  # the temporary file is complete, the rename has not happened
         pq.write_table = write_table
     elif mode == "simulate":
-        import engine.backtest as backtest
+        import engine.simulate.portfolio as backtest
         real_run = backtest.run_backtest
         count = [0]
         def run_backtest(*a, **k):
@@ -75,7 +75,7 @@ CHILD = textwrap.dedent(
                 arrive()
             return real_run(*a, **k)
         backtest.run_backtest = run_backtest
-        import engine.pipeline as pipeline
+        import engine.simulate.pipeline as pipeline
         pipeline.run_backtest = run_backtest
     sys.argv = ["run_backtest.py", *sys.argv[3:]]
     runpy.run_path("run_backtest.py", run_name="__main__")

@@ -67,7 +67,7 @@ def test_pip_install_into_a_folder_runs_from_another_working_folder(tmp_path):
     )
     if built.returncode != 0:
         pytest.skip(f"pip cannot build here (offline?): {built.stderr.strip()[-300:]}")
-    assert (target / "engine" / "defaults.toml").is_file()
+    assert (target / "engine" / "config" / "defaults.toml").is_file()
     assert (target / "claims" / "first10days.toml").is_file()  # the shipped claims
     assert not (target / "pyproject.toml").exists()
     script = (

@@ -1,7 +1,7 @@
 """The engine against an independent, slow reference: a plain-Python loop, no vectorbt.
 
 The loop implements the engine's documented execution rules from scratch (README,
-"Conventions"; `engine.backtest`):
+"Conventions"; `engine.simulate.portfolio`):
 
 - a target-weight row dated t is traded `lag` sessions later, at that session's close (or its
   adjusted open with trade_at="open"); an all-NaN row changes nothing, a NaN in a set row is 0;
@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import run_backtest, static_mix_weights
-from engine.config import load_config
+from engine.config.run_config import load_config
+from engine.config.settings import BacktestSettings
 from engine.data import load_market_data
 from engine.data.model import MarketData
-from engine.pipeline import common_period, needed_tickers, period_index, trim_weights
-from engine.settings import BacktestSettings
+from engine.simulate.pipeline import common_period, needed_tickers, period_index, trim_weights
+from engine.simulate.portfolio import run_backtest, static_mix_weights
 from strategies import discover
 from tests.helpers import MIRROR, market_data, random_walk
 

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.commands.run_strategy import MAX_LINES, terminal_lines
+from engine.cli.commands.run_strategy import MAX_LINES, terminal_lines
 from engine.errors import DataQualityError
-from engine.pipeline import Period, start_at_first_decision, warm_up
-from engine.results import target_changes
+from engine.simulate.pipeline import Period, start_at_first_decision, warm_up
+from engine.simulate.result import target_changes
 
 DAYS = pd.bdate_range("2024-01-01", periods=10)
 

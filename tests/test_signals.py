@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.api.signal_view import _fill_date, compute_signal, latest_change, render_signal
 from engine.calendar import nyse_sessions
-from engine.cli import main
-from engine.config import load_config
+from engine.cli.main import main
+from engine.config.run_config import load_config
 from engine.paths import PROJECT_ROOT
-from engine.signals import _fill_date, compute_signal, latest_change, render_signal
 from strategies import discover
 from tests.helpers import MIRROR, mirror_overrides
 
@@ -53,7 +53,7 @@ def test_rsi_trim_signal_on_the_mirror_matches_its_last_switch(tmp_path):
     signal = compute_signal(strategy, cfg, PROJECT_ROOT)
     assert signal.data_end == dt.date(2026, 8, 21)  # the mirror's last IWM/SPY close
     # independently: the strategy's own switch table, on the same data
-    from engine.pipeline import load_data_for
+    from engine.simulate.pipeline import load_data_for
 
     data = load_data_for(strategy, cfg, PROJECT_ROOT).select(end="2026-08-21")
     last = strategy.tables(data, cfg.params)["switches"].iloc[-1]
@@ -103,7 +103,7 @@ def test_signals_command_on_the_mirror_states_first10days_decision(tmp_path, cap
 
 
 def test_signals_api_gives_one_signal_per_strategy(tmp_path):
-    from engine.signals import signals
+    from engine.api.signal_view import signals
 
     chosen = {n: STRATEGIES[n] for n in ("rsi_trim", "fixed_mix")}
     configs = {n: _cfg(s, tmp_path) for n, s in chosen.items()}

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import engine as rl
-from engine.backtest import cash_returns_from_series
 from engine.data.validation import cash_series_problem
 from engine.errors import ConfigError, DataQualityError
+from engine.simulate.portfolio import cash_returns_from_series
 from tests.helpers import MIRROR
 
 
@@ -99,7 +99,7 @@ def _split_mirror(tmp: Path) -> Path:
 def test_strict_makes_a_data_warning_fatal(tmp_path, capsys) -> None:
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
-    from engine.cli import main
+    from engine.cli.main import main
     from strategies import discover
 
     data = {"mirror_dir": str(_split_mirror(tmp_path)), "providers": ["mirror"]}
@@ -140,8 +140,8 @@ def test_one_ticker_ending_early_is_named_in_the_period_note(tmp_path) -> None:
 def test_a_few_sessions_get_no_interval_and_no_verdict() -> None:
     """One daily return once read 'active return -338% a year (interval -338% to -338%,
     p < 0.001): luck alone is unlikely to explain it'."""
-    from engine.verdict_words import active_line
-    from engine.verdicts import MIN_SESSIONS, active_return, rng_for, with_minimum_sample
+    from engine.inference.verdicts import MIN_SESSIONS, active_return, rng_for, with_minimum_sample
+    from engine.report.verdict_text import active_line
 
     index = pd.bdate_range("2024-01-02", periods=5)
     strategy = pd.Series([-0.0134, 0.001, 0.002, -0.001, 0.0], index=index)

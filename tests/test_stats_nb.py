@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import metrics
-from engine import stats_nb as nb
+from engine.stats import metrics
+from engine.stats import returns_nb as nb
 
 RNG = np.random.default_rng(11)
 RETURNS = RNG.normal(0.0004, 0.011, 700)

@@ -14,9 +14,9 @@ import pytest
 from pydantic import Field
 
 import engine as rl
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
+from engine.decisions.strategy import Strategy, single_combination
 from engine.errors import BadInputError, RotationLabError
-from engine.strategy import Strategy, single_combination
 from tests.helpers import market_data, random_walk
 
 DATA = market_data(random_walk(["SPY", "IWM"], "2020-01-01", "2020-06-30"))
@@ -85,7 +85,7 @@ def test_a_sweep_chunk_with_a_wrong_row_count_is_refused_before_compiled_code() 
 
 
 def rl_config(strategy: Strategy):
-    from engine.config import load_config
+    from engine.config.run_config import load_config
 
     return load_config(strategy)
 
@@ -212,7 +212,7 @@ def _tickers(params) -> list[str]:
 STRATEGY_FILE = """
 import numpy as np
 import engine as rl
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
 
 
 class P(rl.Strict):
@@ -231,7 +231,7 @@ STRATEGY = rl.Strategy(
 
 
 def _cli(argv: list[str], capsys) -> tuple[int, str]:
-    from engine.cli import main
+    from engine.cli.main import main
     from strategies import discover
 
     code = main(discover(), argv)

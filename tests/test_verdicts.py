@@ -17,7 +17,7 @@ from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
 from engine.inference.resampling import circular_block_sums
-from engine.verdicts import (
+from engine.inference.verdicts import (
     active_return,
     active_spells,
     complete_years,
@@ -219,7 +219,7 @@ def test_first10days_verdicts_on_the_mirror(tmp_path):
 def test_years_with_a_bet_leave_out_the_session_after_a_year_end_switch():
     """Held active in 2011 from Jan 18 to year end, sold on 2012's first session (one session
     of 2012: no bet); held active for two weeks of 2013. Years with a bet: 2011 and 2013."""
-    from engine.verdicts import MIN_BET_SESSIONS, bet_years
+    from engine.inference.verdicts import MIN_BET_SESSIONS, bet_years
 
     index = nyse_sessions("2010-12-31", "2014-12-31")
     spells = pd.DataFrame(

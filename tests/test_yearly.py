@@ -1,4 +1,5 @@
-"""The calendar and the year-window rule every yearly strategy and claim reads (engine.yearly)."""
+"""The calendar and the year-window rule every yearly strategy and claim reads
+(engine.decisions.yearly)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from engine.calendar import (
     nyse_sessions,
     period_end_mask,
 )
-from engine.yearly import anchor_positions, calendar_years, window_returns
+from engine.decisions.yearly import anchor_positions, calendar_years, window_returns
 
 
 def test_last_session_of_year_follows_the_calendar():

@@ -17,12 +17,12 @@ refuse with the same message (`BadInputError`, a ValueError) and compute the sam
 from __future__ import annotations
 
 from engine.api.catalog import StrategyInfo, load_strategies, strategies
-from engine.api.claims import ClaimCheck, ClaimsResult, claim, claims, load_claims
-from engine.api.compare import CompareResult, compare
+from engine.api.check_claims import ClaimCheck, ClaimsResult, claim, claims, load_claims
+from engine.api.compare_strategies import CompareResult, compare
+from engine.api.current_signals import signals
 from engine.api.data import data_status, update_data
-from engine.api.run import RunResult, run
-from engine.api.signals import signals
-from engine.api.sweep import SweepResult, sweep
+from engine.api.run_strategy import RunResult, run
+from engine.api.sweep_grid import SweepResult, sweep
 from engine.errors import BadInputError
 
 __all__ = [

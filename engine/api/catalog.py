@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.decisions.discovery import library, load_folder, merge_strategies
+from engine.decisions.strategy import Strategy
 from engine.errors import BadInputError
-from engine.plugins import library, load_folder, merge_strategies
-from engine.strategy import Strategy
 
 __all__ = [
     "StrategyInfo",

@@ -8,11 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from engine.cleanup import start_up
-from engine.config import apply_overrides, validate_model
+from engine.api.startup import start_up
+from engine.config.run_config import apply_overrides, validate_model
+from engine.config.settings import DataSettings
 from engine.errors import BadInputError
 from engine.paths import project_root
-from engine.settings import DataSettings
 
 __all__ = ["data_status", "update_data"]
 

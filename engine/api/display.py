@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from engine.metrics import METRICS, drawdown
 from engine.report.toolkit.format import format_stats
+from engine.stats.metrics import METRICS, drawdown
 
 if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn
     from matplotlib.figure import Figure
@@ -157,7 +157,7 @@ def claims_text(results: list[Any], verbose: bool = False) -> str:
     """One block per claim (with `verbose`, each claim's full statement: definition and every
     finding), nothing repeated: the `claims` command's output and `print()` of a claim result."""
     if verbose:
-        from engine.claims.summary import claim_summary
+        from engine.claim_checks.summary import claim_summary
 
         return "\n\n".join(claim_summary(r) for r in results)
     return "\n\n".join("\n".join(claim_block(r)) for r in results)

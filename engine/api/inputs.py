@@ -2,7 +2,8 @@
 
 `rl.run("first10days", lead_days=15, backtest={"fees_bps": 5}, overrides=["anchor=first_close"])`
 is `run_backtest.py first10days --set lead_days=15 --set backtest.fees_bps=5 --set
-anchor=first_close`: the values go through `engine.config.load_config`, so a refusal carries the
+anchor=first_close`: the values go through `engine.config.run_config.load_config`, so a refusal
+carries the
 message the command line prints.
 """
 
@@ -14,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.config import RunConfig, load_config
+from engine.config.run_config import RunConfig, load_config
+from engine.decisions.strategy import Strategy
 from engine.errors import BadInputError
-from engine.strategy import Strategy
 
 __all__ = ["Sections", "as_overrides", "config_for", "section_values", "shown_call"]
 

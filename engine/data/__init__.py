@@ -6,7 +6,8 @@ mirror, yfinance) and the validation rules stay behind them.
 
 from __future__ import annotations
 
-from engine.data.loader import data_status, load_market_data, update_tickers
+from engine.data.loader import load_market_data
+from engine.data.maintenance import data_status, update_tickers
 from engine.data.model import FIELDS, DataIssue, MarketData, SourceInfo
 
 __all__ = [

@@ -2,9 +2,10 @@
 
 Why parquet with key-value metadata: `data status` can answer from the schema alone, and a
 checksum of the values lets a read detect a damaged file instead of backtesting on it. Writes are
-atomic (temp file + fsync + os.replace) under a per-ticker file lock, so two processes refreshing
-the same ticker never leave a torn or half-written file behind.
+atomic (temp file + fsync + os.replace) under a per-ticker file lock: never a torn file.
 """
+
+# long: one cache entry's life (read, check, lock, write, set aside) read together.
 
 from __future__ import annotations
 
@@ -399,7 +400,7 @@ def staleness(
             return f"the mirror file {mirror_file} changed since it was imported"
         # Same size and time stamp is not the same file (an edit in place, a restored copy,
         # a coarse clock): the bytes decide. Hashing a mirror file takes about a millisecond.
-        from engine.data.mirror import file_sha256
+        from engine.data.mirror_file import file_sha256
 
         if file_sha256(mirror_file, history.ticker) != history.extra.get("mirror_sha256"):
             return f"the mirror file {mirror_file} changed (its SHA-256) since it was imported"

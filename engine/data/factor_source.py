@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from engine.config.settings import DataSettings
 from engine.data import cache
 from engine.data.factors import (
     COLUMNS,
@@ -44,7 +45,6 @@ from engine.data.factors import (
 from engine.data.model import FIELDS, DataIssue, MarketData, SourceInfo
 from engine.data.providers import resolve_dir
 from engine.errors import DataUnavailableError
-from engine.settings import DataSettings
 
 __all__ = [
     "MIRROR_FILE",

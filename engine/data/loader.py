@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
+from engine.config.settings import DataSettings
 from engine.data import cache, mirror, validation, yahoo
 from engine.data.align import (
     align_one,
@@ -25,7 +26,6 @@ from engine.data.align import (
     pre1990_drops,
 )
 from engine.data.cache import History
-from engine.data.maintenance import data_status, update_tickers
 from engine.data.model import FIELDS, DataIssue, MarketData, SourceInfo
 from engine.data.policy import obtain as _obtain
 from engine.data.providers import Attempt, Dirs
@@ -37,9 +37,8 @@ from engine.errors import (
     UnknownTickerError,
     shorten,
 )
-from engine.settings import DataSettings
 
-__all__ = ["data_status", "load_market_data", "normalise_tickers", "update_tickers"]
+__all__ = ["load_market_data", "normalise_tickers"]
 
 TICKER_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.config.settings import DataSettings
 from engine.data import cache, mirror, yahoo
 from engine.data.cache import CorruptCacheError, History
 from engine.data.model import SourceInfo
 from engine.data.providers import NETWORK_PROVIDERS, Attempt, Dirs, ask, no_provider_error
 from engine.errors import BadInputError, DataUnavailableError, RotationLabError
-from engine.settings import DataSettings
 
 __all__ = ["clear_leftovers", "data_status", "update_tickers"]
 

@@ -19,14 +19,12 @@ import numpy as np
 import pandas as pd
 
 from engine.data.cache import History, utc_now_iso
+from engine.data.mirror_file import read_file
 from engine.data.model import FIELDS
 from engine.errors import DataUnavailableError
-from engine.files import MB, read_limited
 
 COLUMNS = ("date", *FIELDS)
 TAIL_BYTES = 4096
-# A century of daily bars is about 3 MB of CSV; anything far larger is not a price file.
-MAX_MIRROR_BYTES = 64 * MB
 
 
 def mirror_path(mirror_dir: Path, ticker: str) -> Path:
@@ -58,20 +56,6 @@ def read_mirror(mirror_dir: Path, ticker: str) -> History | None:
         },
         source_lines=lines,
     )
-
-
-def read_file(path: Path, ticker: str) -> tuple[bytes, os.stat_result]:
-    """A mirror file's bytes, its type and size checked first (a pipe, a device or a huge
-    unrelated file is refused before it is read); FileNotFoundError when it is absent."""
-    fix = f"put {ticker}'s daily prices there as CSV or remove it from the mirror folder"
-    return read_limited(
-        path, MAX_MIRROR_BYTES, f"{ticker}: the mirror file", DataUnavailableError, fix
-    )
-
-
-def file_sha256(path: Path, ticker: str) -> str:
-    """The SHA-256 of a mirror file's bytes (bounded like `read_file`)."""
-    return hashlib.sha256(read_file(path, ticker)[0]).hexdigest()
 
 
 def _fail(path: Path, line: int | None, problem: str) -> DataUnavailableError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine.config.settings import DataSettings
 from engine.data import cache, mirror
 from engine.data.cache import CorruptCacheError, History
 from engine.data.model import DataIssue
@@ -23,7 +24,6 @@ from engine.data.providers import (
     no_provider_error,
     store,
 )
-from engine.settings import DataSettings
 
 __all__ = ["obtain"]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.config.settings import DataSettings
 from engine.data import cache, mirror, validation, yahoo
 from engine.data.cache import History
 from engine.data.model import FIELDS, DataIssue
@@ -25,7 +26,6 @@ from engine.errors import (
     closest,
     shorten,
 )
-from engine.settings import DataSettings
 
 __all__ = [
     "NETWORK_PROVIDERS",

@@ -16,7 +16,8 @@ from engine.data.model import DataIssue
 
 # Series whose close is a yield in percent: zero or negative values are real, not errors.
 YIELD_TICKERS = frozenset({"^IRX", "^TNX", "^FVX", "^TYX"})
-DEFAULT_MAX_DAILY_MOVE = 0.25  # the data.max_daily_move default (engine.settings.DataSettings)
+# the data.max_daily_move default (engine.config.settings.DataSettings)
+DEFAULT_MAX_DAILY_MOVE = 0.25
 RANGE_REL_TOL = 1e-6
 RANGE_ABS_TOL = 1e-6
 MAX_LISTED_DATES = 1000
@@ -218,7 +219,7 @@ def cash_series_problem(series: pd.Series, kind: str) -> str | None:
             )
         return None
     # A zero or negative price on a few rows is a data error the engine refuses with its date
-    # (engine.backtest); a series that is mostly at or below 0 is a yield read as a price.
+    # (engine.simulate.portfolio); a series that is mostly at or below 0 is a yield read as a price.
     positive = values[values > 0]
     if len(positive) < len(values) / 2:
         return (

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
+from engine.config.settings import DataSettings
 from engine.data.cache import History, empty_history_frame, utc_now_iso
 from engine.errors import DataUnavailableError, UnknownTickerError
-from engine.settings import DataSettings
 
 FULL_HISTORY_START = "1900-01-01"
 PARTIAL_TAIL_SESSIONS = 5  # a download ending more sessions than this before its due date is cut

@@ -7,7 +7,7 @@ over a replicate is the sum of ceil(N / length) precomputed block totals, so tho
 replicates of a 6,000-session series cost a few array lookups each.
 
 Used by the claim checks (event-day means vs the other days, `engine.inference.significance`)
-and by the strategy verdicts (active return against a benchmark, `engine.verdicts`).
+and by the strategy verdicts (active return against a benchmark, `engine.inference.verdicts`).
 """
 
 from __future__ import annotations

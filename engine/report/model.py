@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from engine.data.model import MarketData
-from engine.results import BacktestResult
+from engine.simulate.result import BacktestResult
 
 
 @dataclass
 class ReportInput:
     """One strategy run and its benchmarks, ready to render.
 
-    `stats` has one row per metric (index = metric key from `engine.metrics.METRICS`) and one
+    `stats` has one row per metric (index = metric key from `engine.stats.metrics.METRICS`) and one
     column per series (the strategy first, then the benchmarks), holding raw floats.
     `yearly` has one row per calendar year and the same columns, holding simple returns.
     `tables` are the strategy's own diagnostics (e.g. "per_year"); each is written as <key>.csv.
@@ -38,7 +38,8 @@ class ReportInput:
     versions: dict[str, str]  # python and package versions
     notes: list[str] = field(default_factory=list)  # caveats shown at the top of the report
     # Did the rule beat its benchmarks, and could that be luck: plain-words lines for the top of
-    # the report and the terminal, and their tables (title -> frame), filled by engine.verdicts.
+    # the report and the terminal, and their tables (title -> frame), filled by
+    # engine.inference.verdicts.
     verdict_lines: list[str] = field(default_factory=list)
     verdict_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     # Sessions at the period start the strategy held cash because its rule could not decide yet

@@ -3,7 +3,7 @@
 grid          parse `--grid name=a:b:step` / lists and a config's [sweep] table
 windows       the window a chunk runs on and the statistics every path returns
 batch         chunks through the strategy's batch form and the one portfolio kernel
-              (engine.portfolio_nb); sampled rows re-run through vectorbt
+              (engine.simulate.portfolio_nb); sampled rows re-run through vectorbt
 executors     where chunks run: this process / a local process pool, or a Dask cluster
 sweep         load once, run every combination in chunks, assemble the table
 walk_forward  choose on each training window, test on the next, stitch the tests

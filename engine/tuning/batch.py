@@ -4,7 +4,7 @@ A chunk is a slice of the parameter table. Its decisions come from `Strategy.bat
 form, or the single form row by row for a rule without one), on the data a single run of each
 row would load: rows are grouped by the first session their lookback needs, so indicators that
 remember their seed (Wilder's RSI) start where a single run's do, and a sweep row equals the
-single run. The decisions of each group then run through `engine.portfolio_nb`.
+single run. The decisions of each group then run through `engine.simulate.portfolio_nb`.
 """
 
 from __future__ import annotations
@@ -16,25 +16,25 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from engine.backtest import (
+from engine.config.run_config import RunConfig
+from engine.data.model import MarketData
+from engine.decisions.batch import Decisions, combo_params
+from engine.decisions.strategy import Strategy
+from engine.simulate.pipeline import data_window
+from engine.simulate.portfolio import (
     CASH_COLUMN,
     cash_returns_from_series,
     execution_inputs,
     price_gap_error,
 )
-from engine.config import RunConfig
-from engine.data.model import MarketData
-from engine.decisions import Decisions, combo_params
-from engine.metrics import daily_risk_free
-from engine.pipeline import data_window
-from engine.portfolio_nb import (
+from engine.simulate.portfolio_nb import (
     ERR_NO_FILL,
     N_STATS,
     next_unusable_nb,
     simulate_parallel_nb,
     simulate_serial_nb,
 )
-from engine.strategy import Strategy
+from engine.stats.metrics import daily_risk_free
 from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.dedup import distinct_combinations
 from engine.tuning.windows import ChunkResult, Window
@@ -116,7 +116,8 @@ class BatchCore:
         return out
 
     def _arrays(self, decisions: Decisions, window: Window) -> tuple[np.ndarray, ...]:
-        """Close and fill prices, costs and the palette (`engine.backtest.execution_inputs`, as
+        """Close and fill prices, costs and the palette
+        (`engine.simulate.portfolio.execution_inputs`, as
         a single run builds them), with the cash asset when it earns."""
         settings = self.cfg.backtest
         cash = None
@@ -214,7 +215,8 @@ class BatchCore:
 
 
 def _check_palette(decisions: Decisions) -> None:
-    """The weight rules of `engine.backtest.validate_target_weights`, once per distinct row."""
+    """The weight rules of `engine.simulate.portfolio.validate_target_weights`, once per distinct
+    row."""
     from engine.errors import DataQualityError
 
     palette = decisions.palette

@@ -4,7 +4,8 @@ The question a tuned rule must answer is "did it beat the benchmark", not "did i
 the deflated Sharpe ratio of the best combination's returns in excess of the benchmark, the SPA
 test, and the walk-forward test windows next to the benchmark over the same sessions all use
 these returns. The main benchmark is the config's first `[[benchmarks]]` entry, and it is the
-single-run benchmark itself (`engine.pipeline.simulate_benchmarks`'s definition): its weights set
+single-run benchmark itself (`engine.simulate.pipeline.simulate_benchmarks`'s definition): its
+weights set
 on the window's first session and run through the engine with the run's `[backtest]` settings,
 so it enters on the session the strategy first trades (the same lag), at the same fill price,
 with the same fees and slippage and the same cash yield, and rebalances as configured. One
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.backtest import run_backtest, static_mix_weights
-from engine.config import RunConfig
+from engine.config.run_config import RunConfig
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
-from engine.pipeline import cash_returns_for
+from engine.simulate.pipeline import cash_returns_for
+from engine.simulate.portfolio import run_backtest, static_mix_weights
 
 __all__ = ["main_benchmark", "main_benchmark_returns"]
 

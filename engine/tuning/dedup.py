@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.decisions import Decisions
+from engine.decisions.batch import Decisions
 
 __all__ = ["distinct_combinations"]
 

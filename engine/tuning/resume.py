@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.tuning.columns import STAT_COLUMNS
+from engine.stats.sweep_columns import STAT_COLUMNS
 from engine.tuning.windows import ChunkResult, Window
 
 __all__ = ["ChunkStore", "fingerprint"]

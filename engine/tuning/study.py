@@ -13,10 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.metrics import daily_risk_free
-from engine.stats_nb import PERIODS_PER_YEAR
-from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
-from engine.tuning.luck import (
+from engine.inference.luck import (
     TOP_K,
     ExcessSharpe,
     Snooping,
@@ -24,12 +21,15 @@ from engine.tuning.luck import (
     reconcile,
     snooping,
 )
-from engine.tuning.overfitting import (
+from engine.inference.overfitting import (
     DeflatedSharpe,
     PBOResult,
     deflated_sharpe_of_returns,
     pbo_cscv,
 )
+from engine.stats.metrics import daily_risk_free
+from engine.stats.returns_nb import PERIODS_PER_YEAR
+from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.sweep import (
     SweepResult,
     SweepSetup,
@@ -41,7 +41,8 @@ from engine.tuning.sweep import (
 )
 from engine.tuning.walk_forward import WalkForwardResult, WalkForwardSpec, run_walk_forward
 
-CHECK_TOLERANCE = 1e-9  # relative, final equity: the sweep kernel vs engine.backtest (vectorbt)
+# relative, final equity: the sweep kernel against the oracle (vectorbt)
+CHECK_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class StudyOptions:
     chunk_size: int | None = None
     progress: bool = True
     blocks: int = 16  # CSCV blocks (even)
-    check: int = 3  # sampled combinations re-run through engine.backtest (vectorbt)
+    check: int = 3  # sampled combinations re-run through engine.simulate.portfolio (vectorbt)
     top: int = 20
     curves: int = 5  # equity curves of the best combinations kept for the report
     walk_forward: WalkForwardSpec | None = None
@@ -113,7 +114,7 @@ def excess_sharpe(
 
 
 def snooping_study(setup: SweepSetup, window, order: np.ndarray, seed: int) -> Snooping:
-    """SPA/StepM on the top TOP_K rows by the ranking metric (see `engine.tuning.luck`)."""
+    """SPA/StepM on the top TOP_K rows by the ranking metric (see `engine.inference.luck`)."""
     rows = [int(r) for r in order[:TOP_K]]
     returns = daily_returns(setup, rows, window)[:, 1:]
     bench = main_benchmark(setup.cfg)

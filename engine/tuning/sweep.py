@@ -1,12 +1,14 @@
 """A parameter sweep: load the data once, run every combination of the grid, tabulate.
 
-Every sweep runs through one portfolio kernel (`engine.portfolio_nb`), fed by the strategy's
+Every sweep runs through one portfolio kernel (`engine.simulate.portfolio_nb`), fed by the
+strategy's
 decisions: its batch form computes a chunk of combinations at once (each indicator once per
 distinct value), a rule without one is asked one combination at a time (slow, and said so).
 Chunks keep a million combinations within a chunk's working memory plus one row of statistics
 each: per combination, the statistics of `engine.tuning.windows.STAT_COLUMNS` and the per-block
 sums the CSCV overfitting test needs; no equity curve is kept except those the report asks for
-again (the best few and the default). vectorbt (`engine.backtest`) re-runs sampled rows as an
+again (the best few and the default). vectorbt (`engine.simulate.portfolio`) re-runs sampled rows
+as an
 independent check.
 """
 
@@ -24,20 +26,20 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 from tqdm.auto import tqdm
 
-from engine.config import RunConfig
+from engine.config.run_config import RunConfig
 from engine.data.model import MarketData
+from engine.decisions.strategy import Strategy
 from engine.errors import BadInputError
-from engine.oracle import oracle_combination
-from engine.pipeline import (
+from engine.simulate.oracle import oracle_combination
+from engine.simulate.pipeline import (
     Period,
     common_period,
     load_data_for,
     needed_tickers,
     period_index,
 )
-from engine.strategy import Strategy
+from engine.stats.sweep_columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.batch import build_plan, requirements
-from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.grid import Grid, find_row
 from engine.tuning.resume import ChunkStore, fingerprint
 from engine.tuning.windows import ChunkResult, Window
@@ -360,7 +362,8 @@ def daily_returns(setup: SweepSetup, rows: list[int], window: Window) -> np.ndar
 def check_against_engine(
     setup: SweepSetup, rows: list[int], final_equity: np.ndarray, window: Window
 ) -> pd.DataFrame:
-    """Final equity of plan rows: the sweep's kernel vs vectorbt (`engine.oracle`), relative
+    """Final equity of plan rows: the sweep's kernel vs vectorbt (`engine.simulate.oracle`),
+    relative
     gap. The oracle run rebuilds the decisions through `Strategy.weights` on the row's own data."""
     out = []
     base = setup.cfg.params

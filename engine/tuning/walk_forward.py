@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from engine import metrics
 from engine.errors import BadInputError
+from engine.stats import metrics
 from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.sweep import SweepSetup, ranking, row_values, run_plan
 from engine.tuning.windows import STAT_INDEX, Window

@@ -1,6 +1,6 @@
 """What every evaluator shares: the window a chunk is run on and the statistics it returns.
 
-Stat columns follow `engine.metrics` exactly (252 sessions a year, Sharpe and Sortino on daily
+Stat columns follow `engine.stats.metrics` exactly (252 sessions a year, Sharpe and Sortino on daily
 excess returns, volatility with ddof=1, CAGR over the number of daily steps, turnover = traded
 value / average equity per year, rebalances = sessions with at least one fill), so a sweep row
 and a single run of the same parameters report the same numbers.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.tuning.columns import STAT_COLUMNS
+from engine.stats.sweep_columns import STAT_COLUMNS
 
 STAT_INDEX = {name: i for i, name in enumerate(STAT_COLUMNS)}
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from engine.calendar import nyse_sessions
-from engine.claims.kinds.early_window import EarlyWindow
-from engine.claims.kinds.leadership import YearStartLeadership
-from engine.claims.kinds.relative_start import RelativeStart
-from engine.claims.kinds.rsi import RsiCross
-from engine.claims.kinds.streak import RelativeStreak
+from engine.claim_checks.kinds.early_window import EarlyWindow
+from engine.claim_checks.kinds.leadership import YearStartLeadership
+from engine.claim_checks.kinds.relative_start import RelativeStart
+from engine.claim_checks.kinds.rsi import RsiCross
+from engine.claim_checks.kinds.streak import RelativeStreak
 
 COMMON: dict[str, Any] = {"title": "test claim", "quotes": ["a quote"]}
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.claims.definitions import kind_models, library_dir, load_definitions, variants
-from engine.claims.kinds import registry
-from engine.claims.runner import evaluate
+from engine.claim_checks.definitions import variants
+from engine.claim_checks.kinds import registry
+from engine.claim_checks.loading import kind_models, library_dir, load_definitions
+from engine.claim_checks.runner import evaluate
 from engine.errors import ConfigError
 from tests.claims.builders import rsi_def
 from tests.claims.test_rsi import walk_data
@@ -124,7 +125,7 @@ def test_claim_files_live_beside_the_strategies_and_kinds_are_discovered():
 
     for name, kind in registry().items():  # each kind's model is defined beside its code
         module = importlib.import_module(kind.model.__module__)
-        assert module.KIND is kind and module.__name__.startswith("engine.claims.kinds.")
+        assert module.KIND is kind and module.__name__.startswith("engine.claim_checks.kinds.")
         assert kind.model.model_fields["kind"].annotation.__args__ == (name,)
 
 
@@ -133,7 +134,7 @@ def test_load_claims_adds_a_folder_for_the_session(tmp_path: Path):
 
     import engine as rl
 
-    api = importlib.import_module("engine.api.claims")
+    api = importlib.import_module("engine.api.check_claims")
 
     (tmp_path / "iwm_rsi_80.toml").write_text(
         'kind = "rsi_cross"\ntitle = "IWM above 80"\nquotes = ["q"]\nthreshold = 80.0\n'

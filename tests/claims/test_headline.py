@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from engine.claims.headline import convention_set
-from engine.claims.result import ClaimResult, Finding
-from engine.claims.runner import evaluate
-from engine.claims.studies import quoted_mean_test
-from engine.claims.summary import WIDTH, run_summary
-from engine.claims.verdict import Rules, judge
+from engine.claim_checks.headline import convention_set
+from engine.claim_checks.result import ClaimResult, Finding
+from engine.claim_checks.runner import evaluate
+from engine.claim_checks.studies import quoted_mean_test
+from engine.claim_checks.summary import WIDTH, run_summary
+from engine.claim_checks.verdict import Rules, judge
 from tests.claims.builders import leadership_def
 from tests.claims.test_leadership import planted
 from tests.helpers import market_data
@@ -97,7 +97,7 @@ def _mean_finding() -> Finding:
 
 
 def test_quoted_means_are_reproduced_within_half_a_point():
-    from engine.claims.definitions import StatsSettings
+    from engine.claim_checks.definitions import StatsSettings
 
     settings = StatsSettings()
     events, others = [0.01, 0.02, 0.03], [-0.02, -0.01, 0.0]
@@ -152,7 +152,7 @@ def test_summary_lines_are_wrapped_never_cut_mid_word():
 def test_a_headline_never_contradicts_another_finding_silently():
     """The headline finding 'not supported' while finding 2 (a mean) is 'supported': the same
     line names finding 2 and says why the two can differ."""
-    from engine.claims.headline import headline_lines
+    from engine.claim_checks.headline import headline_lines
 
     share = judge(
         Finding(

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.claims.kinds import leadership
-from engine.claims.runner import evaluate
+from engine.claim_checks.kinds import leadership
+from engine.claim_checks.runner import evaluate
 from tests.claims.builders import leadership_def
 from tests.helpers import market_data
 
@@ -138,7 +138,8 @@ def test_no_look_ahead_in_the_leadership_decision(cut):
 
 def test_a_tie_is_no_leadership_for_the_claim_and_the_strategy():
     """TECH's prices equal SMALL's through 2018: their returns to day 10 tie exactly, and both
-    the claim and the first10days strategy (one rule, engine.leadership) name no leader."""
+    the claim and the first10days strategy (one rule, engine.decisions.leadership) name no
+    leader."""
     from strategies.first10days import Params, yearly_leadership
 
     prices = planted()

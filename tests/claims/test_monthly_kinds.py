@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.claims.eras import counterpart_lines, eras
-from engine.claims.kinds.january_signal import JanuarySignal
-from engine.claims.kinds.month_effect import MonthEffect, monthly_returns
-from engine.claims.runner import evaluate
+from engine.claim_checks.eras import counterpart_lines, eras
+from engine.claim_checks.kinds.january_signal import JanuarySignal
+from engine.claim_checks.kinds.month_effect import MonthEffect, monthly_returns
+from engine.claim_checks.runner import evaluate
 from engine.data.factor_source import FactorData, factor_market_data
 from engine.data.factors import FactorTable
 from tests.helpers import market_data, random_walk

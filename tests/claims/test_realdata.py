@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from engine.cli import main
+from engine.cli.main import main
 from strategies import discover
 from tests.claims.test_rsi import loop_rsi
 from tests.helpers import MIRROR
@@ -235,11 +235,11 @@ def test_rsi_base_rate_counts_sessions_with_an_rsi(run):
 def test_the_claim_and_the_strategy_agree_on_every_etf_year(tmp_path):
     """One leadership rule: the claim's ETF universe and the first10days strategy's defaults
     (SPY, QQQ, IWM, DIA, total return, prior year-end close, day 10) name the same leaders."""
-    from engine.claims import load_definitions
-    from engine.claims.kinds import leadership
+    from engine.claim_checks import load_definitions
+    from engine.claim_checks.kinds import leadership
+    from engine.config.settings import DataSettings
     from engine.data import load_market_data
     from engine.paths import PROJECT_ROOT
-    from engine.settings import DataSettings
     from strategies.first10days import Params, yearly_leadership
 
     defn = load_definitions(overrides=["first10days.universe=etf"])["first10days"]

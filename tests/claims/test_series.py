@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.claims import series as S
-from engine.indicators import run_length
+from engine.claim_checks import series as S
+from engine.decisions.indicators import run_length
 
 MASK = np.array([0, 1, 1, 0, 1, 1, 1, 1, 0, 1], dtype=bool)
 

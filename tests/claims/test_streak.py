@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.claims.kinds import streak
-from engine.claims.runner import evaluate
+from engine.claim_checks.kinds import streak
+from engine.claim_checks.runner import evaluate
 from tests.claims.builders import rng_walk, streak_def
 from tests.helpers import market_data
 

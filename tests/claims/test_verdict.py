@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from engine.claims.result import Finding
-from engine.claims.verdict import Rules, judge
+from engine.claim_checks.result import Finding
+from engine.claim_checks.verdict import Rules, judge
 
 RULES = Rules(min_n=10, confidence=0.95)
 

@@ -8,9 +8,9 @@ import pytest
 from scipy import stats as sps
 
 from engine.calendar import nyse_sessions
-from engine.claims import years as Y
-from engine.claims.kinds import early_window, relative_start
-from engine.claims.runner import evaluate
+from engine.claim_checks import years as Y
+from engine.claim_checks.kinds import early_window, relative_start
+from engine.claim_checks.runner import evaluate
 from tests.claims.builders import early_def, relative_def
 from tests.helpers import market_data
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
+from engine.config.settings import DataSettings
 from engine.data import yahoo
-from engine.settings import DataSettings
 
 HEADER = "date,open,high,low,close,adj_close,volume"
 REAL_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "market-data"

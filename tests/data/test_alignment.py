@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import DataIssue, MarketData, load_market_data
 from engine.errors import BadInputError, DataQualityError, UnknownTickerError
-from engine.settings import DataSettings
 
 from .conftest import ohlcv_rows, sessions, write_csv
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import load_market_data, mirror
 from engine.errors import DataUnavailableError
-from engine.settings import DataSettings
 
 from .conftest import ohlcv_rows, sessions, write_csv
 

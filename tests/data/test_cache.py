@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import cache, load_market_data
 from engine.data.cache import CorruptCacheError, History
 from engine.errors import DataUnavailableError
-from engine.settings import DataSettings
 
 from .conftest import (
     FakeDownload,

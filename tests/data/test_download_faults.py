@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import cache, load_market_data, update_tickers, yahoo
 from engine.data.cache import History
 from engine.errors import DataUnavailableError, UnknownTickerError
-from engine.settings import DataSettings
 
 from .conftest import (
     FakeDownload,

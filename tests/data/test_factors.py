@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data.factor_source import (
     CACHE_FILE,
     MIRROR_FILE,
@@ -26,7 +27,6 @@ from engine.data.factor_source import (
 )
 from engine.data.factors import DATASET, month_gaps, parse_mirror, parse_published
 from engine.errors import DataQualityError, DataUnavailableError
-from engine.settings import DataSettings
 
 REAL_MIRROR = Path(__file__).resolve().parents[2].parent / "shared" / "factor-data" / MIRROR_FILE
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.data import cache
 from engine.data.findings import MAX_LINE, MAX_LINES, terminal_lines
 from engine.data.model import DataIssue, MarketData

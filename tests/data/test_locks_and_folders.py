@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.data import cache
 from strategies import discover
 from tests.test_faults import synthetic_mirror

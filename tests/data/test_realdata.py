@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import MarketData, load_market_data
-from engine.settings import DataSettings
 
 pytestmark = pytest.mark.realdata
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import cache, data_status, update_tickers
 from engine.errors import BadInputError, UnknownTickerError
-from engine.settings import DataSettings
 
 from .conftest import ohlcv_rows, sessions, write_csv
 
@@ -105,7 +105,7 @@ def test_the_api_and_the_data_command_show_one_table(
 ) -> None:
     """`data status|update` are the API's `rl.data_status` / `rl.update_data`, printed."""
     import engine as rl
-    from engine.cli import main
+    from engine.cli.main import main
     from strategies import discover
 
     write_csv(mirror_dir, "BBB", ohlcv_rows(sessions("2024-02-01", "2024-02-29")))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.data import update_tickers
 from engine.errors import DataUnavailableError, UnknownTickerError
 from strategies import discover

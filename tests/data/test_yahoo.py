@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.config.settings import DataSettings
 from engine.data import cache, load_market_data, yahoo
 from engine.errors import DataUnavailableError, UnknownTickerError
-from engine.settings import DataSettings
 
 from .conftest import (
     DNS_ERROR,

@@ -10,7 +10,7 @@ import pytest
 from arch.bootstrap import CircularBlockBootstrap
 from scipy import stats as sps
 
-from engine.claims.studies import non_overlapping
+from engine.claim_checks.studies import non_overlapping
 from engine.inference import multiplicity, proportions
 from engine.inference import significance as stats
 from engine.inference.snooping import snooping_test

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from engine.data.model import FIELDS, DataIssue, MarketData, SourceInfo
-from engine.metrics import stats_table, yearly_table
 from engine.report.model import ReportInput
-from engine.results import ORDER_COLUMNS, BacktestResult
+from engine.simulate.result import ORDER_COLUMNS, BacktestResult
+from engine.stats.metrics import stats_table, yearly_table
 from tests.tuning.conftest import walk_data  # noqa: F401 (the sweep report tests use this fixture)
 
 SESSIONS = 300

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.claims.eras import counterpart_lines
-from engine.claims.runner import evaluate
+from engine.claim_checks.eras import counterpart_lines
+from engine.claim_checks.runner import evaluate
 from engine.data.factor_source import factor_market_data
 from engine.paths import PROJECT_ROOT
 from engine.report.claims.report import write_claims_report

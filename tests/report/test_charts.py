@@ -11,7 +11,7 @@ import pytest
 from matplotlib.colors import TwoSlopeNorm
 from PIL import Image
 
-from engine.claims.runner import evaluate
+from engine.claim_checks.runner import evaluate
 from engine.report.claims import plots as claims_plots
 from engine.report.run import period_plots, plots
 from engine.report.toolkit import palette

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.claims.runner import evaluate
-from engine.cli import main
+from engine.claim_checks.runner import evaluate
+from engine.cli.main import main
 from engine.report.claims import report as claims_report
 from engine.report.claims.report import write_claims_report
 from engine.report.toolkit.folder import LATEST_FILE, ReportError

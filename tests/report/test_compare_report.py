@@ -15,7 +15,6 @@ from matplotlib import dates as mdates
 from matplotlib.colors import TwoSlopeNorm
 
 from engine.errors import RotationLabError
-from engine.metrics import calendar_year_returns
 from engine.report.compare import plots as compare_plots
 from engine.report.compare.report import (
     FIXED_FILES,
@@ -26,6 +25,7 @@ from engine.report.compare.report import (
 )
 from engine.report.toolkit.folder import LATEST_FILE
 from engine.report.toolkit.format import format_value
+from engine.stats.metrics import calendar_year_returns
 from tests.test_compare import synthetic_comparison
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -9,11 +9,11 @@ import pytest
 
 from engine.calendar import nyse_sessions
 from engine.data.model import DataIssue
-from engine.metrics import beta_correlation, drawdown_periods, monthly_returns, rolling_beta
 from engine.report.run.narrative import beat_lines
 from engine.report.toolkit.charts import equity_ticks
 from engine.report.toolkit.format import human_column
 from engine.report.toolkit.provenance import issues_table
+from engine.stats.metrics import beta_correlation, drawdown_periods, monthly_returns, rolling_beta
 
 
 def test_drawdown_periods_by_hand():

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import static_mix_weights
+from engine.api.report_input import run_strategy
 from engine.calendar import nyse_sessions
-from engine.config import load_config
+from engine.config.run_config import load_config
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import run_strategy
+from engine.simulate.portfolio import static_mix_weights
 from engine.tuning.grid import build_grid
 from strategies import discover
 from strategies.fixed_mix import STRATEGY, Params, rebalances

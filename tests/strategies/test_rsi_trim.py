@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.backtest import run_backtest
 from engine.calendar import nyse_sessions
-from engine.settings import BacktestSettings
+from engine.config.settings import BacktestSettings
+from engine.simulate.portfolio import run_backtest
 from strategies.rsi_trim import (
     STRATEGY,
     Params,

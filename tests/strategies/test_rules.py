@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.calendar import nyse_sessions
-from engine.indicators import run_length
+from engine.decisions.indicators import run_length
 from strategies import rules
 
 DAYS = nyse_sessions("2021-03-01", "2021-03-12")  # 10 sessions

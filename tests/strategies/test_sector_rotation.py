@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.api.report_input import run_strategy
 from engine.calendar import nyse_sessions
-from engine.config import load_config
+from engine.config.run_config import load_config
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import common_period, run_strategy
+from engine.simulate.pipeline import common_period
 from engine.tuning.grid import build_grid
 from strategies import discover
 from strategies.sector_rotation import (

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine.config import build_config
+from engine.config.run_config import build_config
 from engine.data.model import MarketData
 from strategies import discover
 from tests.helpers import market_data, random_walk

@@ -8,10 +8,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from engine.config import build_config
-from engine.decisions import Decisions
+from engine.config.run_config import build_config
+from engine.decisions.batch import Decisions
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import common_period, needed_tickers, simulate_strategy
+from engine.simulate.pipeline import common_period, needed_tickers, simulate_strategy
 from engine.tuning.dedup import distinct_combinations
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 from engine.errors import ConfigError
 from engine.tuning import grid as grid_module
 from engine.tuning.grid import BYTES_PER_COMBINATION, FAST_RATE, build_grid, check_size

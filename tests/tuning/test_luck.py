@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
+from engine.inference.luck import ExcessSharpe, excess_deflated_sharpe, reconcile
+from engine.inference.overfitting import PBOResult, deflated_sharpe, deflated_sharpe_of_returns
 from engine.paths import PROJECT_ROOT
 from engine.report.sweep.report import SweepReport, write_sweep_report
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
-from engine.tuning.luck import ExcessSharpe, excess_deflated_sharpe, reconcile
-from engine.tuning.overfitting import PBOResult, deflated_sharpe, deflated_sharpe_of_returns
 from engine.tuning.study import StudyOptions, run_study
 from engine.tuning.sweep import daily_returns, load_sweep
 from tests.tuning.conftest import RSI_TRIM, rsi_config

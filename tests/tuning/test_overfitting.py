@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from engine.tuning.overfitting import (
+from engine.inference.overfitting import (
     deflated_sharpe,
     deflated_sharpe_of_returns,
     expected_max_sharpe,

@@ -1,4 +1,5 @@
-"""The one portfolio kernel against a hand-computed case and against vectorbt (engine.backtest)."""
+"""The one portfolio kernel against a hand-computed case and against vectorbt
+(engine.simulate.portfolio)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import metrics
 from engine.calendar import nyse_sessions
 from engine.errors import DataQualityError
-from engine.oracle import oracle_combination
-from engine.results import BacktestResult
+from engine.simulate.oracle import oracle_combination
+from engine.simulate.result import BacktestResult
+from engine.stats import metrics
 from engine.tuning.batch import build_plan
 from engine.tuning.benchmark import main_benchmark_returns
 from engine.tuning.windows import STAT_COLUMNS, Window, block_sums
@@ -166,7 +167,7 @@ def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
 @pytest.mark.parametrize("bad", [np.nan, 0.0, -3.0, np.inf])
 def test_a_held_ticker_without_a_usable_price_is_refused_like_a_single_run(walk_data, bad):
     """A gap, a zero, a negative or an infinite close of a held ticker stops the sweep with the
-    ticker, the date and the parameters, as engine.backtest stops a single run."""
+    ticker, the date and the parameters, as engine.simulate.portfolio stops a single run."""
     prices = walk_data.adj_close.copy()
     day = prices.index[400]
     prices.loc[day, "IWM"] = bad

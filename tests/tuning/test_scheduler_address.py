@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 import engine as rl
-from engine.cli import main
+from engine.cli.main import main
 from engine.tuning.executors import connect, parse_scheduler
 from strategies import discover
 

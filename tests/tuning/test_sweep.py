@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.config import build_config
-from engine.oracle import oracle_combination
+from engine.config.run_config import build_config
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import common_period, needed_tickers, simulate_strategy
+from engine.simulate.oracle import oracle_combination
+from engine.simulate.pipeline import common_period, needed_tickers, simulate_strategy
 from engine.tuning.executors import DaskExecutor, LocalExecutor
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep, rank_of, ranking, run_sweep
@@ -108,7 +108,7 @@ def test_refused_combinations_are_counted_and_left_out(walk_data):
 
 def test_cash_yield_sweeps_in_batch_and_equals_vectorbt(walk_data):
     """Cash earning a fund's return no longer needs a slow path: the kernel holds the same
-    synthetic cash asset as engine.backtest."""
+    synthetic cash asset as engine.simulate.portfolio."""
     prices = walk_data.adj_close.assign(BIL=100 * 1.0001 ** np.arange(len(walk_data.index)))
     data = market_data(prices)
     cfg = build_config(RSI_TRIM, {"backtest": {"cash_ticker": "BIL", "cash_ticker_kind": "price"}})

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.cli import main
-from engine.config import load_config
-from engine.oracle import oracle_combination
+from engine.cli.main import main
+from engine.config.run_config import load_config
 from engine.paths import PROJECT_ROOT
-from engine.pipeline import simulate_strategy
+from engine.simulate.oracle import oracle_combination
+from engine.simulate.pipeline import simulate_strategy
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep
 from tests.helpers import MIRROR

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import metrics
 from engine.errors import BadInputError
-from engine.oracle import oracle_combination
 from engine.paths import PROJECT_ROOT
+from engine.simulate.oracle import oracle_combination
+from engine.stats import metrics
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep
@@ -172,9 +172,9 @@ def test_the_sweep_benchmark_is_the_single_run_benchmark_on_the_window():
     import numpy as np
     import pandas as pd
 
-    from engine.backtest import run_backtest, static_mix_weights
-    from engine.config import load_config
-    from engine.settings import BacktestSettings
+    from engine.config.run_config import load_config
+    from engine.config.settings import BacktestSettings
+    from engine.simulate.portfolio import run_backtest, static_mix_weights
     from engine.tuning.benchmark import main_benchmark_returns
     from strategies import discover
 

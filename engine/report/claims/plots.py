@@ -5,7 +5,7 @@ bar, coloured by whether the signal fired. Event claims (a streak, an RSI cross)
 distribution of the headline forward return after the events against every session's, so the
 reader sees how far apart the two really are. A chart is drawn only when the events carry what
 it needs; the charts read the events and the prices and compute no statistic of their own
-beyond the all-days forward returns (engine.claims.series.forward_return).
+beyond the all-days forward returns (engine.claim_checks.series.forward_return).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker as mticker
 
-from engine.claims.result import ClaimResult
-from engine.claims.series import forward_return
+from engine.claim_checks.result import ClaimResult
+from engine.claim_checks.series import forward_return
 from engine.report.toolkit import palette
 from engine.report.toolkit.charts import new_figure, png
 from engine.report.toolkit.format import human_column

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.claims.result import ClaimResult
-from engine.claims.runner import finding_row
-from engine.claims.summary import run_summary
-from engine.claims.verdict import Rules
+from engine.claim_checks.result import ClaimResult
+from engine.claim_checks.runner import finding_row
+from engine.claim_checks.summary import run_summary
+from engine.claim_checks.verdict import Rules
 from engine.report.claims.plots import claim_charts
 from engine.report.claims.views import ClaimView, claim_view, verdict_table
 from engine.report.toolkit.escape import markdown_cell

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from engine.claims.result import ClaimResult, Finding
-from engine.claims.summary import quoted_text, result_text
-from engine.claims.verdict import Rules, fmt
+from engine.claim_checks.result import ClaimResult, Finding
+from engine.claim_checks.summary import quoted_text, result_text
+from engine.claim_checks.verdict import Rules, fmt
 from engine.report.toolkit.format import human_column, is_missing
 from engine.report.toolkit.page import png_data_uri
 from engine.report.toolkit.provenance import issues_table

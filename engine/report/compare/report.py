@@ -32,7 +32,7 @@ from engine.report.toolkit.format import format_stats, iso
 from engine.report.toolkit.page import environment, png_data_uri
 from engine.report.toolkit.provenance import period_record, run_json
 from engine.report.toolkit.tables import Cell, Table
-from engine.results import BacktestResult
+from engine.simulate.result import BacktestResult
 
 TITLE = "compare"  # the reports sub-folder: reports/compare/<run_id>/
 FIXED_FILES = (

@@ -103,7 +103,7 @@ KEY_METRICS = ("cagr", "total_return", "sharpe", "max_drawdown", "ann_volatility
 def stats_table_view(
     stats: pd.DataFrame, title: str = "Statistics", judged: int = 0, benchmark: str = ""
 ) -> Table:
-    """A metrics x series statistics frame (engine.metrics.stats_table) as a display table.
+    """A metrics x series statistics frame (engine.stats.metrics.stats_table) as a display table.
     The first `judged` columns are coloured better or worse than the `benchmark` column."""
     formatted = format_stats(stats)
     names = list(stats.columns)

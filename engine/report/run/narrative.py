@@ -8,13 +8,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from engine.metrics import drawdown_periods
+from engine.inference.verdicts import year_record
 from engine.report.model import ReportInput
 from engine.report.toolkit.format import human_column, is_missing, iso, pct
 from engine.report.toolkit.tables import Cell, Table, frame_table
-from engine.results import target_changes
-from engine.stats_nb import PERIODS_PER_YEAR
-from engine.verdicts import year_record
+from engine.simulate.result import target_changes
+from engine.stats.metrics import drawdown_periods
+from engine.stats.returns_nb import PERIODS_PER_YEAR
 
 __all__ = [
     "allocation_summary",
@@ -39,7 +39,7 @@ def strategy_first(frame: pd.DataFrame, strategy: str) -> pd.DataFrame:
 def beat_lines(strategy: pd.Series, benchmarks: Mapping[str, pd.Series], name: str) -> list[str]:
     """ "first10days beat SPY buy & hold in 5 of 25 complete calendar years", per benchmark,
     from the equity curves: the same count (complete years, 0.1-point ties) as the verdicts'
-    binomial test (`engine.verdicts.year_record`)."""
+    binomial test (`engine.inference.verdicts.year_record`)."""
     out: list[str] = []
     partial: tuple[int, ...] = ()
     for bench, equity in benchmarks.items():

@@ -14,13 +14,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from engine.metrics import (
-    PERIODS_PER_YEAR,
-    monthly_returns,
-    rolling_beta,
-    rolling_return,
-    rolling_sharpe,
-)
 from engine.report.model import ReportInput
 from engine.report.run.plots import colors
 from engine.report.toolkit.charts import (
@@ -30,6 +23,13 @@ from engine.report.toolkit.charts import (
     new_figure,
     percent_text,
     png,
+)
+from engine.stats.metrics import (
+    PERIODS_PER_YEAR,
+    monthly_returns,
+    rolling_beta,
+    rolling_return,
+    rolling_sharpe,
 )
 
 __all__ = [

@@ -20,10 +20,6 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from engine.metrics import (
-    drawdown,
-    drawdown_periods,
-)
 from engine.report.model import ReportInput
 from engine.report.toolkit import palette
 from engine.report.toolkit.charts import (
@@ -34,6 +30,10 @@ from engine.report.toolkit.charts import (
     money,
     new_figure,
     png,
+)
+from engine.stats.metrics import (
+    drawdown,
+    drawdown_periods,
 )
 
 __all__ = [

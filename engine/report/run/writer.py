@@ -29,7 +29,7 @@ from engine.report.toolkit.folder import (
 )
 from engine.report.toolkit.provenance import run_json
 from engine.report.toolkit.tables import has_meaningful_index
-from engine.results import BacktestResult
+from engine.simulate.result import BacktestResult
 
 __all__ = [
     "FIXED_FILES",
@@ -140,7 +140,7 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
         out.write_csv(name, frame, index=has_index)
     out.write_text("config.toml", inp.config_toml)
 
-    from engine.metrics import drawdown_periods, monthly_returns
+    from engine.stats.metrics import drawdown_periods, monthly_returns
 
     out.write_csv("monthly_returns.csv", monthly_returns(inp.strategy.equity))
     out.write_csv("drawdowns.csv", drawdown_periods(inp.strategy.equity), index=False)

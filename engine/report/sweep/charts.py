@@ -13,7 +13,6 @@ from matplotlib import ticker as mticker
 from matplotlib.colors import TwoSlopeNorm
 
 from engine.errors import RotationLabError
-from engine.metrics import METRICS
 from engine.report.toolkit import palette
 from engine.report.toolkit.charts import (
     annotated_heatmap,
@@ -23,7 +22,8 @@ from engine.report.toolkit.charts import (
     new_figure,
     png,
 )
-from engine.tuning.columns import LOWER_IS_BETTER, STAT_COLUMNS
+from engine.stats.metrics import METRICS
+from engine.stats.sweep_columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.study import Study
 from engine.tuning.sweep import row_values
 

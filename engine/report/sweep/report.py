@@ -41,8 +41,8 @@ from engine.report.toolkit.escape import markdown_cell
 from engine.report.toolkit.folder import ReportFolder, jsonable, publish_folder
 from engine.report.toolkit.markdown import table_markdown
 from engine.report.toolkit.page import png_data_uri, render_page
+from engine.stats.sweep_columns import STAT_COLUMNS
 from engine.tuning import ledger
-from engine.tuning.columns import STAT_COLUMNS
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from engine.report.toolkit.format import column_kind, format_value, human_column
 from engine.report.toolkit.tables import Table, frame_table
-from engine.tuning.columns import STAT_COLUMNS
+from engine.stats.sweep_columns import STAT_COLUMNS
 from engine.tuning.study import Study
 
 __all__ = [

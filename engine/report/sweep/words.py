@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
+from engine.inference.luck import snooping_words
 from engine.report.sweep.charts import FORMATS
 from engine.report.toolkit.format import format_value
-from engine.stats_nb import PERIODS_PER_YEAR
-from engine.tuning.luck import snooping_words
+from engine.stats.returns_nb import PERIODS_PER_YEAR
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import row_values
 

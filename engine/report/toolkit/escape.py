@@ -15,7 +15,6 @@ a strategy's own diagnostics), so each writer passes them through here:
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -25,7 +24,6 @@ __all__ = [
     "csv_frame",
     "markdown_cell",
     "markdown_text",
-    "refuse_control_characters",
 ]
 
 # OWASP, "CSV Injection": cells beginning with these are run by spreadsheet programs.
@@ -36,24 +34,6 @@ _MARKDOWN_INLINE = re.compile(r"([\\`\[\]|])")
 _MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>+*=-])|^(\s*\d+)([.)])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # '&' that would start an HTML entity ("&lt;")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
-
-
-def control_characters(text: str) -> list[str]:
-    """The control characters (Unicode category Cc, and line/paragraph separators) in text."""
-    return [c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")]
-
-
-def refuse_control_characters(text: str, what: str) -> str:
-    """`text` unchanged, or a BadInputError naming what holds a control character."""
-    from engine.errors import BadInputError, shorten
-
-    found = control_characters(text)
-    if found:
-        raise BadInputError(
-            f"{what} {shorten(repr(text))} holds a control character ({found[0]!r}); use "
-            "printable characters only (no newline, tab or escape)"
-        )
-    return text
 
 
 def markdown_cell(value: Any) -> str:

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from engine.metrics import METRICS
+from engine.stats.metrics import METRICS
 
 __all__ = [
     "BETTER",

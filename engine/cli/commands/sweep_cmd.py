@@ -1,0 +1,204 @@
+"""`run_backtest.py sweep STRATEGY --grid NAME=VALUES ...`: tune parameters, honestly.
+
+Runs every combination of the grid (from --grid options and/or a [sweep] table in the config
+file), ranks them by a metric, measures how much the best owes to luck (deflated Sharpe ratio,
+probability of backtest overfitting) and optionally walks forward out of sample. Writes
+reports/<strategy>/sweep-<run-id>/ unless --no-report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import textwrap
+import time
+from collections.abc import Mapping, Sequence
+
+from engine.cli.commands.common import add_config_options
+from engine.decisions.strategy import Strategy
+from engine.stats.sweep_columns import RANK_METRICS as METRICS
+
+NAME = "sweep"
+HELP = "sweep a strategy's parameters over a grid, with out-of-sample and over-fitting checks"
+
+
+def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Strategy]) -> None:
+    parser.add_argument("strategy", metavar="STRATEGY", help="the strategy to tune")
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="a swept parameter: a:b:step (both ends included), a,b,c or one value; repeatable",
+    )
+    add_config_options(parser)
+    parser.add_argument("--metric", default="sharpe", choices=METRICS)
+    parser.add_argument(
+        "--walk-forward",
+        metavar="SPEC",
+        help="train=8y,test=2y[,mode=rolling|expanding]: choose on each training window, "
+        "test on the next",
+    )
+    parser.add_argument("--executor", choices=("local", "dask"), default="local")
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786); default: local"
+    )
+    parser.add_argument("--workers", type=int, help="processes (local generic path, dask local)")
+    parser.add_argument("--chunk-size", type=int, help="combinations per chunk")
+    parser.add_argument(
+        "--max-combinations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a larger grid, with its time and memory estimate (default 2,000,000)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "batch", "single"),
+        default="auto",
+        help="batch = the strategy's batch form (default where it has one), single = its "
+        "decisions one combination at a time (to check the batch form)",
+    )
+    parser.add_argument("--blocks", type=int, default=16, help="CSCV blocks for PBO (even)")
+    parser.add_argument("--check", type=int, default=3, help="combinations re-run through vectorbt")
+    parser.add_argument("--top", type=int, default=20, help="rows of the top table")
+    parser.add_argument(
+        "--heatmap",
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="parameters of a heatmap (repeatable); default: each pair of the first three "
+        "swept parameters",
+    )
+    parser.add_argument(
+        "--heatmap-others",
+        choices=("mean", "best", "default"),
+        default="mean",
+        help="the other parameters: averaged, or fixed at the best's or the default's values",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="for sampled checks and PBO splits")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run of the same sweep from its finished chunks",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-report", action="store_true", help="print the results only")
+
+
+def _announce(setup) -> None:
+    from engine.data.findings import terminal_lines
+
+    for line in terminal_lines(setup.data):
+        print(line)
+    print(
+        f"{setup.strategy.name}: {setup.n_combos:,} combinations"
+        + (f" ({setup.skipped:,} refused: {setup.skip_reason})" if setup.skipped else "")
+        + f", {len(setup.index):,} sessions {setup.period.start.date()}..{setup.period.end.date()}"
+        + f"; {setup.engine_note}"
+    )
+
+
+def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
+    from tabulate import tabulate
+
+    from engine.api import sweep
+    from engine.report.sweep.tables import format_table, top_table
+
+    started = getattr(args, "started", None) or time.perf_counter()  # the whole command
+    command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
+    result = sweep(
+        args.strategy,
+        args.grid,
+        catalog=strategies,
+        metric=args.metric,
+        walk_forward=args.walk_forward,
+        engine=args.engine,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        max_combinations=args.max_combinations,
+        blocks=args.blocks,
+        check=args.check,
+        top=args.top,
+        seed=args.seed,
+        heatmaps=args.heatmap,
+        heatmap_others=args.heatmap_others,
+        progress=not args.no_progress,
+        resume=args.resume,
+        config=args.config,
+        defaults=args.defaults,
+        overrides=args.overrides,
+        command=command,
+        on_setup=_announce,
+    )
+    study, setup = result.study, result.setup
+
+    shown = ["rank", *setup.grid.names, "cagr", "sharpe", "sortino", "max_drawdown", "trades"]
+    if args.metric not in shown:
+        shown.append(args.metric)
+    top = top_table(study).head(10)[shown]
+    print(f"\ntop by {args.metric} (of {setup.n_combos:,}); sweep {study.sweep.seconds:.2f} s")
+    print(
+        tabulate(
+            format_table(top),
+            headers="keys",
+            tablefmt="simple",
+            showindex=False,
+            disable_numparse=True,
+        )
+    )
+    d = study.dsr
+    print(f"default parameters rank {study.sweep.default_rank:,} of {setup.n_combos:,}")
+    print(
+        f"deflated Sharpe ratio of the best: {d.probability:.3f} "
+        f"(best daily SR {d.sharpe:.4f} vs {d.sr0:.4f} expected from luck, N={d.n_trials:,})"
+    )
+    if study.dsr_excess is not None:
+        e = study.dsr_excess.dsr
+        print(
+            f"deflated Sharpe ratio in excess of {study.dsr_excess.benchmark}: "
+            f"{e.probability:.3f} (daily SR {e.sharpe:.4f} vs {e.sr0:.4f} from luck)"
+        )
+    if study.pbo is not None:
+        print(
+            f"probability of backtest overfitting: {study.pbo.pbo:.3f} "
+            f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks)"
+        )
+    if study.snooping is not None:
+        for test in (study.snooping.benchmark, study.snooping.zero):
+            if test is None:
+                continue
+            stepm = (
+                f"; StepM: {len(test.superior):,} combination(s) beat it at 5% family-wise"
+                if test.stepwise
+                else ""
+            )
+            print(
+                f"SPA p-value of the best against {test.reference}: {test.p_value:.3f} "
+                f"(Hansen; {test.tested:,} combinations tested){stepm}"
+            )
+        print(textwrap.fill(study.snooping.note, 100))
+    if study.reconciliation:
+        print(textwrap.fill(study.reconciliation, 100))
+    if study.check is not None:
+        gap = float(study.check["relative_gap"].max())
+        flag = "ok" if study.check_passed else "ABOVE TOLERANCE"
+        print(f"sweep kernel vs vectorbt: max relative gap in final equity {gap:.1e} ({flag})")
+    if study.walk_forward is not None:
+        print(f"\nwalk-forward {study.options.walk_forward.describe()}:")  # type: ignore[union-attr]
+        print(
+            tabulate(
+                format_table(study.walk_forward.summary.reset_index()),
+                headers="keys",
+                tablefmt="simple",
+                showindex=False,
+                disable_numparse=True,
+            )
+        )
+    if not args.no_report:
+        folder = result.report()
+        print(f"report: {folder / 'report.html'}")
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0

@@ -1,0 +1,433 @@
+"""The one portfolio simulator: sparse target-weight rows simulated with vectorbt's own order
+primitives, for a single run (`simulate_recorded_nb`, with its books: equity, cash, asset values
+and fills) and for every combination of a sweep in parallel (`simulate_parallel_nb`, keeping only
+statistics and the per-block sums CSCV needs).
+
+Why not `vectorbt.Portfolio.from_orders`: for a sweep, one column group per combination keeps
+every order record and a dense (sessions x assets x combinations) size array, gigabytes for a
+large grid; for a single run, its wrappers cost ten times the simulation. `from_orders` stays as
+the cross-check (`engine.simulate.oracle`). Each order is executed with
+`vectorbt.portfolio.nb.execute_order_nb` exactly as `simulate_from_orders_nb` does:
+- a row decided after session p's close executes at p + lag at the fill price (close, or open);
+  the last row decided at or before the window's first session is carried in to it;
+- on an execution session the group value is computed once, with every position valued at its
+  latest fill price (vectorbt's `val_price`, forward-filled), orders are sorted by approximate
+  order value (`approx_order_value_nb`, `insert_argsort_nb`: sells first) and executed as target
+  percent, long only, with fees and slippage, buys limited by the cash available;
+- holding, buying or selling a ticker on a session without a usable price (missing, non-finite
+  or not positive) is refused (`engine.simulate.portfolio.unusable_prices`): the path reports the
+  asset
+  and session, and the Python side raises the refusal naming them. (vectorbt would silently
+  keep a position it cannot sell at a missing price, and stop at a zero one.)
+The equity path of each combination goes through the one implementation of each statistic,
+`engine.stats.returns_nb`.
+"""
+
+# Over 400 lines on purpose: the one path (`_run_path`), its order step and both entry points
+# (single run, sweep) stay in one module so that nothing can make them drift apart.
+
+# long: the one simulator's kernel: the order loop, the book it records and the statistics
+# paths of a sweep share their state and are compiled together.
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+from vectorbt.portfolio.enums import Direction, OrderStatus, ProcessOrderState, SizeType
+from vectorbt.portfolio.nb import approx_order_value_nb, execute_order_nb, order_nb
+from vectorbt.utils.array_ import insert_argsort_nb
+
+from engine.stats import returns_nb as stats_nb
+from engine.stats.sweep_columns import STAT_COLUMNS
+
+__all__ = [
+    "ERR_NO_CLOSE",
+    "ERR_NO_FILL",
+    "N_STATS",
+    "STAT_NAMES",
+    "next_unusable_nb",
+    "simulate_parallel_nb",
+    "simulate_recorded_nb",
+    "simulate_serial_nb",
+]
+
+STAT_NAMES = STAT_COLUMNS  # the order each combination writes its statistics in
+N_STATS = len(STAT_NAMES)
+ERR_NO_FILL = 1  # a ticker to be held has no usable fill price on its trade session
+ERR_NO_CLOSE = 2  # a held ticker has no usable close on a session
+_WEIGHT_TOLERANCE = 1e-9  # as engine.simulate.portfolio: a weight above this counts as held
+
+
+@numba.njit(cache=True)
+def _usable(price: float) -> bool:
+    return np.isfinite(price) and price > 0
+
+
+@numba.njit(cache=True)
+def next_unusable_nb(prices: np.ndarray) -> np.ndarray:
+    """For each session t and asset a, the first session >= t whose price is unusable (missing,
+    non-finite or not positive), or len(prices): holding from t0 to t1 is safe when it is >= t1."""
+    n, m = prices.shape
+    out = np.empty((n + 1, m), dtype=np.int64)
+    for a in range(m):
+        out[n, a] = n
+        for t in range(n - 1, -1, -1):
+            out[t, a] = t if not _usable(prices[t, a]) else out[t + 1, a]
+    return out
+
+
+@numba.njit(cache=True)
+def _valuation_price(
+    fill: np.ndarray, t: int, a: int, scanned: np.ndarray, latest: np.ndarray
+) -> float:
+    """vectorbt's forward-filled valuation price: the latest fill price since the window began.
+
+    `scanned[a]` is the last session already read for asset a and `latest[a]` the latest fill
+    price found up to it, so each session is read once per path, not once per execution
+    session (a fund listed years into the window would otherwise be searched back to the
+    window's start on every rebalance)."""
+    for s in range(scanned[a] + 1, t + 1):
+        if not np.isnan(fill[s, a]):
+            latest[a] = fill[s, a]
+    scanned[a] = t
+    return latest[a]
+
+
+@numba.njit(cache=True)
+def _fail(error: np.ndarray, code: int, asset: int, t: int) -> None:
+    error[0] = code
+    error[1] = asset
+    error[2] = t
+
+
+@numba.njit(cache=True)
+def _rebalance_nb(
+    t: int,
+    target: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    pos: np.ndarray,
+    last_val: np.ndarray,
+    cash: float,
+    free_cash: float,
+    order_value: np.ndarray,
+    seq: np.ndarray,
+    counted: int,
+    records: np.ndarray,
+    n_records: int,
+    record: bool,
+) -> tuple[float, float, int, float, float, int]:
+    """Execute the target row at session t as `simulate_from_orders_nb` does (target percent,
+    long only, group value computed once, sells first by approximate order value).
+
+    Returns (cash, free_cash, fills, traded value, fees, records written). Fills of assets from
+    `counted` on (the synthetic cash asset) are not trades: they count in neither fills, traded
+    value nor fees. With `record`, each fill is written to `records` as (session, asset, size,
+    price, fees, side: 0 buy, 1 sell), in execution order as vectorbt's order records."""
+    n_assets = pos.shape[0]
+    value = cash
+    for a in range(n_assets):
+        if pos[a] != 0:
+            value += pos[a] * last_val[a]
+    for a in range(n_assets):
+        order_value[a] = approx_order_value_nb(
+            target[a], SizeType.TargetPercent, Direction.LongOnly,
+            cash, pos[a], free_cash, last_val[a], value,
+        )  # fmt: skip
+        seq[a] = a
+    insert_argsort_nb(order_value, seq)
+    fills = 0
+    traded = 0.0
+    fees_paid = 0.0
+    for i in range(n_assets):
+        a = seq[i]
+        if target[a] == 0.0 and pos[a] == 0.0:
+            continue  # nothing to do: vectorbt ignores it (and would refuse a zero price)
+        order = order_nb(
+            size=target[a],
+            price=fill[t, a],
+            size_type=SizeType.TargetPercent,
+            direction=Direction.LongOnly,
+            fees=fees[a],
+            slippage=slippage[a],
+        )
+        state = ProcessOrderState(
+            cash=cash, position=pos[a], debt=0.0, free_cash=free_cash,
+            val_price=last_val[a], value=value, oidx=0, lidx=0,
+        )  # fmt: skip
+        exec_state, result = execute_order_nb(state, order)
+        cash = exec_state.cash
+        pos[a] = exec_state.position
+        free_cash = exec_state.free_cash
+        if result.status == OrderStatus.Filled:
+            if record:
+                records[n_records, 0] = t
+                records[n_records, 1] = a
+                records[n_records, 2] = result.size
+                records[n_records, 3] = result.price
+                records[n_records, 4] = result.fees
+                records[n_records, 5] = result.side
+                n_records += 1
+            if a < counted:
+                fills += 1
+                traded += result.size * result.price
+                fees_paid += result.fees
+    return cash, free_cash, fills, traded, fees_paid, n_records
+
+
+@numba.njit(cache=True)
+def _run_path(
+    close: np.ndarray,
+    bad_close: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    palette: np.ndarray,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    lo: int,
+    hi: int,
+    shift: int,
+    counted: int,
+    init_cash: float,
+    lag: int,
+    start: int,
+    end: int,
+    equity: np.ndarray,
+    totals: np.ndarray,
+    error: np.ndarray,
+    record: bool,
+    records: np.ndarray,
+    cash_out: np.ndarray,
+    asset_value_out: np.ndarray,
+) -> int:
+    """One portfolio on sessions [start, end] of `close` from the events lo..hi of `positions`
+    and `rows` (decision sessions, offset by shift, and palette rows).
+
+    Writes the equity at each close to `equity` and (fills, rebalances, traded value, fees) to
+    `totals`. Holding or trading an asset without a usable price stops the path with `error`
+    set to (code, asset, session). With `record`, the cash and each asset's value at each close
+    go to `cash_out` and `asset_value_out` and the fills to `records`; returns the fills
+    recorded."""
+    n_assets = close.shape[1]
+    pos = np.zeros(n_assets)
+    last_val = np.full(n_assets, np.nan)
+    scanned = np.full(n_assets, start - 1, dtype=np.int64)  # see _valuation_price
+    latest = np.full(n_assets, np.nan)
+    target = np.zeros(n_assets)
+    held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
+    n_held = 0
+    order_value = np.empty(n_assets)
+    seq = np.empty(n_assets, dtype=np.int64)
+    cash = init_cash
+    free_cash = init_cash
+    fills = 0
+    rebalances = 0
+    traded = 0.0
+    fees_paid = 0.0
+    n_records = 0
+
+    # The execution sessions: the row carried in to `start`, then each later row.
+    k = lo
+    carried = -1
+    while k < hi and positions[k] + shift <= start:
+        carried = k
+        k += 1
+    next_event = carried if carried >= 0 else k
+    next_exec = -1
+    if next_event < hi:
+        decided = max(positions[next_event] + shift, start)
+        next_exec = decided + lag
+
+    error[0] = 0
+    for t in range(start, end + 1):
+        if t == next_exec:
+            row = rows[next_event]
+            next_event += 1
+            next_exec = positions[next_event] + shift + lag if next_event < hi else -1
+            until = next_exec if 0 <= next_exec <= end else end + 1
+            for a in range(n_assets):
+                was_held = target[a] > _WEIGHT_TOLERANCE  # the previous row's target
+                target[a] = palette[row, a]
+                if target[a] > _WEIGHT_TOLERANCE:
+                    if not _usable(fill[t, a]):
+                        _fail(error, ERR_NO_FILL, a, t)
+                        return n_records
+                    if bad_close[t, a] < until:  # held until the next trade without a price
+                        _fail(error, ERR_NO_CLOSE, a, bad_close[t, a])
+                        return n_records
+                elif was_held and not _usable(fill[t, a]):  # a sale needs a price too
+                    _fail(error, ERR_NO_FILL, a, t)
+                    return n_records
+                last_val[a] = _valuation_price(fill, t, a, scanned, latest)
+            cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(
+                t, target, fill, fees, slippage, pos, last_val, cash, free_cash, order_value,
+                seq, counted, records, n_records, record,
+            )  # fmt: skip
+            if n_fills:
+                rebalances += 1
+            fills += n_fills
+            traded += value
+            fees_paid += paid
+            n_held = 0
+            for a in range(n_assets):
+                if pos[a] != 0:
+                    held[n_held] = a
+                    n_held += 1
+        eq = cash
+        for i in range(n_held):
+            a = held[i]
+            eq += pos[a] * close[t, a]
+        equity[t - start] = eq
+        if record:
+            cash_out[t - start] = cash
+            for a in range(n_assets):
+                asset_value_out[t - start, a] = pos[a] * close[t, a] if pos[a] != 0 else 0.0
+    totals[0] = fills
+    totals[1] = rebalances
+    totals[2] = traded
+    totals[3] = fees_paid
+    return n_records
+
+
+@numba.njit(cache=True)
+def simulate_recorded_nb(
+    close: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    palette: np.ndarray,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    counted: int,
+    init_cash: float,
+    lag: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One portfolio over every session of `close`, with its books: a single run.
+
+    Returns (equity, cash, asset values, fills, error) at each close; the fills are rows of
+    (session, asset, size, price, fees, side: 0 buy, 1 sell) in execution order, and `error`
+    is (code, asset, session), code 0 when every price held or traded was usable."""
+    n, n_assets = close.shape
+    equity = np.empty(n)
+    cash = np.empty(n)
+    asset_value = np.zeros((n, n_assets))
+    records = np.empty((positions.shape[0] * n_assets, 6))
+    totals = np.zeros(4)
+    error = np.zeros(3, dtype=np.int64)
+    count = _run_path(
+        close, next_unusable_nb(close), fill, fees, slippage, palette, positions, rows, 0,
+        positions.shape[0], 0, counted, init_cash, lag, 0, n - 1, equity, totals, error, True,
+        records, cash, asset_value,
+    )  # fmt: skip
+    return equity, cash, asset_value, records[:count], error
+
+
+@numba.njit(cache=True)
+def _simulate_one(
+    j: int,
+    close: np.ndarray,
+    bad_close: np.ndarray,
+    fill: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    palette: np.ndarray,
+    offsets: np.ndarray,
+    positions: np.ndarray,
+    rows: np.ndarray,
+    shift: int,
+    counted: int,
+    init_cash: float,
+    lag: int,
+    rf_daily: float,
+    bench: np.ndarray,
+    has_bench: bool,
+    start: int,
+    end: int,
+    edges: np.ndarray,
+    stats_out: np.ndarray,
+    blocks_out: np.ndarray,
+    returns_out: np.ndarray,
+    want_returns: bool,
+    error_out: np.ndarray,
+) -> None:
+    """Combination j on sessions [start, end] of `close` (its decisions are offset by shift).
+
+    `bench` holds the main benchmark's daily return of each session (session t: from t-1's
+    close to t's) for the information ratio, the Sharpe ratio of the daily returns in excess of
+    it. Fills of the synthetic cash asset (from `counted` on) are not trades, as in single
+    runs' order log."""
+    sessions = end - start + 1
+    equity = np.empty(sessions)
+    totals = np.zeros(4)
+    _run_path(
+        close, bad_close, fill, fees, slippage, palette, positions, rows, offsets[j],
+        offsets[j + 1], shift, counted, init_cash, lag, start, end, equity, totals,
+        error_out[j], False, np.empty((0, 6)), np.empty(0), np.empty((0, 0)),
+    )  # fmt: skip
+    if error_out[j, 0] != 0:
+        stats_out[j, :] = np.nan
+        return
+
+    returns = np.empty(sessions)
+    stats_nb.returns_nb(equity, returns)
+    if want_returns:
+        returns_out[j, :] = returns
+    for b in range(edges.shape[0] - 1):
+        s1, s2 = stats_nb.running_sums_nb(returns, edges[b] - start, edges[b + 1] - start)
+        blocks_out[j, b, 0] = s1
+        blocks_out[j, b, 1] = s2
+    daily = returns[1:]
+    cagr = stats_nb.cagr_nb(equity)
+    mdd = stats_nb.max_drawdown_nb(equity)
+    out = stats_out[j]
+    out[0] = equity[-1]
+    out[1] = stats_nb.total_return_nb(equity)
+    out[2] = cagr
+    out[3] = stats_nb.ann_volatility_nb(daily)
+    out[4] = stats_nb.sharpe_nb(daily, rf_daily)
+    out[5] = stats_nb.sortino_nb(daily, rf_daily)
+    out[6] = mdd
+    out[7] = stats_nb.calmar_nb(cagr, mdd)
+    out[8] = totals[0]
+    out[9] = totals[1]
+    out[10] = stats_nb.turnover_nb(totals[2], equity)
+    out[11] = totals[3]
+    out[12] = np.nan
+    if has_bench:
+        excess = np.empty(sessions - 1)
+        for i in range(sessions - 1):
+            excess[i] = daily[i] - bench[start + 1 + i]
+        out[12] = stats_nb.sharpe_nb(excess, 0.0)
+
+
+@numba.njit(cache=True, parallel=True)
+def simulate_parallel_nb(
+    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
+    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
+    returns_out, want_returns, error_out,
+):  # fmt: skip
+    """Every combination of the batch, spread over the CPU cores."""
+    for j in prange(offsets.shape[0] - 1):
+        _simulate_one(
+            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
+            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
+            blocks_out, returns_out, want_returns, error_out,
+        )  # fmt: skip
+
+
+@numba.njit(cache=True, nogil=True)
+def simulate_serial_nb(
+    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
+    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
+    returns_out, want_returns, error_out,
+):  # fmt: skip
+    """The same on one thread without the GIL: for Dask workers and process pools."""
+    for j in range(offsets.shape[0] - 1):
+        _simulate_one(
+            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
+            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
+            blocks_out, returns_out, want_returns, error_out,
+        )  # fmt: skip

@@ -1,0 +1,2 @@
+"""Statistics, each written once: numba kernels in 1-d, 2-d, rolling and from-sums forms
+(`returns_nb`), their pandas side (`metrics`), and the names a sweep keeps (`sweep_columns`)."""
