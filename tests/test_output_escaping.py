@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import BadInputError
+from engine.names import refuse_control_characters
 from engine.report.toolkit.escape import (
     FORMULA_PREFIXES,
     csv_cell,
     csv_frame,
     markdown_cell,
     markdown_text,
-    refuse_control_characters,
 )
 from engine.report.toolkit.folder import csv_text
 from engine.report.toolkit.markdown import table_markdown
