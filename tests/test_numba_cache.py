@@ -69,7 +69,7 @@ def test_the_key_does_not_depend_on_where_the_clone_is(tree, tmp_path, monkeypat
 def test_project_kernels_are_cached_in_the_user_cache_folder() -> None:
     path = Path(stats_nb.cagr_nb._cache._cache_path)
     assert path.parent == numba_cache.cache_root()
-    assert path.name == f"engine_stats_nb_{numba_cache.source_key(Path(stats_nb.__file__))}"
+    assert path.name == f"engine_stats_returns_nb_{numba_cache.source_key(Path(stats_nb.__file__))}"
 
 
 def test_cache_root_honours_numba_cache_dir_and_xdg(tmp_path) -> None:

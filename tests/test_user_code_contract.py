@@ -137,7 +137,8 @@ def test_float_offsets_a_foreign_index_and_an_unknown_ticker_are_refused() -> No
     with pytest.raises(BadInputError, match="'QQQ'"):
         _strategy(decide=foreign).weights(DATA, Params())
 
-    with pytest.raises(BadInputError, match=r"returned dict; return engine\.decisions\.Decisions"):
+    expected = r"returned dict; return engine\.decisions\.batch\.Decisions"
+    with pytest.raises(BadInputError, match=expected):
         _strategy(decide=lambda d, p, t: {}).weights(DATA, Params())
 
 
