@@ -23,6 +23,9 @@ most), fees and slippage 1 bp, next-session execution, a fresh cache folder per 
 Figures are printed, never asserted.
 """
 
+# long: one script prints every figure of the sweep targets (compute per strategy, whole
+# commands, memory, vectorbt's broadcasting) so they are measured side by side in one run.
+
 from __future__ import annotations
 
 import argparse
