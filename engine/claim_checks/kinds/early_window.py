@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -19,7 +18,6 @@ from engine.claim_checks.definitions import ClaimBase, PriceField, SideDirection
 from engine.claim_checks.kinds import Extras, Kind
 from engine.claim_checks.kinds import yearly_window as W
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import share_finding, yearly_mean_finding
 from engine.data.model import MarketData
 
 
@@ -57,49 +55,22 @@ def yearly_table(data: MarketData, defn: ClaimBase) -> pd.DataFrame:
 def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
     assert isinstance(defn, EarlyWindow)
     col = W.measure(defn.outcome, [defn.ticker])
-    frame = W.counted(table, col)
-    up, down = W.signal_split(frame)
-    base = float((frame[col] > 0).mean()) if len(frame) else np.nan
+    up, down = W.signal_split(W.counted(table, col))
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_phrase(defn.window)
     was = "was" if defn.window == "january" else "were"
-    up_hits, down_hits = int((up[col] > 0).sum()), int((down[col] > 0).sum())
-    return [
-        share_finding(
-            "up_window_up_outcome",
-            f"{defn.ticker} {what} return above 0 in years whose {win} {was} up",
-            hits=up_hits,
-            n=len(up),
-            base=base,
-            base_n=len(frame),
-            base_label=f"years whose {win} {was} down",
-            direction=defn.direction,
-            settings=defn.stats,
-            others=(down_hits, len(down)),
-        ),
-        share_finding(
-            "down_window_up_outcome",
-            f"{defn.ticker} {what} return above 0 in years whose {win} {was} down",
-            hits=down_hits,
-            n=len(down),
-            base=base,
-            base_n=len(frame),
-            base_label=f"years whose {win} {was} up",
-            direction="none",
-            settings=defn.stats,
-            others=(up_hits, len(up)),
-        ),
-        yearly_mean_finding(
-            "mean_up_vs_down",
-            f"Mean {what} return of {defn.ticker}: years with {win} up vs down",
-            up[col].to_numpy(),
-            down[col].to_numpy(),
-            f"years whose {win} {was} down",
-            defn.direction,
-            defn.stats,
-            seed_key=f"{defn.name}-{defn.outcome}-{defn.window}-{defn.start_year}",
-        ),
-    ]
+    words = W.Wording(
+        keys=("up_window_up_outcome", "down_window_up_outcome", "mean_up_vs_down"),
+        measured=f"{defn.ticker} {what} return",
+        signal_years=f"years whose {win} {was} up",
+        other_years=f"years whose {win} {was} down",
+        mean_label=f"Mean {what} return of {defn.ticker}: years with {win} up vs down",
+        mean_base=f"years whose {win} {was} down",
+    )
+    seed_key = f"{defn.name}-{defn.outcome}-{defn.window}-{defn.start_year}"
+    return W.signal_findings(
+        up[col].to_numpy(), down[col].to_numpy(), words, defn.direction, defn.stats, seed_key
+    )
 
 
 def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -25,7 +24,6 @@ from engine.claim_checks.definitions import ClaimBase, PriceField, SideDirection
 from engine.claim_checks.kinds import Extras, Kind
 from engine.claim_checks.kinds import yearly_window as W
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import share_finding, yearly_mean_finding
 from engine.data.model import MarketData
 
 DataSource = Literal["factors", "prices"]
@@ -88,51 +86,23 @@ def _outcome_column(defn: JanuarySignal) -> str:
 def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
     assert isinstance(defn, JanuarySignal)
     col = _outcome_column(defn)
-    frame = W.counted(table, col)
-    up, down = W.signal_split(frame)
-    base = float((frame[col] > 0).mean()) if len(frame) else np.nan
+    up, down = W.signal_split(W.counted(table, col))
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_phrase(defn.window)
     sig, out = defn.signal_series, defn.outcome_series
     led = f"years whose {win} {sig} return was above {defn.threshold:+.1%}"
-    up_hits, down_hits = int((up[col] > 0).sum()), int((down[col] > 0).sum())
+    words = W.Wording(
+        keys=("up_outcome_after_signal", "up_outcome_other_years", "mean_outcome_signal_vs_other"),
+        measured=f"{out} {what} return",
+        signal_years=led,
+        other_years="the other years",
+        mean_label=f"Mean {what} return of {out}: {led} vs the other years",
+        mean_base=f"the other {len(down)} years",
+    )
     seed_key = f"{defn.name}-{sig}-{out}-{defn.outcome}-{defn.start_year}-{defn.end_year}"
-    return [
-        share_finding(
-            "up_outcome_after_signal",
-            f"{out} {what} return above 0 in {led}",
-            hits=up_hits,
-            n=len(up),
-            base=base,
-            base_n=len(frame),
-            base_label="the other years",
-            direction=defn.direction,
-            settings=defn.stats,
-            others=(down_hits, len(down)),
-        ),
-        share_finding(
-            "up_outcome_other_years",
-            f"{out} {what} return above 0 in the other years",
-            hits=down_hits,
-            n=len(down),
-            base=base,
-            base_n=len(frame),
-            base_label=f"{led}",
-            direction="none",
-            settings=defn.stats,
-            others=(up_hits, len(up)),
-        ),
-        yearly_mean_finding(
-            "mean_outcome_signal_vs_other",
-            f"Mean {what} return of {out}: {led} vs the other years",
-            up[col].to_numpy(),
-            down[col].to_numpy(),
-            f"the other {len(down)} years",
-            defn.direction,
-            defn.stats,
-            seed_key=seed_key,
-        ),
-    ]
+    return W.signal_findings(
+        up[col].to_numpy(), down[col].to_numpy(), words, defn.direction, defn.stats, seed_key
+    )
 
 
 def counted_span(data: MarketData, defn: ClaimBase) -> str:

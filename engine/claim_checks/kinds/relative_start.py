@@ -27,13 +27,9 @@ from engine.claim_checks.definitions import (
 )
 from engine.claim_checks.kinds import Extras, Kind
 from engine.claim_checks.kinds import yearly_window as W
+from engine.claim_checks.quotes import quoted_mean_test
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import (
-    fact_finding,
-    quoted_mean_test,
-    share_finding,
-    yearly_mean_finding,
-)
+from engine.claim_checks.studies import fact_finding, yearly_mean_finding, yearly_share_finding
 from engine.config.settings import Strict
 from engine.data.model import MarketData
 
@@ -118,6 +114,7 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     col = W.measure(defn.outcome, ["leader", "laggard"])
     frame = W.counted(table, col)
     sig, other = W.signal_split(frame)
+    ours, theirs = sig[col].to_numpy(), other[col].to_numpy()
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_text(defn.window)
     c = defn.claimed
@@ -138,8 +135,8 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
         "spread_after_signal",
         f"Mean {what} spread {p.leader} minus {p.laggard}: years {p.leader} led over {win} "
         f"vs the other years ({W.span(frame)})",
-        sig[col].to_numpy(),
-        other[col].to_numpy(),
+        ours,
+        theirs,
         f"the other {len(other)} years",
         defn.direction,
         defn.stats,
@@ -152,25 +149,21 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
             quoted=(c.leader_mean, c.laggard_mean),
             observed=(lead_mean, lag_mean),
             text=f"{c.leader_mean:.0%} vs {c.laggard_mean:.0%}",
-            events=sig[col].to_numpy(),
-            others=other[col].to_numpy(),
+            events=ours,
+            others=theirs,
             settings=defn.stats,
             seed_key=seed_key,
         )
     out.append(spread)
-    base = float((frame[col] > 0).mean()) if len(frame) else np.nan
     out.append(
-        share_finding(
+        yearly_share_finding(
             "leader_beat_after_signal",
             f"Share of signal years in which {p.leader} also beat {p.laggard} {what}",
-            hits=int((sig[col] > 0).sum()),
-            n=len(sig),
-            base=base,
-            base_n=len(frame),
-            base_label=f"the other {len(other)} years, {p.leader} beating {p.laggard} {what}",
-            direction=defn.direction,
-            settings=defn.stats,
-            others=(int((other[col] > 0).sum()), len(other)),
+            ours,
+            theirs,
+            f"the other {len(other)} years, {p.leader} beating {p.laggard} {what}",
+            defn.direction,
+            defn.stats,
         )
     )
     return out

@@ -13,21 +13,28 @@ the fair test of a forecast. Outcomes count only for years complete for every se
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from engine.claim_checks import years as Y
+from engine.claim_checks.definitions import StatsSettings
+from engine.claim_checks.result import Finding
+from engine.claim_checks.studies import yearly_mean_finding, yearly_share_finding
 from engine.data.model import MarketData
+from engine.inference.significance import Direction
 
 __all__ = [
     "OUTCOMES",
     "PARTS",
+    "Wording",
     "counted",
     "incomplete_note",
     "measure",
     "outcome_table",
     "period",
+    "signal_findings",
     "signal_split",
     "span",
     "window_table",
@@ -102,6 +109,45 @@ def counted(table: pd.DataFrame, outcome_column: str) -> pd.DataFrame:
 def signal_split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(signal years, other years) of counted years."""
     return frame[frame["signal"].fillna(False)], frame[~frame["signal"].fillna(True)]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a kind names the findings of `signal_findings`."""
+
+    keys: tuple[str, str, str]  # the share in signal years, in the other years; the means
+    measured: str  # what is above 0, e.g. "^GSPC full-year return"
+    signal_years: str
+    other_years: str
+    mean_label: str
+    mean_base: str
+
+
+def signal_findings(
+    signal: np.ndarray,
+    other: np.ndarray,
+    words: Wording,
+    direction: Direction,
+    settings: StatsSettings,
+    seed_key: str,
+) -> list[Finding]:
+    """From the outcome of the signal years and of the other years: the share above 0 in the
+    signal years against the other years (and the other years' share against the signal
+    years', untested for a side), then the difference of the two means."""
+    share_key, other_key, mean_key = words.keys
+    shares = [
+        yearly_share_finding(
+            key, f"{words.measured} above 0 in {years}", ours, theirs, against, side, settings
+        )
+        for key, years, ours, theirs, against, side in (
+            (share_key, words.signal_years, signal, other, words.other_years, direction),
+            (other_key, words.other_years, other, signal, words.signal_years, "none"),
+        )
+    ]
+    means = yearly_mean_finding(
+        mean_key, words.mean_label, signal, other, words.mean_base, direction, settings, seed_key
+    )
+    return [*shares, means]
 
 
 def span(frame: pd.DataFrame) -> str:
