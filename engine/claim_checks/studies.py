@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from engine.claim_checks.definitions import StatsSettings
-from engine.claim_checks.result import Finding
+from engine.claim_checks.result import Finding, Test, Unit
 from engine.inference import proportions
 from engine.inference import significance as stats
 from engine.inference.significance import Direction
@@ -34,30 +34,70 @@ def _sided(direction: Direction) -> str:
     return "one-sided" if direction in ("above_base", "below_base") else "two-sided"
 
 
-class _Tested(NamedTuple):
-    """How a finding was tested: the interval and the p-value, each with its method in words,
-    and how dependent observations were handled (the `Finding` fields of the same names)."""
+class _Compared(NamedTuple):
+    """What a finding is compared with (`base` over `base_n` cases, `base_hits` of them for a
+    two-sample share) and how it was tested: the interval and the p-value, each with its method
+    in words, and how overlapping windows were handled. The `Finding` fields of the same names;
+    a fact has no test."""
 
-    interval: tuple[float, float]
-    interval_method: str
-    p_value: float
-    p_method: str
+    base: float
+    base_n: int
+    base_hits: int | None = None
+    interval: tuple[float, float] = (math.nan, math.nan)
+    interval_method: str = ""
+    p_value: float = math.nan
+    p_method: str = ""
     dependence: str = ""
+
+
+def _finding(
+    key: str,
+    label: str,
+    test: Test,
+    unit: Unit,
+    direction: Direction,
+    n: int,
+    value: float,
+    base_label: str,
+    compared: _Compared,
+    **context: Any,
+) -> Finding:
+    """The one construction of a `Finding`; `context`: its other fields (hits, quotes, detail)."""
+    return Finding(
+        key=key,
+        label=label,
+        test=test,
+        unit=unit,
+        direction=direction,
+        n=int(n),
+        value=value,
+        base_label=base_label,
+        **compared._asdict(),
+        **context,
+    )
+
+
+def count_above_zero(values: np.ndarray) -> tuple[int, int]:
+    """(how many of `values` are above 0, how many values): a yearly outcome as a share."""
+    values = np.asarray(values, dtype=float)
+    return int((values > 0).sum()), len(values)
 
 
 def _two_shares(
     hits: int, n: int, others: tuple[int, int], direction: Direction, confidence: float
-) -> tuple[float, int, int | None, _Tested]:
-    """(base, base_n, base_hits, test) of hits / n against j / m, the complementary cases."""
+) -> _Compared:
+    """hits / n against j / m, the complementary cases."""
     j, m = int(others[0]), int(others[1])
     sided = _sided(direction)
-    tested = _Tested(
+    return _Compared(
+        j / m if m else math.nan,
+        m,
+        j,
         proportions.difference_interval(hits, n, j, m, direction, confidence),
         f"Newcombe hybrid score interval of the difference, {sided}",
         proportions.fisher_p(hits, n, j, m, direction),
         f"Fisher's exact test, {sided}",
     )
-    return (j / m if m else math.nan), m, j, tested
 
 
 def _share_against(
@@ -68,20 +108,22 @@ def _share_against(
     claimed: float | None,
     direction: Direction,
     confidence: float,
-) -> tuple[float, int, int | None, _Tested]:
-    """(base, base_n, base_hits, test) of hits / n against a fixed rate: the base, or the
-    quoted share when the claim is that the share equals it."""
+) -> _Compared:
+    """hits / n against a fixed rate: the base, or the quoted share when the claim is that the
+    share equals it."""
     reference = claimed if direction == "equals" and claimed is not None else base
     p_direction: Direction = "none" if direction == "equals" else direction
     against = "the quoted share" if direction == "equals" else "the base rate"
     sided = "two-sided" if p_direction == "none" else "one-sided"
-    tested = _Tested(
+    return _Compared(
+        base,
+        int(base_n),
+        None,
         stats.binomial_interval(hits, n, confidence),
         "exact binomial (Clopper-Pearson)",
         stats.binomial_p(hits, n, reference, p_direction),
         f"binomial test against {against}, {sided}",
     )
-    return base, int(base_n), None, tested
 
 
 def share_finding(
@@ -110,80 +152,12 @@ def share_finding(
         compared = _two_shares(hits, n, others, direction, settings.confidence)
     else:
         compared = _share_against(hits, n, base, base_n, claimed, direction, settings.confidence)
-    base_value, base_count, base_hits, tested = compared
-    return Finding(
-        key=key,
-        label=label,
-        test="proportion",
-        direction=direction,
-        unit="share",
-        n=int(n),
-        hits=int(hits),
-        value=hits / n if n else math.nan,
-        base=base_value,
-        base_n=base_count,
-        base_hits=base_hits,
-        base_label=base_label,
-        claimed=claimed,
-        claimed_text=claimed_text,
-        detail=detail,
+    value = hits / n if n else math.nan
+    return _finding(
+        key, label, "proportion", "share", direction, n, value, base_label, compared,
+        hits=int(hits), claimed=claimed, claimed_text=claimed_text, detail=detail,
         excluded=int(excluded),
-        **tested._asdict(),
-    )
-
-
-def yearly_share_finding(
-    key: str,
-    label: str,
-    events: np.ndarray,
-    others: np.ndarray,
-    base_label: str,
-    direction: Direction,
-    settings: StatsSettings,
-) -> Finding:
-    """The share of `events` above 0 against the share of `others` above 0 (one value a year,
-    no overlap): the two-sample `share_finding`."""
-    events = np.asarray(events, dtype=float)
-    others = np.asarray(others, dtype=float)
-    return share_finding(
-        key,
-        label,
-        int((events > 0).sum()),
-        len(events),
-        base_label,
-        direction,
-        settings,
-        others=(int((others > 0).sum()), len(others)),
-    )
-
-
-def _means_finding(
-    key: str,
-    label: str,
-    events: np.ndarray,
-    others: np.ndarray,
-    base_label: str,
-    direction: Direction,
-    tested: _Tested,
-    detail: str,
-    excluded: int,
-) -> Finding:
-    """mean(events) against mean(others), tested as `tested` says."""
-    return Finding(
-        key=key,
-        label=label,
-        test="mean_difference",
-        direction=direction,
-        unit="return",
-        n=len(events),
-        value=_mean(events),
-        base=_mean(others),
-        base_n=len(others),
-        base_label=base_label,
-        detail=detail,
-        excluded=int(excluded),
-        **tested._asdict(),
-    )
+    )  # fmt: skip
 
 
 def yearly_mean_finding(
@@ -196,54 +170,29 @@ def yearly_mean_finding(
     settings: StatsSettings,
     seed_key: str,
     detail: str = "",
-    excluded: int = 0,
 ) -> Finding:
     """mean(events) vs mean(others): iid bootstrap interval of the difference, permutation p."""
     events = np.asarray(events, dtype=float)
     others = np.asarray(others, dtype=float)
     rng = stats.generator(settings.seed, seed_key, "bootstrap")
-    interval = stats.mean_difference_interval(
-        events, others, rng, settings.n_resamples, settings.confidence, direction
-    )
     p_rng = stats.generator(settings.seed, seed_key, "permutation")
     sided = "two-sided" if direction == "none" else "one-sided"
-    tested = _Tested(
-        interval,
+    compared = _Compared(
+        _mean(others),
+        len(others),
+        None,
+        stats.mean_difference_interval(
+            events, others, rng, settings.n_resamples, settings.confidence, direction
+        ),
         f"bootstrap percentile interval of the difference, {sided} "
         f"({settings.n_resamples} resamples)",
         stats.permutation_p(events, others, direction, p_rng, settings.n_resamples),
         f"permutation test of the difference of means, {sided}",
     )
-    return _means_finding(
-        key, label, events, others, base_label, direction, tested, detail, excluded
-    )
-
-
-def _daily_difference(
-    values: np.ndarray,
-    events: np.ndarray,
-    horizon: int,
-    direction: Direction,
-    settings: StatsSettings,
-    seed_key: str,
-) -> _Tested:
-    """The test of the event sessions' mean minus the other sessions' mean of a daily series
-    whose forward windows overlap."""
-    block = settings.block_length or stats.default_block_length(len(values), horizon, values)
-    rng = stats.generator(settings.seed, seed_key, "block-bootstrap")
-    interval = stats.block_bootstrap_interval(
-        values, events, block, rng, settings.n_resamples, settings.confidence, direction
-    )
-    sided = _sided(direction)
-    return _Tested(
-        interval,
-        f"circular block bootstrap of the difference, {sided} (blocks of {block} sessions, "
-        f"{settings.n_resamples} resamples)",
-        stats.circular_shift_p(values, events, direction),
-        f"circular-shift permutation test (every shift of the event dates), {sided}",
-        f"overlapping {horizon}-session windows: resampled in blocks of {block} sessions, and "
-        "tested by shifting the event dates as a whole (their spacing kept)",
-    )
+    return _finding(
+        key, label, "mean_difference", "return", direction, len(events), _mean(events),
+        base_label, compared, detail=detail,
+    )  # fmt: skip
 
 
 def daily_mean_finding(
@@ -256,25 +205,34 @@ def daily_mean_finding(
     direction: Direction,
     settings: StatsSettings,
     seed_key: str,
-    detail: str = "",
 ) -> Finding:
-    """Mean of `values` on event sessions vs on the other sessions, for overlapping windows."""
+    """Mean of `values` on event sessions vs on the other sessions, for overlapping windows:
+    a circular block bootstrap interval of the difference and a circular-shift p-value."""
     values = np.asarray(values, dtype=float)
     events = np.asarray(events, dtype=bool)
     valid = np.isfinite(values)
-    hit = events & valid
-    tested = _daily_difference(values, events, horizon, direction, settings, seed_key)
-    return _means_finding(
-        key,
-        label,
-        values[hit],
-        values[valid & ~hit],
-        base_label,
-        direction,
-        tested,
-        detail,
-        excluded=int((events & ~valid).sum()),
+    hit, rest = values[events & valid], values[valid & ~events]
+    block = settings.block_length or stats.default_block_length(len(values), horizon, values)
+    rng = stats.generator(settings.seed, seed_key, "block-bootstrap")
+    sided = _sided(direction)
+    compared = _Compared(
+        _mean(rest),
+        len(rest),
+        None,
+        stats.block_bootstrap_interval(
+            values, events, block, rng, settings.n_resamples, settings.confidence, direction
+        ),
+        f"circular block bootstrap of the difference, {sided} (blocks of {block} sessions, "
+        f"{settings.n_resamples} resamples)",
+        stats.circular_shift_p(values, events, direction),
+        f"circular-shift permutation test (every shift of the event dates), {sided}",
+        f"overlapping {horizon}-session windows: resampled in blocks of {block} sessions, and "
+        "tested by shifting the event dates as a whole (their spacing kept)",
     )
+    return _finding(
+        key, label, "mean_difference", "return", direction, len(hit), _mean(hit), base_label,
+        compared, excluded=int((events & ~valid).sum()),
+    )  # fmt: skip
 
 
 def non_overlapping(
@@ -347,7 +305,7 @@ def fact_finding(
     key: str,
     label: str,
     value: float,
-    unit: str,
+    unit: Unit,
     claimed: float | None,
     claimed_text: str,
     direction: Direction = "equals",
@@ -356,27 +314,27 @@ def fact_finding(
     base: float = math.nan,
     base_n: int = 0,
     base_label: str = "",
-    base_unit: str = "share",
+    base_unit: Unit = "share",
     detail: str = "",
 ) -> Finding:
     """A value read off the data, compared with the press's figure."""
-    return Finding(
-        key=key,
-        label=label,
-        test="fact",
-        direction=direction,
-        unit=unit,  # type: ignore[arg-type]
-        n=int(n),
-        value=float(value),
-        base=base,
-        base_n=int(base_n),
-        base_label=base_label,
-        base_unit=base_unit,  # type: ignore[arg-type]
+    quoted = claimed is not None
+    return _finding(
+        key,
+        label,
+        "fact",
+        unit,
+        direction,
+        n,
+        float(value),
+        base_label,
+        _Compared(base, int(base_n)),
+        base_unit=base_unit,
         claimed=claimed,
         claimed_text=claimed_text,
         tolerance=tolerance,
-        quoted=(float(claimed),) if claimed is not None else (),
-        observed=(float(value),) if claimed is not None else (),
+        quoted=(float(claimed),) if quoted else (),
+        observed=(float(value),) if quoted else (),
         quote_tolerance=tolerance,
         detail=detail,
     )

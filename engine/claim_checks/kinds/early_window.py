@@ -8,6 +8,7 @@ the fair test of a forecast. Incomplete years are listed, not counted.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 import pandas as pd
@@ -15,7 +16,7 @@ from pydantic import Field
 
 from engine.claim_checks import years as Y
 from engine.claim_checks.definitions import ClaimBase, PriceField, SideDirection, Window
-from engine.claim_checks.kinds import Extras, Kind
+from engine.claim_checks.kinds import Kind
 from engine.claim_checks.kinds import yearly_window as W
 from engine.claim_checks.result import Finding
 from engine.data.model import MarketData
@@ -35,7 +36,15 @@ class EarlyWindow(ClaimBase):
     end_year: int | None = Field(default=None, ge=1929, le=2100)
 
 
-def _series(defn: EarlyWindow) -> list[tuple[str, str]]:
+FULL_YEAR_NOTE = (
+    "The full-year return contains the signal window itself, so an up window makes an up year "
+    "more likely mechanically; the rest-of-year rows of the sensitivity table test the forecast "
+    "without that overlap."
+)
+
+
+def _series(defn: ClaimBase) -> list[tuple[str, str]]:
+    assert isinstance(defn, EarlyWindow)
     return [(defn.ticker, defn.price_field)]
 
 
@@ -79,36 +88,16 @@ def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
 
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, EarlyWindow)
-    anchor = "the prior year-end close" if defn.anchor == "prior_close" else "day 1's close"
     return [
         f"{defn.ticker} ({defn.price_field} prices), years {defn.start_year} to "
         f"{defn.end_year or 'the latest'}.",
-        f"Signal: the return from {anchor} to the close of {Y.window_text(defn.window)} is "
-        "strictly above 0 ('up'), else 'down'.",
-        f"Outcome: the {W.OUTCOMES[defn.outcome]} return above 0 (full year: prior year-end "
-        "close to the year's last close; rest of year: the window's last close to the year's "
-        "last close).",
+        f"Signal: the return from {W.ANCHORS[defn.anchor]} to the close of "
+        f"{Y.window_text(defn.window)} is strictly above 0 ('up'), else 'down'.",
+        f"Outcome: the {W.OUTCOMES[defn.outcome]} return above 0 {W.OUTCOME_SPANS}.",
         "Comparison: the years after an up window against the other (down) years, never "
         "against a rate over all years, which would contain the years tested. Incomplete "
         "years are left out.",
     ]
-
-
-def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
-    assert isinstance(defn, EarlyWindow)
-    notes = W.incomplete_note(table)
-    if defn.outcome == "full_year":
-        notes.append(
-            "The full-year return contains the signal window itself, so an up window makes an "
-            "up year more likely mechanically; the rest-of-year rows of the sensitivity table "
-            "test the forecast without that overlap."
-        )
-    return Extras(
-        events=table,
-        tables={"outcomes": W.outcome_table(table, [defn.ticker])},
-        notes=notes,
-        period=W.period(table, data, _series(defn)),
-    )
 
 
 KIND = Kind(
@@ -118,5 +107,5 @@ KIND = Kind(
     study=yearly_table,
     findings_of=_findings,
     describe=describe,
-    extras=_extras,
+    extras=partial(W.extras, series_of=_series, full_year_note=FULL_YEAR_NOTE),
 )

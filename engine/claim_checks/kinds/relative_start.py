@@ -11,6 +11,7 @@ the fair test.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -25,11 +26,16 @@ from engine.claim_checks.definitions import (
     Window,
     check_choice,
 )
-from engine.claim_checks.kinds import Extras, Kind
+from engine.claim_checks.kinds import Kind
 from engine.claim_checks.kinds import yearly_window as W
 from engine.claim_checks.quotes import quoted_mean_test
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import fact_finding, yearly_mean_finding, yearly_share_finding
+from engine.claim_checks.studies import (
+    count_above_zero,
+    fact_finding,
+    share_finding,
+    yearly_mean_finding,
+)
 from engine.config.settings import Strict
 from engine.data.model import MarketData
 
@@ -65,7 +71,14 @@ class RelativeStart(ClaimBase):
         return self
 
 
-def _series(defn: RelativeStart) -> list[tuple[str, str]]:
+FULL_YEAR_NOTE = (
+    "The full-year spread contains the window's own spread, which is positive in signal years by "
+    "definition; the rest-of-year rows of the sensitivity table remove it."
+)
+
+
+def _series(defn: ClaimBase) -> list[tuple[str, str]]:
+    assert isinstance(defn, RelativeStart)
     p = defn.pairs[defn.pair]
     return [(p.leader, p.price_field), (p.laggard, p.price_field)]
 
@@ -156,14 +169,14 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
         )
     out.append(spread)
     out.append(
-        yearly_share_finding(
+        share_finding(
             "leader_beat_after_signal",
             f"Share of signal years in which {p.leader} also beat {p.laggard} {what}",
-            ours,
-            theirs,
+            *count_above_zero(ours),
             f"the other {len(other)} years, {p.leader} beating {p.laggard} {what}",
             defn.direction,
             defn.stats,
+            others=count_above_zero(theirs),
         )
     )
     return out
@@ -176,33 +189,16 @@ def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, RelativeStart)
     p = defn.pairs[defn.pair]
-    anchor = "the prior year-end close" if defn.anchor == "prior_close" else "day 1's close"
+    anchor = W.ANCHORS[defn.anchor]
     return [
         f"Pair '{defn.pair}': {p.leader} vs {p.laggard}, {p.price_field} prices; years "
         f"{defn.start_year} to {defn.end_year or 'the latest'}.",
         f"Window: {Y.window_text(defn.window)} of each year, measured from {anchor}. Spread = "
         f"{p.leader}'s return minus {p.laggard}'s.",
         f"Signal year: the window spread is above {defn.threshold:+.1%}.",
-        f"Outcome: the {W.OUTCOMES[defn.outcome]} spread (full year: prior year-end close to the "
-        "year's last close; rest of year: the window's last close to the year's last close), "
-        "in signal years vs the other years. Years not complete for both are left out.",
+        f"Outcome: the {W.OUTCOMES[defn.outcome]} spread {W.OUTCOME_SPANS}, in signal years vs "
+        "the other years. Years not complete for both are left out.",
     ]
-
-
-def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
-    assert isinstance(defn, RelativeStart)
-    notes = W.incomplete_note(table)
-    if defn.outcome == "full_year":
-        notes.append(
-            "The full-year spread contains the window's own spread, which is positive in signal "
-            "years by definition; the rest-of-year rows of the sensitivity table remove it."
-        )
-    return Extras(
-        events=table,
-        tables={"outcomes": W.outcome_table(table, tickers(defn))},
-        notes=notes,
-        period=W.period(table, data, _series(defn)),
-    )
 
 
 KIND = Kind(
@@ -212,5 +208,5 @@ KIND = Kind(
     study=yearly_table,
     findings_of=_findings,
     describe=describe,
-    extras=_extras,
+    extras=partial(W.extras, series_of=_series, full_year_note=FULL_YEAR_NOTE),
 )
