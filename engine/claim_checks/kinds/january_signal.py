@@ -115,24 +115,20 @@ def counted_span(data: MarketData, defn: ClaimBase) -> str:
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, JanuarySignal)
     anchor = "the prior year-end" if defn.anchor == "prior_close" else "the first row's close"
-    source = (
-        "the monthly Fama/French factors, compounded month by month (MKT: Mkt-RF + RF, the "
-        "market's total return; SMB: small minus big)"
-        if defn.data_source == "factors"
-        else f"daily {defn.price_field} prices"
-    )
-    return [
-        f"Data: {source}; years {defn.start_year} to {defn.end_year or 'the latest'}.",
+    sources = {
+        "factors": "the monthly Fama/French factors, compounded month by month (MKT: Mkt-RF + RF, "
+        "the market's total return; SMB: small minus big)",
+        "prices": f"daily {defn.price_field} prices",
+    }
+    own = [
         f"Signal year: {defn.signal_series}'s return over {Y.window_text(defn.window)}, from "
         f"{anchor}, is above {defn.threshold:+.1%}.",
         f"Outcome: {defn.outcome_series}'s {W.OUTCOMES[defn.outcome]} return above 0 (full "
         "year: prior year-end to the year's end; rest of year: the window's end to the year's "
         "end), in signal years against every counted year (the base rate), and the mean in "
         "signal years against the other years.",
-        "Eras: "
-        + (", ".join(label for label, _, _ in E.eras(defn)) or "none")
-        + ", each with the same statistics and verdict rules. Incomplete years are left out.",
     ]
+    return E.described(defn, sources, own, " Incomplete years are left out.")
 
 
 def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
@@ -169,5 +165,4 @@ KIND = Kind(
     findings_of=_findings,
     describe=describe,
     extras=_extras,
-    data_source=lambda defn: defn.data_source,  # type: ignore[attr-defined]
 )
