@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from engine.claim_checks.definitions import ClaimBase
     from engine.claim_checks.kinds import Kind
 
-__all__ = ["counterpart_lines", "era_answer", "era_table", "eras"]
+__all__ = ["counterpart_lines", "described", "era_answer", "era_table", "eras"]
 
 WHOLE = "all years"
 
@@ -45,6 +45,18 @@ def eras(defn: Any) -> list[tuple[str, int, int | None]]:
             end, label = defn.end_year, f"{start} on"
         out.append((label, start, end))
     return out
+
+
+def described(defn: Any, sources: dict[str, str], own: list[str], after: str = "") -> list[str]:
+    """The definition's sentences for a kind with eras: its data (`sources`, by the claim's
+    `data_source`) and years, the kind's `own` sentences, then the eras it is split into."""
+    names = ", ".join(label for label, _, _ in eras(defn)) or "none"
+    return [
+        f"Data: {sources[defn.data_source]}; years {defn.start_year} to "
+        f"{defn.end_year or 'the latest'}.",
+        *own,
+        f"Eras: {names}, each with the same statistics and verdict rules.{after}",
+    ]
 
 
 def _interval(f: Finding) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pandas as pd
 
@@ -133,6 +133,35 @@ class Finding:
 
     def judged(self, verdict: str, reason: str) -> Finding:
         return replace(self, verdict=verdict, reason=reason)
+
+
+class Columns(NamedTuple):
+    """The names under which a table row shows a finding's statistics; `interval` names the
+    interval of the difference (`{interval}_ci_low` and `_ci_high`, ending `_ret` for returns).
+    """
+
+    value: str
+    base: str
+    interval: str
+    p_value: str | None = None
+    difference: str | None = None
+
+    def of(self, f: Finding) -> dict[str, float]:
+        """The cells, in the order the tables show them: a mean's base and difference before
+        its interval, a share's base after it."""
+        end = "_ret" if f.test == "mean_difference" else ""
+        low, high = f.interval
+        interval = {f"{self.interval}_ci_low{end}": low, f"{self.interval}_ci_high{end}": high}
+        if f.test == "proportion":
+            cells = {self.value: f.value, **interval, self.base: f.base}
+        else:
+            cells = {self.value: f.value, self.base: f.base}
+            if self.difference:
+                cells[self.difference] = f.difference
+            cells.update(interval)
+        if self.p_value:
+            cells[self.p_value] = f.p_value
+        return cells
 
 
 @dataclass

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from engine.claim_checks.definitions import StatsSettings
-from engine.claim_checks.result import Finding
+from engine.claim_checks.result import Finding, Test, Unit
 from engine.inference import proportions
 from engine.inference import significance as stats
 from engine.inference.significance import Direction
@@ -29,77 +30,134 @@ def _mean(values: np.ndarray) -> float:
     return float(np.mean(values)) if len(values) else math.nan
 
 
+def _sided(direction: Direction) -> str:
+    return "one-sided" if direction in ("above_base", "below_base") else "two-sided"
+
+
+class _Compared(NamedTuple):
+    """What a finding is compared with (`base` over `base_n` cases, `base_hits` of them for a
+    two-sample share) and how it was tested: the interval and the p-value, each with its method
+    in words, and how overlapping windows were handled. The `Finding` fields of the same names;
+    a fact has no test."""
+
+    base: float
+    base_n: int
+    base_hits: int | None = None
+    interval: tuple[float, float] = (math.nan, math.nan)
+    interval_method: str = ""
+    p_value: float = math.nan
+    p_method: str = ""
+    dependence: str = ""
+
+
+def _finding(
+    key: str,
+    label: str,
+    test: Test,
+    unit: Unit,
+    direction: Direction,
+    n: int,
+    value: float,
+    base_label: str,
+    compared: _Compared,
+    **context: Any,
+) -> Finding:
+    """The one construction of a `Finding`; `context`: its other fields (hits, quotes, detail)."""
+    return Finding(
+        key=key,
+        label=label,
+        test=test,
+        unit=unit,
+        direction=direction,
+        n=int(n),
+        value=value,
+        base_label=base_label,
+        **compared._asdict(),
+        **context,
+    )
+
+
+def count_above_zero(values: np.ndarray) -> tuple[int, int]:
+    """(how many of `values` are above 0, how many values): a yearly outcome as a share."""
+    values = np.asarray(values, dtype=float)
+    return int((values > 0).sum()), len(values)
+
+
+def _two_shares(
+    hits: int, n: int, others: tuple[int, int], direction: Direction, confidence: float
+) -> _Compared:
+    """hits / n against j / m, the complementary cases."""
+    j, m = int(others[0]), int(others[1])
+    sided = _sided(direction)
+    return _Compared(
+        j / m if m else math.nan,
+        m,
+        j,
+        proportions.difference_interval(hits, n, j, m, direction, confidence),
+        f"Newcombe hybrid score interval of the difference, {sided}",
+        proportions.fisher_p(hits, n, j, m, direction),
+        f"Fisher's exact test, {sided}",
+    )
+
+
+def _share_against(
+    hits: int,
+    n: int,
+    base: float,
+    base_n: int,
+    claimed: float | None,
+    direction: Direction,
+    confidence: float,
+) -> _Compared:
+    """hits / n against a fixed rate: the base, or the quoted share when the claim is that the
+    share equals it."""
+    reference = claimed if direction == "equals" and claimed is not None else base
+    p_direction: Direction = "none" if direction == "equals" else direction
+    against = "the quoted share" if direction == "equals" else "the base rate"
+    sided = "two-sided" if p_direction == "none" else "one-sided"
+    return _Compared(
+        base,
+        int(base_n),
+        None,
+        stats.binomial_interval(hits, n, confidence),
+        "exact binomial (Clopper-Pearson)",
+        stats.binomial_p(hits, n, reference, p_direction),
+        f"binomial test against {against}, {sided}",
+    )
+
+
 def share_finding(
     key: str,
     label: str,
     hits: int,
     n: int,
-    base: float,
-    base_n: int,
     base_label: str,
     direction: Direction,
     settings: StatsSettings,
+    *,
+    others: tuple[int, int] | None = None,
+    base: float = math.nan,
+    base_n: int = 0,
     claimed: float | None = None,
     claimed_text: str = "",
     detail: str = "",
     excluded: int = 0,
-    others: tuple[int, int] | None = None,
 ) -> Finding:
     """hits / n after the signal. With `others` = (j, m), the complementary cases, a two-sample
-    comparison (Fisher's exact test, Newcombe interval of the difference; `base` becomes j / m);
-    without, the exact binomial interval of the share, tested against `base` or the quoted
-    share (a one-sample test only where the comparison value is external)."""
+    comparison (Fisher's exact test, Newcombe interval of the difference; the base is j / m);
+    without, the exact binomial interval of the share, tested against `base` (over `base_n`
+    cases) or the quoted share (a one-sample test only where the comparison value is
+    external)."""
     if others is not None and direction != "equals":
-        j, m = int(others[0]), int(others[1])
-        sided = "one-sided" if direction in ("above_base", "below_base") else "two-sided"
-        return Finding(
-            key=key,
-            label=label,
-            test="proportion",
-            direction=direction,
-            unit="share",
-            n=int(n),
-            hits=int(hits),
-            value=hits / n if n else math.nan,
-            base=j / m if m else math.nan,
-            base_n=m,
-            base_hits=j,
-            base_label=base_label,
-            interval=proportions.difference_interval(hits, n, j, m, direction, settings.confidence),
-            interval_method=f"Newcombe hybrid score interval of the difference, {sided}",
-            p_value=proportions.fisher_p(hits, n, j, m, direction),
-            p_method=f"Fisher's exact test, {sided}",
-            claimed=claimed,
-            claimed_text=claimed_text,
-            detail=detail,
-            excluded=int(excluded),
-        )
-    reference = claimed if direction == "equals" and claimed is not None else base
-    p_direction: Direction = "none" if direction == "equals" else direction
-    p = stats.binomial_p(hits, n, reference, p_direction)
-    against = "the quoted share" if direction == "equals" else "the base rate"
-    sided = "two-sided" if p_direction == "none" else "one-sided"
-    return Finding(
-        key=key,
-        label=label,
-        test="proportion",
-        direction=direction,
-        unit="share",
-        n=int(n),
-        hits=int(hits),
-        value=hits / n if n else math.nan,
-        base=base,
-        base_n=int(base_n),
-        base_label=base_label,
-        interval=stats.binomial_interval(hits, n, settings.confidence),
-        interval_method="exact binomial (Clopper-Pearson)",
-        p_value=p,
-        p_method=f"binomial test against {against}, {sided}",
-        claimed=claimed,
-        claimed_text=claimed_text,
-        detail=detail,
+        compared = _two_shares(hits, n, others, direction, settings.confidence)
+    else:
+        compared = _share_against(hits, n, base, base_n, claimed, direction, settings.confidence)
+    value = hits / n if n else math.nan
+    return _finding(
+        key, label, "proportion", "share", direction, n, value, base_label, compared,
+        hits=int(hits), claimed=claimed, claimed_text=claimed_text, detail=detail,
         excluded=int(excluded),
-    )
+    )  # fmt: skip
 
 
 def yearly_mean_finding(
@@ -112,67 +170,29 @@ def yearly_mean_finding(
     settings: StatsSettings,
     seed_key: str,
     detail: str = "",
-    excluded: int = 0,
 ) -> Finding:
     """mean(events) vs mean(others): iid bootstrap interval of the difference, permutation p."""
     events = np.asarray(events, dtype=float)
     others = np.asarray(others, dtype=float)
     rng = stats.generator(settings.seed, seed_key, "bootstrap")
-    interval = stats.mean_difference_interval(
-        events, others, rng, settings.n_resamples, settings.confidence, direction
-    )
     p_rng = stats.generator(settings.seed, seed_key, "permutation")
-    p = stats.permutation_p(events, others, direction, p_rng, settings.n_resamples)
     sided = "two-sided" if direction == "none" else "one-sided"
-    return Finding(
-        key=key,
-        label=label,
-        test="mean_difference",
-        direction=direction,
-        unit="return",
-        n=len(events),
-        value=_mean(events),
-        base=_mean(others),
-        base_n=len(others),
-        base_label=base_label,
-        interval=interval,
-        interval_method=f"bootstrap percentile interval of the difference, {sided} "
+    compared = _Compared(
+        _mean(others),
+        len(others),
+        None,
+        stats.mean_difference_interval(
+            events, others, rng, settings.n_resamples, settings.confidence, direction
+        ),
+        f"bootstrap percentile interval of the difference, {sided} "
         f"({settings.n_resamples} resamples)",
-        p_value=p,
-        p_method=f"permutation test of the difference of means, {sided}",
-        detail=detail,
-        excluded=int(excluded),
+        stats.permutation_p(events, others, direction, p_rng, settings.n_resamples),
+        f"permutation test of the difference of means, {sided}",
     )
-
-
-def _daily_difference(
-    values: np.ndarray,
-    events: np.ndarray,
-    horizon: int,
-    direction: Direction,
-    settings: StatsSettings,
-    seed_key: str,
-) -> tuple[tuple[float, float], str, float, str, str]:
-    """(interval, its method, p, its method, the dependence note) of the event sessions' mean
-    minus the other sessions' mean of a daily series whose forward windows overlap."""
-    block = settings.block_length or stats.default_block_length(len(values), horizon, values)
-    rng = stats.generator(settings.seed, seed_key, "block-bootstrap")
-    interval = stats.block_bootstrap_interval(
-        values, events, block, rng, settings.n_resamples, settings.confidence, direction
-    )
-    sided = "two-sided" if direction not in ("above_base", "below_base") else "one-sided"
-    dependence = (
-        f"overlapping {horizon}-session windows: resampled in blocks of {block} sessions, and "
-        "tested by shifting the event dates as a whole (their spacing kept)"
-    )
-    return (
-        interval,
-        f"circular block bootstrap of the difference, {sided} (blocks of {block} sessions, "
-        f"{settings.n_resamples} resamples)",
-        stats.circular_shift_p(values, events, direction),
-        f"circular-shift permutation test (every shift of the event dates), {sided}",
-        dependence,
-    )
+    return _finding(
+        key, label, "mean_difference", "return", direction, len(events), _mean(events),
+        base_label, compared, detail=detail,
+    )  # fmt: skip
 
 
 def daily_mean_finding(
@@ -185,36 +205,34 @@ def daily_mean_finding(
     direction: Direction,
     settings: StatsSettings,
     seed_key: str,
-    detail: str = "",
 ) -> Finding:
-    """Mean of `values` on event sessions vs on the other sessions, for overlapping windows."""
+    """Mean of `values` on event sessions vs on the other sessions, for overlapping windows:
+    a circular block bootstrap interval of the difference and a circular-shift p-value."""
     values = np.asarray(values, dtype=float)
     events = np.asarray(events, dtype=bool)
     valid = np.isfinite(values)
-    hit = events & valid
-    rest = valid & ~hit
-    interval, i_method, p, p_method, dependence = _daily_difference(
-        values, events, horizon, direction, settings, seed_key
+    hit, rest = values[events & valid], values[valid & ~events]
+    block = settings.block_length or stats.default_block_length(len(values), horizon, values)
+    rng = stats.generator(settings.seed, seed_key, "block-bootstrap")
+    sided = _sided(direction)
+    compared = _Compared(
+        _mean(rest),
+        len(rest),
+        None,
+        stats.block_bootstrap_interval(
+            values, events, block, rng, settings.n_resamples, settings.confidence, direction
+        ),
+        f"circular block bootstrap of the difference, {sided} (blocks of {block} sessions, "
+        f"{settings.n_resamples} resamples)",
+        stats.circular_shift_p(values, events, direction),
+        f"circular-shift permutation test (every shift of the event dates), {sided}",
+        f"overlapping {horizon}-session windows: resampled in blocks of {block} sessions, and "
+        "tested by shifting the event dates as a whole (their spacing kept)",
     )
-    return Finding(
-        key=key,
-        label=label,
-        test="mean_difference",
-        direction=direction,
-        unit="return",
-        n=int(hit.sum()),
-        value=_mean(values[hit]),
-        base=_mean(values[rest]),
-        base_n=int(rest.sum()),
-        base_label=base_label,
-        interval=interval,
-        interval_method=i_method,
-        p_value=p,
-        p_method=p_method,
-        dependence=dependence,
-        detail=detail,
-        excluded=int((events & ~valid).sum()),
-    )
+    return _finding(
+        key, label, "mean_difference", "return", direction, len(hit), _mean(hit), base_label,
+        compared, excluded=int((events & ~valid).sum()),
+    )  # fmt: skip
 
 
 def non_overlapping(
@@ -266,16 +284,14 @@ def daily_share_finding(
     found = share_finding(
         key,
         label,
-        hits=int(flags[kept].sum()),
-        n=len(kept),
-        base=float(flags[valid].mean()) if valid.any() else math.nan,
-        base_n=len(others),
-        base_label=base_label,
-        direction=direction,
-        settings=settings,
+        int(flags[kept].sum()),
+        len(kept),
+        base_label,
+        direction,
+        settings,
+        others=(int(flags[others].sum()), len(others)),
         detail=detail,
         excluded=int((events & ~valid).sum()),
-        others=(int(flags[others].sum()), len(others)),
     )
     note = (
         f"non-overlapping {horizon}-session windows: events at least {horizon} sessions apart "
@@ -289,7 +305,7 @@ def fact_finding(
     key: str,
     label: str,
     value: float,
-    unit: str,
+    unit: Unit,
     claimed: float | None,
     claimed_text: str,
     direction: Direction = "equals",
@@ -298,100 +314,27 @@ def fact_finding(
     base: float = math.nan,
     base_n: int = 0,
     base_label: str = "",
-    base_unit: str = "share",
+    base_unit: Unit = "share",
     detail: str = "",
 ) -> Finding:
     """A value read off the data, compared with the press's figure."""
-    return Finding(
-        key=key,
-        label=label,
-        test="fact",
-        direction=direction,
-        unit=unit,  # type: ignore[arg-type]
-        n=int(n),
-        value=float(value),
-        base=base,
-        base_n=int(base_n),
-        base_label=base_label,
-        base_unit=base_unit,  # type: ignore[arg-type]
+    quoted = claimed is not None
+    return _finding(
+        key,
+        label,
+        "fact",
+        unit,
+        direction,
+        n,
+        float(value),
+        base_label,
+        _Compared(base, int(base_n)),
+        base_unit=base_unit,
         claimed=claimed,
         claimed_text=claimed_text,
         tolerance=tolerance,
-        quoted=(float(claimed),) if claimed is not None else (),
-        observed=(float(value),) if claimed is not None else (),
+        quoted=(float(claimed),) if quoted else (),
+        observed=(float(value),) if quoted else (),
         quote_tolerance=tolerance,
         detail=detail,
-    )
-
-
-def quoted_count_test(f: Finding, hits: int, n: int, text: str) -> Finding:
-    """A share quoted as "k of n": reproduced when the data give exactly k of n; the quote
-    itself is tested as the finding is: against the complementary count (Fisher's exact,
-    one-sided) for a two-sample finding, else against the base rate (exact binomial)."""
-    direction: Direction = (
-        f.direction if f.direction in ("above_base", "below_base") else "above_base"
-    )
-    if f.base_hits is not None:
-        return replace(
-            f,
-            claimed=hits / n,
-            claimed_text=text,
-            quoted=(float(hits), float(n)),
-            observed=(float(f.hits or 0), float(f.n)),
-            quote_tolerance=0.0,
-            quote_p=proportions.fisher_p(hits, n, f.base_hits, f.base_n, direction),
-            quote_p_method=f"Fisher's exact test of {hits} of {n} against {f.base_hits} of "
-            f"{f.base_n} otherwise, one-sided",
-        )
-    return replace(
-        f,
-        claimed=hits / n,
-        claimed_text=text,
-        quoted=(float(hits), float(n)),
-        observed=(float(f.hits or 0), float(f.n)),
-        quote_tolerance=0.0,
-        quote_p=stats.binomial_p(hits, n, f.base, direction),
-        quote_p_method=f"exact binomial test of {hits} of {n} against the base rate, one-sided",
-    )
-
-
-def quoted_share(f: Finding, share: float, tolerance: float) -> Finding:
-    """A share quoted as "about x%": reproduced when the data's share is within `tolerance`."""
-    return replace(f, quoted=(share,), observed=(f.value,), quote_tolerance=tolerance)
-
-
-def quoted_mean_test(
-    f: Finding,
-    quoted: tuple[float, float],
-    observed: tuple[float, float],
-    text: str,
-    events: np.ndarray,
-    others: np.ndarray,
-    settings: StatsSettings,
-    seed_key: str,
-    tolerance: float = 0.005,
-) -> Finding:
-    """Two means quoted for the signal years (leader's and laggard's, e.g. "18% vs 12%"):
-    reproduced when both are within `tolerance` (a whole-percent quote: half a point). The
-    quote is tested by the same permutation test as the finding, with the signal years'
-    values shifted so that their mean is the quoted spread."""
-    events = np.asarray(events, dtype=float)
-    direction: Direction = (
-        f.direction if f.direction in ("above_base", "below_base") else "above_base"
-    )
-    shift = (quoted[0] - quoted[1]) - (float(np.mean(events)) if len(events) else 0.0)
-    rng = stats.generator(settings.seed, seed_key, "quoted-permutation")
-    p = stats.permutation_p(
-        events + shift, np.asarray(others, float), direction, rng, settings.n_resamples
-    )
-    return replace(
-        f,
-        claimed_text=text,
-        quoted=quoted,
-        observed=observed,
-        quote_tolerance=tolerance,
-        quote_p=p,
-        quote_p_method=f"permutation test of the difference of means, one-sided, the "
-        f"{len(events)} signal years' spreads shifted to the quoted mean "
-        f"({(quoted[0] - quoted[1]) * 100:+.1f} points)",
     )

@@ -161,34 +161,26 @@ def month_gaps(table: pd.DataFrame, label: str) -> list[DataIssue]:
     """Months missing between the first and the last, and months with a missing value: each a
     warning naming the months (the compounded series stop at the first one, see
     `factor_levels`)."""
-    issues = []
     full = pd.period_range(table.index[0], table.index[-1], freq="M")
-    absent = full.difference(table.index)
-    if len(absent):
-        shown = [str(m) for m in absent]
-        issues.append(
-            DataIssue(
-                label,
-                "missing_months",
-                "warning",
-                f"{label}: {len(absent)} month(s) missing inside the data "
-                f"({', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}); nothing is "
-                "filled: the compounded series stop before the first gap",
-                tuple(shown),
-            )
-        )
-    blank = table.index[table.isna().any(axis=1).to_numpy()]
-    if len(blank):
-        shown = [str(m) for m in blank]
-        issues.append(
-            DataIssue(
-                label,
-                "missing_values",
-                "warning",
-                f"{label}: {len(blank)} month(s) with a missing value (-99.99 or -999 in "
-                f"French's files: {', '.join(shown[:10])}{' ...' if len(shown) > 10 else ''}); "
-                "nothing is filled: the series with a gap stop before it",
-                tuple(shown),
-            )
-        )
+    gaps = (
+        (
+            full.difference(table.index),
+            "missing_months",
+            "month(s) missing inside the data ({listed}); nothing is filled: the compounded "
+            "series stop before the first gap",
+        ),
+        (
+            table.index[table.isna().any(axis=1).to_numpy()],
+            "missing_values",
+            "month(s) with a missing value (-99.99 or -999 in French's files: {listed}); nothing "
+            "is filled: the series with a gap stop before it",
+        ),
+    )
+    issues = []
+    for months, kind, text in gaps:
+        if len(months):
+            shown = [str(m) for m in months]
+            listed = ", ".join(shown[:10]) + (" ..." if len(shown) > 10 else "")
+            message = f"{label}: {len(shown)} " + text.format(listed=listed)
+            issues.append(DataIssue(label, kind, "warning", message, tuple(shown)))
     return issues

@@ -94,27 +94,42 @@ def deflated_sharpe_of_returns(
 # --------------------------------------------------------------------------- PBO by CSCV
 
 
+@numba.njit(cache=True)
+def _count_of(counts, picked):  # fmt: skip
+    """How many returns the blocks `picked` hold."""
+    total = 0.0
+    for i in range(picked.shape[0]):
+        total += counts[picked[i]]
+    return total
+
+
+@numba.njit(cache=True)
+def _sharpe_on(blocks, c, picked, count, rf):  # fmt: skip
+    """Combination c's per-period SR over the blocks `picked` (holding `count` returns), from
+    its per-block sums: the one summation every CSCV kernel uses."""
+    s1 = 0.0
+    s2 = 0.0
+    for i in range(picked.shape[0]):
+        s1 += blocks[c, picked[i], 0]
+        s2 += blocks[c, picked[i], 1]
+    return per_period_sharpe_from_sums_nb(s1, s2, count, rf)
+
+
 @numba.njit(cache=True, parallel=True)
 def _best_in_sample(blocks, chosen, counts, rf):  # fmt: skip
     """Per split: the combination with the highest Sharpe ratio on the chosen blocks."""
-    n, n_splits, half = blocks.shape[0], chosen.shape[0], chosen.shape[1]
+    n, n_splits = blocks.shape[0], chosen.shape[0]
     best_value = np.full(n_splits, -np.inf)
     best_index = np.full(n_splits, -1, dtype=np.int64)
     for lo in range(0, n, TILE):
         hi = min(n, lo + TILE)
         for k in prange(n_splits):
+            picked = chosen[k]
+            count = _count_of(counts, picked)
             value = best_value[k]
             index = best_index[k]
-            count = 0.0
-            for i in range(half):
-                count += counts[chosen[k, i]]
             for c in range(lo, hi):
-                s1 = 0.0
-                s2 = 0.0
-                for i in range(half):
-                    s1 += blocks[c, chosen[k, i], 0]
-                    s2 += blocks[c, chosen[k, i], 1]
-                sr = per_period_sharpe_from_sums_nb(s1, s2, count, rf)
+                sr = _sharpe_on(blocks, c, picked, count, rf)
                 if sr > value:
                     value = sr
                     index = c
@@ -126,24 +141,18 @@ def _best_in_sample(blocks, chosen, counts, rf):  # fmt: skip
 @numba.njit(cache=True, parallel=True)
 def _rank_out_of_sample(blocks, other, counts, rf, threshold):  # fmt: skip
     """Per split: how many combinations have an out-of-sample SR below / equal to threshold."""
-    n, n_splits, half = blocks.shape[0], other.shape[0], other.shape[1]
+    n, n_splits = blocks.shape[0], other.shape[0]
     below = np.zeros(n_splits, dtype=np.int64)
     equal = np.zeros(n_splits, dtype=np.int64)
     for lo in range(0, n, TILE):
         hi = min(n, lo + TILE)
         for k in prange(n_splits):
-            count = 0.0
-            for i in range(half):
-                count += counts[other[k, i]]
+            picked = other[k]
+            count = _count_of(counts, picked)
             b = 0
             e = 0
             for c in range(lo, hi):
-                s1 = 0.0
-                s2 = 0.0
-                for i in range(half):
-                    s1 += blocks[c, other[k, i], 0]
-                    s2 += blocks[c, other[k, i], 1]
-                sr = per_period_sharpe_from_sums_nb(s1, s2, count, rf)
+                sr = _sharpe_on(blocks, c, picked, count, rf)
                 if sr < threshold[k]:
                     b += 1
                 elif sr == threshold[k]:
@@ -157,20 +166,12 @@ def _rank_out_of_sample(blocks, other, counts, rf, threshold):  # fmt: skip
 def _oos_sharpe_of(blocks, other, counts, rf, index):  # fmt: skip
     """The out-of-sample SR of each split's pick, summed exactly as the ranking kernel sums."""
     out = np.empty(index.shape[0])
-    half = other.shape[1]
     for k in range(index.shape[0]):
         c = index[k]
         if c < 0:  # every in-sample SR was undefined
             out[k] = np.nan
             continue
-        count = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        for i in range(half):
-            count += counts[other[k, i]]
-            s1 += blocks[c, other[k, i], 0]
-            s2 += blocks[c, other[k, i], 1]
-        out[k] = per_period_sharpe_from_sums_nb(s1, s2, count, rf)
+        out[k] = _sharpe_on(blocks, c, other[k], _count_of(counts, other[k]), rf)
     return out
 
 

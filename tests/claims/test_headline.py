@@ -11,9 +11,9 @@ import pytest
 from scipy import stats as sps
 
 from engine.claim_checks.headline import convention_set
+from engine.claim_checks.quotes import quoted_mean_test
 from engine.claim_checks.result import ClaimResult, Finding
 from engine.claim_checks.runner import evaluate
-from engine.claim_checks.studies import quoted_mean_test
 from engine.claim_checks.summary import WIDTH, run_summary
 from engine.claim_checks.verdict import Rules, judge
 from tests.claims.builders import leadership_def

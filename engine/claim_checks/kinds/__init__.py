@@ -40,9 +40,10 @@ class Extras:
     answer: list[str] = field(default_factory=list)  # lines added to the headline's answer
 
 
-def daily_prices(defn: ClaimBase) -> str:
-    """The data most kinds read: daily prices (`engine.data.load_market_data`)."""
-    return "prices"
+def claim_data_source(defn: ClaimBase) -> str:
+    """The data a claim reads: its `data_source` where its kind lets it choose ("factors": the
+    monthly Fama/French factors), else daily prices (`engine.data.load_market_data`)."""
+    return str(getattr(defn, "data_source", "prices"))
 
 
 def yearly_data_start(defn: ClaimBase) -> dt.date:
@@ -63,7 +64,7 @@ class Kind:
     extras: Callable[[Any, MarketData, ClaimBase], Extras]
     data_start: Callable[[ClaimBase], dt.date | None] = yearly_data_start  # None = all
     # "prices" (daily, by ticker) or "factors" (the monthly Fama/French factors)
-    data_source: Callable[[ClaimBase], str] = daily_prices
+    data_source: Callable[[ClaimBase], str] = claim_data_source
 
     def findings(self, data: MarketData, defn: ClaimBase) -> list[Finding]:
         """The headline statistics alone (what the sensitivity table recomputes)."""

@@ -8,18 +8,17 @@ the fair test of a forecast. Incomplete years are listed, not counted.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from engine.claim_checks import years as Y
 from engine.claim_checks.definitions import ClaimBase, PriceField, SideDirection, Window
-from engine.claim_checks.kinds import Extras, Kind
+from engine.claim_checks.kinds import Kind
 from engine.claim_checks.kinds import yearly_window as W
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import share_finding, yearly_mean_finding
 from engine.data.model import MarketData
 
 
@@ -37,7 +36,15 @@ class EarlyWindow(ClaimBase):
     end_year: int | None = Field(default=None, ge=1929, le=2100)
 
 
-def _series(defn: EarlyWindow) -> list[tuple[str, str]]:
+FULL_YEAR_NOTE = (
+    "The full-year return contains the signal window itself, so an up window makes an up year "
+    "more likely mechanically; the rest-of-year rows of the sensitivity table test the forecast "
+    "without that overlap."
+)
+
+
+def _series(defn: ClaimBase) -> list[tuple[str, str]]:
+    assert isinstance(defn, EarlyWindow)
     return [(defn.ticker, defn.price_field)]
 
 
@@ -57,49 +64,22 @@ def yearly_table(data: MarketData, defn: ClaimBase) -> pd.DataFrame:
 def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
     assert isinstance(defn, EarlyWindow)
     col = W.measure(defn.outcome, [defn.ticker])
-    frame = W.counted(table, col)
-    up, down = W.signal_split(frame)
-    base = float((frame[col] > 0).mean()) if len(frame) else np.nan
+    up, down = W.signal_split(W.counted(table, col))
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_phrase(defn.window)
     was = "was" if defn.window == "january" else "were"
-    up_hits, down_hits = int((up[col] > 0).sum()), int((down[col] > 0).sum())
-    return [
-        share_finding(
-            "up_window_up_outcome",
-            f"{defn.ticker} {what} return above 0 in years whose {win} {was} up",
-            hits=up_hits,
-            n=len(up),
-            base=base,
-            base_n=len(frame),
-            base_label=f"years whose {win} {was} down",
-            direction=defn.direction,
-            settings=defn.stats,
-            others=(down_hits, len(down)),
-        ),
-        share_finding(
-            "down_window_up_outcome",
-            f"{defn.ticker} {what} return above 0 in years whose {win} {was} down",
-            hits=down_hits,
-            n=len(down),
-            base=base,
-            base_n=len(frame),
-            base_label=f"years whose {win} {was} up",
-            direction="none",
-            settings=defn.stats,
-            others=(up_hits, len(up)),
-        ),
-        yearly_mean_finding(
-            "mean_up_vs_down",
-            f"Mean {what} return of {defn.ticker}: years with {win} up vs down",
-            up[col].to_numpy(),
-            down[col].to_numpy(),
-            f"years whose {win} {was} down",
-            defn.direction,
-            defn.stats,
-            seed_key=f"{defn.name}-{defn.outcome}-{defn.window}-{defn.start_year}",
-        ),
-    ]
+    words = W.Wording(
+        keys=("up_window_up_outcome", "down_window_up_outcome", "mean_up_vs_down"),
+        measured=f"{defn.ticker} {what} return",
+        signal_years=f"years whose {win} {was} up",
+        other_years=f"years whose {win} {was} down",
+        mean_label=f"Mean {what} return of {defn.ticker}: years with {win} up vs down",
+        mean_base=f"years whose {win} {was} down",
+    )
+    seed_key = f"{defn.name}-{defn.outcome}-{defn.window}-{defn.start_year}"
+    return W.signal_findings(
+        up[col].to_numpy(), down[col].to_numpy(), words, defn.direction, defn.stats, seed_key
+    )
 
 
 def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
@@ -108,36 +88,16 @@ def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
 
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, EarlyWindow)
-    anchor = "the prior year-end close" if defn.anchor == "prior_close" else "day 1's close"
     return [
         f"{defn.ticker} ({defn.price_field} prices), years {defn.start_year} to "
         f"{defn.end_year or 'the latest'}.",
-        f"Signal: the return from {anchor} to the close of {Y.window_text(defn.window)} is "
-        "strictly above 0 ('up'), else 'down'.",
-        f"Outcome: the {W.OUTCOMES[defn.outcome]} return above 0 (full year: prior year-end "
-        "close to the year's last close; rest of year: the window's last close to the year's "
-        "last close).",
+        f"Signal: the return from {W.ANCHORS[defn.anchor]} to the close of "
+        f"{Y.window_text(defn.window)} is strictly above 0 ('up'), else 'down'.",
+        f"Outcome: the {W.OUTCOMES[defn.outcome]} return above 0 {W.OUTCOME_SPANS}.",
         "Comparison: the years after an up window against the other (down) years, never "
         "against a rate over all years, which would contain the years tested. Incomplete "
         "years are left out.",
     ]
-
-
-def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
-    assert isinstance(defn, EarlyWindow)
-    notes = W.incomplete_note(table)
-    if defn.outcome == "full_year":
-        notes.append(
-            "The full-year return contains the signal window itself, so an up window makes an "
-            "up year more likely mechanically; the rest-of-year rows of the sensitivity table "
-            "test the forecast without that overlap."
-        )
-    return Extras(
-        events=table,
-        tables={"outcomes": W.outcome_table(table, [defn.ticker])},
-        notes=notes,
-        period=W.period(table, data, _series(defn)),
-    )
 
 
 KIND = Kind(
@@ -147,5 +107,5 @@ KIND = Kind(
     study=yearly_table,
     findings_of=_findings,
     describe=describe,
-    extras=_extras,
+    extras=partial(W.extras, series_of=_series, full_year_note=FULL_YEAR_NOTE),
 )

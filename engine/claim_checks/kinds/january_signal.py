@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -25,7 +24,6 @@ from engine.claim_checks.definitions import ClaimBase, PriceField, SideDirection
 from engine.claim_checks.kinds import Extras, Kind
 from engine.claim_checks.kinds import yearly_window as W
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import share_finding, yearly_mean_finding
 from engine.data.model import MarketData
 
 DataSource = Literal["factors", "prices"]
@@ -88,51 +86,23 @@ def _outcome_column(defn: JanuarySignal) -> str:
 def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
     assert isinstance(defn, JanuarySignal)
     col = _outcome_column(defn)
-    frame = W.counted(table, col)
-    up, down = W.signal_split(frame)
-    base = float((frame[col] > 0).mean()) if len(frame) else np.nan
+    up, down = W.signal_split(W.counted(table, col))
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_phrase(defn.window)
     sig, out = defn.signal_series, defn.outcome_series
     led = f"years whose {win} {sig} return was above {defn.threshold:+.1%}"
-    up_hits, down_hits = int((up[col] > 0).sum()), int((down[col] > 0).sum())
+    words = W.Wording(
+        keys=("up_outcome_after_signal", "up_outcome_other_years", "mean_outcome_signal_vs_other"),
+        measured=f"{out} {what} return",
+        signal_years=led,
+        other_years="the other years",
+        mean_label=f"Mean {what} return of {out}: {led} vs the other years",
+        mean_base=f"the other {len(down)} years",
+    )
     seed_key = f"{defn.name}-{sig}-{out}-{defn.outcome}-{defn.start_year}-{defn.end_year}"
-    return [
-        share_finding(
-            "up_outcome_after_signal",
-            f"{out} {what} return above 0 in {led}",
-            hits=up_hits,
-            n=len(up),
-            base=base,
-            base_n=len(frame),
-            base_label="the other years",
-            direction=defn.direction,
-            settings=defn.stats,
-            others=(down_hits, len(down)),
-        ),
-        share_finding(
-            "up_outcome_other_years",
-            f"{out} {what} return above 0 in the other years",
-            hits=down_hits,
-            n=len(down),
-            base=base,
-            base_n=len(frame),
-            base_label=f"{led}",
-            direction="none",
-            settings=defn.stats,
-            others=(up_hits, len(up)),
-        ),
-        yearly_mean_finding(
-            "mean_outcome_signal_vs_other",
-            f"Mean {what} return of {out}: {led} vs the other years",
-            up[col].to_numpy(),
-            down[col].to_numpy(),
-            f"the other {len(down)} years",
-            defn.direction,
-            defn.stats,
-            seed_key=seed_key,
-        ),
-    ]
+    return W.signal_findings(
+        up[col].to_numpy(), down[col].to_numpy(), words, defn.direction, defn.stats, seed_key
+    )
 
 
 def counted_span(data: MarketData, defn: ClaimBase) -> str:
@@ -145,24 +115,20 @@ def counted_span(data: MarketData, defn: ClaimBase) -> str:
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, JanuarySignal)
     anchor = "the prior year-end" if defn.anchor == "prior_close" else "the first row's close"
-    source = (
-        "the monthly Fama/French factors, compounded month by month (MKT: Mkt-RF + RF, the "
-        "market's total return; SMB: small minus big)"
-        if defn.data_source == "factors"
-        else f"daily {defn.price_field} prices"
-    )
-    return [
-        f"Data: {source}; years {defn.start_year} to {defn.end_year or 'the latest'}.",
+    sources = {
+        "factors": "the monthly Fama/French factors, compounded month by month (MKT: Mkt-RF + RF, "
+        "the market's total return; SMB: small minus big)",
+        "prices": f"daily {defn.price_field} prices",
+    }
+    own = [
         f"Signal year: {defn.signal_series}'s return over {Y.window_text(defn.window)}, from "
         f"{anchor}, is above {defn.threshold:+.1%}.",
         f"Outcome: {defn.outcome_series}'s {W.OUTCOMES[defn.outcome]} return above 0 (full "
         "year: prior year-end to the year's end; rest of year: the window's end to the year's "
         "end), in signal years against every counted year (the base rate), and the mean in "
         "signal years against the other years.",
-        "Eras: "
-        + (", ".join(label for label, _, _ in E.eras(defn)) or "none")
-        + ", each with the same statistics and verdict rules. Incomplete years are left out.",
     ]
+    return E.described(defn, sources, own, " Incomplete years are left out.")
 
 
 def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
@@ -199,5 +165,4 @@ KIND = Kind(
     findings_of=_findings,
     describe=describe,
     extras=_extras,
-    data_source=lambda defn: defn.data_source,  # type: ignore[attr-defined]
 )

@@ -26,8 +26,9 @@ from pydantic import Field, model_validator
 from engine.claim_checks import years as Y
 from engine.claim_checks.definitions import ClaimBase, PriceField, check_choice
 from engine.claim_checks.kinds import Extras, Kind
+from engine.claim_checks.quotes import quoted_count_test, quoted_share
 from engine.claim_checks.result import Finding
-from engine.claim_checks.studies import quoted_count_test, quoted_share, share_finding
+from engine.claim_checks.studies import share_finding
 from engine.config.settings import Strict
 from engine.data.model import MarketData
 from engine.decisions import leadership as L
@@ -256,7 +257,6 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     s = _samples(table, defn)
     decided, signal, recent = s["decided"], s["signal"], s["recent"]
     col = defn.outcome
-    base_rate = float(decided[col].astype(float).mean()) if len(decided) else float("nan")
     # The comparison of a conditional claim: the decided years in which the small cap did not
     # lead, over the whole history and over the recent sample's span.
     others = decided[~decided["signal"].astype(bool)]
@@ -275,8 +275,6 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
         f"{u.market} {OUTCOME_TEXT[col]}, in {window} ({_span(recent)})",
         hits=int(recent[col].astype(bool).sum()),
         n=len(recent),
-        base=base_rate,
-        base_n=len(decided),
         base_label=f"the {len(recent_others)} years {u.small_cap} did not lead over the same "
         f"span ({_span(recent_others)})",
         direction="above_base",
@@ -295,8 +293,6 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
             f"{u.market} {OUTCOME_TEXT[col]}, in every year {u.small_cap} led ({_span(signal)})",
             hits=int(signal[col].astype(bool).sum()),
             n=len(signal),
-            base=base_rate,
-            base_n=len(decided),
             base_label=f"the {len(others)} years {u.small_cap} did not lead ({_span(others)})",
             direction="above_base",
             settings=defn.stats,

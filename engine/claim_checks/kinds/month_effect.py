@@ -151,23 +151,19 @@ def counted_span(data: MarketData, defn: ClaimBase) -> str:
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, MonthEffect)
     name = calendar.month_name[defn.month]
-    source = (
-        "the monthly Fama/French factors (SMB: small minus big, monthly, as published)"
-        if defn.data_source == "factors"
-        else f"daily {defn.price_field} prices, each month from the prior month's last session "
-        "to its own last session"
-    )
-    return [
-        f"Data: {source}; years {defn.start_year} to {defn.end_year or 'the latest'}.",
+    sources = {
+        "factors": "the monthly Fama/French factors (SMB: small minus big, monthly, as published)",
+        "prices": f"daily {defn.price_field} prices, each month from the prior month's last "
+        "session to its own last session",
+    }
+    own = [
         f"Measure: the monthly return of {_what(defn)}"
         + (" (the spread of the two monthly returns)." if defn.laggard else "."),
         f"Test: {name}'s values against every other month's: the difference of means (the "
         "months taken as independent draws) and the share above 0 against the other months' "
         "share.",
-        "Eras: "
-        + (", ".join(label for label, _, _ in E.eras(defn)) or "none")
-        + ", each with the same statistics and verdict rules.",
     ]
+    return E.described(defn, sources, own)
 
 
 def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
@@ -217,5 +213,4 @@ KIND = Kind(
     findings_of=_findings,
     describe=describe,
     extras=_extras,
-    data_source=lambda defn: defn.data_source,  # type: ignore[attr-defined]
 )

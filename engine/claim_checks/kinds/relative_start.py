@@ -11,6 +11,7 @@ the fair test.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -25,12 +26,13 @@ from engine.claim_checks.definitions import (
     Window,
     check_choice,
 )
-from engine.claim_checks.kinds import Extras, Kind
+from engine.claim_checks.kinds import Kind
 from engine.claim_checks.kinds import yearly_window as W
+from engine.claim_checks.quotes import quoted_mean_test
 from engine.claim_checks.result import Finding
 from engine.claim_checks.studies import (
+    count_above_zero,
     fact_finding,
-    quoted_mean_test,
     share_finding,
     yearly_mean_finding,
 )
@@ -69,7 +71,14 @@ class RelativeStart(ClaimBase):
         return self
 
 
-def _series(defn: RelativeStart) -> list[tuple[str, str]]:
+FULL_YEAR_NOTE = (
+    "The full-year spread contains the window's own spread, which is positive in signal years by "
+    "definition; the rest-of-year rows of the sensitivity table remove it."
+)
+
+
+def _series(defn: ClaimBase) -> list[tuple[str, str]]:
+    assert isinstance(defn, RelativeStart)
     p = defn.pairs[defn.pair]
     return [(p.leader, p.price_field), (p.laggard, p.price_field)]
 
@@ -118,6 +127,7 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     col = W.measure(defn.outcome, ["leader", "laggard"])
     frame = W.counted(table, col)
     sig, other = W.signal_split(frame)
+    ours, theirs = sig[col].to_numpy(), other[col].to_numpy()
     what = W.OUTCOMES[defn.outcome]
     win = Y.window_text(defn.window)
     c = defn.claimed
@@ -138,8 +148,8 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
         "spread_after_signal",
         f"Mean {what} spread {p.leader} minus {p.laggard}: years {p.leader} led over {win} "
         f"vs the other years ({W.span(frame)})",
-        sig[col].to_numpy(),
-        other[col].to_numpy(),
+        ours,
+        theirs,
         f"the other {len(other)} years",
         defn.direction,
         defn.stats,
@@ -152,25 +162,21 @@ def _findings(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
             quoted=(c.leader_mean, c.laggard_mean),
             observed=(lead_mean, lag_mean),
             text=f"{c.leader_mean:.0%} vs {c.laggard_mean:.0%}",
-            events=sig[col].to_numpy(),
-            others=other[col].to_numpy(),
+            events=ours,
+            others=theirs,
             settings=defn.stats,
             seed_key=seed_key,
         )
     out.append(spread)
-    base = float((frame[col] > 0).mean()) if len(frame) else np.nan
     out.append(
         share_finding(
             "leader_beat_after_signal",
             f"Share of signal years in which {p.leader} also beat {p.laggard} {what}",
-            hits=int((sig[col] > 0).sum()),
-            n=len(sig),
-            base=base,
-            base_n=len(frame),
-            base_label=f"the other {len(other)} years, {p.leader} beating {p.laggard} {what}",
-            direction=defn.direction,
-            settings=defn.stats,
-            others=(int((other[col] > 0).sum()), len(other)),
+            *count_above_zero(ours),
+            f"the other {len(other)} years, {p.leader} beating {p.laggard} {what}",
+            defn.direction,
+            defn.stats,
+            others=count_above_zero(theirs),
         )
     )
     return out
@@ -183,33 +189,16 @@ def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
 def describe(defn: ClaimBase) -> list[str]:
     assert isinstance(defn, RelativeStart)
     p = defn.pairs[defn.pair]
-    anchor = "the prior year-end close" if defn.anchor == "prior_close" else "day 1's close"
+    anchor = W.ANCHORS[defn.anchor]
     return [
         f"Pair '{defn.pair}': {p.leader} vs {p.laggard}, {p.price_field} prices; years "
         f"{defn.start_year} to {defn.end_year or 'the latest'}.",
         f"Window: {Y.window_text(defn.window)} of each year, measured from {anchor}. Spread = "
         f"{p.leader}'s return minus {p.laggard}'s.",
         f"Signal year: the window spread is above {defn.threshold:+.1%}.",
-        f"Outcome: the {W.OUTCOMES[defn.outcome]} spread (full year: prior year-end close to the "
-        "year's last close; rest of year: the window's last close to the year's last close), "
-        "in signal years vs the other years. Years not complete for both are left out.",
+        f"Outcome: the {W.OUTCOMES[defn.outcome]} spread {W.OUTCOME_SPANS}, in signal years vs "
+        "the other years. Years not complete for both are left out.",
     ]
-
-
-def _extras(table: pd.DataFrame, data: MarketData, defn: ClaimBase) -> Extras:
-    assert isinstance(defn, RelativeStart)
-    notes = W.incomplete_note(table)
-    if defn.outcome == "full_year":
-        notes.append(
-            "The full-year spread contains the window's own spread, which is positive in signal "
-            "years by definition; the rest-of-year rows of the sensitivity table remove it."
-        )
-    return Extras(
-        events=table,
-        tables={"outcomes": W.outcome_table(table, tickers(defn))},
-        notes=notes,
-        period=W.period(table, data, _series(defn)),
-    )
 
 
 KIND = Kind(
@@ -219,5 +208,5 @@ KIND = Kind(
     study=yearly_table,
     findings_of=_findings,
     describe=describe,
-    extras=_extras,
+    extras=partial(W.extras, series_of=_series, full_year_note=FULL_YEAR_NOTE),
 )

@@ -22,11 +22,12 @@ from pydantic import Field
 from engine.claim_checks import series as S
 from engine.claim_checks.definitions import ClaimBase, Horizons, SideDirection
 from engine.claim_checks.kinds import Extras, Kind
-from engine.claim_checks.result import Finding
+from engine.claim_checks.result import Columns, Finding
 from engine.claim_checks.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.config.settings import Strict
 from engine.data.model import MarketData
 from engine.decisions.indicators import run_length, wilder_rsi
+from engine.inference.significance import Direction
 
 
 class RsiClaimed(Strict):
@@ -132,6 +133,66 @@ def _date_rsi(data: MarketData, defn: RsiCross, ticker: str) -> tuple[pd.Timesta
     return before.index[-1], float(before.iloc[-1])
 
 
+# The by-horizon table's names for the three findings of `_after_events`.
+_RETURN_COLUMNS = Columns(
+    "mean_ret", "other_days_mean_ret", "excess", "rotation_p_two_sided", "excess_ret"
+)
+_RELATIVE_COLUMNS = Columns("mean_rel_ret", "other_days_mean_rel_ret", "rel_excess")
+_PULLBACK_COLUMNS = Columns(
+    "pullback_share", "other_days_pullback_share", "pullback_diff", "pullback_fisher_p_two_sided"
+)
+
+
+def _after_events(frame: pd.DataFrame, defn: RsiCross, h: int, headline: bool) -> list[Finding]:
+    """Over the h sessions after the first crosses, against the other sessions with an RSI: the
+    share followed by a pullback, the mean return and the mean return minus the benchmark's.
+    The headline's are in the claim's words and directions; the by-horizon table's are
+    unnamed and two-sided."""
+    events = frame["event"].to_numpy(dtype=bool)
+    sides: tuple[Direction, ...] = ("none", "none", "none")
+    words = [("", "")] * 3
+    seeds = (f"{defn.name}-table-{h}", f"{defn.name}-table-{h}-rel")
+    if headline:
+        t, bm, above = defn.ticker, defn.benchmark, f"above {defn.threshold:g}"
+        base = f"the other sessions with an RSI ({frame['rsi'].first_valid_index().date()} on)"
+        sides = (defn.pullback_direction, defn.return_direction, "none")
+        words = [
+            (
+                f"Share of first crosses {above} followed by {_pullback_text(defn, h)}",
+                f"the same share from {base}",
+            ),
+            (
+                f"{t} return over the {h} sessions after a first cross {above}",
+                f"the {h}-session return from {base}",
+            ),
+            (
+                f"{t} minus {bm} return over the {h} sessions after a first cross",
+                f"the same difference from {base}",
+            ),
+        ]
+        seeds = (f"{defn.name}-fwd-{h}", f"{defn.name}-rel-{h}")
+    (pull_label, pull_base), *returns = words
+    pull = daily_share_finding(
+        f"pullback_{h}",
+        pull_label,
+        frame[f"pullback_{h}"].to_numpy(),
+        events,
+        pull_base,
+        sides[0],
+        defn.stats,
+        horizon=h,
+    )
+    means = [
+        daily_mean_finding(
+            key, label, frame[f"{key}_ret"].to_numpy(), events, h, base, side, defn.stats, seed
+        )
+        for key, (label, base), side, seed in zip(
+            (f"fwd_{h}", f"rel_fwd_{h}"), returns, sides[1:], seeds, strict=True
+        )
+    ]
+    return [pull, *means]
+
+
 def _findings(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Finding]:
     assert isinstance(defn, RsiCross)
     h = defn.headline_horizon
@@ -139,57 +200,22 @@ def _findings(frame: pd.DataFrame, data: MarketData, defn: ClaimBase) -> list[Fi
     valid_rsi = frame["rsi"].dropna()
     share_above = float((valid_rsi > defn.threshold).mean()) if len(valid_rsi) else np.nan
     asked = f" (asked for {defn.date})" if defn.date and day.date() != defn.date else ""
-    events = frame["event"].to_numpy(dtype=bool)
-    t, bm = defn.ticker, defn.benchmark
-    base = f"the other sessions with an RSI ({frame['rsi'].first_valid_index().date()} on)"
-    return [
-        daily_share_finding(
-            f"pullback_{h}",
-            f"Share of first crosses above {defn.threshold:g} followed by "
-            f"{_pullback_text(defn, h)}",
-            frame[f"pullback_{h}"].to_numpy(),
-            events,
-            f"the same share from {base}",
-            defn.pullback_direction,
-            defn.stats,
-            horizon=h,
-        ),
-        fact_finding(
-            "rsi_on_date",
-            f"RSI({defn.length}) of {t} on {day.date() if day is not pd.NaT else 'n/a'}{asked}",
-            value=value,
-            unit="number",
-            claimed=defn.claimed.rsi,
-            claimed_text=f"{defn.claimed.rsi:g}" if defn.claimed.rsi is not None else "",
-            tolerance=defn.claimed.tolerance,
-            base=share_above,
-            base_n=len(valid_rsi),
-            base_label=f"share of sessions with RSI above {defn.threshold:g}",
-            detail=f"{'above' if value > defn.threshold else 'not above'} {defn.threshold:g}",
-        ),
-        daily_mean_finding(
-            f"fwd_{h}",
-            f"{t} return over the {h} sessions after a first cross above {defn.threshold:g}",
-            frame[f"fwd_{h}_ret"].to_numpy(),
-            events,
-            h,
-            f"the {h}-session return from {base}",
-            defn.return_direction,
-            defn.stats,
-            seed_key=f"{defn.name}-fwd-{h}",
-        ),
-        daily_mean_finding(
-            f"rel_fwd_{h}",
-            f"{t} minus {bm} return over the {h} sessions after a first cross",
-            frame[f"rel_fwd_{h}_ret"].to_numpy(),
-            events,
-            h,
-            f"the same difference from {base}",
-            "none",
-            defn.stats,
-            seed_key=f"{defn.name}-rel-{h}",
-        ),
-    ]
+    pull, forward, relative = _after_events(frame, defn, h, headline=True)
+    fact = fact_finding(
+        "rsi_on_date",
+        f"RSI({defn.length}) of {defn.ticker} on "
+        f"{day.date() if day is not pd.NaT else 'n/a'}{asked}",
+        value=value,
+        unit="number",
+        claimed=defn.claimed.rsi,
+        claimed_text=f"{defn.claimed.rsi:g}" if defn.claimed.rsi is not None else "",
+        tolerance=defn.claimed.tolerance,
+        base=share_above,
+        base_n=len(valid_rsi),
+        base_label=f"share of sessions with RSI above {defn.threshold:g}",
+        detail=f"{'above' if value > defn.threshold else 'not above'} {defn.threshold:g}",
+    )
+    return [pull, fact, forward, relative]
 
 
 def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
@@ -197,54 +223,17 @@ def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
 
 
 def _horizon_table(frame: pd.DataFrame, defn: RsiCross) -> pd.DataFrame:
-    events = frame["event"].to_numpy(dtype=bool)
     rows = []
     for h in defn.horizons:
-        key = f"{defn.name}-table-{h}"
-        absolute = daily_mean_finding(
-            "a", "", frame[f"fwd_{h}_ret"].to_numpy(), events, h, "", "none", defn.stats, key
-        )
-        relative = daily_mean_finding(
-            "r",
-            "",
-            frame[f"rel_fwd_{h}_ret"].to_numpy(),
-            events,
-            h,
-            "",
-            "none",
-            defn.stats,
-            key + "-rel",
-        )
-        pull = daily_share_finding(
-            "p",
-            "",
-            frame[f"pullback_{h}"].to_numpy(),
-            events,
-            "",
-            "none",
-            defn.stats,
-            horizon=h,
-        )
+        pull, absolute, relative = _after_events(frame, defn, h, headline=False)
         rows.append(
             {
                 "horizon_sessions": h,
                 "n": absolute.n,
                 "excluded_past_data": absolute.excluded,
-                "mean_ret": absolute.value,
-                "other_days_mean_ret": absolute.base,
-                "excess_ret": absolute.difference,
-                "excess_ci_low_ret": absolute.interval[0],
-                "excess_ci_high_ret": absolute.interval[1],
-                "rotation_p_two_sided": absolute.p_value,
-                "mean_rel_ret": relative.value,
-                "other_days_mean_rel_ret": relative.base,
-                "rel_excess_ci_low_ret": relative.interval[0],
-                "rel_excess_ci_high_ret": relative.interval[1],
-                "pullback_share": pull.value,
-                "pullback_diff_ci_low": pull.interval[0],
-                "pullback_diff_ci_high": pull.interval[1],
-                "other_days_pullback_share": pull.base,
-                "pullback_fisher_p_two_sided": pull.p_value,
+                **_RETURN_COLUMNS.of(absolute),
+                **_RELATIVE_COLUMNS.of(relative),
+                **_PULLBACK_COLUMNS.of(pull),
             }
         )
     return pd.DataFrame(rows)

@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from engine.claim_checks import series as S
 from engine.claim_checks.definitions import ClaimBase, Horizons, Pair, SideDirection, check_choice
 from engine.claim_checks.kinds import Extras, Kind
-from engine.claim_checks.result import Finding
+from engine.claim_checks.result import Columns, Finding
 from engine.claim_checks.studies import daily_mean_finding, daily_share_finding, fact_finding
 from engine.config.settings import Strict
 from engine.data.model import MarketData
@@ -260,6 +260,13 @@ def findings(data: MarketData, defn: ClaimBase) -> list[Finding]:
     return KIND.findings(data, defn)
 
 
+# The aftermath table's names for the two findings of `_aftermath_findings`.
+_MEAN_COLUMNS = Columns(
+    "mean_diff_ret", "other_days_mean_diff_ret", "excess", "rotation_p", "excess_ret"
+)
+_SHARE_COLUMNS = Columns("share_leader_beat", "other_days_share", "share_diff", "share_fisher_p")
+
+
 def _aftermath_table(
     mask: pd.Series, a: pd.Series, b: pd.Series, defn: RelativeStreak
 ) -> pd.DataFrame:
@@ -282,17 +289,8 @@ def _aftermath_table(
                     f"mean_{b.name}_ret": float(np.nanmean(fb)) if mean_f.n else np.nan,
                     f"all_days_mean_{a.name}_ret": float(np.nanmean(all_a)),
                     f"all_days_mean_{b.name}_ret": float(np.nanmean(all_b)),
-                    "mean_diff_ret": mean_f.value,
-                    "other_days_mean_diff_ret": mean_f.base,
-                    "excess_ret": mean_f.difference,
-                    "excess_ci_low_ret": mean_f.interval[0],
-                    "excess_ci_high_ret": mean_f.interval[1],
-                    "rotation_p": mean_f.p_value,
-                    "share_leader_beat": share_f.value,
-                    "share_diff_ci_low": share_f.interval[0],
-                    "share_diff_ci_high": share_f.interval[1],
-                    "other_days_share": share_f.base,
-                    "share_fisher_p": share_f.p_value,
+                    **_MEAN_COLUMNS.of(mean_f),
+                    **_SHARE_COLUMNS.of(share_f),
                 }
             )
     return pd.DataFrame(rows)

@@ -12,28 +12,44 @@ the fair test of a forecast. Outcomes count only for years complete for every se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from engine.claim_checks import years as Y
+from engine.claim_checks.definitions import ClaimBase, StatsSettings
+from engine.claim_checks.kinds import Extras
+from engine.claim_checks.result import Finding
+from engine.claim_checks.studies import count_above_zero, share_finding, yearly_mean_finding
 from engine.data.model import MarketData
+from engine.inference.significance import Direction
 
 __all__ = [
+    "ANCHORS",
     "OUTCOMES",
+    "OUTCOME_SPANS",
     "PARTS",
+    "Wording",
     "counted",
+    "extras",
     "incomplete_note",
     "measure",
     "outcome_table",
     "period",
+    "signal_findings",
     "signal_split",
     "span",
     "window_table",
 ]
 
 OUTCOMES = {"full_year": "full-year", "rest_of_year": "rest-of-year"}
+OUTCOME_SPANS = (
+    "(full year: prior year-end close to the year's last close; rest of year: the window's last "
+    "close to the year's last close)"
+)
+ANCHORS = {"prior_close": "the prior year-end close", "first_close": "day 1's close"}
 PARTS = ("window", "full_year", "rest_of_year")
 
 
@@ -104,6 +120,51 @@ def signal_split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame[frame["signal"].fillna(False)], frame[~frame["signal"].fillna(True)]
 
 
+@dataclass(frozen=True)
+class Wording:
+    """How a kind names the findings of `signal_findings`."""
+
+    keys: tuple[str, str, str]  # the share in signal years, in the other years; the means
+    measured: str  # what is above 0, e.g. "^GSPC full-year return"
+    signal_years: str
+    other_years: str
+    mean_label: str
+    mean_base: str
+
+
+def signal_findings(
+    signal: np.ndarray,
+    other: np.ndarray,
+    words: Wording,
+    direction: Direction,
+    settings: StatsSettings,
+    seed_key: str,
+) -> list[Finding]:
+    """From the outcome of the signal years and of the other years: the share above 0 in the
+    signal years against the other years (and the other years' share against the signal
+    years', untested for a side), then the difference of the two means."""
+    share_key, other_key, mean_key = words.keys
+    shares = [
+        share_finding(
+            key,
+            f"{words.measured} above 0 in {years}",
+            *count_above_zero(ours),
+            against,
+            side,
+            settings,
+            others=count_above_zero(theirs),
+        )
+        for key, years, ours, theirs, against, side in (
+            (share_key, words.signal_years, signal, other, words.other_years, direction),
+            (other_key, words.other_years, other, signal, words.signal_years, "none"),
+        )
+    ]
+    means = yearly_mean_finding(
+        mean_key, words.mean_label, signal, other, words.mean_base, direction, settings, seed_key
+    )
+    return [*shares, means]
+
+
 def span(frame: pd.DataFrame) -> str:
     return f"{frame.index.min()}-{frame.index.max()}" if len(frame) else "none"
 
@@ -148,3 +209,26 @@ def period(
 ) -> tuple[str, str]:
     prices = [Y.Prices(data.field(f)[t]) for t, f in series]
     return Y.table_period(table, prices, data.index)
+
+
+def extras(
+    table: pd.DataFrame,
+    data: MarketData,
+    defn: ClaimBase,
+    *,
+    series_of: Callable[[ClaimBase], list[tuple[str, str]]],
+    full_year_note: str,
+) -> Extras:
+    """What a yearly-window kind shows beside its findings: every year, the outcome table of
+    its (ticker, price field) series, the incomplete years and, for a full-year outcome,
+    `full_year_note` (why the full year contains the window)."""
+    series = series_of(defn)
+    notes = incomplete_note(table)
+    if defn.outcome == "full_year":  # type: ignore[attr-defined]
+        notes.append(full_year_note)
+    return Extras(
+        events=table,
+        tables={"outcomes": outcome_table(table, [t for t, _ in series])},
+        notes=notes,
+        period=period(table, data, series),
+    )
