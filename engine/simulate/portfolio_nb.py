@@ -403,31 +403,27 @@ def _simulate_one(
         out[12] = stats_nb.sharpe_nb(excess, 0.0)
 
 
-@numba.njit(cache=True, parallel=True)
-def simulate_parallel_nb(
-    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
-    returns_out, want_returns, error_out,
-):  # fmt: skip
-    """Every combination of the batch, spread over the CPU cores."""
-    for j in prange(offsets.shape[0] - 1):
-        _simulate_one(
-            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
-            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
-            blocks_out, returns_out, want_returns, error_out,
-        )  # fmt: skip
+def _batch_kernel(parallel: bool):
+    """The batch entry point, compiled once per mode: over the CPU cores (`prange`, for a
+    local sweep) or on one thread without the GIL (`range`, for Dask workers and process
+    pools). One body serves both; numba caches each under its own key (the closure's loop)."""
+    loop = prange if parallel else range
+
+    def simulate_batch_nb(
+        close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
+        counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
+        blocks_out, returns_out, want_returns, error_out,
+    ):  # fmt: skip
+        """Every combination of the batch: `_simulate_one` for j = 0 .. combinations - 1."""
+        for j in loop(offsets.shape[0] - 1):
+            _simulate_one(
+                j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows,
+                shift, counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges,
+                stats_out, blocks_out, returns_out, want_returns, error_out,
+            )  # fmt: skip
+
+    return numba.njit(cache=True, parallel=parallel, nogil=not parallel)(simulate_batch_nb)
 
 
-@numba.njit(cache=True, nogil=True)
-def simulate_serial_nb(
-    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
-    returns_out, want_returns, error_out,
-):  # fmt: skip
-    """The same on one thread without the GIL: for Dask workers and process pools."""
-    for j in range(offsets.shape[0] - 1):
-        _simulate_one(
-            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
-            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
-            blocks_out, returns_out, want_returns, error_out,
-        )  # fmt: skip
+simulate_parallel_nb = _batch_kernel(parallel=True)  # every combination, over the CPU cores
+simulate_serial_nb = _batch_kernel(parallel=False)  # the same on one thread, GIL released
