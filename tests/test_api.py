@@ -54,6 +54,23 @@ def first10_15(sections) -> rl.RunResult:
 # --------------------------------------------------------------------------- catalog
 
 
+def test_rl_lists_every_name_the_api_exports_and_resolves_each_to_it():
+    """`engine.__all__` is the one list of the API's names: each resolves (lazily) to the
+    object `engine.api` exports, and `engine.api` exports nothing it leaves out."""
+    import inspect
+
+    import engine.api
+
+    exported = {
+        name
+        for name, value in vars(engine.api).items()
+        if not name.startswith("_") and not inspect.ismodule(value) and name != "annotations"
+    }
+    assert exported == set(rl.__all__) - {"Decisions", "Strategy", "Strict", "param_values"}
+    for name in exported:
+        assert getattr(rl, name) is getattr(engine.api, name), name
+
+
 def test_strategies_lists_the_library_with_parameters_defaults_and_meanings():
     catalog = rl.strategies()
     assert list(catalog) == sorted(STRATEGIES)

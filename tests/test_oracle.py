@@ -14,7 +14,7 @@ from engine.config.settings import BacktestSettings
 from engine.decisions.discovery import library
 from engine.errors import DataQualityError
 from engine.paths import PROJECT_ROOT
-from engine.simulate.oracle import oracle_backtest
+from engine.simulate.oracle import simulate_with_vectorbt
 from engine.simulate.pipeline import (
     beta_returns,
     load_data_for,
@@ -107,10 +107,12 @@ def test_kernel_equals_vectorbt_on_every_strategy(name: str, variant: list, tmp)
             kernel[label] = run_backtest(weights, data, cfg.backtest, label, cash)
         except DataQualityError as refused:
             with pytest.raises(DataQualityError) as also:
-                oracle_backtest(weights, data, cfg.backtest, label, cash)
+                run_backtest(weights, data, cfg.backtest, label, cash, simulate_with_vectorbt)
             assert str(also.value) == str(refused)
             return
-        oracle[label] = oracle_backtest(weights, data, cfg.backtest, label, cash)
+        oracle[label] = run_backtest(
+            weights, data, cfg.backtest, label, cash, simulate_with_vectorbt
+        )
         _assert_same(kernel[label], oracle[label])
     assert len(kernel[strategy.name].orders) > 0
     if cash is not None and (kernel[strategy.name].cash_weight.iloc[5:] > 0.05).any():

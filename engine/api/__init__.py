@@ -16,6 +16,8 @@ refuse with the same message (`BadInputError`, a ValueError) and compute the sam
 
 from __future__ import annotations
 
+# ruff: noqa: F401 (these imports are the package's exports, listed once: `engine.__all__`,
+# which `import engine as rl` resolves lazily from here; tests/test_api.py holds them in step)
 from engine.api.catalog import StrategyInfo, load_strategies, strategies
 from engine.api.check_claims import ClaimCheck, ClaimsResult, claim, claims, load_claims
 from engine.api.compare_strategies import CompareResult, compare
@@ -24,24 +26,3 @@ from engine.api.data import data_status, update_data
 from engine.api.run_strategy import RunResult, run
 from engine.api.sweep_grid import SweepResult, sweep
 from engine.errors import BadInputError
-
-__all__ = [
-    "BadInputError",
-    "ClaimCheck",
-    "ClaimsResult",
-    "CompareResult",
-    "RunResult",
-    "StrategyInfo",
-    "SweepResult",
-    "claim",
-    "claims",
-    "compare",
-    "data_status",
-    "load_claims",
-    "load_strategies",
-    "run",
-    "signals",
-    "strategies",
-    "sweep",
-    "update_data",
-]

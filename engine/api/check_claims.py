@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from engine.api.inputs import as_overrides
-from engine.api.startup import check_reports_root, prepare_reports_root, start_up
+from engine.api.startup import check_reports_root, report_once, start_up
 from engine.config.run_config import apply_overrides, shared_defaults, validate_model
 from engine.config.settings import DataSettings, ReportSettings
 from engine.errors import BadInputError, ConfigError
@@ -166,13 +166,11 @@ class ClaimsResult:
         """Write the claims report under `folder` (default: report.output_dir)."""
         from engine.report.claims.report import write_claims_report
 
-        root = resolve(folder if folder is not None else self.output_dir)
-
-        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
-        if root not in self._folders:
+        def write(root: Path) -> Path:
             results = [c.result for c in self.checks]
-            self._folders[root] = write_claims_report(results, root, self.command, self.summary)
-        return self._folders[root]
+            return write_claims_report(results, root, self.command, self.summary)
+
+        return report_once(self._folders, folder, self.output_dir, write)
 
     def _repr_html_(self) -> str:
         import html

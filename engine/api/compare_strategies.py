@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 from engine.api.catalog import StrategySpec, catalog_of
 from engine.api.display import curves_figure, numeric_stats, summary_html, summary_text
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
-from engine.api.startup import check_reports_root, prepare_reports_root, start_up
+from engine.api.startup import check_reports_root, report_once, start_up
 from engine.config.run_config import merge
 from engine.decisions.strategy import Strategy
 from engine.errors import BadInputError
@@ -84,12 +85,8 @@ class CompareResult:
         report.output_dir); return its folder, reports/compare/<run-id>."""
         from engine.report.compare.report import write_compare_report
 
-        root = resolve(folder if folder is not None else self.output_dir)
-
-        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
-        if root not in self._folders:
-            self._folders[root] = write_compare_report(self.input, root)
-        return self._folders[root]
+        write = partial(write_compare_report, self.input)
+        return report_once(self._folders, folder, self.output_dir, write)
 
     def _repr_html_(self) -> str:
         return summary_html(f"compare {', '.join(self.labels)}", self.period, self.stats)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.calendar import nyse_sessions
+from engine.api.report_input import closing_notes
 from engine.config.run_config import RunConfig, load_config
 from engine.config.settings import Benchmark
 from engine.data import load_market_data
@@ -289,16 +289,7 @@ def _notes(
             f"Benchmark name(s) {sorted(set(dropped_benchmarks))} appear more than once in "
             f"{lead.label}'s config; the first definition of each is used."
         )
-    year = period.end.year
-    if period.end < nyse_sessions(f"{year}-12-01", f"{year}-12-31")[-1]:
-        notes.append(f"{year} is a partial year: the period ends on {period.end.date()}.")
-    warnings = [i for i in data.issues if i.severity != "info"]
-    if warnings:
-        notes.append(
-            f"{len(warnings)} data validation finding(s) of warning level or above; see the data "
-            "section."
-        )
-    return notes
+    return notes + closing_notes(period, data, "the period")
 
 
 def run_comparison(

@@ -17,7 +17,7 @@ from engine.report.verdict_text import run_verdicts
 from engine.simulate.pipeline import Period, SimulatedRun, WarmUp, simulate_run
 from engine.simulate.result import BacktestResult
 
-__all__ = ["report_input", "run_strategy"]
+__all__ = ["closing_notes", "report_input", "run_strategy"]
 
 
 def _notes(
@@ -43,9 +43,16 @@ def _notes(
             f"it earned {strategy.cash_earned:,.2f} over the period. On sessions without a "
             "published yield the previous one is used."
         )
-    last_year_end = nyse_sessions(f"{period.end.year}-12-01", f"{period.end.year}-12-31")[-1]
-    if period.end < last_year_end:
-        notes.append(f"{period.end.year} is a partial year: the data ends on {period.end.date()}.")
+    return notes + closing_notes(period, data, "the data")
+
+
+def closing_notes(period: Period, data: MarketData, what_ends: str) -> list[str]:
+    """The last notes of a single run's and a comparison's report: a partial last year (where
+    `what_ends` ends) and how many data findings of warning level or above there are."""
+    notes = []
+    year = period.end.year
+    if period.end < nyse_sessions(f"{year}-12-01", f"{year}-12-31")[-1]:
+        notes.append(f"{year} is a partial year: {what_ends} ends on {period.end.date()}.")
     warnings = [i for i in data.issues if i.severity != "info"]
     if warnings:
         notes.append(

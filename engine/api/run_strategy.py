@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ import pandas as pd
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure, numeric_stats, summary_html, summary_text
 from engine.api.inputs import Sections, config_for, section_values, shown_call
-from engine.api.startup import check_reports_root, prepare_reports_root, start_up
+from engine.api.startup import check_reports_root, report_once, start_up
 from engine.config.run_config import RunConfig
 from engine.decisions.strategy import Strategy
 from engine.paths import project_root, resolve
@@ -120,12 +120,8 @@ class RunResult:
         report.output_dir) and return the report's own folder; asking again returns it."""
         from engine.report.run.writer import write_report
 
-        root = resolve(folder if folder is not None else self.config.report.output_dir)
-
-        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
-        if root not in self._folders:
-            self._folders[root] = write_report(self.input, root)
-        return self._folders[root]
+        write = partial(write_report, self.input)
+        return report_once(self._folders, folder, self.config.report.output_dir, write)
 
     def _repr_html_(self) -> str:
         return summary_html(self.name, self.period, self.stats, self.input.verdict_lines)

@@ -20,10 +20,12 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.config.settings import DataSettings
 from engine.errors import BadInputError, shorten
+from engine.paths import resolve
 from engine.report.toolkit.folder import TEMP_PREFIX
 
 try:
@@ -36,6 +38,7 @@ __all__ = [
     "check_reports_root",
     "clear_report_leftovers",
     "prepare_reports_root",
+    "report_once",
     "start_up",
 ]
 
@@ -124,3 +127,19 @@ def prepare_reports_root(root: Path) -> None:
     check_reports_root(root)
     for path in clear_report_leftovers(root):
         notify(f"removed {path}, left by an interrupted run")
+
+
+def report_once(
+    written: dict[Path, Path],
+    folder: str | Path | None,
+    default: str | Path,
+    write: Callable[[Path], Path],
+) -> Path:
+    """A result's report under `folder` (default: `default`, the config's report.output_dir):
+    `write(root)` makes it on the first ask, `written` (root -> report folder) answers again.
+    A file at the root is refused and killed runs' debris cleared first."""
+    root = resolve(folder if folder is not None else default)
+    prepare_reports_root(root)
+    if root not in written:
+        written[root] = write(root)
+    return written[root]

@@ -16,7 +16,7 @@ import pandas as pd
 from engine.api.catalog import StrategySpec, resolve_spec
 from engine.api.display import curves_figure
 from engine.api.inputs import Sections, as_overrides, section_values, shown_call
-from engine.api.startup import check_reports_root, prepare_reports_root, start_up
+from engine.api.startup import check_reports_root, report_once, start_up
 from engine.config.run_config import RunConfig, build_config, strategy_document
 from engine.data.findings import notify
 from engine.decisions.strategy import Strategy
@@ -119,10 +119,7 @@ class SweepResult:
         from engine.report.sweep.report import SweepReport, write_sweep_report
         from engine.report.toolkit.provenance import new_run_id, package_versions
 
-        root = resolve(folder if folder is not None else self.config.report.output_dir)
-
-        prepare_reports_root(root)  # a file there is refused; killed runs' debris cleared
-        if root not in self._folders:
+        def write(root: Path) -> Path:
             report = SweepReport(
                 run_id=new_run_id(),
                 command=self.command,
@@ -134,8 +131,9 @@ class SweepResult:
                 benchmark_equity=self.benchmark_equity,
                 executor=self.executor,
             )
-            self._folders[root] = write_sweep_report(report, root)
-        return self._folders[root]
+            return write_sweep_report(report, root)
+
+        return report_once(self._folders, folder, self.config.report.output_dir, write)
 
     def _repr_html_(self) -> str:
         shown = ["rank", *self.setup.grid.names, "cagr", "sharpe", "max_drawdown"]

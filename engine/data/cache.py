@@ -15,7 +15,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import filelock
@@ -31,15 +31,10 @@ from engine.errors import DataUnavailableError
 FORMAT_KEY = "rotation_lab_cache"
 FORMAT_VERSION = "1"
 COLUMNS = ("date", *FIELDS)
+# A file's provenance (SourceInfo's facts but whether this run read it from the cache) and the
+# checksum of its values.
 REQUIRED_META = (
-    "ticker",
-    "provider",
-    "origin",
-    "fetched_at",
-    "first",
-    "last",
-    "rows",
-    "close_only",
+    *(f.name for f in fields(SourceInfo) if f.name != "served_from_cache"),
     "values_sha256",
 )
 LOCK_TIMEOUT_S = 120.0

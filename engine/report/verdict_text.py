@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -205,51 +206,61 @@ def run_verdicts(
     lines += spell_lines
     tables: dict[str, pd.DataFrame] = {}
     if actives:
-        tables["Active return against each benchmark"] = _active_table(actives)
-        tables["Calendar years beaten"] = _years_table(years)
+        tables["Active return against each benchmark"] = _records_table(actives, ACTIVE_COLUMNS)
+        tables["Calendar years beaten"] = _records_table(years, YEAR_COLUMNS)
     tables.update(spell_tables)
     tables["How each statistic is defined"] = definitions_frame()
     return lines, tables
 
 
-def _active_table(actives: list[ActiveReturn]) -> pd.DataFrame:
-    rows = [
-        {
-            "benchmark": a.benchmark,
-            "sessions": a.sessions,
-            "active return a year": a.mean_active,
-            "active return low": a.mean_low,
-            "active return high": a.mean_high,
-            "p": a.mean_p,
-            "strategy CAGR": a.strategy_cagr,
-            "benchmark CAGR": a.benchmark_cagr,
-            "CAGR difference": a.cagr_difference,
-            "CAGR diff. low": a.cagr_low,
-            "CAGR diff. high": a.cagr_high,
-            "CAGR p": a.cagr_p,
-            "block length": a.block_length,
-        }
-        for a in actives
-    ]
-    return pd.DataFrame(rows).set_index("benchmark")
+# The verdict tables' columns: name -> the record's attribute ("bet.wins": None without a bet)
+# or a function of the record. Each table has a row per benchmark.
+ACTIVE_COLUMNS: dict[str, str | Callable[[Any], Any]] = {
+    "benchmark": "benchmark",
+    "sessions": "sessions",
+    "active return a year": "mean_active",
+    "active return low": "mean_low",
+    "active return high": "mean_high",
+    "p": "mean_p",
+    "strategy CAGR": "strategy_cagr",
+    "benchmark CAGR": "benchmark_cagr",
+    "CAGR difference": "cagr_difference",
+    "CAGR diff. low": "cagr_low",
+    "CAGR diff. high": "cagr_high",
+    "CAGR p": "cagr_p",
+    "block length": "block_length",
+}
+YEAR_COLUMNS: dict[str, str | Callable[[Any], Any]] = {
+    "benchmark": "benchmark",
+    "complete years": "years",
+    "beat": "wins",
+    "lagged": "losses",
+    "ties": "ties",
+    "p (beat vs lagged, 50%)": "p_value",
+    "years with a bet": "bet.years",
+    "beat (years with a bet)": "bet.wins",
+    "lagged (years with a bet)": "bet.losses",
+    "p (years with a bet)": "bet.p_value",
+    "partial years (not counted)": lambda y: ", ".join(map(str, y.partial)),
+}
 
 
-def _years_table(years: list[YearRecord]) -> pd.DataFrame:
+def _field(record: Any, path: str) -> Any:
+    for name in path.split("."):
+        if record is None:
+            return None
+        record = getattr(record, name)
+    return record
+
+
+def _records_table(
+    records: Sequence[ActiveReturn] | Sequence[YearRecord],
+    columns: Mapping[str, str | Callable[[Any], Any]],
+) -> pd.DataFrame:
+    """A row per record (one per benchmark), a column per entry of `columns`."""
     rows = [
-        {
-            "benchmark": y.benchmark,
-            "complete years": y.years,
-            "beat": y.wins,
-            "lagged": y.losses,
-            "ties": y.ties,
-            "p (beat vs lagged, 50%)": y.p_value,
-            "years with a bet": y.bet.years if y.bet else None,
-            "beat (years with a bet)": y.bet.wins if y.bet else None,
-            "lagged (years with a bet)": y.bet.losses if y.bet else None,
-            "p (years with a bet)": y.bet.p_value if y.bet else None,
-            "partial years (not counted)": ", ".join(map(str, y.partial)),
-        }
-        for y in years
+        {name: get(r) if callable(get) else _field(r, get) for name, get in columns.items()}
+        for r in records
     ]
     return pd.DataFrame(rows).set_index("benchmark")
 

@@ -1,12 +1,12 @@
 """The cross-check of the simulator: the same execution inputs through vectorbt's
 `Portfolio.from_orders`.
 
-Single runs and sweeps simulate with the one portfolio kernel (`engine.simulate.portfolio_nb`). This
-module feeds the inputs `engine.simulate.portfolio.prepare_run` builds for the kernel to vectorbt's
-own
-simulator and reads the portfolio back as a `BacktestResult`, so the two can be compared figure
-by figure: the tests do so on hand-computed cases and on every strategy's default run, and a
-sweep re-runs sampled rows through it at run time (`engine.tuning.sweep.check_against_engine`).
+Single runs and sweeps simulate with the one portfolio kernel (`engine.simulate.portfolio_nb`).
+`simulate_with_vectorbt`, given to `engine.simulate.portfolio.run_backtest` as its simulator,
+feeds the inputs `prepare_run` builds for the kernel to vectorbt's own simulator and reads the
+portfolio back as a `BacktestResult`, so the two can be compared figure by figure: the tests
+do so on hand-computed cases and on every strategy's default run, and a sweep re-runs sampled
+rows through it at run time (`engine.tuning.sweep.check_against_engine`).
 It is never the path of a result a user sees.
 """
 
@@ -28,25 +28,20 @@ from engine.simulate.portfolio import (
     CASH_COLUMN,
     PreparedRun,
     cash_returns_from_series,
-    prepare_run,
     refuse_unusable_prices,
+    run_backtest,
     shifted_orders,
 )
 from engine.simulate.result import ORDER_COLUMNS, BacktestResult
 
-__all__ = ["oracle_backtest", "oracle_combination"]
+__all__ = ["oracle_combination", "simulate_with_vectorbt"]
 
 
-def oracle_backtest(
-    target_weights: pd.DataFrame,
-    data: MarketData,
-    settings: BacktestSettings,
-    name: str = "strategy",
-    cash_returns: pd.Series | None = None,
+def simulate_with_vectorbt(
+    run: PreparedRun, settings: BacktestSettings, index: pd.DatetimeIndex, name: str
 ) -> BacktestResult:
-    """`engine.simulate.portfolio.run_backtest`, simulated by vectorbt's `Portfolio.from_orders`."""
-    run = prepare_run(target_weights, data, settings, cash_returns)
-    index = target_weights.index
+    """A `Simulator` for `engine.simulate.portfolio.run_backtest`: the prepared inputs through
+    vectorbt's `Portfolio.from_orders` (unusable prices refused first, as the kernel does)."""
     refuse_unusable_prices(run, int(settings.lag), index)
     inputs = run.inputs
     columns = list(inputs.columns)
@@ -119,4 +114,6 @@ def oracle_combination(
     if settings.cash_ticker:
         series = data.adj_close[settings.cash_ticker.upper()]
         cash = cash_returns_from_series(series, settings.cash_ticker_kind).reindex(index)
-    return oracle_backtest(weights, data, settings, name=strategy.name, cash_returns=cash)
+    return run_backtest(
+        weights, data, settings, strategy.name, cash, simulator=simulate_with_vectorbt
+    )

@@ -17,6 +17,7 @@ cross-check (`engine.simulate.oracle`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -285,17 +286,30 @@ def refuse_unusable_prices(run: PreparedRun, lag: int, index: pd.DatetimeIndex) 
     check_prices_for_holdings(orders, price, close)
 
 
+# Simulates prepared inputs over the index's sessions: (run, settings, index, name) -> result.
+Simulator = Callable[[PreparedRun, BacktestSettings, pd.DatetimeIndex, str], BacktestResult]
+
+
 def run_backtest(
     target_weights: pd.DataFrame,
     data: MarketData,
     settings: BacktestSettings,
     name: str = "strategy",
     cash_returns: pd.Series | None = None,
+    simulator: Simulator | None = None,
 ) -> BacktestResult:
-    """Simulate the target weights over `target_weights.index` with the settings' costs and lag."""
+    """Simulate the target weights over `target_weights.index` with the settings' costs and lag,
+    with the one portfolio kernel or, on the same prepared inputs, with `simulator` (the vectorbt
+    cross-check, `engine.simulate.oracle.simulate_with_vectorbt`)."""
     run = prepare_run(target_weights, data, settings, cash_returns)
+    return (simulator or simulate_prepared)(run, settings, target_weights.index, name)
+
+
+def simulate_prepared(
+    run: PreparedRun, settings: BacktestSettings, index: pd.DatetimeIndex, name: str
+) -> BacktestResult:
+    """The kernel's run of prepared inputs, refusing a holding or trade without a usable price."""
     inputs = run.inputs
-    index = target_weights.index
     equity, _cash, asset_value, records, error = simulate_recorded_nb(
         inputs.close, inputs.fill, inputs.fees, inputs.slippage, run.palette,
         run.events.astype(np.int64), np.arange(len(run.events), dtype=np.int64),

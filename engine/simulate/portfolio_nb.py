@@ -57,6 +57,9 @@ N_STATS = len(STAT_NAMES)
 ERR_NO_FILL = 1  # a ticker to be held has no usable fill price on its trade session
 ERR_NO_CLOSE = 2  # a held ticker has no usable close on a session
 _WEIGHT_TOLERANCE = 1e-9  # as engine.simulate.portfolio: a weight above this counts as held
+# The execution inputs a path reads, (close, bad_close, fill, fees, slippage): prices by session
+# and asset, the first session from each one on without a usable close, costs by asset.
+Market = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @numba.njit(cache=True)
@@ -179,11 +182,7 @@ def _rebalance_nb(
 
 @numba.njit(cache=True)
 def _run_path(
-    close: np.ndarray,
-    bad_close: np.ndarray,
-    fill: np.ndarray,
-    fees: np.ndarray,
-    slippage: np.ndarray,
+    market: Market,
     palette: np.ndarray,
     positions: np.ndarray,
     rows: np.ndarray,
@@ -211,6 +210,7 @@ def _run_path(
     set to (code, asset, session). With `record`, the cash and each asset's value at each close
     go to `cash_out` and `asset_value_out` and the fills to `records`; returns the fills
     recorded."""
+    close, bad_close, fill, fees, slippage = market
     n_assets = close.shape[1]
     pos = np.zeros(n_assets)
     last_val = np.full(n_assets, np.nan)
@@ -318,7 +318,7 @@ def simulate_recorded_nb(
     totals = np.zeros(4)
     error = np.zeros(3, dtype=np.int64)
     count = _run_path(
-        close, next_unusable_nb(close), fill, fees, slippage, palette, positions, rows, 0,
+        (close, next_unusable_nb(close), fill, fees, slippage), palette, positions, rows, 0,
         positions.shape[0], 0, counted, init_cash, lag, 0, n - 1, equity, totals, error, True,
         records, cash, asset_value,
     )  # fmt: skip
@@ -328,11 +328,7 @@ def simulate_recorded_nb(
 @numba.njit(cache=True)
 def _simulate_one(
     j: int,
-    close: np.ndarray,
-    bad_close: np.ndarray,
-    fill: np.ndarray,
-    fees: np.ndarray,
-    slippage: np.ndarray,
+    market: Market,
     palette: np.ndarray,
     offsets: np.ndarray,
     positions: np.ndarray,
@@ -363,9 +359,9 @@ def _simulate_one(
     equity = np.empty(sessions)
     totals = np.zeros(4)
     _run_path(
-        close, bad_close, fill, fees, slippage, palette, positions, rows, offsets[j],
-        offsets[j + 1], shift, counted, init_cash, lag, start, end, equity, totals,
-        error_out[j], False, np.empty((0, 6)), np.empty(0), np.empty((0, 0)),
+        market, palette, positions, rows, offsets[j], offsets[j + 1], shift, counted, init_cash,
+        lag, start, end, equity, totals, error_out[j], False, np.empty((0, 6)), np.empty(0),
+        np.empty((0, 0)),
     )  # fmt: skip
     if error_out[j, 0] != 0:
         stats_out[j, :] = np.nan
@@ -403,31 +399,27 @@ def _simulate_one(
         out[12] = stats_nb.sharpe_nb(excess, 0.0)
 
 
-@numba.njit(cache=True, parallel=True)
-def simulate_parallel_nb(
-    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
-    returns_out, want_returns, error_out,
-):  # fmt: skip
-    """Every combination of the batch, spread over the CPU cores."""
-    for j in prange(offsets.shape[0] - 1):
-        _simulate_one(
-            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
-            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
-            blocks_out, returns_out, want_returns, error_out,
-        )  # fmt: skip
+def _batch_kernel(parallel: bool):
+    """The batch entry point, compiled once per mode: over the CPU cores (`prange`, for a
+    local sweep) or on one thread without the GIL (`range`, for Dask workers and process
+    pools). One body serves both; numba caches each under its own key (the closure's loop)."""
+    loop = prange if parallel else range
+
+    def simulate_batch_nb(
+        close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
+        counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
+        blocks_out, returns_out, want_returns, error_out,
+    ):  # fmt: skip
+        """Every combination of the batch: `_simulate_one` for j = 0 .. combinations - 1."""
+        for j in loop(offsets.shape[0] - 1):
+            _simulate_one(
+                j, (close, bad_close, fill, fees, slippage), palette, offsets, positions, rows,
+                shift, counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges,
+                stats_out, blocks_out, returns_out, want_returns, error_out,
+            )  # fmt: skip
+
+    return numba.njit(cache=True, parallel=parallel, nogil=not parallel)(simulate_batch_nb)
 
 
-@numba.njit(cache=True, nogil=True)
-def simulate_serial_nb(
-    close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift, counted,
-    init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out, blocks_out,
-    returns_out, want_returns, error_out,
-):  # fmt: skip
-    """The same on one thread without the GIL: for Dask workers and process pools."""
-    for j in range(offsets.shape[0] - 1):
-        _simulate_one(
-            j, close, bad_close, fill, fees, slippage, palette, offsets, positions, rows, shift,
-            counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges, stats_out,
-            blocks_out, returns_out, want_returns, error_out,
-        )  # fmt: skip
+simulate_parallel_nb = _batch_kernel(parallel=True)  # every combination, over the CPU cores
+simulate_serial_nb = _batch_kernel(parallel=False)  # the same on one thread, GIL released

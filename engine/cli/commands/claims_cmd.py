@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from engine.cli.commands.common import add_defaults_option
+from engine.cli.commands.common import add_defaults_option, add_set_option
 from engine.decisions.strategy import Strategy
 
 NAME = "claims"
@@ -24,14 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument(
         "--claims-dir", type=Path, help="folder of extra claim definition files (*.toml)"
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME.KEY=VALUE",
-        help="override a claim's key (first10days.lead_days=15), a stats key for every claim "
-        "(stats.seed=1) or a data/report setting (data.cache_dir=...), repeatable",
+    add_set_option(
+        parser,
+        "NAME.KEY=VALUE",
+        "override a claim's key (first10days.lead_days=15), a stats key for every claim "
+        "(stats.seed=1) or a data/report setting (data.cache_dir=...)",
     )
     add_defaults_option(parser)
     parser.add_argument("--no-report", action="store_true", help="print only, write nothing")

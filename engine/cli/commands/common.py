@@ -11,14 +11,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, help="TOML file replacing the strategy's default config"
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override one config value (dotted keys, TOML values), repeatable",
-    )
+    add_set_option(parser, "KEY=VALUE", "override one config value (dotted keys, TOML values)")
     parser.add_argument(
         "--strict",
         dest="overrides",
@@ -36,3 +29,15 @@ def add_defaults_option(parser: argparse.ArgumentParser) -> None:
         help="shared-defaults TOML ([backtest], [data], [report], [[benchmarks]]) over the "
         "project's and the user's, under the strategy's own config",
     )
+
+
+def add_repeatable(
+    parser: argparse.ArgumentParser, flag: str, metavar: str, help: str, dest: str | None = None
+) -> None:
+    """An option given any number of times, its values collected in a list (empty if never)."""
+    parser.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=help)
+
+
+def add_set_option(parser: argparse.ArgumentParser, metavar: str, help: str) -> None:
+    """`--set`: config overrides, collected in `args.overrides` (as the API's `overrides=`)."""
+    add_repeatable(parser, "--set", metavar, f"{help}, repeatable", dest="overrides")

@@ -7,7 +7,7 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 
-from engine.cli.commands.common import add_defaults_option
+from engine.cli.commands.common import add_defaults_option, add_repeatable
 from engine.decisions.strategy import Strategy
 
 NAME = "compare"
@@ -35,21 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         metavar="STRATEGY[@LABEL]",
         help=f"strategies to compare ({', '.join(sorted(strategies)) or 'none registered'})",
     )
-    parser.add_argument(
+    add_repeatable(
+        parser,
         "--config",
+        "LABEL=FILE",
+        "TOML file replacing that strategy's default config, repeatable",
         dest="configs",
-        action="append",
-        default=[],
-        metavar="LABEL=FILE",
-        help="TOML file replacing that strategy's default config, repeatable",
     )
-    parser.add_argument(
+    add_repeatable(
+        parser,
         "--set",
+        "LABEL.KEY=VALUE",
+        "override one config value of one strategy (e.g. first10days.lead_days=15)",
         dest="overrides",
-        action="append",
-        default=[],
-        metavar="LABEL.KEY=VALUE",
-        help="override one config value of one strategy (e.g. first10days.lead_days=15)",
     )
     add_defaults_option(parser)
     parser.add_argument("--no-report", action="store_true", help="print the stats, write nothing")

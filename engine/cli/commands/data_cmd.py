@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 
+from engine.cli.commands.common import add_repeatable
 from engine.decisions.strategy import Strategy
 
 NAME = "data"
@@ -19,14 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     update.add_argument("tickers", nargs="+", metavar="TICKER")
     update.add_argument("--source", choices=["mirror", "yfinance"], help="only this provider")
     for p in (status, update):
-        p.add_argument(
-            "--set",
-            dest="overrides",
-            action="append",
-            default=[],
-            metavar="data.KEY=VALUE",
-            help="override a [data] setting",
-        )
+        add_repeatable(p, "--set", "data.KEY=VALUE", "override a [data] setting", dest="overrides")
 
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:

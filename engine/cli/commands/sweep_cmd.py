@@ -14,22 +14,27 @@ import textwrap
 import time
 from collections.abc import Mapping, Sequence
 
-from engine.cli.commands.common import add_config_options
+from engine.cli.commands.common import add_config_options, add_repeatable
 from engine.decisions.strategy import Strategy
 from engine.stats.sweep_columns import RANK_METRICS as METRICS
 
 NAME = "sweep"
 HELP = "sweep a strategy's parameters over a grid, with out-of-sample and over-fitting checks"
+# The options handed to `rl.sweep` as they are, under the same name.
+PASSED_ON = (
+    "metric", "walk_forward", "engine", "executor", "scheduler", "workers", "chunk_size",
+    "max_combinations", "blocks", "check", "top", "seed", "heatmap_others", "resume", "config",
+    "defaults", "overrides",
+)  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Strategy]) -> None:
     parser.add_argument("strategy", metavar="STRATEGY", help="the strategy to tune")
-    parser.add_argument(
+    add_repeatable(
+        parser,
         "--grid",
-        action="append",
-        default=[],
-        metavar="NAME=VALUES",
-        help="a swept parameter: a:b:step (both ends included), a,b,c or one value; repeatable",
+        "NAME=VALUES",
+        "a swept parameter: a:b:step (both ends included), a,b,c or one value; repeatable",
     )
     add_config_options(parser)
     parser.add_argument("--metric", default="sharpe", choices=METRICS)
@@ -62,13 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
     parser.add_argument("--blocks", type=int, default=16, help="CSCV blocks for PBO (even)")
     parser.add_argument("--check", type=int, default=3, help="combinations re-run through vectorbt")
     parser.add_argument("--top", type=int, default=20, help="rows of the top table")
-    parser.add_argument(
+    add_repeatable(
+        parser,
         "--heatmap",
-        action="append",
-        default=[],
-        metavar="X,Y",
-        help="parameters of a heatmap (repeatable); default: each pair of the first three "
-        "swept parameters",
+        "X,Y",
+        "parameters of a heatmap (repeatable); default: each pair of the first three swept "
+        "parameters",
     )
     parser.add_argument(
         "--heatmap-others",
@@ -111,27 +115,11 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         args.strategy,
         args.grid,
         catalog=strategies,
-        metric=args.metric,
-        walk_forward=args.walk_forward,
-        engine=args.engine,
-        executor=args.executor,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        chunk_size=args.chunk_size,
-        max_combinations=args.max_combinations,
-        blocks=args.blocks,
-        check=args.check,
-        top=args.top,
-        seed=args.seed,
         heatmaps=args.heatmap,
-        heatmap_others=args.heatmap_others,
         progress=not args.no_progress,
-        resume=args.resume,
-        config=args.config,
-        defaults=args.defaults,
-        overrides=args.overrides,
         command=command,
         on_setup=_announce,
+        **{name: getattr(args, name) for name in PASSED_ON},
     )
     study, setup = result.study, result.setup
 

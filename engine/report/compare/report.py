@@ -23,7 +23,9 @@ from tabulate import tabulate
 from engine.data.model import MarketData
 from engine.report.compare import plots as compare_plots
 from engine.report.run import html, markdown
+from engine.report.run.header import RunHeader, header_fields
 from engine.report.run.narrative import beat_lines
+from engine.report.run.terminal import RISK_RETURN_METRICS
 from engine.report.run.writer import realised_weights_frame
 from engine.report.toolkit import palette
 from engine.report.toolkit.escape import markdown_cell
@@ -50,7 +52,6 @@ FIXED_FILES = (
 )
 # A label is a strategy name, optionally with "@suffix"; it names files, so no dot or slash.
 LABEL_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*(@[A-Za-z0-9_][A-Za-z0-9_\-]*)?$")
-SUMMARY_METRICS = ("cagr", "ann_volatility", "sharpe", "sortino", "max_drawdown", "calmar")
 
 
 @dataclass
@@ -128,27 +129,15 @@ def check_names(labels: list[str], benchmarks: list[str]) -> None:
 # --------------------------------------------------------------------------- the view
 
 
-@dataclass
-class CompareView:
+@dataclass(kw_only=True)
+class CompareView(RunHeader):
     """Every section of the comparison report, already formatted as text."""
 
-    title: str
-    run_id: str
-    command: str
-    created_at: str
-    period_start: str
-    period_end: str
-    period_note: str
-    notes: list[str]
     strategies: Table
     stats: Table
     yearly: Table
     correlations: Table
-    provenance: Table
-    issues: Table
-    fingerprint: str
     configs: list[tuple[str, str]]  # (label, effective config as TOML)
-    versions: Table
     labels: list[str]
     benchmarks: list[str]
     beats: list[str] = field(default_factory=list)
@@ -204,30 +193,15 @@ def build_compare_view(
     inp: CompareInput, fingerprint: str | None = None, created_at: str | None = None
 ) -> CompareView:
     """Format every section once, for both the HTML and the Markdown report."""
-    if fingerprint is None:
-        fingerprint = inp.data.fingerprint()
-    if created_at is None:
-        created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     main = next(iter(inp.benchmarks), "")  # the strategies' cells are coloured against it
-    # The data and version sections only read `.data` and `.versions`, which CompareInput has.
+    title = f"Comparison: {', '.join(inp.labels)}"
     return CompareView(
-        title=f"Comparison: {', '.join(inp.labels)}",
-        run_id=inp.run_id,
-        command=inp.command,
-        created_at=created_at,
-        period_start=iso(inp.period[0]),
-        period_end=iso(inp.period[1]),
-        period_note=inp.period_note,
-        notes=list(inp.notes),
+        **header_fields(inp, title, fingerprint, created_at),
         strategies=strategies_view(inp),
         stats=html.stats_table_view(inp.stats, judged=len(inp.labels), benchmark=main),
         yearly=html.yearly_table_view(inp.yearly, inp.period, len(inp.labels), main),
         correlations=correlations_view(inp),
-        provenance=html.provenance_view(inp),  # type: ignore[arg-type]
-        issues=html.issues_view(inp),  # type: ignore[arg-type]
-        fingerprint=fingerprint,
         configs=[(s.label, s.config_toml) for s in inp.strategies],
-        versions=html.versions_view(inp),  # type: ignore[arg-type]
         labels=inp.labels,
         benchmarks=list(inp.benchmarks),
         beats=_beats(inp),
@@ -288,7 +262,7 @@ def render_compare_markdown(view: CompareView) -> str:
 
 def render_compare_summary(inp: CompareInput) -> str:
     """CAGR, volatility, Sharpe, Sortino, max drawdown and Calmar: one row per series."""
-    keys = [k for k in SUMMARY_METRICS if k in inp.stats.index]
+    keys = [k for k in RISK_RETURN_METRICS if k in inp.stats.index]
     table = format_stats(inp.stats.loc[keys]).T
     rows = [[str(name), *map(str, table.loc[name])] for name in table.index]
     body = tabulate(
@@ -310,13 +284,10 @@ def equity_frame(inp: CompareInput) -> pd.DataFrame:
     return frame
 
 
-def run_record(
-    inp: CompareInput, fingerprint: str, created_at: str, files: list[dict[str, object]]
-) -> dict[str, object]:
-    """The content of run.json."""
-    return run_json(
-        inp, fingerprint, created_at, files,
-        strategies=[
+def compare_details(inp: CompareInput) -> dict[str, object]:
+    """What run.json records of a comparison beyond what every run records (`run_json`)."""
+    return {
+        "strategies": [
             {
                 "label": s.label,
                 "strategy": s.strategy,
@@ -326,8 +297,8 @@ def run_record(
             }
             for s in inp.strategies
         ],
-        benchmarks={"from": inp.benchmarks_from, "names": list(inp.benchmarks)},
-    )  # fmt: skip
+        "benchmarks": {"from": inp.benchmarks_from, "names": list(inp.benchmarks)},
+    }
 
 
 def _named(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -373,7 +344,8 @@ def _write_files(inp: CompareInput, folder: Path) -> None:
     view = build_compare_view(inp, fingerprint=fingerprint, created_at=created_at)
     out.write_text("report.html", render_compare_html(view, images))
     out.write_text("report.md", render_compare_markdown(view))
-    out.write_json("run.json", run_record(inp, fingerprint, created_at, list(out.files)))
+    record = run_json(inp, fingerprint, created_at, list(out.files), **compare_details(inp))
+    out.write_json("run.json", record)
 
 
 def write_compare_report(inp: CompareInput, reports_root: Path) -> Path:

@@ -9,12 +9,12 @@ Formatting, tables and the Jinja environment are the report toolkit's (engine.re
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from engine.report.model import ReportInput
+from engine.report.run.header import RunHeader, header_fields
 from engine.report.run.narrative import (
     allocation_summary,
     beat_lines,
@@ -37,7 +37,6 @@ from engine.report.toolkit.format import (
 )
 from engine.report.toolkit.format import plain as _plain
 from engine.report.toolkit.page import environment, png_data_uri
-from engine.report.toolkit.provenance import issues_table
 from engine.report.toolkit.tables import Cell, Table, frame_table
 
 __all__ = [
@@ -54,30 +53,18 @@ ORDERS_SHOWN = 200  # order rows shown in the HTML/Markdown report; orders.csv h
 ALLOCATIONS_SHOWN = 500  # allocation-change rows shown; target_weights.csv has them all
 
 
-@dataclass
-class ReportView:
+@dataclass(kw_only=True)
+class ReportView(RunHeader):
     """Everything the HTML and Markdown reports show, already formatted."""
 
-    title: str
     description: str
-    run_id: str
-    command: str
-    created_at: str
-    period_start: str
-    period_end: str
-    period_note: str
-    notes: list[str]
     stats: Table
     key_stats: Table
     yearly: Table
     tables: list[Table]
     allocations: Table
     orders: Table
-    provenance: Table
-    issues: Table
-    fingerprint: str
     config_toml: str
-    versions: Table
     series: list[str] = field(default_factory=list)
     summary: str = ""
     verdict_lines: list[str] = field(default_factory=list)
@@ -246,76 +233,24 @@ def orders_view(inp: ReportInput) -> Table:
     return Table("Order log", [str(c) for c in columns], rows, [n for _, n in formats], note)
 
 
-PROVENANCE_COLUMNS = (
-    "ticker",
-    "provider",
-    "origin",
-    "fetched_at",
-    "first",
-    "last",
-    "rows",
-    "served_from_cache",
-    "close_only",
-)
-
-
-def provenance_view(inp: ReportInput) -> Table:
-    sources = inp.data.sources
-    order = [t for t in inp.data.tickers if t in sources] + [
-        t for t in sources if t not in inp.data.tickers
-    ]
-    rows = []
-    for ticker in order:
-        info = asdict(sources[ticker])
-        rows.append([Cell(_plain(info[c])) for c in PROVENANCE_COLUMNS])
-    numeric = [c == "rows" for c in PROVENANCE_COLUMNS]
-    note = "" if rows else "No provenance was recorded for the price data."
-    columns = [human_column(c) for c in PROVENANCE_COLUMNS]
-    return Table("Data provenance", columns, rows, numeric, note)
-
-
-def issues_view(inp: ReportInput) -> Table:
-    return issues_table(list(inp.data.issues))
-
-
-def versions_view(inp: ReportInput) -> Table:
-    rows = [[Cell(str(name)), Cell(str(version))] for name, version in inp.versions.items()]
-    return Table("Package versions", ["package", "version"], rows, [False, False])
-
-
 def build_view(
     inp: ReportInput, fingerprint: str | None = None, created_at: str | None = None
 ) -> ReportView:
     """Format every section of the report once, for both HTML and Markdown."""
-    if fingerprint is None:
-        fingerprint = inp.data.fingerprint()
-    if created_at is None:
-        created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     tables = [
         frame_table(frame, title_from_key(key), label=human_column, footnote_notes=True)
         for key, frame in inp.tables.items()
     ]
     return ReportView(
-        title=inp.title,
+        **header_fields(inp, inp.title, fingerprint, created_at),
         description=inp.description,
-        run_id=inp.run_id,
-        command=inp.command,
-        created_at=created_at,
-        period_start=iso(inp.period[0]),
-        period_end=iso(inp.period[1]),
-        period_note=inp.period_note,
-        notes=list(inp.notes),
         stats=stats_view(inp),
         key_stats=key_stats_view(inp),
         yearly=yearly_view(inp),
         tables=tables,
         allocations=allocations_view(inp),
         orders=orders_view(inp),
-        provenance=provenance_view(inp),
-        issues=issues_view(inp),
-        fingerprint=fingerprint,
         config_toml=inp.config_toml,
-        versions=versions_view(inp),
         series=series_names(inp),
         summary=" ".join(t for t in (summary_text(inp), inp.warmup_note) if t),
         verdict_lines=list(inp.verdict_lines),

@@ -6,21 +6,10 @@ every cell keeps the exact text of the HTML report; charts are the PNG files nex
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from engine.report.run.header import RunHeader
 from engine.report.run.html import ReportView
 from engine.report.toolkit.escape import markdown_cell, markdown_text
 from engine.report.toolkit.markdown import fenced, table_markdown
-
-
-class RunHeader(Protocol):
-    """What both reports (single run and comparison) state right under the title."""
-
-    period_start: str
-    period_end: str
-    period_note: str
-    command: str
-    notes: list[str]
 
 
 def run_header_markdown(view: RunHeader) -> list[str]:

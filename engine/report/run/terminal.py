@@ -9,15 +9,12 @@ from engine.report.model import ReportInput
 from engine.report.run.narrative import strategy_first
 from engine.report.toolkit.format import format_stats, iso
 
-__all__ = ["SUMMARY_METRICS", "abbreviate", "render_terminal_summary"]
+__all__ = ["RISK_RETURN_METRICS", "SUMMARY_METRICS", "abbreviate", "render_terminal_summary"]
 
+# Risk and return: the comparison's terminal summary, and the first rows of a single run's.
+RISK_RETURN_METRICS = ("cagr", "ann_volatility", "sharpe", "sortino", "max_drawdown", "calmar")
 SUMMARY_METRICS = (
-    "cagr",
-    "ann_volatility",
-    "sharpe",
-    "sortino",
-    "max_drawdown",
-    "calmar",
+    *RISK_RETURN_METRICS,
     "total_return",
     "turnover",
     "time_in_market",

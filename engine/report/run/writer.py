@@ -34,7 +34,7 @@ from engine.simulate.result import BacktestResult
 __all__ = [
     "FIXED_FILES",
     "realised_weights_frame",
-    "run_record",
+    "run_details",
     "target_weights_frame",
     "write_report",
 ]
@@ -96,21 +96,18 @@ def target_weights_frame(inp: ReportInput) -> pd.DataFrame:
     return frame
 
 
-def run_record(
-    inp: ReportInput, fingerprint: str, created_at: str, files: list[dict[str, object]]
-) -> dict[str, object]:
-    """The content of run.json."""
-    return run_json(
-        inp, fingerprint, created_at, files,
-        description=inp.description,
-        config=inp.config,
-        verdicts={
+def run_details(inp: ReportInput) -> dict[str, object]:
+    """What run.json records of a single run beyond what every run records (`run_json`)."""
+    return {
+        "description": inp.description,
+        "config": inp.config,
+        "verdicts": {
             "lines": list(inp.verdict_lines),
             "tables": {
                 k: f.reset_index().to_dict("records") for k, f in inp.verdict_tables.items()
             },
         },
-    )  # fmt: skip
+    }
 
 
 def _write_files(inp: ReportInput, folder: Path) -> None:
@@ -163,7 +160,8 @@ def _write_files(inp: ReportInput, folder: Path) -> None:
     out.write_text("report.html", html.render_html(view, equity_png, drawdown_png, charts))
     out.write_text("report.md", markdown.render_markdown(view))
 
-    out.write_json("run.json", run_record(inp, fingerprint, created_at, list(out.files)))
+    record = run_json(inp, fingerprint, created_at, list(out.files), **run_details(inp))
+    out.write_json("run.json", record)
 
 
 # --------------------------------------------------------------------------- publishing
