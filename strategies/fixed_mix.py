@@ -24,7 +24,7 @@ same drift loop in one numba pass; each calendar schedule is computed once per f
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections import namedtuple
 from typing import Literal
 
 import numba
@@ -36,7 +36,6 @@ from engine.calendar import next_period_end, period_end_mask
 from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
-from engine.decisions.strategy import Strategy
 from strategies import rules
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
@@ -45,6 +44,10 @@ __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
 PLAYBOOK = {"SPY": 0.30, "QQQ": 0.20, "IWM": 0.35, "XLI": 0.075, "XLF": 0.075}
 REASONS = ("start", "calendar", "band")
 _START, _CALENDAR, _BAND = 0, 1, 2
+
+# One weight map on the data: adjusted closes (sessions, tickers), the sessions where every
+# ticker has a price, the target row and its cash part (numba takes the tuple as one argument).
+Mix = namedtuple("Mix", "values priced target cash")
 
 
 class Params(Strict):
@@ -93,12 +96,11 @@ def drifted_weights(
 
 
 @numba.njit(cache=True)
-def _largest_drift(
-    target: np.ndarray, cash: float, values: np.ndarray, t: int, anchor: int, held: np.ndarray
-) -> float:
+def _largest_drift(mix: Mix, t: int, anchor: int, held: np.ndarray) -> float:
     """`drifted_weights(target, cash, values[t], values[anchor], ...)` without its row copies:
     the same operations in the same order, so the same number."""
-    total = cash
+    target, values = mix.target, mix.values
+    total = mix.cash
     for i in range(len(target)):
         held[i] = target[i] * values[t, i] / values[anchor, i]
         total += held[i]
@@ -112,13 +114,7 @@ def _largest_drift(
 
 @numba.njit(cache=True)
 def _mix_events(
-    values: np.ndarray,
-    priced: np.ndarray,
-    calendars: np.ndarray,
-    frequency: np.ndarray,
-    band: np.ndarray,
-    target: np.ndarray,
-    cash: float,
+    mix: Mix, calendars: np.ndarray, frequency: np.ndarray, band: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(offsets, positions, reasons) of every combination's rebalance decisions.
 
@@ -131,6 +127,7 @@ def _mix_events(
     all of them (until their calendars part, they hold the same anchors). The cost follows the
     number of distinct anchors, not of combinations.
     """
+    priced = mix.priced
     n_combos, n_sessions, n_calendars = len(band), len(priced), calendars.shape[0]
     # Events in session order first: (combination, session, reason).
     capacity = max(16, n_combos * 8)
@@ -138,7 +135,7 @@ def _mix_events(
     ev_session = np.empty(capacity, dtype=np.int64)
     ev_reason = np.empty(capacity, dtype=np.int8)
     k = 0
-    held = np.empty(len(target))
+    held = np.empty(len(mix.target))
     # No band = never fires on drift: sorted last, beyond every drift.
     effective = np.where(band > 0, band, np.inf)
     # Each calendar's combinations sorted by band: members[first[f]:first[f + 1]].
@@ -190,7 +187,7 @@ def _mix_events(
                 cut = start
                 if bands[start] != np.inf:  # a group without a band has nothing to check
                     if drift_at[a] != t:
-                        drift_of[a] = _largest_drift(target, cash, values, t, a, held)
+                        drift_of[a] = _largest_drift(mix, t, a, held)
                         drift_at[a] = t
                     drift = drift_of[a]
                     while cut < stop and bands[cut] < drift:
@@ -246,11 +243,11 @@ def _grown(array: np.ndarray, used: int, capacity: int) -> np.ndarray:
 # --------------------------------------------------------------------------- shared pieces
 
 
-def _mix(data: MarketData, weights: dict[str, float]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Columns, adjusted closes (sessions, tickers) and the target row of one weight map."""
-    columns = list(weights)
-    values = np.ascontiguousarray(data.adj_close[columns].to_numpy(dtype=float))
-    return columns, values, np.array([weights[t] for t in columns], dtype=float)
+def _mix(data: MarketData, weights: dict[str, float]) -> Mix:
+    """One weight map (its tickers in the map's order) on `data`."""
+    values = np.ascontiguousarray(data.adj_close[list(weights)].to_numpy(dtype=float))
+    target = np.array(list(weights.values()), dtype=float)
+    return Mix(values, ~np.isnan(values).any(axis=1), target, float(1.0 - target.sum()))
 
 
 def _schedules(index: pd.DatetimeIndex, rebalance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,21 +263,17 @@ def _events(
     calendars: np.ndarray,
     frequency: np.ndarray,
     band: np.ndarray,
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
-    """Rebalance events of combinations sharing one weight map, as (columns, closes, target,
-    offsets, positions, reasons, cash); `calendars` and `frequency` as `_schedules` gives."""
-    columns, values, target = _mix(data, weights)
-    priced = ~np.isnan(values).any(axis=1)
-    cash = float(1.0 - target.sum())
-    offsets, positions, reasons = _mix_events(
-        values, priced, calendars, frequency, band.astype(float), target, cash
-    )
-    return columns, values, target, offsets, positions, reasons, cash
+) -> tuple[Mix, np.ndarray, np.ndarray, np.ndarray]:
+    """Rebalance events of combinations sharing one weight map, as (mix, offsets, positions,
+    reasons); `calendars` and `frequency` as `_schedules` gives."""
+    mix = _mix(data, weights)
+    offsets, positions, reasons = _mix_events(mix, calendars, frequency, band.astype(float))
+    return mix, offsets, positions, reasons
 
 
 def _single_events(
     data: MarketData, params: Params
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+) -> tuple[Mix, np.ndarray, np.ndarray, np.ndarray]:
     """`_events` of one combination."""
     calendars, frequency = _schedules(data.index, np.array([params.rebalance], dtype=object))
     return _events(data, params.weights, calendars, frequency, np.array([params.band]))
@@ -301,14 +294,14 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
     parts, order = [], []
     for g, key in enumerate(lookup):
         rows = np.flatnonzero(number == g)
-        columns, _, target, offsets, positions, _, _ = _events(
+        mix, offsets, positions, _ = _events(
             data, dict(key), calendars, frequency[rows], band[rows]
         )
         parts.append(
             Decisions(
                 data.index,
-                tuple(columns),
-                target.reshape(1, -1),
+                tuple(dict(key)),
+                mix.target.reshape(1, -1),
                 offsets,
                 positions,
                 np.zeros(len(positions), dtype=np.int64),  # one allocation: the target
@@ -328,7 +321,8 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
 def rebalances(data: MarketData, params: Params) -> pd.DataFrame:
     """One row per rebalance decision: its reason ("start", "calendar" or "band"), the largest
     absolute drift from target just before it, and each ticker's drifted weight then."""
-    columns, values, target, _, positions, reasons, cash = _single_events(data, params)
+    (values, _, target, cash), _, positions, reasons = _single_events(data, params)
+    columns = list(params.weights)
     names = ["date", "reason", "max_drift", *[f"{t}_drifted" for t in columns]]
     rows: list[list[object]] = []
     drifted = np.empty(len(target))
@@ -346,7 +340,8 @@ def rebalances(data: MarketData, params: Params) -> pd.DataFrame:
 
 def explain(data: MarketData, params: Params) -> dict[str, str]:
     """The drift on the last session against the band, and the next calendar rebalance."""
-    columns, values, target, _, positions, reasons, cash = _single_events(data, params)
+    (values, _, target, cash), _, positions, reasons = _single_events(data, params)
+    columns = list(params.weights)
     band_text = f"{params.band * 100:g}-pt band" if params.band > 0 else "no band"
     schedule = f"{params.rebalance} rebalance" if params.rebalance != "none" else "no calendar"
     priced = np.flatnonzero(~np.isnan(values).any(axis=1))
@@ -384,16 +379,12 @@ def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
     return {"rebalances": rebalances(data, params)}
 
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="fixed_mix",
     description="A static weight map, rebalanced on a calendar and/or when a weight drifts off.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
     valid_combinations=rules.cross_checked(),
-    explain=explain,
-    tables=tables,
     lookback_sessions=lambda params: 0,  # no indicator: nothing to warm up
     key_params=("weights", "rebalance", "band"),
 )
