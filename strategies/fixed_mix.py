@@ -24,7 +24,9 @@ same drift loop in one numba pass; each calendar schedule is computed once per f
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numba
@@ -112,7 +114,7 @@ def _largest_drift(mix: Mix, t: int, anchor: int, held: np.ndarray) -> float:
     return largest
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mix_events(
     mix: Mix, calendars: np.ndarray, frequency: np.ndarray, band: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -281,7 +283,8 @@ def _single_events(
 
 def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
     """Decisions of every combination: the target row on each rebalance, nothing elsewhere.
-    Calendars are read once for the table; the drift loop runs once per weight map."""
+    Calendars are read once for the table; the drift loop runs once per weight map, the maps
+    on every core (the loop is compiled and releases the GIL)."""
     maps = param_values(table, params, "weights")
     calendars, frequency = _schedules(data.index, param_values(table, params, "rebalance"))
     band = param_values(table, params, "band").astype(float)
@@ -291,23 +294,19 @@ def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decision
     else:
         lookup[tuple(params.weights.items())] = 0
         number = np.zeros(len(band), dtype=np.int64)
-    parts, order = [], []
-    for g, key in enumerate(lookup):
-        rows = np.flatnonzero(number == g)
+    order = [np.flatnonzero(number == g) for g in range(len(lookup))]
+
+    def one_map(key: tuple, rows: np.ndarray) -> Decisions:
         mix, offsets, positions, _ = _events(
             data, dict(key), calendars, frequency[rows], band[rows]
         )
-        parts.append(
-            Decisions(
-                data.index,
-                tuple(dict(key)),
-                mix.target.reshape(1, -1),
-                offsets,
-                positions,
-                np.zeros(len(positions), dtype=np.int64),  # one allocation: the target
-            )
-        )
-        order.append(rows)
+        one_allocation = np.zeros(len(positions), dtype=np.int64)  # the target
+        target = mix.target.reshape(1, -1)
+        return Decisions(data.index, tuple(dict(key)), target, offsets, positions, one_allocation)
+
+    workers = min(len(lookup), os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(one_map, lookup, order))
     if len(parts) == 1:
         return parts[0]
     # Back to the table's order: combination i of the concatenation is table row order[i].
