@@ -23,7 +23,6 @@ then gathered from those spells without a loop over combinations.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -35,7 +34,6 @@ from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions import leadership as L
 from engine.decisions.batch import Decisions
-from engine.decisions.strategy import Strategy
 from strategies import rules
 from strategies.spells import spell_decisions, weight_palette
 
@@ -334,17 +332,12 @@ def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
     return {"per_year": yearly_leadership(data, params)}
 
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="first10days",
     description="Hold small caps for the rest of the year when they lead the first N sessions.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
     valid_combinations=rules.cross_checked("small_cap", "universe"),
-    explain=explain,
-    active_and_base=active_and_base,
-    tables=tables,
     lookback_sessions=lambda params: 260,
     key_params=("lead_days", "anchor", "small_cap", "horizon", "lead", "base"),
 )

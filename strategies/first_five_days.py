@@ -27,7 +27,6 @@ itself trades a session later, so its own returns differ by that session and by 
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
 
@@ -39,7 +38,6 @@ from engine.calendar import last_session_of_year, nth_session_of_year, nyse_sess
 from engine.config.settings import Benchmark, Strict, check_weight_map, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
-from engine.decisions.strategy import Strategy
 from engine.decisions.yearly import Years, calendar_years, window_returns
 from engine.errors import DataQualityError
 from strategies import rules
@@ -362,17 +360,12 @@ BENCHMARKS = (
     Benchmark(name="BIL buy & hold", weights={"BIL": 1.0}),
 )
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="first_five_days",
     description="January barometer: equities for the year if the index rose over its first days.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
     valid_combinations=rules.cross_checked(),
-    explain=explain,
-    active_and_base=active_and_base,
-    tables=tables,
     # The decision for the year holding the start needs the prior year-end close: <= a year back.
     lookback_sessions=lambda params: 260,
     default_benchmarks=BENCHMARKS,

@@ -24,7 +24,9 @@ same drift loop in one numba pass; each calendar schedule is computed once per f
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import numba
@@ -36,7 +38,6 @@ from engine.calendar import next_period_end, period_end_mask
 from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
-from engine.decisions.strategy import Strategy
 from strategies import rules
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
@@ -45,6 +46,10 @@ __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
 PLAYBOOK = {"SPY": 0.30, "QQQ": 0.20, "IWM": 0.35, "XLI": 0.075, "XLF": 0.075}
 REASONS = ("start", "calendar", "band")
 _START, _CALENDAR, _BAND = 0, 1, 2
+
+# One weight map on the data: adjusted closes (sessions, tickers), the sessions where every
+# ticker has a price, the target row and its cash part (numba takes the tuple as one argument).
+Mix = namedtuple("Mix", "values priced target cash")
 
 
 class Params(Strict):
@@ -93,12 +98,11 @@ def drifted_weights(
 
 
 @numba.njit(cache=True)
-def _largest_drift(
-    target: np.ndarray, cash: float, values: np.ndarray, t: int, anchor: int, held: np.ndarray
-) -> float:
+def _largest_drift(mix: Mix, t: int, anchor: int, held: np.ndarray) -> float:
     """`drifted_weights(target, cash, values[t], values[anchor], ...)` without its row copies:
     the same operations in the same order, so the same number."""
-    total = cash
+    target, values = mix.target, mix.values
+    total = mix.cash
     for i in range(len(target)):
         held[i] = target[i] * values[t, i] / values[anchor, i]
         total += held[i]
@@ -110,15 +114,9 @@ def _largest_drift(
     return largest
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mix_events(
-    values: np.ndarray,
-    priced: np.ndarray,
-    calendars: np.ndarray,
-    frequency: np.ndarray,
-    band: np.ndarray,
-    target: np.ndarray,
-    cash: float,
+    mix: Mix, calendars: np.ndarray, frequency: np.ndarray, band: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(offsets, positions, reasons) of every combination's rebalance decisions.
 
@@ -126,59 +124,74 @@ def _mix_events(
     share its drift: per calendar, the combinations sorted by band are kept as contiguous
     groups with one anchor each. At each session a group's largest drift is computed once; the
     members whose band it exceeds (a prefix: the smallest bands) rebalance and form a new group
-    anchored there; a calendar rebalance merges everything back into one group. The cost
-    follows the number of distinct anchors, not of combinations.
+    anchored there; a calendar rebalance merges everything back into one group. The calendars
+    walk the sessions together and a drift from one anchor is computed once per session for
+    all of them (until their calendars part, they hold the same anchors). The cost follows the
+    number of distinct anchors, not of combinations.
     """
-    n_combos, n_sessions = len(band), len(priced)
+    priced = mix.priced
+    n_combos, n_sessions, n_calendars = len(band), len(priced), calendars.shape[0]
     # Events in session order first: (combination, session, reason).
     capacity = max(16, n_combos * 8)
     ev_combo = np.empty(capacity, dtype=np.int64)
     ev_session = np.empty(capacity, dtype=np.int64)
     ev_reason = np.empty(capacity, dtype=np.int8)
     k = 0
-    held = np.empty(len(target))
+    held = np.empty(len(mix.target))
     # No band = never fires on drift: sorted last, beyond every drift.
     effective = np.where(band > 0, band, np.inf)
-    lo = np.empty(n_combos + 1, dtype=np.int64)
-    hi = np.empty(n_combos + 1, dtype=np.int64)
-    anchor = np.empty(n_combos + 1, dtype=np.int64)
-    new_lo = np.empty(n_combos + 1, dtype=np.int64)
-    new_hi = np.empty(n_combos + 1, dtype=np.int64)
-    new_anchor = np.empty(n_combos + 1, dtype=np.int64)
-    for f in range(calendars.shape[0]):
-        members = np.flatnonzero(frequency == f)
-        if len(members) == 0:
+    # Each calendar's combinations sorted by band: members[first[f]:first[f + 1]].
+    members = np.empty(n_combos, dtype=np.int64)
+    first = np.zeros(n_calendars + 1, dtype=np.int64)
+    for f in range(n_calendars):
+        group = np.flatnonzero(frequency == f)
+        group = group[np.argsort(effective[group], kind="mergesort")]
+        first[f + 1] = first[f] + len(group)
+        members[first[f] : first[f + 1]] = group
+    bands = effective[members]
+    # Groups of calendar f: lo[f, g]..hi[f, g] (positions in `members`), anchored at anchor[f, g].
+    width = n_combos + 1
+    lo = np.empty((n_calendars, width), dtype=np.int64)
+    hi = np.empty((n_calendars, width), dtype=np.int64)
+    anchor = np.empty((n_calendars, width), dtype=np.int64)
+    new_lo = np.empty(width, dtype=np.int64)
+    new_hi = np.empty(width, dtype=np.int64)
+    new_anchor = np.empty(width, dtype=np.int64)
+    n_groups = np.zeros(n_calendars, dtype=np.int64)
+    drift_of = np.empty(n_sessions)  # drift at the current session from each anchor ...
+    drift_at = np.full(n_sessions, -1, dtype=np.int64)  # ... computed at this session
+    for t in range(n_sessions):
+        if not priced[t]:
             continue
-        members = members[np.argsort(effective[members], kind="mergesort")]
-        bands = effective[members]
-        n_groups = 0
-        for t in range(n_sessions):
-            if not priced[t]:
+        for f in range(n_calendars):
+            if first[f + 1] == first[f]:
                 continue
-            whole = n_groups == 0 or calendars[f, t]
-            reason = _START if n_groups == 0 else _CALENDAR
+            whole = n_groups[f] == 0 or calendars[f, t]
+            reason = _START if n_groups[f] == 0 else _CALENDAR
             if whole:  # everyone rebalances: one group anchored here
-                if k + len(members) > capacity:
-                    while k + len(members) > capacity:
+                size = first[f + 1] - first[f]
+                if k + size > capacity:
+                    while k + size > capacity:
                         capacity *= 2
                     ev_combo = _grown(ev_combo, k, capacity)
                     ev_session = _grown(ev_session, k, capacity)
                     ev_reason = _grown(ev_reason, k, capacity)
-                for m in range(len(members)):
+                for m in range(first[f], first[f + 1]):
                     ev_combo[k] = members[m]
                     ev_session[k] = t
                     ev_reason[k] = reason
                     k += 1
-                lo[0], hi[0], anchor[0], n_groups = 0, len(members), t, 1
+                lo[f, 0], hi[f, 0], anchor[f, 0], n_groups[f] = first[f], first[f + 1], t, 1
                 continue
             n_new = 0
-            for g in range(n_groups):
-                a, start, stop = anchor[g], lo[g], hi[g]
-                if bands[start] == np.inf:  # no band in this group: nothing to check
-                    cut = start
-                else:
-                    drift = _largest_drift(target, cash, values, t, a, held)
-                    cut = start
+            for g in range(n_groups[f]):
+                a, start, stop = anchor[f, g], lo[f, g], hi[f, g]
+                cut = start
+                if bands[start] != np.inf:  # a group without a band has nothing to check
+                    if drift_at[a] != t:
+                        drift_of[a] = _largest_drift(mix, t, a, held)
+                        drift_at[a] = t
+                    drift = drift_of[a]
                     while cut < stop and bands[cut] < drift:
                         cut += 1
                 if cut > start:  # members with a band below the drift rebalance here
@@ -201,10 +214,10 @@ def _mix_events(
                 if cut < stop:
                     new_lo[n_new], new_hi[n_new], new_anchor[n_new] = cut, stop, a
                     n_new += 1
-            lo, new_lo = new_lo, lo
-            hi, new_hi = new_hi, hi
-            anchor, new_anchor = new_anchor, anchor
-            n_groups = n_new
+            lo[f, :n_new] = new_lo[:n_new]
+            hi[f, :n_new] = new_hi[:n_new]
+            anchor[f, :n_new] = new_anchor[:n_new]
+            n_groups[f] = n_new
     # Regroup by combination (counting sort; sessions stay increasing within each).
     offsets = np.zeros(n_combos + 1, dtype=np.int64)
     for e in range(k):
@@ -232,71 +245,83 @@ def _grown(array: np.ndarray, used: int, capacity: int) -> np.ndarray:
 # --------------------------------------------------------------------------- shared pieces
 
 
-def _mix(data: MarketData, weights: dict[str, float]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Columns, adjusted closes (sessions, tickers) and the target row of one weight map."""
-    columns = list(weights)
-    values = np.ascontiguousarray(data.adj_close[columns].to_numpy(dtype=float))
-    return columns, values, np.array([weights[t] for t in columns], dtype=float)
+def _mix(data: MarketData, weights: dict[str, float]) -> Mix:
+    """One weight map (its tickers in the map's order) on `data`."""
+    values = np.ascontiguousarray(data.adj_close[list(weights)].to_numpy(dtype=float))
+    target = np.array(list(weights.values()), dtype=float)
+    return Mix(values, ~np.isnan(values).any(axis=1), target, float(1.0 - target.sum()))
+
+
+def _schedules(index: pd.DatetimeIndex, rebalance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One calendar mask per distinct frequency, and each combination's frequency number."""
+    code, frequencies = pd.factorize(np.asarray(rebalance, dtype=object))
+    calendars = np.vstack([period_end_mask(index, f) for f in frequencies])
+    return calendars, code.astype(np.int64)
 
 
 def _events(
-    data: MarketData, weights: dict[str, float], rebalance: np.ndarray, band: np.ndarray
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
-    """Rebalance events of combinations sharing one weight map, as (columns, closes, target,
-    offsets, positions, reasons, cash): one calendar mask per frequency."""
-    columns, values, target = _mix(data, weights)
-    frequencies = list(dict.fromkeys(rebalance.tolist()))
-    calendars = np.vstack([period_end_mask(data.index, f) for f in frequencies])
-    code = np.array([frequencies.index(f) for f in rebalance], dtype=np.int64)
-    priced = ~np.isnan(values).any(axis=1)
-    cash = float(1.0 - target.sum())
-    offsets, positions, reasons = _mix_events(
-        values, priced, calendars, code, band.astype(float), target, cash
-    )
-    return columns, values, target, offsets, positions, reasons, cash
+    data: MarketData,
+    weights: dict[str, float],
+    calendars: np.ndarray,
+    frequency: np.ndarray,
+    band: np.ndarray,
+) -> tuple[Mix, np.ndarray, np.ndarray, np.ndarray]:
+    """Rebalance events of combinations sharing one weight map, as (mix, offsets, positions,
+    reasons); `calendars` and `frequency` as `_schedules` gives."""
+    mix = _mix(data, weights)
+    offsets, positions, reasons = _mix_events(mix, calendars, frequency, band.astype(float))
+    return mix, offsets, positions, reasons
+
+
+def _single_events(
+    data: MarketData, params: Params
+) -> tuple[Mix, np.ndarray, np.ndarray, np.ndarray]:
+    """`_events` of one combination."""
+    calendars, frequency = _schedules(data.index, np.array([params.rebalance], dtype=object))
+    return _events(data, params.weights, calendars, frequency, np.array([params.band]))
 
 
 def decide(data: MarketData, params: BaseModel, table: pd.DataFrame) -> Decisions:
-    """Decisions of every combination: the target row on each rebalance, nothing elsewhere."""
+    """Decisions of every combination: the target row on each rebalance, nothing elsewhere.
+    Calendars are read once for the table; the drift loop runs once per weight map, the maps
+    on every core (the loop is compiled and releases the GIL)."""
     maps = param_values(table, params, "weights")
-    rebalance = param_values(table, params, "rebalance")
+    calendars, frequency = _schedules(data.index, param_values(table, params, "rebalance"))
     band = param_values(table, params, "band").astype(float)
-    keys = [tuple(m.items()) for m in maps] if "weights" in table.columns else None
-    groups = list(dict.fromkeys(keys)) if keys is not None else [tuple(params.weights.items())]
-    parts, order = [], []
-    for key in groups:
-        rows = (
-            np.arange(len(band))
-            if keys is None
-            else np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
+    lookup: dict[tuple, int] = {}
+    if "weights" in table.columns:
+        number = np.array([lookup.setdefault(tuple(m.items()), len(lookup)) for m in maps])
+    else:
+        lookup[tuple(params.weights.items())] = 0
+        number = np.zeros(len(band), dtype=np.int64)
+    order = [np.flatnonzero(number == g) for g in range(len(lookup))]
+
+    def one_map(key: tuple, rows: np.ndarray) -> Decisions:
+        mix, offsets, positions, _ = _events(
+            data, dict(key), calendars, frequency[rows], band[rows]
         )
-        columns, _, target, offsets, positions, _, _ = _events(
-            data, dict(key), rebalance[rows], band[rows]
-        )
-        parts.append(
-            Decisions(
-                data.index,
-                tuple(columns),
-                target.reshape(1, -1),
-                offsets,
-                positions,
-                np.zeros(len(positions), dtype=np.int64),  # one allocation: the target
-            )
-        )
-        order.append(rows)
+        one_allocation = np.zeros(len(positions), dtype=np.int64)  # the target
+        target = mix.target.reshape(1, -1)
+        return Decisions(data.index, tuple(dict(key)), target, offsets, positions, one_allocation)
+
+    workers = min(len(lookup), os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(one_map, lookup, order))
     if len(parts) == 1:
         return parts[0]
     # Back to the table's order: combination i of the concatenation is table row order[i].
     merged = Decisions.concat(parts)
-    return merged.select(np.argsort(np.concatenate(order), kind="stable"))
+    placed = np.concatenate(order)
+    if np.array_equal(placed, np.arange(len(placed))):  # maps already in table order
+        return merged
+    return merged.select(np.argsort(placed, kind="stable"))
 
 
 def rebalances(data: MarketData, params: Params) -> pd.DataFrame:
     """One row per rebalance decision: its reason ("start", "calendar" or "band"), the largest
     absolute drift from target just before it, and each ticker's drifted weight then."""
-    columns, values, target, _, positions, reasons, cash = _events(
-        data, params.weights, np.array([params.rebalance], dtype=object), np.array([params.band])
-    )
+    (values, _, target, cash), _, positions, reasons = _single_events(data, params)
+    columns = list(params.weights)
     names = ["date", "reason", "max_drift", *[f"{t}_drifted" for t in columns]]
     rows: list[list[object]] = []
     drifted = np.empty(len(target))
@@ -314,9 +339,8 @@ def rebalances(data: MarketData, params: Params) -> pd.DataFrame:
 
 def explain(data: MarketData, params: Params) -> dict[str, str]:
     """The drift on the last session against the band, and the next calendar rebalance."""
-    columns, values, target, _, positions, reasons, cash = _events(
-        data, params.weights, np.array([params.rebalance], dtype=object), np.array([params.band])
-    )
+    (values, _, target, cash), _, positions, reasons = _single_events(data, params)
+    columns = list(params.weights)
     band_text = f"{params.band * 100:g}-pt band" if params.band > 0 else "no band"
     schedule = f"{params.rebalance} rebalance" if params.rebalance != "none" else "no calendar"
     priced = np.flatnonzero(~np.isnan(values).any(axis=1))
@@ -354,16 +378,12 @@ def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
     return {"rebalances": rebalances(data, params)}
 
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="fixed_mix",
     description="A static weight map, rebalanced on a calendar and/or when a weight drifts off.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
     valid_combinations=rules.cross_checked(),
-    explain=explain,
-    tables=tables,
     lookback_sessions=lambda params: 0,  # no indicator: nothing to warm up
     key_params=("weights", "rebalance", "band"),
 )

@@ -24,8 +24,6 @@ then one labelling pass per combination; a single run is the batch of one.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from pydantic import Field
@@ -33,7 +31,7 @@ from pydantic import Field
 from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
-from engine.decisions.strategy import Strategy, single_combination
+from engine.decisions.strategy import single_combination
 from strategies import rules
 
 
@@ -197,17 +195,12 @@ def explain(data: MarketData, params: Params) -> dict[str, str]:
     return rules.explain_latest(sig["decision"], describe, missing, "otherwise")
 
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="macro_regime",
     description="Small caps while the 10-year yield is below its average and VIX is calm.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
     valid_combinations=rules.cross_checked(),
-    explain=explain,
-    active_and_base=active_and_base,
-    tables=tables,
     # m yield observations plus room for the bond-market holidays they skip (about 2 a year).
     lookback_sessions=lambda params: params.rate_ma_days + 10,
     key_params=("rate_ma_days", "vix_threshold", "small_caps", "otherwise"),

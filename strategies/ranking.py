@@ -12,22 +12,33 @@ Members are bits of one int64 word, hence at most `MAX_MEMBERS` per universe.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numba
 import numpy as np
 
 __all__ = [
     "MAX_MEMBERS",
+    "PickInputs",
     "combined_keys",
     "intern",
-    "inverse_vol_weights",
-    "member_bits",
     "momentum",
     "momentum_ranks",
     "price_runs",
     "top_k_events",
+    "weight_rows",
 ]
 
 MAX_MEMBERS = 62
+
+# What a combination's picks are read from (numba takes the tuple as one argument): per
+# combination `rank_id`, `freq_id`, `history`, `regime_id` (-1 = no filter); the schedules
+# (`schedule[f, :n_scheduled[f]]`), momentum `ranks[rank_id, i]`, price `runs`, regime `states`
+# per schedule row and candidate `groups` (0 = every member, 1 cyclicals, 2 defensives).
+PickInputs = namedtuple(
+    "PickInputs",
+    "rank_id freq_id history regime_id schedule n_scheduled ranks runs states groups",
+)
 
 
 def price_runs(prices: np.ndarray) -> np.ndarray:
@@ -56,38 +67,19 @@ def momentum_ranks(prices: np.ndarray, positions: np.ndarray, lookback: int) -> 
     return np.argsort(key, axis=1, kind="stable").astype(np.int16)
 
 
-def member_bits(bits: np.ndarray, n_members: int) -> np.ndarray:
-    """(len(bits), n_members) bool: which members each bit set holds."""
-    shifts = np.arange(n_members, dtype=np.int64)
-    return ((bits[:, None] >> shifts) & 1).astype(bool)
-
-
 @numba.njit(cache=True)
-def _pick_table(
-    j: int,
-    rank_id: np.ndarray,
-    freq_id: np.ndarray,
-    history: np.ndarray,
-    regime_id: np.ndarray,
-    schedule: np.ndarray,
-    n_scheduled: np.ndarray,
-    ranks: np.ndarray,
-    runs: np.ndarray,
-    states: np.ndarray,
-    groups: np.ndarray,
-    prefix: np.ndarray,
-    count: np.ndarray,
-) -> None:
+def _pick_table(j: int, inputs: PickInputs, prefix: np.ndarray, count: np.ndarray) -> None:
     """For the ranking, history and regime of combination j, per scheduled session: the bit
     set of the first m eligible candidates (`prefix[i, m]`) and their number (`count[i]`; -1
     when the regime is undefined). Every k shares it: its picks are `prefix[i, min(k, count)]`.
     """
-    f, q, hist, g = freq_id[j], rank_id[j], history[j], regime_id[j]
-    for i in range(n_scheduled[f]):
+    schedule, ranks, runs, groups = inputs.schedule, inputs.ranks, inputs.runs, inputs.groups
+    f, q, hist, g = inputs.freq_id[j], inputs.rank_id[j], inputs.history[j], inputs.regime_id[j]
+    for i in range(inputs.n_scheduled[f]):
         t = schedule[f, i]
         group = 0
         if g >= 0:
-            group = states[g, i]
+            group = inputs.states[g, i]
             if group == 0:
                 count[i] = -1
                 continue
@@ -107,33 +99,24 @@ def _pick_table(
 def top_k_events(
     top_k: np.ndarray,
     table_id: np.ndarray,
-    rank_id: np.ndarray,
-    freq_id: np.ndarray,
-    history: np.ndarray,
-    regime_id: np.ndarray,
     vol_id: np.ndarray,
-    schedule: np.ndarray,
-    n_scheduled: np.ndarray,
-    ranks: np.ndarray,
-    runs: np.ndarray,
-    states: np.ndarray,
-    groups: np.ndarray,
+    inputs: PickInputs,
     k_radix: int,
     v_radix: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(offsets, positions, picks, row keys) of every combination's decisions (count, then fill).
 
-    Per combination j: `top_k[j]` picks, momentum ranks `ranks[rank_id[j]]` on schedule
-    `freq_id[j]`, eligibility runs > `history[j]`, regime states `states[regime_id[j]]` (-1 =
-    no filter: group 0), volatility table `vol_id[j]` (-1 = equal weights). Combinations with
-    the same `table_id` (same ranking, history and regime) share one pick table.
+    Per combination j: `top_k[j]` picks, read from `inputs` (`PickInputs`), and volatility
+    table `vol_id[j]` (-1 = equal weights). Combinations with the same `table_id` (same
+    ranking, history and regime) share one pick table.
 
     Warm-up: nothing is decided before the first scheduled session with an eligible candidate;
     after it, every scheduled session decides, except where the regime is undefined.
     """
     n_combos = len(top_k)
+    schedule, n_scheduled = inputs.schedule, inputs.n_scheduled
     order = np.argsort(table_id, kind="mergesort")
-    prefix = np.zeros((schedule.shape[1], ranks.shape[2] + 1), dtype=np.int64)
+    prefix = np.zeros((schedule.shape[1], inputs.ranks.shape[2] + 1), dtype=np.int64)
     count = np.zeros(schedule.shape[1], dtype=np.int64)
     offsets = np.zeros(n_combos + 1, dtype=np.int64)
     positions = np.empty(0, dtype=np.int64)
@@ -151,11 +134,8 @@ def top_k_events(
             j = order[o]
             if table_id[j] != current:
                 current = table_id[j]
-                _pick_table(
-                    j, rank_id, freq_id, history, regime_id, schedule, n_scheduled, ranks,
-                    runs, states, groups, prefix, count,
-                )  # fmt: skip
-            k, v, f = top_k[j], vol_id[j], freq_id[j]
+                _pick_table(j, inputs, prefix, count)
+            k, v, f = top_k[j], vol_id[j], inputs.freq_id[j]
             e = offsets[j] if fill else 0
             started = False
             for i in range(n_scheduled[f]):
@@ -192,53 +172,62 @@ def _slot(key: np.int64, mask: np.uint64) -> np.int64:
 
 
 @numba.njit(cache=True)
+def _grow(slots: np.ndarray) -> np.ndarray:
+    """The table of `intern` at twice its size, every (key, number) placed again."""
+    capacity = 2 * len(slots)
+    mask = np.uint64(capacity - 1)
+    out = np.full((capacity, 2), -1, dtype=np.int64)
+    for s in range(len(slots)):
+        if slots[s, 0] != -1:
+            h = _slot(slots[s, 0], mask)
+            while out[h, 0] != -1:
+                h = (h + 1) & (capacity - 1)
+            out[h, 0] = slots[s, 0]
+            out[h, 1] = slots[s, 1]
+    return out
+
+
+@numba.njit(cache=True)
 def intern(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(number of each key, first position of each distinct key) for non-negative int64 keys.
 
-    An open-addressing hash table that doubles at half load: its size follows the distinct
-    keys (weight rows), not the events, which are far more numerous in a large batch.
+    An open-addressing hash table of (key, number) slots that doubles at half load: its size
+    follows the distinct keys (weight rows), not the events, which are far more numerous in a
+    large batch. It starts where distinct keys for half the events (up to 2**21) fit, so a
+    usual batch does not regrow it.
     """
     capacity = 1024
-    table = np.full(capacity, -1, dtype=np.int64)
-    numbers = np.empty(capacity, dtype=np.int64)
+    while capacity < min(len(keys), 1 << 22):
+        capacity *= 2
+    slots = np.full((capacity, 2), -1, dtype=np.int64)
     out = np.empty(len(keys), dtype=np.int64)
     firsts = np.empty(len(keys), dtype=np.int64)
     count = 0
     for i in range(len(keys)):
         key = keys[i]
-        mask = np.uint64(capacity - 1)
-        h = _slot(key, mask)
-        while table[h] != -1 and table[h] != key:
+        h = _slot(key, np.uint64(capacity - 1))
+        while slots[h, 0] != -1 and slots[h, 0] != key:
             h = (h + 1) & (capacity - 1)
-        if table[h] == key:
-            out[i] = numbers[h]
+        if slots[h, 0] == key:
+            out[i] = slots[h, 1]
             continue
-        table[h] = key
-        numbers[h] = count
+        slots[h, 0] = key
+        slots[h, 1] = count
         firsts[count] = i
         out[i] = count
         count += 1
         if 2 * count > capacity:
-            old_table, old_numbers = table, numbers
-            capacity *= 2
-            mask = np.uint64(capacity - 1)
-            table = np.full(capacity, -1, dtype=np.int64)
-            numbers = np.empty(capacity, dtype=np.int64)
-            for s in range(len(old_table)):
-                if old_table[s] != -1:
-                    h = _slot(old_table[s], mask)
-                    while table[h] != -1:
-                        h = (h + 1) & (capacity - 1)
-                    table[h] = old_table[s]
-                    numbers[h] = old_numbers[s]
+            slots = _grow(slots)
+            capacity = len(slots)
     return out, firsts[:count].copy()
 
 
 @numba.njit(cache=True)
-def inverse_vol_weights(
-    picks: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray, vols: np.ndarray
+def weight_rows(
+    picks: np.ndarray, keys: np.ndarray, k_radix: int, v_radix: int, vols: np.ndarray
 ) -> tuple[np.ndarray, int, int]:
-    """Weight rows: the picks' m/k share split by 1/sd, sd = `vols[vol, session, member]`.
+    """The weight row of each (picks, row key) of `top_k_events`: 1/k per pick with equal
+    weights, or the picks' m/k share split by 1/sd, sd = `vols[V, session, member]`.
 
     Returns (rows, -1, -1), or (partial rows, row, member) at the first pick whose sd is not
     positive (no price movement: the weights are undefined, the caller refuses them).
@@ -246,18 +235,26 @@ def inverse_vol_weights(
     n_rows, n_members = len(picks), vols.shape[2]
     out = np.zeros((n_rows, n_members))
     for u in range(n_rows):
+        k = keys[u] % k_radix
+        vol = (keys[u] // k_radix) % v_radix - 1
+        if vol < 0:
+            for i in range(n_members):
+                if (picks[u] >> np.int64(i)) & 1:
+                    out[u, i] = 1.0 / k
+            continue
+        session = keys[u] // (k_radix * v_radix)
         total = 0.0
         m = 0
         for i in range(n_members):
             if (picks[u] >> np.int64(i)) & 1:
-                sd = vols[vol[u], session[u], i]
+                sd = vols[vol, session, i]
                 if not sd > 0:
                     return out, u, i
                 out[u, i] = 1.0 / sd
                 total += out[u, i]
                 m += 1
         if m > 0:
-            invested = m / k[u]
+            invested = m / k
             for i in range(n_members):
                 if out[u, i] != 0.0:
                     out[u, i] = invested * out[u, i] / total

@@ -111,8 +111,9 @@ class RelativeStrength:
     `leader`, `laggard`: the parameters holding the two signal tickers; `mode`: the parameter
     choosing the reading; `on`, `off`: the parameters holding the two weight maps, unless
     `maps` derives the maps per combination from the parameter columns; `state`: the column
-    of `signal` holding the state; `label`: the per-year table's word for it; `wanted`: the
-    explanation's words for the two states.
+    of `signal` holding the state; `label`: the per-year table's word for it (both `on` when
+    not given); `wanted`: the explanation's words for the two states (`on` and `off` when not
+    given).
     """
 
     leader: str
@@ -120,10 +121,15 @@ class RelativeStrength:
     mode: str
     on: str
     off: str
-    state: str
-    label: str
-    wanted: Callable[[BaseModel], tuple[str, str]]
+    state: str = ""
+    label: str = ""
+    wanted: Callable[[BaseModel], tuple[str, str]] | None = None
     maps: Callable[[Column], Maps] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("state", "label"):
+            if not getattr(self, name):
+                object.__setattr__(self, name, self.on)  # frozen: set once, here
 
     # ---------------------------------------------------------------- the batch form
 
@@ -224,7 +230,7 @@ class RelativeStrength:
         sig = self.signal(data, params)
         lead, lag = getattr(params, self.leader), getattr(params, self.laggard)
         mode = getattr(params, self.mode)
-        on_words, off_words = self.wanted(params)
+        on_words, off_words = self.wanted(params) if self.wanted else (self.on, self.off)
 
         def describe(p: int) -> str:
             row = sig.iloc[p]

@@ -18,13 +18,13 @@ from engine.calendar import period_end_mask
 from engine.data.model import MarketData
 from engine.errors import DataQualityError
 from strategies.ranking import (
+    PickInputs,
     combined_keys,
     intern,
-    inverse_vol_weights,
-    member_bits,
     momentum_ranks,
     price_runs,
     top_k_events,
+    weight_rows,
 )
 
 __all__ = ["GROUP_NAMES", "RotationBatch", "codes", "regime_spread"]
@@ -154,12 +154,10 @@ class RotationBatch:
         """(offsets, positions, picks as bit sets, weight-row keys) of every combination."""
         tables = np.stack([self.rank_id, self.history, self.regime_id], axis=1)
         table_id = np.unique(tables, axis=0, return_inverse=True)[1].reshape(-1)
+        inputs = PickInputs(*(getattr(self, name) for name in PickInputs._fields))
         return top_k_events(
-            self.top_k, table_id.astype(np.int64), self.rank_id, self.freq_id, self.history,
-            self.regime_id, self.vol_id,
-            self.schedule, self.n_scheduled, self.ranks, self.runs, self.states, self.groups,
-            self.k_radix, self.v_radix,
-        )  # fmt: skip
+            self.top_k, table_id.astype(np.int64), self.vol_id, inputs, self.k_radix, self.v_radix
+        )
 
     def palette(self, picks: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(weight rows, row of each event): each distinct (picks, k, V, session) row built once."""
@@ -170,31 +168,14 @@ class RotationBatch:
             both = np.stack([picks, keys], axis=1)
             _, firsts, rows = np.unique(both, axis=0, return_index=True, return_inverse=True)
             rows = rows.reshape(-1)
-        held = member_bits(picks[firsts], len(self.members))
         key = keys[firsts]
-        k = key % self.k_radix
-        vol = (key // self.k_radix) % self.v_radix - 1
-        session = key // (self.k_radix * self.v_radix)
-        out = np.zeros(held.shape)
-        equal = vol < 0
-        out[equal] = np.where(held[equal], 1.0 / k[equal][:, None], 0.0)
-        if (~equal).any():
-            inverse = ~equal
-            out[inverse] = self._inverse_vol(
-                picks[firsts][inverse], k[inverse], vol[inverse], session[inverse]
-            )
-        return out, np.asarray(rows, dtype=np.int64)
-
-    def _inverse_vol(
-        self, picks: np.ndarray, k: np.ndarray, vol: np.ndarray, session: np.ndarray
-    ) -> np.ndarray:
-        """The picks' n/k share split by 1/sd (picks without a positive sd are refused)."""
-        weights, row, member = inverse_vol_weights(picks, k, vol, session, self.vols)
-        if row >= 0:
-            day = self.index[session[row]].date()
+        out, row, member = weight_rows(picks[firsts], key, self.k_radix, self.v_radix, self.vols)
+        if row >= 0:  # inverse volatility without a positive sd: refused
+            vol = (key[row] // self.k_radix) % self.v_radix - 1
+            day = self.index[key[row] // (self.k_radix * self.v_radix)].date()
             raise DataQualityError(
                 f"{self.members[member]} has no price movement over the "
-                f"{self.vol_days[vol[row]]} sessions to {day}; inverse-volatility weights are "
+                f"{self.vol_days[vol]} sessions to {day}; inverse-volatility weights are "
                 "undefined. Check its data or use weighting='equal'."
             )
-        return weights
+        return out, np.asarray(rows, dtype=np.int64)

@@ -19,7 +19,6 @@ machine pass per combination.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 import numba
@@ -31,7 +30,8 @@ from engine.config.settings import Strict
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
 from engine.decisions.indicators import wilder_rsi
-from engine.decisions.strategy import Strategy, single_combination
+from engine.decisions.strategy import single_combination
+from strategies import rules
 
 CASH = "cash"
 
@@ -323,17 +323,10 @@ def active_and_base(params: Params) -> tuple[dict[str, float], dict[str, float]]
     return trimmed.to_dict(), core.to_dict()
 
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="rsi_trim",
     description="Hold small caps; trim them when their RSI closes above a level, restore below.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
-    valid_combinations=valid_combinations,
-    explain=explain,
-    active_and_base=active_and_base,
-    tables=tables,
-    lookback_sessions=lookback_sessions,
     key_params=("small_cap", "n", "upper", "lower", "trim_weight", "destination", "signal"),
 )

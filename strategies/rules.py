@@ -20,16 +20,20 @@ strategy built from them cannot look ahead. Conventions shared by the strategies
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
 from engine.decisions.batch import Decisions
+from engine.decisions.strategy import Strategy
 from strategies.kernels import threshold_labels
 
 __all__ = [
     "EVERY_SESSION",
+    "MODULE_FUNCTIONS",
     "WeightMap",
     "allocation_rows",
     "carry_last_published",
@@ -39,6 +43,7 @@ __all__ = [
     "group_rows",
     "held_labels",
     "hold_state",
+    "module_strategy",
     "ratio_distance",
     "return_spread",
     "session_returns",
@@ -362,3 +367,31 @@ def cross_checked(*fields: str) -> Callable[[pd.DataFrame, BaseModel], np.ndarra
         return ok[codes]
 
     return valid
+
+
+# The `Strategy` fields a strategy module fills with functions of the same name.
+MODULE_FUNCTIONS = (
+    "tickers",
+    "optional_tickers",
+    "decide",
+    "valid_combinations",
+    "explain",
+    "active_and_base",
+    "tables",
+    "lookback_sessions",
+)
+
+
+def module_strategy(namespace: Mapping[str, Any], **fields: Any) -> Strategy:
+    """The `Strategy` of a strategy module, given its namespace (`globals()`): the TOML beside
+    the module's file, and each function the module defines under a name of
+    `MODULE_FUNCTIONS`; `fields` (name, description, params_model, ...) gives the rest and
+    wins over both."""
+    found = {
+        name: namespace[name]
+        for name in MODULE_FUNCTIONS
+        if callable(namespace.get(name))
+        and getattr(namespace[name], "__module__", None) == namespace["__name__"]
+    }
+    default_config = Path(namespace["__file__"]).with_suffix(".toml")
+    return Strategy(**{"default_config": default_config, **found, **fields})

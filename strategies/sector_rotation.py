@@ -44,7 +44,6 @@ one combination. Members are bits of one 64-bit word: at most 62 per universe.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -55,7 +54,7 @@ from engine.calendar import next_period_end
 from engine.config.settings import Strict
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
-from engine.decisions.strategy import Strategy, single_combination
+from engine.decisions.strategy import single_combination
 from strategies import rules
 from strategies.ranking import MAX_MEMBERS, momentum
 from strategies.rotation_batch import GROUP_NAMES, RotationBatch, codes, regime_spread
@@ -150,17 +149,9 @@ def lookback_sessions(params: Params) -> int:
 
 # Parameters that change the member set or the groups: combinations are batched per value.
 _STRUCTURE = ("universe", "cyclicals", "defensives", "regime_small", "regime_large")
-# Parameters every combination of a batch may differ in.
-_PER_COMBO = (
-    "top_k",
-    "momentum_days",
-    "rebalance",
-    "weighting",
-    "vol_days",
-    "regime_filter",
-    "regime_days",
-    "regime_threshold",
-)
+# Parameters every combination of a batch may differ in: the rest, but `late_listed`, which
+# only marks tickers optional (top_k, momentum_days, rebalance, weighting, vol_days, regime_*).
+_PER_COMBO = tuple(n for n in Params.model_fields if n not in (*_STRUCTURE, "late_listed"))
 
 
 def _structure(params: BaseModel) -> dict[str, Any]:
@@ -326,13 +317,11 @@ def tables(data: MarketData, params: Params) -> dict[str, pd.DataFrame]:
     return {"holdings": holdings(data, params)}
 
 
-STRATEGY = Strategy(
+STRATEGY = rules.module_strategy(
+    globals(),
     name="sector_rotation",
     description="Hold the top-k sector funds by L-day momentum; optional small-cap regime filter.",
     params_model=Params,
-    default_config=Path(__file__).with_suffix(".toml"),
-    tickers=tickers,
-    decide=decide,
     valid_combinations=rules.cross_checked(
         "universe",
         "late_listed",
@@ -343,10 +332,6 @@ STRATEGY = Strategy(
         "regime_small",
         "regime_large",
     ),
-    explain=explain,
-    tables=tables,
-    lookback_sessions=lookback_sessions,
-    optional_tickers=optional_tickers,
     key_params=("universe", "top_k", "momentum_days", "rebalance", "weighting", "regime_filter"),
     history_independent=True,  # returns, eligibility runs and sds over fixed windows up to t
 )

@@ -55,20 +55,8 @@ class Params(Strict):
     _two_sides = sides_differ("small", "large")
 
 
-def _wanted(params: Params) -> tuple[str, str]:
-    return "overweight", "base"
-
-
-RULE = RelativeStrength(
-    leader="small",
-    laggard="large",
-    mode="mode",
-    on="overweight",
-    off="base",
-    state="overweight",
-    label="overweight",
-    wanted=_wanted,
-)
+# The state column, the per-year label and the explanation's words are the allocations' names.
+RULE = RelativeStrength(leader="small", laggard="large", mode="mode", on="overweight", off="base")
 
 
 STRATEGY = RULE.strategy(

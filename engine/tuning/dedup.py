@@ -33,14 +33,23 @@ def _event_hashes(offsets: np.ndarray, positions: np.ndarray, rows: np.ndarray) 
     return out
 
 
-def _same(decisions: Decisions, a: int, b: int) -> bool:
-    o = decisions.offsets
-    sa, sb = slice(o[a], o[a + 1]), slice(o[b], o[b + 1])
-    return bool(
-        o[a + 1] - o[a] == o[b + 1] - o[b]
-        and np.array_equal(decisions.positions[sa], decisions.positions[sb])
-        and np.array_equal(decisions.rows[sa], decisions.rows[sb])
-    )
+@numba.njit(cache=True)
+def _equal_to(
+    offsets: np.ndarray, positions: np.ndarray, rows: np.ndarray, pairs: np.ndarray
+) -> np.ndarray:
+    """For each (a, b) of `pairs`: whether combinations a and b have the same events."""
+    out = np.empty(len(pairs), dtype=np.bool_)
+    for p in range(len(pairs)):
+        a, b = pairs[p, 0], pairs[p, 1]
+        n = offsets[a + 1] - offsets[a]
+        same = n == offsets[b + 1] - offsets[b]
+        e = 0
+        while same and e < n:
+            ea, eb = offsets[a] + e, offsets[b] + e
+            same = positions[ea] == positions[eb] and rows[ea] == rows[eb]
+            e += 1
+        out[p] = same
+    return out
 
 
 def distinct_combinations(decisions: Decisions) -> tuple[np.ndarray, np.ndarray] | None:
@@ -57,8 +66,10 @@ def distinct_combinations(decisions: Decisions) -> tuple[np.ndarray, np.ndarray]
     if len(firsts) == n:
         return None
     representatives = list(firsts)
-    for j in np.flatnonzero(firsts[number] != np.arange(n)):  # a hash seen before
-        if not _same(decisions, int(firsts[number[j]]), int(j)):  # a collision: its own
-            representatives.append(int(j))
-            number[j] = len(representatives) - 1
+    seen = np.flatnonzero(firsts[number] != np.arange(n))  # a hash seen before
+    pairs = np.stack([firsts[number[seen]], seen], axis=1).astype(np.int64)
+    same = _equal_to(decisions.offsets, decisions.positions, decisions.rows, pairs)
+    for j in seen[~same]:  # a collision: its own
+        representatives.append(int(j))
+        number[j] = len(representatives) - 1
     return np.asarray(representatives, dtype=np.int64), number

@@ -12,7 +12,7 @@ from engine.config.run_config import build_config
 from engine.decisions.batch import Decisions
 from engine.paths import PROJECT_ROOT
 from engine.simulate.pipeline import common_period, needed_tickers, simulate_strategy
-from engine.tuning.dedup import distinct_combinations
+from engine.tuning.dedup import _equal_to, distinct_combinations
 from engine.tuning.executors import LocalExecutor
 from engine.tuning.grid import build_grid
 from engine.tuning.sweep import load_sweep, run_sweep
@@ -37,6 +37,15 @@ def test_identical_event_lists_share_one_representative():
     assert sorted(representatives.tolist()) == [0, 1, 3]
     assert representatives[number].tolist() == [0, 1, 0, 3, 1, 0]
     assert distinct_combinations(_decisions([a, b, c])) is None  # all differ: nothing to do
+
+
+def test_events_compared_exactly_when_hashes_agree():
+    """The exact comparison behind a shared hash: same length, positions and rows, in order."""
+    a, b, c, d = [(1, 0), (5, 1)], [(1, 0), (5, 2)], [(1, 0)], [(1, 0), (6, 1)]
+    decisions = _decisions([a, b, c, d, a, []])
+    pairs = np.array([[0, 4], [0, 1], [0, 2], [0, 3], [2, 0], [5, 5], [1, 1]], dtype=np.int64)
+    same = _equal_to(decisions.offsets, decisions.positions, decisions.rows, pairs)
+    assert same.tolist() == [True, False, False, False, False, True, True]
 
 
 def test_sector_rotation_rows_equal_single_runs_on_their_own_data():
