@@ -128,17 +128,18 @@ def heatmap_png(
     default = study.sweep.setup.default_values()
     if default[x] in cols and default[y] in rows:
         j, i = cols.index(default[x]), rows.index(default[y])
-        default_box = _rect((j - 0.5, i - 0.5), edgecolor="black", label="default parameters")
-        marks.append(ax.add_patch(default_box))
+        ax.add_patch(_rect((j - 0.5, i - 0.5), edgecolor="black", label="default parameters"))
+        marks.append("default")
     best = row_values(study.sweep.table, study.sweep.best_row)
     if best[x] in cols and best[y] in rows:
         j, i = cols.index(best[x]), rows.index(best[y])
-        best_box = _rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",
-                         label="best combination", size=0.84)  # fmt: skip
-        marks.append(ax.add_patch(best_box))
+        ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",
+                           label="best combination", size=0.84))  # fmt: skip
+        marks.append("best")
     legend = None
-    if marks:
-        legend = fig.legend(handles=marks, loc="lower left", fontsize=8, frameon=False, ncols=2)
+    if marks:  # below the cells, in the figure's corner (`_place` leaves room for it)
+        legend = fig.legend(handles=ax.patches[:], loc="lower left", fontsize=8, frameon=False,
+                            ncols=2)  # fmt: skip
     _place(fig, ax, bar_ax, legend)
     _write_values(ax, values, metric)
     return png(fig), note
