@@ -157,8 +157,9 @@ def _block_length(excess: np.ndarray) -> int:
 
 
 def _superior(spa: StationarySPA, size: float) -> list[int]:
-    """Romano-Wolf's StepM, arch's own step-down (`StepM.compute`), on `spa`: the same test
-    arch's StepM builds from the same arguments and seed, so its replicates are drawn once."""
+    """Romano-Wolf's StepM, arch's own step-down (`StepM.compute`), on `spa`: arch's StepM
+    builds the same SPA from the same arguments and seed, so `spa` replaces the one it builds
+    (never computed) and the replicates are drawn once for both tests."""
     stepm = StepM(spa.benchmark, spa.models, size=size, block_size=spa.block_size, reps=spa.reps,
                   bootstrap="stationary", seed=0)  # fmt: skip
     stepm.spa = spa
