@@ -112,3 +112,52 @@ def test_sweep_heatmap_is_centred_on_the_benchmark_and_marks_default_and_best(mo
     assert norm.vmax - 0.123 == pytest.approx(0.123 - norm.vmin)
     labels = [p.get_label() for p in ax.patches if isinstance(p, Rectangle)]
     assert labels == ["default parameters", "best combination"]
+
+
+def _small_study(axes: list[str]):
+    from engine.paths import PROJECT_ROOT
+    from engine.tuning.executors import LocalExecutor
+    from engine.tuning.grid import build_grid
+    from engine.tuning.study import StudyOptions, run_study
+    from engine.tuning.sweep import load_sweep
+    from tests.helpers import random_walk
+    from tests.tuning.conftest import RSI_TRIM, rsi_config
+
+    prices = random_walk(["IWM", "SPY"], "2012-01-01", "2016-12-31", seed=5, drift=0.0004)
+    cfg = rsi_config()
+    grid = build_grid(RSI_TRIM.params_model, cfg.params, axes)
+    setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=market_data(prices))
+    with LocalExecutor() as ex:
+        return run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
+
+
+def test_sweep_heatmap_fits_its_labels_and_writes_values_only_where_they_fit(monkeypatch):
+    """Placed without a layout engine: every label inside the picture, the colour bar beside
+    the cells; each cell's value written on it when it fits, none when the cells are narrow."""
+    from engine.report.sweep import charts as sweep_report
+
+    figures = []
+    monkeypatch.setattr(sweep_report, "png", lambda fig: figures.append(fig) or b"png")
+    study = _small_study(["upper=60,70,80", "lower=40,50"])
+    sweep_report.heatmap_png(study, "upper", "lower", "mean", center=0.1)
+    fig = figures[-1]
+    renderer = fig.canvas.get_renderer()
+    picture = fig.bbox
+    tight = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)
+    assert tight.x0 >= 0 and tight.y0 >= 0
+    assert tight.x1 <= picture.width + 0.5 and tight.y1 <= picture.height + 0.5
+    [cells] = [a for a in fig.axes if a.images]
+    [bar] = [a for a in fig.axes if a is not cells]
+    assert cells.get_window_extent(renderer).x1 < bar.get_window_extent(renderer).x0
+    frame, _ = sweep_report.heatmap_frame(study, "upper", "lower", "mean")
+    expected = sorted(sweep_report.cell_text(v, "sharpe") for v in frame.to_numpy().ravel())
+    assert sorted(t.get_text() for t in cells.texts) == expected
+    assert fig.legends and [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "default parameters",
+        "best combination",
+    ]
+
+    narrow = _small_study(["upper=50.5:80:0.5", "lower=40,50"])  # 60 columns of 16 px
+    sweep_report.heatmap_png(narrow, "upper", "lower", "mean")
+    [cells] = [a for a in figures[-1].axes if a.images]
+    assert cells.images[0].get_array().shape == (2, 60) and len(cells.texts) == 0

@@ -10,7 +10,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib import ticker as mticker
+from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 
 from engine.errors import RotationLabError
 from engine.report.toolkit import palette
@@ -18,6 +21,7 @@ from engine.report.toolkit.charts import (
     annotated_heatmap,
     date_axis,
     equity_ticks,
+    label_cells,
     money,
     new_figure,
     png,
@@ -107,12 +111,13 @@ def heatmap_png(
     norm = TwoSlopeNorm(vmin=center - span, vcenter=center, vmax=center + span)
     cmap = "RdYlGn_r" if metric in LOWER_IS_BETTER else "RdYlGn"
     width = min(12.0, 2.6 + 0.8 * max(4, grid.shape[1]))
-    fig, ax = new_figure((width, 1.6 + 0.5 * max(4, grid.shape[0])))
-    texts = [[cell_text(v, metric) if np.isfinite(v) else "" for v in row] for row in values]
-    if values.size > 225:
-        texts = [["" for _ in row] for row in values]
-    size = 11.0 if values.size <= 64 else 9.5 if values.size <= 144 else 8.0
-    annotated_heatmap(ax, values, norm, cmap, texts, fontsize=size, bar_label=metric)
+    # No layout engine: a constrained layout lays every text out in an extra pass, which
+    # doubled the time of a report's heatmaps; `_place` sets the margins from the labels.
+    fig, ax = new_figure((width, 1.2 + 0.5 * max(4, grid.shape[0])), layout=None)
+    blank = [["" for _ in row] for row in values]
+    annotated_heatmap(ax, values, norm, cmap, blank, colorbar=False)  # values written below
+    bar_ax = fig.add_axes((0.9, 0.1, 0.02, 0.8))
+    fig.colorbar(ax.images[0], cax=bar_ax, label=metric)
     ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], rotation=45)
     ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index])
     ax.set_xlabel(x)
@@ -131,10 +136,68 @@ def heatmap_png(
         ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",
                            label="best combination", size=0.84))  # fmt: skip
         marks.append("best")
-    if marks:
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), fontsize=8, frameon=False,
-                  ncols=2, facecolor="#999999")  # fmt: skip
+    legend = None
+    if marks:  # below the cells, in the figure's corner (`_place` leaves room for it)
+        legend = fig.legend(handles=ax.patches[:], loc="lower left", fontsize=8, frameon=False,
+                            ncols=2)  # fmt: skip
+    _place(fig, ax, bar_ax, legend)
+    _write_values(ax, values, metric)
     return png(fig), note
+
+
+MAX_WRITTEN = 225  # cells whose values are written on them, at most (each is a text to draw)
+
+
+def _write_values(ax: Axes, values: np.ndarray, metric: str) -> None:
+    """Each cell's value on it, when there are at most MAX_WRITTEN cells and the widest value
+    fits its cell (the colours and the colour bar tell the rest)."""
+    if values.size > MAX_WRITTEN:
+        return
+    from matplotlib.font_manager import FontProperties
+
+    texts = [[cell_text(v, metric) if np.isfinite(v) else "" for v in row] for row in values]
+    size = 11.0 if values.size <= 64 else 9.5 if values.size <= 144 else 8.0
+    widest = max((t for row in texts for t in row), key=len, default="")
+    renderer = ax.figure.canvas.get_renderer()
+    text_w, text_h, _ = renderer.get_text_width_height_descent(
+        widest, FontProperties(size=size), ismath=False
+    )
+    box = ax.get_window_extent(renderer)
+    if text_w + 4 <= box.width / values.shape[1] and text_h + 2 <= box.height / values.shape[0]:
+        label_cells(ax.images[0], texts, size)
+
+
+PAD_PX = 8.0  # between the figure's edge and the outermost label
+BAR_PX = (14.0, 20.0)  # the colour bar's gap from the cells and its width
+
+
+def _place(fig: Figure, ax: Axes, bar_ax: Axes, legend: Legend | None) -> None:
+    """Axes, colour bar and legend placed so every label fits: the labels' extents beyond
+    each axes are measured once (they do not depend on where the axes sit), and the cells
+    take the rest; the colour bar spans 85% of their height, the legend sits below."""
+    renderer = fig.canvas.get_renderer()
+    for text in ax.texts:  # the cells' own values never reach outside the axes
+        text.set_in_layout(False)
+    width, height = fig.bbox.width, fig.bbox.height
+
+    def overhang(axes: Axes) -> tuple[float, float, float, float]:
+        box, tight = axes.get_window_extent(renderer), axes.get_tightbbox(renderer)
+        return box.x0 - tight.x0, box.y0 - tight.y0, tight.x1 - box.x1, tight.y1 - box.y1
+
+    left, bottom, _, top = overhang(ax)
+    _, _, bar_right, _ = overhang(bar_ax)
+    below = PAD_PX
+    if legend is not None:
+        legend.set_bbox_to_anchor((PAD_PX / width, PAD_PX / height))
+        below += legend.get_window_extent(renderer).height + PAD_PX
+    x0, y0 = PAD_PX + left, below + bottom
+    x1 = width - PAD_PX - bar_right - BAR_PX[1] - BAR_PX[0]
+    y1 = height - PAD_PX - top
+    ax.set_position((x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height))
+    bar_height = 0.85 * (y1 - y0)
+    bar_y0 = y0 + (y1 - y0 - bar_height) / 2
+    bar_ax.set_position(((x1 + BAR_PX[0]) / width, bar_y0 / height, BAR_PX[1] / width,
+                         bar_height / height))  # fmt: skip
 
 
 def _rect(xy: tuple[float, float], size: float = 1.0, **kwargs: Any):

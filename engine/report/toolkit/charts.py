@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 
 __all__ = [
     "DPI",
@@ -27,6 +28,7 @@ __all__ = [
     "annotated_heatmap",
     "date_axis",
     "equity_ticks",
+    "label_cells",
     "log_ticks",
     "money",
     "new_figure",
@@ -39,9 +41,12 @@ DPI = 100
 NAN_COLOR = "#eeeeee"
 
 
-def new_figure(size: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
-    """A figure with its own Agg canvas (no pyplot) and one axes."""
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+def new_figure(
+    size: tuple[float, float] = FIGSIZE, layout: str | None = "constrained"
+) -> tuple[Figure, Axes]:
+    """A figure with its own Agg canvas (no pyplot) and one axes; `layout=None` for a chart
+    that places its axes itself (a layout engine lays out every text once more)."""
+    fig = Figure(figsize=size, dpi=DPI, layout=layout)
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
@@ -117,15 +122,25 @@ def annotated_heatmap(
     """`values` as coloured cells (NaN in light grey) with each cell's text written on it."""
     cmap = colormaps[cmap_name].with_extremes(bad=NAN_COLOR)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
-    for (row, col), value in np.ndenumerate(values):
-        if math.isnan(value):
-            color = "#333333"
-        else:  # white text on dark cells, black on light ones (relative luminance)
-            r, g, b, _ = cmap(float(norm(value)))
-            color = "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
-        ax.text(col, row, texts[row][col], ha="center", va="center", fontsize=fontsize,
-                color=color)  # fmt: skip
+    label_cells(image, texts, fontsize)
     if colorbar:
         bar = ax.figure.colorbar(image, ax=ax, shrink=0.85, label=bar_label)
         if bar_format is not None:
             bar.ax.yaxis.set_major_formatter(bar_format)
+
+
+def label_cells(image: AxesImage, texts: list[list[str]], fontsize: float = 8.5) -> None:
+    """Each cell's text on the heatmap `image`, white on dark cells and black on light ones
+    (relative luminance); an empty text draws nothing and costs no artist."""
+    ax, cmap, norm = image.axes, image.cmap, image.norm
+    values = np.ma.filled(image.get_array(), np.nan)
+    for (row, col), value in np.ndenumerate(values):
+        if not texts[row][col]:
+            continue
+        if math.isnan(value):
+            color = "#333333"
+        else:
+            r, g, b, _ = cmap(float(norm(value)))
+            color = "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
+        ax.text(col, row, texts[row][col], ha="center", va="center", fontsize=fontsize,
+                color=color)  # fmt: skip
