@@ -49,7 +49,11 @@ class Axis:
 
 @dataclass(frozen=True)
 class Grid:
-    """The cartesian product of its axes; the first axis varies slowest."""
+    """The cartesian product of its axes; the first axis varies slowest.
+
+    Row r of the grid is r written in mixed radix (one digit per axis, the last axis the
+    fastest), so any range of rows is decoded on its own (`rows`, `chunk`) and a
+    combination's row found by arithmetic (`index_of`): no whole-grid table is ever needed."""
 
     axes: tuple[Axis, ...]
 
@@ -61,26 +65,85 @@ class Grid:
     def size(self) -> int:
         return math.prod(len(a.values) for a in self.axes)
 
+    @property
+    def lengths(self) -> tuple[int, ...]:
+        return tuple(len(a.values) for a in self.axes)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Rows between consecutive values of each axis (the last axis: 1)."""
+        lengths = self.lengths
+        return tuple(math.prod(lengths[k + 1 :]) for k in range(len(lengths)))
+
+    def codes(self, rows: np.ndarray) -> np.ndarray:
+        """(axes, len(rows)): each row's position on every axis."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(self.axes), len(rows)), dtype=np.int64)
+        for k, (length, stride) in enumerate(zip(self.lengths, self.strides, strict=True)):
+            out[k] = (rows // stride) % length
+        return out
+
+    def rows(self, rows: np.ndarray) -> pd.DataFrame:
+        """The parameter table of the given grid rows, one column per axis, each column of
+        its axis's type (bool, int64, float64 or object), whichever rows are asked."""
+        rows = np.asarray(rows, dtype=np.int64)
+        codes = self.codes(rows)
+        columns = {a.name: axis_column(a, c) for a, c in zip(self.axes, codes, strict=True)}
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+    def chunk(self, start: int, stop: int) -> pd.DataFrame:
+        """Rows start..stop-1 of the grid."""
+        return self.rows(np.arange(start, min(stop, self.size), dtype=np.int64))
+
     def table(self) -> pd.DataFrame:
-        """One row per combination, one column per axis (built without Python loops)."""
-        sizes = [len(a.values) for a in self.axes]
-        codes = np.indices(sizes).reshape(len(sizes), -1) if sizes else np.zeros((0, 1), int)
-        columns = {}
-        for axis, code in zip(self.axes, codes, strict=True):
-            values = np.asarray(axis.values, dtype=object)
-            column = values[code]
-            if all(isinstance(v, bool) for v in axis.values):
-                columns[axis.name] = column.astype(bool)
-            elif all(isinstance(v, int) and not isinstance(v, bool) for v in axis.values):
-                columns[axis.name] = column.astype(np.int64)
-            elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in axis.values):
-                columns[axis.name] = column.astype(np.float64)
-            else:
-                columns[axis.name] = pd.array(column, dtype="object")
-        return pd.DataFrame(columns)
+        """One row per combination (for small grids: a sweep decodes its chunks instead)."""
+        return self.chunk(0, self.size)
+
+    def position(self, name: str, value: Any) -> int | None:
+        """Where `value` stands on axis `name` (`same_value`), or None."""
+        axis = self.axes[self.names.index(name)]
+        return next((i for i, v in enumerate(axis.values) if same_value(v, value)), None)
+
+    def index_of(self, values: Mapping[str, Any]) -> int | None:
+        """The grid row whose axis values equal `values`, or None when one is off its axis."""
+        row = 0
+        for axis, stride in zip(self.axes, self.strides, strict=True):
+            code = self.position(axis.name, values[axis.name])
+            if code is None:
+                return None
+            row += code * stride
+        return row
 
     def describe(self) -> str:
         return " ".join(f"{a.name}={a.spec}" for a in self.axes)
+
+
+def axis_kind(axis: Axis) -> str:
+    """The column type of an axis: bool, int, float (any number, not all ints) or object."""
+    values = axis.values
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "float"
+    return "object"
+
+
+def axis_column(axis: Axis, codes: np.ndarray) -> Any:
+    """The axis's values at `codes`, as a column of its kind."""
+    kind = axis_kind(axis)
+    values = np.empty(len(axis.values), dtype=object)
+    for i, value in enumerate(axis.values):  # one item each, even for list values
+        values[i] = value
+    column = values[codes]
+    if kind == "bool":
+        return column.astype(bool)
+    if kind == "int":
+        return column.astype(np.int64)
+    if kind == "float":
+        return column.astype(np.float64)
+    return pd.array(column, dtype="object")
 
 
 def _scalar(text: str) -> Any:
