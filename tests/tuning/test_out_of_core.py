@@ -5,6 +5,7 @@ reductions of the full table."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -180,3 +181,40 @@ def test_a_table_too_large_to_read_back_is_refused_with_the_dataset_named(stream
     stats = pd.concat(pd.read_parquet(p) for p in sorted(result.dataset.glob("part-*")))
     assert list(stats.columns[:5]) == ["combination", "upper", "lower", "n", "cooldown"]
     assert set(STAT_COLUMNS) <= set(stats.columns)
+
+
+def test_a_report_above_the_read_back_limit_links_the_dataset(walk_data, tmp_path, monkeypatch):
+    """Above READ_BACK_LIMIT rows the report holds the sweep's own Parquet parts (hard-linked)
+    instead of a table read back, keeps top.csv, and says where the rows are."""
+    from engine.report.sweep import files as files_module
+    from engine.report.sweep import report as report_module
+    from engine.tuning.study import StudyOptions, run_study
+
+    cfg = rsi_config()
+    grid = build_grid(RSI_TRIM.params_model, cfg.params, GRID)
+    setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=walk_data)
+    options = StudyOptions(
+        check=1, top=5, blocks=4, chunk_size=10, progress=False, parts=tmp_path / "parts"
+    )
+    with LocalExecutor() as ex:
+        study = run_study(setup, ex, options)
+    monkeypatch.setattr(report_module, "READ_BACK_LIMIT", 10)
+    monkeypatch.setattr(files_module, "READ_BACK_LIMIT", 10)
+    report = report_module.SweepReport(
+        run_id="big", command="sweep", study=study, versions={"python": "3.11"}
+    )
+    folder = report_module.write_sweep_report(report, tmp_path / "reports")
+    assert not (folder / "combinations.parquet").exists()
+    linked = sorted((folder / "combinations").glob("part-*.parquet"))
+    assert [p.name for p in linked] == sorted(p.name for p in study.sweep.dataset.glob("part-*"))
+    rows = pd.concat(pd.read_parquet(p) for p in linked)
+    pd.testing.assert_series_equal(
+        rows["sharpe"].iloc[: setup.n_combos].reset_index(drop=True),
+        study.sweep.table["sharpe"],
+    )
+    assert len(pd.read_csv(folder / "top.csv")) == 5
+    html = (folder / "report.html").read_text()
+    assert "the Parquet dataset combinations/" in html
+    assert f"combinations/ ({len(linked)} Parquet parts)" in html
+    summary = json.loads((folder / "summary.json").read_text())
+    assert f"combinations/ ({len(linked)} Parquet parts)" in summary["files"]

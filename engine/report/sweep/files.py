@@ -48,23 +48,23 @@ class SweepFolder(ReportFolder):
             self.files.append(entry)
 
 
-def files_words(n: int, kept: int, top: int) -> str:
+def files_words(n: int, top: int) -> str:
     """Where every combination's row is, in the report's words."""
-    if n <= CSV_MAX_ROWS:
+    if n > READ_BACK_LIMIT:
         return (
-            f"All {n:,} combinations, with every statistic and their rank, are in "
-            "combinations.csv and combinations.parquet."
+            f"The {n:,} combinations are too many to hold as one table: their parameters, "
+            f"statistics and CSCV block sums are in the Parquet dataset {DATASET}/ (one part "
+            "per chunk, each combination numbered in grid order; sort by the metric for a "
+            f"rank); top.csv holds the best {top:,}."
         )
-    if n <= READ_BACK_LIMIT:
+    if n > CSV_MAX_ROWS:
         return (
             f"All {n:,} combinations, with every statistic and their rank, are in "
             f"combinations.parquet (too many for a CSV file: above {CSV_MAX_ROWS:,} rows)."
         )
     return (
-        f"The {n:,} combinations are too many to hold as one table: their parameters, "
-        f"statistics and CSCV block sums are in the Parquet dataset {DATASET}/ (one part per "
-        f"chunk, each combination numbered in grid order; sort by the metric for a rank); "
-        f"top.csv holds the best {top:,}."
+        f"All {n:,} combinations, with every statistic and their rank, are in "
+        "combinations.csv and combinations.parquet."
     )
 
 

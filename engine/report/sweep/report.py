@@ -253,7 +253,7 @@ def _write_files(report: SweepReport, out: SweepFolder, trials_before: int) -> N
     out.write("config.toml", setup.cfg.to_toml())
 
     words = explanations(study)
-    words["files"] = files_words(setup.n_combos, sweep.summary.keep, study.options.top)
+    words["files"] = files_words(setup.n_combos, study.options.top)
     period = f"{setup.period.start.date()} to {setup.period.end.date()}"
     benchmarks = report.benchmarks
     files_now = shown_files([*out.names, "report.html", "report.md", "summary.json"])
