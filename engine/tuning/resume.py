@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from engine.stats.sweep_columns import STAT_COLUMNS
 from engine.tuning.windows import ChunkResult, Window
@@ -80,25 +82,23 @@ class ChunkStore:
     def write(
         self, start: int, stop: int, result: ChunkResult, params: pd.DataFrame | None = None
     ) -> None:
-        """One chunk's rows: combination, parameters (mixed-type columns as text), statistics
-        and block sums."""
+        """One chunk's rows: combination, parameters (object columns as text), statistics and
+        block sums."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        columns: dict[str, Any] = {}
+        columns: dict[str, Any] = {"combination": np.arange(start, stop, dtype=np.int64)}
         if params is not None:
             for name in params.columns:
-                column = params[name].reset_index(drop=True)
-                if column.dtype == object and len({type(v) for v in column}) > 1:
-                    column = column.map(str)
-                columns[name] = column.to_numpy()
+                column = params[name].to_numpy()
+                if column.dtype == object:  # text, mixed or structured values: as text
+                    column = np.array([str(v) for v in column], dtype=object)
+                columns[name] = column
         columns.update({name: result.stats[:, i] for i, name in enumerate(STAT_COLUMNS)})
         for b in range(self.blocks):
-            columns[f"block_{b}_sum"] = result.blocks[:, b, 0]
-            columns[f"block_{b}_sum_sq"] = result.blocks[:, b, 1]
-        frame = pd.DataFrame(columns)
-        frame.insert(0, "combination", np.arange(start, stop, dtype=np.int64))
+            columns[f"block_{b}_sum"] = np.ascontiguousarray(result.blocks[:, b, 0])
+            columns[f"block_{b}_sum_sq"] = np.ascontiguousarray(result.blocks[:, b, 1])
         final = self._path(start, stop)
         temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-        frame.to_parquet(temporary, index=False)
+        pq.write_table(pa.table(columns), temporary)  # pyarrow directly: no DataFrame copy
         os.replace(temporary, final)
 
     def frames(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -225,10 +225,20 @@ def run_plan(
         for start, stop in sorted(done):
             sink(start, stop, store.read(start, stop))  # type: ignore[union-attr]
             bar.update(stop - start)
-        chunks = ((s, e, plan.payload(s, e)) for s, e in bounds if (s, e) not in done)
-        for start, stop, result in executor.map(plan.core, chunks, window):
+        tables: dict[int, pd.DataFrame] = {}  # parameters of the chunks in flight
+
+        def chunks() -> Iterator[tuple[int, int, Any]]:
+            for s, e in bounds:
+                if (s, e) not in done:
+                    payload = plan.payload(s, e)
+                    tables[s] = payload.table
+                    yield s, e, payload
+
+        for start, stop, result in executor.map(plan.core, chunks(), window):
             if store is not None:
-                store.write(start, stop, result, plan.table(start, stop))
+                store.write(start, stop, result, tables.pop(start))
+            else:
+                tables.pop(start)
             sink(start, stop, result)
             bar.update(stop - start)
 
