@@ -68,15 +68,17 @@ class SweepResult:
     @property
     def dataset(self) -> Path:
         """The folder of Parquet parts (one per chunk) holding every combination's number,
-        parameters, statistics and CSCV block sums; it stays after the sweep (a new run of
-        the same sweep replaces it; `remove_dataset()` deletes it)."""
+        parameters, statistics and CSCV block sums. It lives as long as this result
+        (`keep_dataset()` keeps it for good; a new run of the same sweep replaces it)."""
         return self.study.sweep.dataset
 
-    def remove_dataset(self) -> None:
-        """Delete `dataset` (`top`, `best` and the report's figures stay available)."""
-        import shutil
+    def keep_dataset(self) -> Path:
+        """Keep `dataset` after this result is gone; returns its folder."""
+        return self.study.sweep.keep_dataset()
 
-        shutil.rmtree(self.dataset, ignore_errors=True)
+    def remove_dataset(self) -> None:
+        """Delete `dataset` now (`top`, `best` and the report's figures stay available)."""
+        self.study.sweep.remove_dataset()
 
     @property
     def top(self) -> pd.DataFrame:
@@ -288,8 +290,9 @@ def sweep(
     'NAME=a:b:step' strings); the config's [sweep] table is the default grid and `grid`
     replaces its keys of the same name, as `--grid` does (`config_grid=False`: `grid` alone).
     `walk_forward` takes the CLI's 'train=8y,test=2y'. Finished chunks stream to a Parquet
-    dataset under report.output_dir/<strategy>/sweep-parts-<fingerprint>/, which stays as the
-    result (`.dataset`); `resume=True` continues an interrupted run of the same sweep from it.
+    dataset under report.output_dir/<strategy>/sweep-parts-<fingerprint>/, which holds the
+    result's rows (`.dataset`, kept while the result lives); `resume=True` continues an
+    interrupted run of the same sweep from it.
     Other parameters and sections as in `rl.run`; `on_setup(setup)` is called once the data
     is loaded, before the first combination runs. Bad input raises `rl.BadInputError`.
     """

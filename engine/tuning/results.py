@@ -1,4 +1,5 @@
-"""A finished sweep: its bounded summaries in memory, every row in its Parquet dataset.
+"""A finished sweep: its bounded summaries in memory, every row in its Parquet dataset (kept
+while the result lives, or for good with `keep_dataset`).
 
 The ranking (best first, ties in grid order, NaN last), the default's rank (one pass over the
 dataset's metric column), the top rows, heatmap cells, and the whole table read back on request
@@ -7,6 +8,7 @@ for sweeps small enough to hold it (READ_BACK_LIMIT rows).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,20 @@ class SweepResult:
     seconds: float
     executor: str
     timings: dict[str, float] = field(default_factory=dict)
+    finalizer: Any = field(default=None, repr=False)  # removes the dataset with the result
+
+    def keep_dataset(self) -> Path:
+        """Keep the dataset after this result is gone (it is removed with it otherwise)."""
+        if self.finalizer is not None:
+            self.finalizer.detach()
+        return self.dataset
+
+    def remove_dataset(self) -> None:
+        """Remove the dataset now (`top`, the default's figures and the summaries stay)."""
+        if self.finalizer is not None:
+            self.finalizer()
+        else:
+            shutil.rmtree(self.dataset, ignore_errors=True)
 
     @property
     def dataset(self) -> Path:
@@ -113,8 +129,8 @@ class SweepResult:
     def _check_size(self, what: str, limit: int) -> None:
         if not self.dataset.is_dir():
             raise BadInputError(
-                f"the sweep's dataset {self.dataset} was removed (a later run of the same sweep "
-                "replaces it); run the sweep again"
+                f"the sweep's dataset {self.dataset} was removed (remove_dataset, or a later "
+                "run of the same sweep replaced it); run the sweep again"
             )
         n = self.setup.n_combos
         if n > limit:

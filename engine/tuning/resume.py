@@ -7,9 +7,10 @@ sweep's results, and the only place every row is kept (memory holds bounded summ
 `engine.tuning.summary`). Its name is a fingerprint of everything the numbers depend on
 (strategy, grid, config, prices, window, chunking), so a resumed sweep reuses only chunks of the
 very same sweep; a different sweep starts afresh. `sweep --resume` reads the finished chunks
-and runs the others. A completed sweep keeps its dataset as its result (`rl.sweep(...).dataset`);
-the command line removes it once the report holds every row, and keeps it with --no-report
-only for a sweep too large to read back (it prints where).
+and runs the others. A completed sweep's dataset holds its result's rows (`.dataset` of the
+result, removed with the result unless kept): the command line removes it once the report
+holds every row, and keeps it with --no-report only for a sweep too large to read back (it
+prints where).
 """
 
 from __future__ import annotations

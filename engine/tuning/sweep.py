@@ -274,9 +274,10 @@ def run_sweep(
     Every row streams to a Parquet dataset, chunk by chunk (`engine.tuning.resume`): under
     `parts` (a folder), named by the sweep's fingerprint, where `resume` reuses the chunks a
     previous, interrupted run of the same sweep finished; without `parts`, in a temporary
-    folder removed with the result. Memory holds bounded summaries (`SweepSummary`): the best
-    `keep` rows, the `watch`ed rows and the default, heatmap cells, the trials' moments and
-    CSCV block sums (a seeded sample above PBO_MAX_COMBINATIONS combinations)."""
+    folder. The dataset is removed with the result (`SweepResult.keep_dataset` keeps it).
+    Memory holds bounded summaries (`SweepSummary`): the best `keep` rows, the `watch`ed rows
+    and the default, heatmap cells, the trials' moments and CSCV block sums (a seeded sample
+    above PBO_MAX_COMBINATIONS combinations)."""
     if metric not in STAT_COLUMNS:
         raise BadInputError(f"unknown metric {metric!r}; choose from {', '.join(STAT_COLUMNS)}")
     window = setup.window(blocks)
@@ -307,8 +308,9 @@ def run_sweep(
         seconds=seconds,
         executor=getattr(executor, "name", "local"),
     )
-    if parts is None:  # the temporary dataset goes with the result
-        weakref.finalize(result, shutil.rmtree, store.folder.parent, True)
+    # the dataset goes with the result (a temporary one with its folder), unless kept
+    folder = store.folder.parent if parts is None else store.folder
+    result.finalizer = weakref.finalize(result, shutil.rmtree, folder, True)
     return result
 
 

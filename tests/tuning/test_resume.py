@@ -1,6 +1,6 @@
 """An interrupted sweep resumes from its finished chunks and gives the same table as one
-uninterrupted run; a different sweep never reuses them; a completed sweep keeps its dataset as
-its result (one Parquet part per chunk, parameters included)."""
+uninterrupted run; a different sweep never reuses them; a completed sweep's dataset holds its
+result's rows (one Parquet part per chunk, parameters included) while the result lives."""
 
 from __future__ import annotations
 
@@ -94,10 +94,15 @@ def test_another_sweep_or_no_resume_starts_afresh(walk_data, tmp_path):
     fresh = Interrupting()
     _sweep(setup, fresh, tmp_path, resume=False)  # without --resume: the old chunks go
     assert len(fresh.ran) == 5
-    assert len(list(tmp_path.iterdir())) == 2  # the two sweeps' datasets
+    assert not list(tmp_path.iterdir())  # completed: each dataset went with its result
+    kept = _sweep(setup, Interrupting(), tmp_path)
+    folder = kept.keep_dataset()
+    del kept  # a kept dataset outlives its result, and a resumed sweep reuses it whole
     again = Interrupting()
-    _sweep(setup, again, tmp_path, resume=True)  # a completed dataset is reused whole
-    assert again.ran == []
+    resumed = _sweep(setup, again, tmp_path, resume=True)
+    assert again.ran == [] and resumed.dataset == folder
+    resumed.remove_dataset()
+    assert not folder.exists()
 
 
 @pytest.mark.realdata

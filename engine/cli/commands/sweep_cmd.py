@@ -203,7 +203,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         print(f"report: {folder / 'report.html'}")
         result.remove_dataset()  # the report holds every row (its table or the dataset)
     elif setup.n_combos > READ_BACK_LIMIT:
-        print(f"every combination's row: the Parquet dataset {result.dataset}")
+        print(f"every combination's row: the Parquet dataset {result.keep_dataset()}")
     else:
         result.remove_dataset()
     print(f"done in {time.perf_counter() - started:.1f} s")
