@@ -165,7 +165,13 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if study.pbo is not None:
         print(
             f"probability of backtest overfitting: {study.pbo.pbo:.3f} "
-            f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks)"
+            f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks"
+            + (
+                ""
+                if study.sweep.summary.pbo_rows is None
+                else f"; a random sample of {len(study.sweep.summary.pbo_rows):,} combinations"
+            )
+            + ")"
         )
     if study.snooping is not None:
         for test in (study.snooping.benchmark, study.snooping.zero):
