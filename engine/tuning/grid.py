@@ -30,11 +30,12 @@ _RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*(?::\s*({_NUMBER})\s*
 MAX_RANGE_VALUES = 100_000
 MAX_COMBINATIONS = 2_000_000  # default refusal bound (`sweep --max-combinations`)
 # Estimates for the refusal message, from benchmarks/sweep_benchmark.py (README "Speed"): the
-# fused kernel runs ~1.2e8 session-combinations a second on 2 cores; each combination keeps
-# ~0.4 KB of statistics and block sums; the generic path runs ~20 combinations a second.
+# fused kernel runs ~1.2e8 session-combinations a second on 2 cores; each combination's row
+# (statistics and block sums) takes up to ~0.4 KB in the results dataset on disk (memory stays
+# bounded, engine.tuning.summary); the generic path runs ~20 combinations a second.
 FAST_RATE = 1.2e8
 GENERIC_RATE = 20.0
-BYTES_PER_COMBINATION = 400 + 8 * 4  # results + one int64/float64 column per axis (typical)
+BYTES_PER_COMBINATION = 400 + 8 * 4  # a row + one int64/float64 column per axis (typical)
 TYPICAL_SESSIONS = 6_600  # IWM/SPY daily history 2000-2026
 
 
@@ -276,21 +277,21 @@ def _size(n_bytes: float) -> str:
 
 def check_size(axes: Sequence[Axis], limit: int) -> int:
     """The number of combinations, computed from the axes' lengths before anything is built;
-    above `limit` a ConfigError gives the count and what it would cost (time, memory)."""
+    above `limit` a ConfigError gives the count and what it would cost (time, disk)."""
     count = math.prod(len(a.values) for a in axes)
     if count <= limit:
         return count
     sessions = TYPICAL_SESSIONS
     fast = count * sessions / FAST_RATE
     generic = count / GENERIC_RATE
-    memory = count * (BYTES_PER_COMBINATION + 8 * len(axes))
+    disk = count * (BYTES_PER_COMBINATION + 8 * len(axes))
     lengths = " x ".join(f"{len(a.values):,} {a.name}" for a in axes)
     raise ConfigError(
         f"the grid has {count:,} combinations ({lengths}), above the limit of {limit:,}: on "
         f"~{sessions:,} sessions it would take about {_duration(fast)} on the fused kernel "
-        f"(about {_duration(generic)} on the generic path) and about {_size(memory)} of "
-        "memory for the results. Coarsen the steps or fix some parameters, or raise the "
-        "limit with --max-combinations"
+        f"(about {_duration(generic)} on the generic path) and up to about {_size(disk)} of "
+        "disk for its results dataset (memory stays bounded). Coarsen the steps or fix some "
+        "parameters, or raise the limit with --max-combinations"
     )
 
 
