@@ -36,10 +36,12 @@ GridSpec = Mapping[str, Any] | Sequence[str] | None
 
 @dataclass
 class SweepResult:
-    """A finished sweep. `table` has a row per combination (parameters, statistics, rank);
-    `best` is the top row by the metric; `pbo` the probability of backtest overfitting (None
-    when it cannot be computed, see `pbo_note`); `deflated_sharpe` the deflated Sharpe ratio
-    of the best combination against this sweep's number of trials."""
+    """A finished sweep. `top` holds the best rows by the metric (parameters, statistics,
+    rank), `best` the first; every row is in the Parquet dataset at `dataset`, and `table`
+    reads it back as one table (parameters, statistics, rank) for sweeps of up to a million
+    combinations. `pbo` is the probability of backtest overfitting (None when it cannot be
+    computed, see `pbo_note`); `deflated_sharpe` the deflated Sharpe ratio of the best
+    combination against this sweep's number of trials."""
 
     study: Any  # engine.tuning.study.Study
     setup: Any  # engine.tuning.sweep.SweepSetup
@@ -59,17 +61,37 @@ class SweepResult:
 
     @property
     def table(self) -> pd.DataFrame:
+        """Every combination, read back from `dataset` (a BadInputError above a million
+        rows: read the dataset in parts instead)."""
         return self.study.sweep.table
 
     @property
+    def dataset(self) -> Path:
+        """The folder of Parquet parts (one per chunk) holding every combination's number,
+        parameters, statistics and CSCV block sums. It lives as long as this result
+        (`keep_dataset()` keeps it for good; a new run of the same sweep replaces it)."""
+        return self.study.sweep.dataset
+
+    def keep_dataset(self) -> Path:
+        """Keep `dataset` after this result is gone; returns its folder."""
+        return self.study.sweep.keep_dataset()
+
+    def remove_dataset(self) -> None:
+        """Delete `dataset` now (`top`, `best` and the report's figures stay available)."""
+        self.study.sweep.remove_dataset()
+
+    @property
+    def top(self) -> pd.DataFrame:
+        """The best combinations (at least 100, or `top`): rank, parameters, statistics."""
+        return self.study.sweep.top
+
+    @property
     def best(self) -> pd.Series:
-        return self.table.iloc[self.study.sweep.best_row]
+        return self.top.iloc[0]
 
     @property
     def best_params(self) -> dict[str, Any]:
-        row = self.study.sweep.best_row
-        values = {name: self.table[name].iloc[row] for name in self.setup.grid.names}
-        return {k: v.item() if hasattr(v, "item") else v for k, v in values.items()}
+        return self.study.sweep.best_values()
 
     @property
     def default_rank(self) -> int:
@@ -139,7 +161,7 @@ class SweepResult:
         shown = ["rank", *self.setup.grid.names, "cagr", "sharpe", "max_drawdown"]
         if self.metric not in shown:
             shown.append(self.metric)
-        top = self.table.sort_values("rank").head(10)[shown]
+        top = self.top.head(10)[shown]
         pbo = "n/a" if self.pbo is None else f"{self.pbo:.3f}"
         return (
             f"<div><b>sweep {self.setup.strategy.name}</b>: {self.setup.n_combos:,} "
@@ -266,8 +288,9 @@ def sweep(
     'NAME=a:b:step' strings); the config's [sweep] table is the default grid and `grid`
     replaces its keys of the same name, as `--grid` does (`config_grid=False`: `grid` alone).
     `walk_forward` takes the CLI's 'train=8y,test=2y'. Finished chunks stream to a Parquet
-    dataset under report.output_dir/<strategy>/ until the sweep completes; `resume=True`
-    continues an interrupted run of the same sweep from them.
+    dataset under report.output_dir/<strategy>/sweep-parts-<fingerprint>/, which holds the
+    result's rows (`.dataset`, kept while the result lives); `resume=True` continues an
+    interrupted run of the same sweep from it.
     Other parameters and sections as in `rl.run`; `on_setup(setup)` is called once the data
     is loaded, before the first combination runs. Bad input raises `rl.BadInputError`.
     """

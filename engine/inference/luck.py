@@ -57,7 +57,7 @@ class ExcessSharpe:
 
 
 def excess_deflated_sharpe(
-    best: np.ndarray, benchmark: np.ndarray, trial_sharpes: np.ndarray, n_trials: int
+    best: np.ndarray, benchmark: np.ndarray, trial_sharpes: np.ndarray | float, n_trials: int
 ) -> DeflatedSharpe:
     """DSR of `best - benchmark` (daily, same sessions); `trial_sharpes` per period. The
     benchmark takes the place of the risk-free rate, so none is subtracted."""

@@ -79,13 +79,17 @@ def deflated_sharpe(
 
 
 def deflated_sharpe_of_returns(
-    returns: np.ndarray, trial_sharpes: np.ndarray, n_trials: int, rf_daily: float = 0.0
+    returns: np.ndarray, trial_sharpes: np.ndarray | float, n_trials: int, rf_daily: float = 0.0
 ) -> DeflatedSharpe:
-    """DSR of the selected daily returns; `trial_sharpes` are all trials' per-period SRs."""
+    """DSR of the selected daily returns; `trial_sharpes` are all trials' per-period SRs, or
+    their variance (ddof=1, finite ones) when the trials are too many to keep."""
     excess = np.ascontiguousarray(returns, dtype=np.float64) - rf_daily
     sharpe = float(per_period_sharpe_nb(excess, 0.0))
-    finite = trial_sharpes[np.isfinite(trial_sharpes)]
-    variance = float(finite.var(ddof=1)) if len(finite) > 1 else 0.0
+    if isinstance(trial_sharpes, float):
+        variance = trial_sharpes
+    else:
+        finite = trial_sharpes[np.isfinite(trial_sharpes)]
+        variance = float(finite.var(ddof=1)) if len(finite) > 1 else 0.0
     skew = float(stats.skew(excess, bias=False))
     kurt = float(stats.kurtosis(excess, fisher=False, bias=False))
     return deflated_sharpe(sharpe, len(excess), n_trials, variance, skew, kurt)

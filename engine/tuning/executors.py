@@ -7,22 +7,26 @@
   scheduler address is given). The shared inputs (prices, RSI rows, data) are scattered once to
   every worker; each task carries only its own slice of parameters and returns its statistics.
   Tasks run the single-threaded kernel: the cluster provides the parallelism.
-Both yield (start, stop, ChunkResult) as chunks finish, so a progress bar can follow them.
+Both yield (start, stop, ChunkResult) as chunks finish, so a progress bar can follow them, and
+take chunks from their iterator only as workers free up (IN_FLIGHT per worker), so the
+parameters of a 10-million-combination grid are never all decoded at once.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from engine.errors import BadInputError, shorten
 from engine.tuning.windows import ChunkResult, Window
 
 Chunk = tuple[int, int, Any]  # (start, stop, payload)
+IN_FLIGHT = 4  # chunks submitted ahead per worker (process pool, Dask): bounded memory
 
 _WORKER_CORE: Any = None
 
@@ -163,16 +167,29 @@ class LocalExecutor:
         return self._pool
 
     def map(self, core: Any, chunks: Iterable[Chunk], window: Window) -> Iterator[tuple]:
-        chunks = list(chunks)
-        if core.kind == "batch" or self.workers <= 1 or len(chunks) <= 1:
-            for start, stop, payload in chunks:
+        """Chunks are taken from `chunks` as they are needed (a sweep decodes each chunk's
+        parameters when it is taken): at most IN_FLIGHT per worker wait in the pool."""
+        chunks = iter(chunks)
+        head = list(itertools.islice(chunks, 2))
+        if core.kind == "batch" or self.workers <= 1 or len(head) <= 1:
+            for start, stop, payload in itertools.chain(head, chunks):
                 yield start, stop, core.run(payload, window, parallel=True)
             return
         pool = self._pool_for(core)
-        futures = {pool.submit(_run_in_worker, p, window): (s, e) for s, e, p in chunks}
-        for future in as_completed(futures):
-            start, stop = futures[future]
-            yield start, stop, future.result()
+        pending = itertools.chain(head, chunks)
+        futures: dict[Any, tuple[int, int]] = {}
+
+        def submit(count: int) -> None:
+            for start, stop, payload in itertools.islice(pending, count):
+                futures[pool.submit(_run_in_worker, payload, window)] = (start, stop)
+
+        submit(IN_FLIGHT * self.workers)
+        while futures:
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in done:
+                start, stop = futures.pop(future)
+                submit(1)
+                yield start, stop, future.result()
 
 
 class DaskExecutor:
@@ -242,12 +259,22 @@ class DaskExecutor:
         from distributed import as_completed as dask_completed
 
         shared = self._core_future(core)
-        futures = {}
-        for start, stop, payload in chunks:
-            future = self.client.submit(_run_shipped, shared, payload, window, pure=False)
-            futures[future] = (start, stop)
-        for future in dask_completed(list(futures)):
+        pending = iter(chunks)
+        futures: dict[Any, tuple[int, int]] = {}
+        running = dask_completed()
+
+        def submit(count: int) -> None:
+            for start, stop, payload in itertools.islice(pending, count):
+                future = self.client.submit(_run_shipped, shared, payload, window, pure=False)
+                futures[future] = (start, stop)
+                running.add(future)
+
+        # a bounded number of tasks at a time: chunks are decoded as they are submitted
+        workers = len(self.client.scheduler_info().get("workers", {})) or 1
+        submit(IN_FLIGHT * workers)
+        for future in running:
             start, stop = futures.pop(future)
+            submit(1)
             yield start, stop, future.result()
             future.release()
 

@@ -30,11 +30,12 @@ _RANGE = re.compile(rf"^\s*({_NUMBER})\s*:\s*({_NUMBER})\s*(?::\s*({_NUMBER})\s*
 MAX_RANGE_VALUES = 100_000
 MAX_COMBINATIONS = 2_000_000  # default refusal bound (`sweep --max-combinations`)
 # Estimates for the refusal message, from benchmarks/sweep_benchmark.py (README "Speed"): the
-# fused kernel runs ~1.2e8 session-combinations a second on 2 cores; each combination keeps
-# ~0.4 KB of statistics and block sums; the generic path runs ~20 combinations a second.
+# fused kernel runs ~1.2e8 session-combinations a second on 2 cores; each combination's row
+# (statistics and block sums) takes up to ~0.4 KB in the results dataset on disk (memory stays
+# bounded, engine.tuning.summary); the generic path runs ~20 combinations a second.
 FAST_RATE = 1.2e8
 GENERIC_RATE = 20.0
-BYTES_PER_COMBINATION = 400 + 8 * 4  # results + one int64/float64 column per axis (typical)
+BYTES_PER_COMBINATION = 400 + 8 * 4  # a row + one int64/float64 column per axis (typical)
 TYPICAL_SESSIONS = 6_600  # IWM/SPY daily history 2000-2026
 
 
@@ -49,7 +50,11 @@ class Axis:
 
 @dataclass(frozen=True)
 class Grid:
-    """The cartesian product of its axes; the first axis varies slowest."""
+    """The cartesian product of its axes; the first axis varies slowest.
+
+    Row r of the grid is r written in mixed radix (one digit per axis, the last axis the
+    fastest), so any range of rows is decoded on its own (`rows`, `chunk`) and a
+    combination's row found by arithmetic (`index_of`): no whole-grid table is ever needed."""
 
     axes: tuple[Axis, ...]
 
@@ -61,26 +66,85 @@ class Grid:
     def size(self) -> int:
         return math.prod(len(a.values) for a in self.axes)
 
+    @property
+    def lengths(self) -> tuple[int, ...]:
+        return tuple(len(a.values) for a in self.axes)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Rows between consecutive values of each axis (the last axis: 1)."""
+        lengths = self.lengths
+        return tuple(math.prod(lengths[k + 1 :]) for k in range(len(lengths)))
+
+    def codes(self, rows: np.ndarray) -> np.ndarray:
+        """(axes, len(rows)): each row's position on every axis."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(self.axes), len(rows)), dtype=np.int64)
+        for k, (length, stride) in enumerate(zip(self.lengths, self.strides, strict=True)):
+            out[k] = (rows // stride) % length
+        return out
+
+    def rows(self, rows: np.ndarray) -> pd.DataFrame:
+        """The parameter table of the given grid rows, one column per axis, each column of
+        its axis's type (bool, int64, float64 or object), whichever rows are asked."""
+        rows = np.asarray(rows, dtype=np.int64)
+        codes = self.codes(rows)
+        columns = {a.name: axis_column(a, c) for a, c in zip(self.axes, codes, strict=True)}
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+
+    def chunk(self, start: int, stop: int) -> pd.DataFrame:
+        """Rows start..stop-1 of the grid."""
+        return self.rows(np.arange(start, min(stop, self.size), dtype=np.int64))
+
     def table(self) -> pd.DataFrame:
-        """One row per combination, one column per axis (built without Python loops)."""
-        sizes = [len(a.values) for a in self.axes]
-        codes = np.indices(sizes).reshape(len(sizes), -1) if sizes else np.zeros((0, 1), int)
-        columns = {}
-        for axis, code in zip(self.axes, codes, strict=True):
-            values = np.asarray(axis.values, dtype=object)
-            column = values[code]
-            if all(isinstance(v, bool) for v in axis.values):
-                columns[axis.name] = column.astype(bool)
-            elif all(isinstance(v, int) and not isinstance(v, bool) for v in axis.values):
-                columns[axis.name] = column.astype(np.int64)
-            elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in axis.values):
-                columns[axis.name] = column.astype(np.float64)
-            else:
-                columns[axis.name] = pd.array(column, dtype="object")
-        return pd.DataFrame(columns)
+        """One row per combination (for small grids: a sweep decodes its chunks instead)."""
+        return self.chunk(0, self.size)
+
+    def position(self, name: str, value: Any) -> int | None:
+        """Where `value` stands on axis `name` (`same_value`), or None."""
+        axis = self.axes[self.names.index(name)]
+        return next((i for i, v in enumerate(axis.values) if same_value(v, value)), None)
+
+    def index_of(self, values: Mapping[str, Any]) -> int | None:
+        """The grid row whose axis values equal `values`, or None when one is off its axis."""
+        row = 0
+        for axis, stride in zip(self.axes, self.strides, strict=True):
+            code = self.position(axis.name, values[axis.name])
+            if code is None:
+                return None
+            row += code * stride
+        return row
 
     def describe(self) -> str:
         return " ".join(f"{a.name}={a.spec}" for a in self.axes)
+
+
+def axis_kind(axis: Axis) -> str:
+    """The column type of an axis: bool, int, float (any number, not all ints) or object."""
+    values = axis.values
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "float"
+    return "object"
+
+
+def axis_column(axis: Axis, codes: np.ndarray) -> Any:
+    """The axis's values at `codes`, as a column of its kind."""
+    kind = axis_kind(axis)
+    values = np.empty(len(axis.values), dtype=object)
+    for i, value in enumerate(axis.values):  # one item each, even for list values
+        values[i] = value
+    column = values[codes]
+    if kind == "bool":
+        return column.astype(bool)
+    if kind == "int":
+        return column.astype(np.int64)
+    if kind == "float":
+        return column.astype(np.float64)
+    return pd.array(column, dtype="object")
 
 
 def _scalar(text: str) -> Any:
@@ -213,21 +277,21 @@ def _size(n_bytes: float) -> str:
 
 def check_size(axes: Sequence[Axis], limit: int) -> int:
     """The number of combinations, computed from the axes' lengths before anything is built;
-    above `limit` a ConfigError gives the count and what it would cost (time, memory)."""
+    above `limit` a ConfigError gives the count and what it would cost (time, disk)."""
     count = math.prod(len(a.values) for a in axes)
     if count <= limit:
         return count
     sessions = TYPICAL_SESSIONS
     fast = count * sessions / FAST_RATE
     generic = count / GENERIC_RATE
-    memory = count * (BYTES_PER_COMBINATION + 8 * len(axes))
+    disk = count * (BYTES_PER_COMBINATION + 8 * len(axes))
     lengths = " x ".join(f"{len(a.values):,} {a.name}" for a in axes)
     raise ConfigError(
         f"the grid has {count:,} combinations ({lengths}), above the limit of {limit:,}: on "
         f"~{sessions:,} sessions it would take about {_duration(fast)} on the fused kernel "
-        f"(about {_duration(generic)} on the generic path) and about {_size(memory)} of "
-        "memory for the results. Coarsen the steps or fix some parameters, or raise the "
-        "limit with --max-combinations"
+        f"(about {_duration(generic)} on the generic path) and up to about {_size(disk)} of "
+        "disk for its results dataset (memory stays bounded). Coarsen the steps or fix some "
+        "parameters, or raise the limit with --max-combinations"
     )
 
 

@@ -36,10 +36,10 @@ from engine.tuning.sweep import (
     check_against_engine,
     daily_returns,
     default_chunk_size,
-    row_values,
     run_sweep,
 )
 from engine.tuning.walk_forward import WalkForwardResult, WalkForwardSpec, run_walk_forward
+from engine.tuning.windows import STAT_INDEX
 
 # relative, final equity: the sweep kernel against the oracle (vectorbt)
 CHECK_TOLERANCE = 1e-9
@@ -85,8 +85,7 @@ class Study:
 
 
 def _label(setup: SweepSetup, row: int) -> str:
-    table = setup.table
-    values = setup.default_values() if row >= len(table) else row_values(table, row)
+    values = setup.plan.values(row)
     return ", ".join(f"{k}={_short(v)}" for k, v in values.items())
 
 
@@ -97,7 +96,7 @@ def _short(value: object) -> str:
 
 
 def excess_sharpe(
-    setup: SweepSetup, window, best_returns: np.ndarray, information_ratios: np.ndarray
+    setup: SweepSetup, window, best_returns: np.ndarray, information_ratios: np.ndarray | float
 ) -> ExcessSharpe | None:
     """DSR of the best's daily returns minus the main benchmark's bought and held on `window`."""
     bench = main_benchmark(setup.cfg)
@@ -107,7 +106,11 @@ def excess_sharpe(
     benchmark = main_benchmark_returns(setup.cfg, setup.data, window.start, window.end)
     n = setup.n_combos
     # every trial's Sharpe ratio in excess of the benchmark: its information ratio, per period
-    spread = information_ratios / math.sqrt(PERIODS_PER_YEAR)
+    # (or the variance of the information ratios, per period)
+    if isinstance(information_ratios, float):
+        spread: np.ndarray | float = information_ratios / PERIODS_PER_YEAR
+    else:
+        spread = information_ratios / math.sqrt(PERIODS_PER_YEAR)
     note = f"the spread of the {n:,} trials' own excess Sharpe ratios (information ratios)"
     dsr = excess_deflated_sharpe(best_returns, benchmark, spread, n)
     return ExcessSharpe(name, dsr, f"Luck level from {note}.")
@@ -129,9 +132,15 @@ def snooping_study(setup: SweepSetup, window, order: np.ndarray, seed: int) -> S
 
 def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
     timings: dict[str, float] = {}
+    n = setup.n_combos
+    sampled: list[int] = []
+    if options.check > 0:  # drawn before the sweep, so their rows are kept as they stream
+        rng = np.random.default_rng(options.seed)
+        sampled = [int(r) for r in rng.choice(n, size=min(options.check, n), replace=False)]
     sweep = run_sweep(
         setup, executor, options.metric, options.chunk_size, options.progress, options.blocks,
-        options.parts, options.resume,
+        options.parts, options.resume, keep=max(options.top, options.curves, TOP_K),
+        watch=sampled, seed=options.seed,
     )  # fmt: skip
     timings["sweep_s"] = sweep.seconds
     window = sweep.window
@@ -140,10 +149,8 @@ def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
     started = time.perf_counter()
     check = None
     if options.check > 0:
-        rng = np.random.default_rng(options.seed)
-        sampled = rng.choice(setup.n_combos, size=min(options.check, setup.n_combos), replace=False)
-        rows = list(dict.fromkeys([int(order[0]), *map(int, sampled)]))[: max(1, options.check)]
-        final = sweep.table["final_equity"].to_numpy()[rows]
+        rows = list(dict.fromkeys([int(order[0]), *sampled]))[: max(1, options.check)]
+        final = np.array([sweep.stats_of(r)[STAT_INDEX["final_equity"]] for r in rows])
         check = check_against_engine(setup, rows, final, window)
     timings["check_s"] = time.perf_counter() - started
 
@@ -163,34 +170,41 @@ def run_study(setup: SweepSetup, executor, options: StudyOptions) -> Study:
         ],
     )
     rf = daily_risk_free(setup.cfg.backtest.risk_free_pct)
-    trial_sr = sweep.table["sharpe"].to_numpy() / math.sqrt(PERIODS_PER_YEAR)
+    moments = sweep.summary.moments  # of the trials' Sharpe ratios, streamed
+    trial_variance = moments["sharpe"].variance / PERIODS_PER_YEAR
     best_returns = returns[0, 1:]
-    dsr = deflated_sharpe_of_returns(best_returns, trial_sr, setup.n_combos, rf)
+    dsr = deflated_sharpe_of_returns(best_returns, trial_variance, n, rf)
     dsr_all = None
     if options.prior_trials > 0:
-        total = setup.n_combos + options.prior_trials
-        dsr_all = deflated_sharpe_of_returns(best_returns, trial_sr, total, rf)
-    dsr_excess = excess_sharpe(
-        setup, window, best_returns, sweep.table["information_ratio"].to_numpy()
-    )
+        total = n + options.prior_trials
+        dsr_all = deflated_sharpe_of_returns(best_returns, trial_variance, total, rf)
+    dsr_excess = excess_sharpe(setup, window, best_returns, moments["information_ratio"].variance)
     timings["dsr_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    snoop = snooping_study(setup, window, order, options.seed) if setup.n_combos >= 1 else None
+    snoop = snooping_study(setup, window, order, options.seed) if n >= 1 else None
     timings["spa_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
     pbo, pbo_note = None, ""
-    if setup.n_combos < 2:
+    if n < 2:
         pbo_note = "PBO needs at least two combinations."
     elif window.blocks < 2 or window.blocks % 2:
         pbo_note = f"PBO needs an even number of blocks; the period allows {window.blocks}."
     else:
-        pbo = pbo_cscv(sweep.blocks, window.block_counts(), rf, seed=options.seed)
-        if pbo.n_splits < pbo.total_splits:
+        pbo = pbo_cscv(sweep.summary.pbo_blocks, window.block_counts(), rf, seed=options.seed)
+        if sweep.summary.pbo_rows is not None:
+            sample = len(sweep.summary.pbo_rows)
             pbo_note = (
+                f"PBO was computed on a random sample of {sample:,} of the {n:,} "
+                f"combinations (seed {options.seed}): the block sums of every combination "
+                "would not fit in memory. "
+            )
+        if pbo.n_splits < pbo.total_splits:
+            pbo_note += (
                 f"{pbo.n_splits:,} of the {pbo.total_splits:,} splits were drawn at random "
                 f"(standard error of the estimate {pbo.standard_error:.3f})."
             )
+        pbo_note = pbo_note.strip()
     timings["pbo_s"] = time.perf_counter() - started
 
     walk = None

@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 from engine.errors import BadInputError
 from engine.stats import metrics
 from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
-from engine.tuning.sweep import SweepSetup, ranking, row_values, run_plan
+from engine.tuning.summary import SweepSummary
+from engine.tuning.sweep import SweepSetup, run_plan
 from engine.tuning.windows import STAT_INDEX, Window
 
 MIN_TEST_SESSIONS = 20
@@ -167,7 +168,6 @@ def run_walk_forward(
 ) -> WalkForwardResult:
     """Per window: the whole grid on the training window, the best (by metric) on the test."""
     parts = splits(setup.data.index, setup.index, spec)
-    n = setup.n_combos
     col = STAT_INDEX[metric]
     rows = []
     chosen_returns, default_returns, bench_returns = [], [], []
@@ -178,8 +178,12 @@ def run_walk_forward(
     bar = tqdm(total=len(parts), unit="window", desc="walk-forward", disable=not progress)
     for i, part in enumerate(parts, start=1):
         train = Window.of(part.train_start, part.train_end)
-        result = run_plan(setup.plan, setup.plan_size, train, executor, chunk_size, False)
-        best = int(ranking(result.stats[:n, col], metric)[0])
+        # the best on the training window (ties in grid order) and the default, as they stream
+        kept = SweepSummary(
+            setup.combos, metric, 1, 1, {setup.default_row}, heatmaps=False, pbo=False
+        )
+        run_plan(setup.plan, setup.plan_size, train, executor, chunk_size, kept.add, False)
+        best = int(kept.top_rows[0])
         test = Window.of(part.train_end, part.test_end)  # starts from cash at the last train day
         picked = [best, setup.default_row]
         test_stats = setup.plan.core.run(setup.plan.select(np.asarray(picked)), test).stats
@@ -187,8 +191,8 @@ def run_walk_forward(
         index = dates[part.test_start : part.test_end + 1]
         chosen_returns.append(pd.Series(test_returns[0, 1:], index=index))
         default_returns.append(pd.Series(test_returns[1, 1:], index=index))
-        train_best, train_default = result.stats[best], result.stats[setup.default_row]
-        choice = row_values(setup.table, best)
+        train_best, train_default = kept.top_stats[0], kept.watched[setup.default_row]
+        choice = setup.plan.values(best)
         row: dict[str, Any] = {
             "window": i,
             "train_start": dates[part.train_start].date(),

@@ -1,5 +1,5 @@
 """A grid's size is computed from its axes before anything is built, and a grid above the limit
-is refused with its count, a time and a memory estimate; hostile grid values are refused."""
+is refused with its count, a time and a disk estimate; hostile grid values are refused."""
 
 from __future__ import annotations
 
@@ -15,20 +15,20 @@ MODEL = RSI_TRIM.params_model
 BASE = MODEL()
 
 
-def test_ten_million_combinations_are_refused_with_count_time_and_memory():
+def test_ten_million_combinations_are_refused_with_count_time_and_disk():
     axes = ["upper=50.01:99.99:0.05", "lower=1:99.9:0.1", "n=2:12"]  # 1,000 x 990 x 11
     with pytest.raises(ConfigError) as err:
         build_grid(MODEL, BASE, axes)
     count = 1000 * 990 * 11  # upper: (99.99 - 50.01) / 0.05 + 1 = 1000.6 -> 1000; lower: 990
     seconds = count * 6_600 / FAST_RATE
-    memory = count * (BYTES_PER_COMBINATION + 8 * 3)
+    disk = count * (BYTES_PER_COMBINATION + 8 * 3)
     message = str(err.value)
     assert message.startswith(
         f"the grid has {count:,} combinations (1,000 upper x 990 lower x 11 n), above the limit "
         "of 2,000,000"
     )
     assert f"about {seconds / 60:,.0f} min on the fused kernel" in message  # 10,890,000 -> 10 min
-    assert f"about {memory / 1e9:,.3g} GB of memory" in message
+    assert f"up to about {disk / 1e9:,.3g} GB of disk" in message
     assert "raise the limit with --max-combinations" in message
 
 

@@ -1,5 +1,6 @@
 """An interrupted sweep resumes from its finished chunks and gives the same table as one
-uninterrupted run; a different sweep never reuses them; a completed sweep leaves nothing."""
+uninterrupted run; a different sweep never reuses them; a completed sweep's dataset holds its
+result's rows (one Parquet part per chunk, parameters included) while the result lives."""
 
 from __future__ import annotations
 
@@ -73,7 +74,13 @@ def test_an_interrupted_sweep_resumes_from_its_finished_chunks(walk_data, tmp_pa
     pd.testing.assert_frame_equal(resumed.table, whole.table)
     np.testing.assert_array_equal(resumed.blocks, whole.blocks)
     assert resumed.default_rank == whole.default_rank
-    assert not list(tmp_path.iterdir())  # a completed sweep removes its dataset
+    assert resumed.dataset == folder  # the completed dataset is the result
+    assert len(list(folder.glob("part-*.parquet"))) == 5
+    last = pd.read_parquet(folder / "part-000000000020-000000000025.parquet")
+    assert last["combination"].tolist() == [20, 21, 22, 23, 24]
+    assert last["n"].iloc[4] == 14  # row 24: the default, with its own parameters
+    for name in ("upper", "lower", "n", "cooldown"):
+        np.testing.assert_array_equal(last[name].iloc[:4], whole.table[name].iloc[20:24])
 
 
 def test_another_sweep_or_no_resume_starts_afresh(walk_data, tmp_path):
@@ -87,7 +94,15 @@ def test_another_sweep_or_no_resume_starts_afresh(walk_data, tmp_path):
     fresh = Interrupting()
     _sweep(setup, fresh, tmp_path, resume=False)  # without --resume: the old chunks go
     assert len(fresh.ran) == 5
-    assert not list(tmp_path.iterdir())
+    assert not list(tmp_path.iterdir())  # completed: each dataset went with its result
+    kept = _sweep(setup, Interrupting(), tmp_path)
+    folder = kept.keep_dataset()
+    del kept  # a kept dataset outlives its result, and a resumed sweep reuses it whole
+    again = Interrupting()
+    resumed = _sweep(setup, again, tmp_path, resume=True)
+    assert again.ran == [] and resumed.dataset == folder
+    resumed.remove_dataset()
+    assert not folder.exists()
 
 
 @pytest.mark.realdata

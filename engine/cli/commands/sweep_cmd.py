@@ -108,6 +108,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
 
     from engine.api import sweep
     from engine.report.sweep.tables import format_table, top_table
+    from engine.tuning.results import READ_BACK_LIMIT
 
     started = getattr(args, "started", None) or time.perf_counter()  # the whole command
     command = "python run_backtest.py " + " ".join(shlex.quote(a) for a in argv)
@@ -152,7 +153,13 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if study.pbo is not None:
         print(
             f"probability of backtest overfitting: {study.pbo.pbo:.3f} "
-            f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks)"
+            f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks"
+            + (
+                ""
+                if study.sweep.summary.pbo_rows is None
+                else f"; a random sample of {len(study.sweep.summary.pbo_rows):,} combinations"
+            )
+            + ")"
         )
     if study.snooping is not None:
         for test in (study.snooping.benchmark, study.snooping.zero):
@@ -188,5 +195,10 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
     if not args.no_report:
         folder = result.report()
         print(f"report: {folder / 'report.html'}")
+        result.remove_dataset()  # the report holds every row (its table or the dataset)
+    elif setup.n_combos > READ_BACK_LIMIT:
+        print(f"every combination's row: the Parquet dataset {result.keep_dataset()}")
+    else:
+        result.remove_dataset()
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

@@ -29,7 +29,6 @@ from engine.report.toolkit.charts import (
 from engine.stats.metrics import METRICS
 from engine.stats.sweep_columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.study import Study
-from engine.tuning.sweep import row_values
 
 __all__ = [
     "Others",
@@ -67,28 +66,10 @@ def heatmap_pairs(study: Study, wanted: list[tuple[str, str]]) -> list[tuple[str
 
 
 def heatmap_frame(study: Study, x: str, y: str, others: Others) -> tuple[pd.DataFrame, str]:
-    """Metric over (y rows, x columns); the other parameters averaged or fixed."""
-    sweep = study.sweep
-    table = sweep.table
-    metric = sweep.metric
-    rest = [a.name for a in sweep.setup.grid.axes if a.name not in (x, y)]
-    note = f"{metric} averaged over {', '.join(rest)}" if rest else metric
-    if rest and others != "mean":
-        best = row_values(table, sweep.best_row)
-        anchor = best if others == "best" else sweep.setup.default_values()
-        mask = np.ones(len(table), dtype=bool)
-        for name in rest:
-            mask &= (table[name] == anchor[name]).to_numpy()
-        if mask.any():
-            table = table[mask]
-            fixed = ", ".join(f"{n}={anchor[n]}" for n in rest)
-            note = f"{metric} with {fixed} (the {others} combination's values)"
-        else:
-            note += f" (the {others} values of the others are not on the grid)"
-    grid = table.groupby([y, x], sort=False)[metric].mean().unstack(x)
-    axes = {a.name: list(a.values) for a in sweep.setup.grid.axes}
-    grid = grid.reindex(index=axes[y], columns=axes[x])
-    return grid, note
+    """Metric over (y rows, x columns); the other parameters averaged or fixed. The cells are
+    reduced as the sweep streams (sums and counts per cell) or read from its dataset
+    (`engine.tuning.results.SweepResult.heatmap`), never from a table of every row."""
+    return study.sweep.heatmap(x, y, others)
 
 
 def heatmap_png(
@@ -130,7 +111,7 @@ def heatmap_png(
         j, i = cols.index(default[x]), rows.index(default[y])
         ax.add_patch(_rect((j - 0.5, i - 0.5), edgecolor="black", label="default parameters"))
         marks.append("default")
-    best = row_values(study.sweep.table, study.sweep.best_row)
+    best = study.sweep.best_values()
     if best[x] in cols and best[y] in rows:
         j, i = cols.index(best[x]), rows.index(best[y])
         ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",

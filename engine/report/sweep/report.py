@@ -1,6 +1,8 @@
 """The sweep report: reports/<strategy>/sweep-<run-id>/, written atomically.
 
-Files: combinations.parquet (and combinations.csv up to CSV_MAX_ROWS rows), top.csv,
+Files: combinations.parquet (and combinations.csv up to CSV_MAX_ROWS rows) for sweeps the
+table of which is read back (READ_BACK_LIMIT rows); above that combinations/, the sweep's own
+Parquet dataset (one part per chunk, hard-linked, with the CSCV block sums); top.csv,
 heatmap_<x>_<y>.png, top_equity.png/.csv, engine_check.csv, pbo_splits.csv, walk_forward*.csv
 and walk_forward.png (with --walk-forward), config.toml, summary.json, report.html (self-contained)
 and report.md. Everything is written into a temporary folder beside the final one and renamed
@@ -29,6 +31,14 @@ from engine.report.sweep.charts import (
     heatmap_pairs,
     heatmap_png,
 )
+from engine.report.sweep.files import (
+    CSV_MAX_ROWS,
+    DATASET,
+    SweepFolder,
+    files_words,
+    parquet_safe,
+    shown_files,
+)
 from engine.report.sweep.tables import (
     compact,
     compact_windows,
@@ -38,17 +48,16 @@ from engine.report.sweep.tables import (
 )
 from engine.report.sweep.words import explanations
 from engine.report.toolkit.escape import markdown_cell
-from engine.report.toolkit.folder import ReportFolder, jsonable, publish_folder
+from engine.report.toolkit.folder import jsonable, publish_folder
 from engine.report.toolkit.markdown import table_markdown
 from engine.report.toolkit.page import png_data_uri, render_page
 from engine.stats.sweep_columns import STAT_COLUMNS
 from engine.tuning import ledger
+from engine.tuning.results import READ_BACK_LIMIT
 from engine.tuning.study import CHECK_TOLERANCE, Study
-from engine.tuning.sweep import row_values
+from engine.tuning.sweep import combos_of
 
 __all__ = ["SweepReport", "SweepReportError", "write_sweep_report"]
-
-CSV_MAX_ROWS = 100_000
 
 
 @dataclass
@@ -102,7 +111,7 @@ def summary_record(report: SweepReport, files: list[str], trials_before: int) ->
     study = report.study
     sweep = study.sweep
     setup = sweep.setup
-    best = row_values(sweep.table, sweep.best_row)
+    best = combos_of(sweep.top.head(1))[0]
     record: dict[str, Any] = {
         "run_id": report.run_id,
         "strategy": setup.strategy.name,
@@ -186,39 +195,17 @@ def summary_record(report: SweepReport, files: list[str], trials_before: int) ->
 # --------------------------------------------------------------------------- writing
 
 
-class _Folder(ReportFolder):
-    """The sweep folder: ReportFolder (files with their SHA-256) with the sweep's CSV default
-    of no index."""
-
-    def write(self, name: str, data: bytes | str) -> None:
-        if isinstance(data, str):
-            self.write_text(name, data)
-        else:
-            self.write_bytes(name, data)
-
-    def csv(self, name: str, frame: pd.DataFrame, index: bool = False) -> None:
-        self.write_csv(name, frame, index=index)
-
-
-def _parquet_safe(table: pd.DataFrame) -> pd.DataFrame:
-    """Parameter columns mixing types (horizon = "year_end" or 63) as text: parquet columns
-    hold one type. The CSV and the in-memory table keep the values as they are."""
-    out = table.copy()
-    for name in out.columns:
-        column = out[name]
-        if column.dtype == object and len({type(v) for v in column}) > 1:
-            out[name] = column.map(str)
-    return out
-
-
-def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
+def _write_files(report: SweepReport, out: SweepFolder, trials_before: int) -> None:
     study = report.study
     sweep = study.sweep
     setup = sweep.setup
-    table = sweep.table
-    out.write_bytes("combinations.parquet", _parquet_safe(table).to_parquet(index=False))
-    if len(table) <= CSV_MAX_ROWS:
-        out.csv("combinations.csv", table)
+    if setup.n_combos <= READ_BACK_LIMIT:
+        table = sweep.table
+        out.write_bytes("combinations.parquet", parquet_safe(table).to_parquet(index=False))
+        if len(table) <= CSV_MAX_ROWS:
+            out.csv("combinations.csv", table)
+    else:  # the dataset itself: reading it back would not fit in memory
+        out.link_dataset(DATASET, sweep.dataset)
     top = top_table(study)
     out.csv("top.csv", top)
     out.csv("top_equity.csv", study.equity.rename_axis("date"), index=True)
@@ -266,9 +253,10 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
     out.write("config.toml", setup.cfg.to_toml())
 
     words = explanations(study)
+    words["files"] = files_words(setup.n_combos, study.options.top)
     period = f"{setup.period.start.date()} to {setup.period.end.date()}"
     benchmarks = report.benchmarks
-    files_now = [*out.names, "report.html", "report.md", "summary.json"]
+    files_now = shown_files([*out.names, "report.html", "report.md", "summary.json"])
     main = _main_benchmark(report)
     html = render_page(
         "sweep.html.j2",
@@ -290,7 +278,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         top=display_table(
             compact(top, sweep.metric),
             f"Top combinations by {sweep.metric}",
-            "The key statistics; every statistic of these rows is in top.csv.",
+            "The key statistics; every statistic of these rows is in top.csv. " + words["files"],
         ),
         default=display_table(compact(default_row(study), sweep.metric), "Default parameters"),
         benchmarks=display_table(
@@ -316,7 +304,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         equity_png=png_data_uri(equity_bytes),
         heatmaps=heatmaps,
         check=display_table(study.check, "Cross-check") if study.check is not None else None,
-        files=sorted(files_now),
+        files=files_now,
         config_toml=setup.cfg.to_toml(),
         versions=display_table(
             pd.DataFrame(
@@ -337,6 +325,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
         words["ranking"],
         f"### Top combinations by {sweep.metric}",
         table_markdown(display_table(top)),
+        words["files"],
         "### Default parameters",
         table_markdown(display_table(default_row(study))),
         "## Is the best result luck?",
@@ -357,7 +346,7 @@ def _write_files(report: SweepReport, out: _Folder, trials_before: int) -> None:
     if "check" in words:
         md += ["## Cross-check against the engine", words["check"]]
     out.write("report.md", "\n\n".join(md) + "\n")
-    record = summary_record(report, [*out.names, "summary.json"], trials_before)
+    record = summary_record(report, shown_files([*out.names, "summary.json"]), trials_before)
     out.write("summary.json", json.dumps(jsonable(record), indent=2, allow_nan=False) + "\n")
 
 
@@ -383,7 +372,7 @@ def write_sweep_report(report: SweepReport, reports_root: Path) -> Path:
         Path(reports_root),
         report.study.sweep.setup.strategy.name,
         f"sweep-{report.run_id}",
-        lambda folder: _write_files(report, _Folder(folder), trials_before),
+        lambda folder: _write_files(report, SweepFolder(folder), trials_before),
         latest=False,
         error=SweepReportError,
     )

@@ -34,7 +34,7 @@ def format_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def top_table(study: Study) -> pd.DataFrame:
     sweep = study.sweep
-    top = sweep.table.iloc[sweep.order[: study.options.top]]
+    top = sweep.top.head(study.options.top)  # the best rows, kept as the sweep streamed
     columns = ["rank", *sweep.setup.grid.names, *STAT_COLUMNS]
     return top[columns].reset_index(drop=True)
 

@@ -10,7 +10,7 @@ from engine.report.sweep.charts import FORMATS
 from engine.report.toolkit.format import format_value
 from engine.stats.returns_nb import PERIODS_PER_YEAR
 from engine.tuning.study import CHECK_TOLERANCE, Study
-from engine.tuning.sweep import row_values
+from engine.tuning.sweep import combos_of
 
 __all__ = ["explanations"]
 
@@ -25,7 +25,7 @@ def explanations(study: Study) -> dict[str, str]:
     setup = sweep.setup
     metric = sweep.metric
     n = setup.n_combos
-    best = row_values(sweep.table, sweep.best_row)
+    best = combos_of(sweep.top.head(1))[0]
     d = study.dsr
     words: dict[str, str] = {}
     words["ranking"] = (
