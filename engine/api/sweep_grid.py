@@ -218,17 +218,6 @@ def usable_workers(workers: int | None, executor: str, scheduler: str | None) ->
     return cores
 
 
-def _check_heatmaps(pairs: list[tuple[str, str]], swept: list[str]) -> None:
-    """Refuse a heatmap of a parameter the grid does not vary, before any work."""
-    for x, y in pairs:
-        for name in (x, y):
-            if name not in swept:
-                raise BadInputError(
-                    f"--heatmap {x},{y}: {name!r} is not a swept parameter with two or more "
-                    f"values ({', '.join(swept) or 'none'})"
-                )
-
-
 def heatmap_pairs(texts: Sequence[str | tuple[str, str]]) -> list[tuple[str, str]]:
     """'X,Y' strings (or pairs) -> pairs of distinct parameter names."""
     pairs = []
@@ -351,7 +340,9 @@ def sweep(
     limit = max_combinations or MAX_COMBINATIONS
     merged = {**(sweep_table or {}), **table}
     grid_obj = build_grid(chosen.params_model, cfg.params, texts, merged, limit)
-    _check_heatmaps(pairs, [a.name for a in grid_obj.axes if len(a.values) > 1])
+    refusal = grid_obj.heatmap_refusal(pairs)
+    if refusal:
+        raise BadInputError(refusal)
     setup = load_sweep(chosen, cfg, grid_obj, project_root(), engine)
     if on_setup is not None:
         on_setup(setup)

@@ -67,6 +67,24 @@ class Grid:
         return math.prod(len(a.values) for a in self.axes)
 
     @property
+    def swept(self) -> list[str]:
+        """The parameters the grid varies (two or more values): those a heatmap can show."""
+        return [a.name for a in self.axes if len(a.values) > 1]
+
+    def heatmap_refusal(self, pairs: Sequence[tuple[str, str]]) -> str | None:
+        """Why a requested heatmap pair cannot be drawn (a parameter the grid does not
+        vary), or None: checked by the API before any work and by the report."""
+        swept = self.swept
+        for x, y in pairs:
+            for name in (x, y):
+                if name not in swept:
+                    return (
+                        f"--heatmap {x},{y}: {name!r} is not a swept parameter with two or "
+                        f"more values ({', '.join(swept) or 'none'})"
+                    )
+        return None
+
+    @property
     def lengths(self) -> tuple[int, ...]:
         return tuple(len(a.values) for a in self.axes)
 

@@ -52,17 +52,13 @@ FORMATS.update({"trades": "int", "fees": "money"})
 
 
 def heatmap_pairs(study: Study, wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    names = [a.name for a in study.sweep.setup.grid.axes if len(a.values) > 1]
+    grid = study.sweep.setup.grid
     if wanted:
-        for x, y in wanted:
-            for name in (x, y):
-                if name not in names:
-                    raise SweepReportError(
-                        f"--heatmap {x},{y}: {name!r} is not a swept parameter with two or more "
-                        f"values ({', '.join(names) or 'none'})"
-                    )
+        refusal = grid.heatmap_refusal(wanted)
+        if refusal:
+            raise SweepReportError(refusal)
         return wanted
-    return list(itertools.combinations(names[:3], 2))[:MAX_HEATMAPS]
+    return list(itertools.combinations(grid.swept[:3], 2))[:MAX_HEATMAPS]
 
 
 def heatmap_frame(study: Study, x: str, y: str, others: Others) -> tuple[pd.DataFrame, str]:
