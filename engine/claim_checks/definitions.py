@@ -15,10 +15,11 @@ import itertools
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from engine.config.settings import Strict
 from engine.errors import ConfigError
+from engine.names import control_characters
 
 LIBRARY_PACKAGE = "claims"  # the shipped claim files, found like the strategies package
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -63,6 +64,20 @@ class ClaimBase(Strict):
         default_factory=dict,
         description="Convention -> alternative values; the report recomputes every combination.",
     )
+
+    @field_validator("title", "quotes", "source")
+    @classmethod
+    def _printable(cls, value: str | list[str]) -> str | list[str]:
+        """Refused at load, not escaped later: a control character in a title or quote cannot
+        be shown faithfully by any report format (engine.names)."""
+        for text in [value] if isinstance(value, str) else value:
+            found = control_characters(text)
+            if found:
+                raise ValueError(
+                    f"{text[:40]!r} holds a control character ({found[0]!r}); use printable "
+                    "characters only (no newline, tab or escape)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _sensitivity_keys(self) -> ClaimBase:

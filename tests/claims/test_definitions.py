@@ -88,6 +88,25 @@ def test_bad_keys_and_values_are_refused_with_the_key_named(overrides, message):
         load_definitions(overrides=overrides)
 
 
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [("title", "IWM above 80\\u001b[2J"), ("quotes", "line one\\nline two"), ("source", "a\\tb")],
+)
+def test_a_control_character_in_a_title_quote_or_source_is_refused_at_load(
+    tmp_path: Path, key: str, text: str
+):
+    values = {"title": '"IWM above 80"', "quotes": '["IWM at 80 always falls"]', "source": '""'}
+    values[key] = f'["{text}"]' if key == "quotes" else f'"{text}"'
+    (tmp_path / "iwm_rsi_80.toml").write_text(
+        'kind = "rsi_cross"\n'
+        + "".join(f"{k} = {v}\n" for k, v in values.items())
+        + 'ticker = "A"\nbenchmark = "B"\nthreshold = 80.0\nhorizons = [5]\n'
+        "headline_horizon = 5\n"
+    )
+    with pytest.raises(ConfigError, match=f"(?s)iwm_rsi_80.*{key}.*control character"):
+        load_definitions(claims_dir=tmp_path)
+
+
 def test_duplicate_names_unknown_kinds_and_missing_folders(tmp_path: Path):
     shutil.copy(library_dir() / "first10days.toml", tmp_path / "first10days.toml")
     with pytest.raises(ConfigError, match="two claim files are named 'first10days'"):
