@@ -117,6 +117,18 @@ def test_strict_makes_a_data_warning_fatal(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("error: data.strict is set and the data has a warning: IWM")
     assert len(err.strip().splitlines()) == 1
+    # compare: --strict applies to every strategy compared
+    defaults = tmp_path / "defaults.toml"
+    defaults.write_text(
+        f"[data]\nmirror_dir = '{data['mirror_dir']}'\nproviders = ['mirror']\n"
+        "[backtest]\nstart = 2021-01-04\nend = 2021-12-31\n"
+    )
+    argv = ["compare", "first10days", "rsi_trim", "--defaults", str(defaults), "--no-report"]
+    assert main(discover(), argv) == 0
+    capsys.readouterr()
+    assert main(discover(), [*argv, "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: data.strict is set and the data has a warning: IWM")
 
 
 def test_one_ticker_ending_early_is_named_in_the_period_note(tmp_path) -> None:

@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser, strategies: Mapping[str, Stra
         dest="overrides",
     )
     add_defaults_option(parser)
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop on any data warning of any strategy (data.strict = true for each)",
+    )
     parser.add_argument("--no-report", action="store_true", help="print the stats, write nothing")
 
 
@@ -67,6 +72,7 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         configs=args.configs,
         overrides=args.overrides,
         defaults=args.defaults,
+        data={"strict": True} if args.strict else None,
         command=command,
     )
     inp = result.input
