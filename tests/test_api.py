@@ -194,6 +194,11 @@ def test_sweep_table_best_and_statistics_and_the_default_row_equals_a_run(sectio
         alone.stats.loc["final_equity", "small_cap_lead"], rel=1e-9
     )
     assert "small_cap_lead" in s._repr_html_()
+    text = str(s)  # print(s): the answer first, naming the best combination and the default
+    best = int(s.best["lookback_days"])
+    assert text.startswith(f"The best of 3 combinations (lookback_days = {best}) has a Sharpe of")
+    assert f"rank {int(s.table.set_index('lookback_days').loc[20, 'rank'])} of 3" in text
+    assert "top by sharpe (of 3)" in text and "print() it" in repr(s)
     with pytest.raises(rl.BadInputError, match="unknown metric"):
         rl.sweep("small_cap_lead", grid={"lookback_days": [10]}, metric="luck")
     with pytest.raises(rl.BadInputError, match="no parameter grid"):

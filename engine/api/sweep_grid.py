@@ -170,8 +170,18 @@ class SweepResult:
             f"{top.to_html(index=False)}</div>"
         )
 
+    def __str__(self) -> str:
+        """What the sweep found, in plain text: the answer first, then the best rows and the
+        luck tests, as the command line prints them."""
+        from engine.report.sweep.terminal import summary_text
+
+        return summary_text(self.study)
+
     def __repr__(self) -> str:
-        return f"<SweepResult {self.setup.strategy.name}: {self.setup.n_combos} combinations>"
+        return (
+            f"<SweepResult {self.setup.strategy.name}: {self.setup.n_combos} combinations; "
+            "print() it for a summary>"
+        )
 
 
 def extra_versions() -> dict[str, str]:

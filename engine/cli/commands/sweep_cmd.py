@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import textwrap
 import time
 from collections.abc import Mapping, Sequence
 
@@ -104,10 +103,8 @@ def _announce(setup) -> None:
 
 
 def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequence[str]) -> int:
-    from tabulate import tabulate
-
     from engine.api import sweep
-    from engine.report.sweep.tables import format_table, top_table
+    from engine.report.sweep.terminal import summary_text
     from engine.tuning.results import READ_BACK_LIMIT
 
     started = getattr(args, "started", None) or time.perf_counter()  # the whole command
@@ -122,76 +119,9 @@ def run(args: argparse.Namespace, strategies: Mapping[str, Strategy], argv: Sequ
         on_setup=_announce,
         **{name: getattr(args, name) for name in PASSED_ON},
     )
-    study, setup = result.study, result.setup
-
-    shown = ["rank", *setup.grid.names, "cagr", "sharpe", "sortino", "max_drawdown", "trades"]
-    if args.metric not in shown:
-        shown.append(args.metric)
-    top = top_table(study).head(10)[shown]
-    print(f"\ntop by {args.metric} (of {setup.n_combos:,}); sweep {study.sweep.seconds:.2f} s")
-    print(
-        tabulate(
-            format_table(top),
-            headers="keys",
-            tablefmt="simple",
-            showindex=False,
-            disable_numparse=True,
-        )
-    )
-    d = study.dsr
-    print(f"default parameters rank {study.sweep.default_rank:,} of {setup.n_combos:,}")
-    print(
-        f"deflated Sharpe ratio of the best: {d.probability:.3f} "
-        f"(best daily SR {d.sharpe:.4f} vs {d.sr0:.4f} expected from luck, N={d.n_trials:,})"
-    )
-    if study.dsr_excess is not None:
-        e = study.dsr_excess.dsr
-        print(
-            f"deflated Sharpe ratio in excess of {study.dsr_excess.benchmark}: "
-            f"{e.probability:.3f} (daily SR {e.sharpe:.4f} vs {e.sr0:.4f} from luck)"
-        )
-    if study.pbo is not None:
-        print(
-            f"probability of backtest overfitting: {study.pbo.pbo:.3f} "
-            f"({study.pbo.n_splits:,} CSCV splits of {study.pbo.blocks} blocks"
-            + (
-                ""
-                if study.sweep.summary.pbo_rows is None
-                else f"; a random sample of {len(study.sweep.summary.pbo_rows):,} combinations"
-            )
-            + ")"
-        )
-    if study.snooping is not None:
-        for test in (study.snooping.benchmark, study.snooping.zero):
-            if test is None:
-                continue
-            stepm = (
-                f"; StepM: {len(test.superior):,} combination(s) beat it at 5% family-wise"
-                if test.stepwise
-                else ""
-            )
-            print(
-                f"SPA p-value of the best against {test.reference}: {test.p_value:.3f} "
-                f"(Hansen; {test.tested:,} combinations tested){stepm}"
-            )
-        print(textwrap.fill(study.snooping.note, 100))
-    if study.reconciliation:
-        print(textwrap.fill(study.reconciliation, 100))
-    if study.check is not None:
-        gap = float(study.check["relative_gap"].max())
-        flag = "ok" if study.check_passed else "ABOVE TOLERANCE"
-        print(f"sweep kernel vs vectorbt: max relative gap in final equity {gap:.1e} ({flag})")
-    if study.walk_forward is not None:
-        print(f"\nwalk-forward {study.options.walk_forward.describe()}:")  # type: ignore[union-attr]
-        print(
-            tabulate(
-                format_table(study.walk_forward.summary.reset_index()),
-                headers="keys",
-                tablefmt="simple",
-                showindex=False,
-                disable_numparse=True,
-            )
-        )
+    setup = result.setup
+    print()
+    print(summary_text(result.study))
     if not args.no_report:
         folder = result.report()
         print(f"report: {folder / 'report.html'}")

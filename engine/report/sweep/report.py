@@ -321,6 +321,7 @@ def _write_files(report: SweepReport, out: SweepFolder, trials_before: int) -> N
         f"Period {period} ({len(setup.index)} sessions). Grid: `{setup.grid.describe()}`. "
         f"{setup.n_combos:,} combinations tried. Engine: {setup.engine_note}. "
         f"Executor: {report.executor}. Sweep time {sweep.seconds:.2f} s.",
+        f"**{words['answer']}**",
         "## Ranking",
         words["ranking"],
         f"### Top combinations by {sweep.metric}",

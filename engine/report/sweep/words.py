@@ -8,11 +8,12 @@ import math
 from engine.inference.luck import snooping_words
 from engine.report.sweep.charts import FORMATS
 from engine.report.toolkit.format import format_value
+from engine.stats.metrics import METRICS
 from engine.stats.returns_nb import PERIODS_PER_YEAR
 from engine.tuning.study import CHECK_TOLERANCE, Study
 from engine.tuning.sweep import combos_of
 
-__all__ = ["explanations"]
+__all__ = ["explanations", "sweep_answer", "walk_forward_answer"]
 
 
 def _fmt(value: object, metric: str) -> str:
@@ -128,7 +129,8 @@ def explanations(study: Study) -> dict[str, str]:
                 f"{s.loc['benchmark', 'oos_sharpe']:.2f}, "
                 f"CAGR {s.loc['benchmark', 'oos_cagr']:.2%}."
             )
-    words["answer"] = walk_forward_answer(study)
+    words["walk_forward_answer"] = walk_forward_answer(study)
+    words["answer"] = " ".join(t for t in (sweep_answer(study), words["walk_forward_answer"]) if t)
     if study.check is not None:
         gap = float(study.check["relative_gap"].max())
         words["check"] = (
@@ -138,6 +140,46 @@ def explanations(study: Study) -> dict[str, str]:
             + ("" if study.check_passed else " WARNING: above the tolerance.")
         )
     return words
+
+
+SIGNIFICANCE = 0.05  # SPA's level for "beats the benchmark once the search is counted"
+
+
+def sweep_answer(study: Study) -> str:
+    """The sweep's answer in one sentence: the best combination and the default, then whether
+    the best beats the main benchmark once the search is counted (Hansen's SPA when it ran,
+    else the deflated Sharpe ratio against the benchmark, else against zero)."""
+    sweep = study.sweep
+    setup, metric = sweep.setup, sweep.metric
+    n = setup.n_combos
+    best = combos_of(sweep.top.head(1))[0]
+    params = ", ".join(
+        f"{k} = {best[k]:g}" if isinstance(best[k], float) else f"{k} = {best[k]}"
+        for k in setup.grid.swept
+    )
+    label = METRICS[metric][0] if metric in METRICS else metric
+    text = (
+        f"The best of {n:,} combinations ({params or 'the only one'}) has a {label} of "
+        f"{_fmt(best[metric], metric)}; the default parameters have "
+        f"{_fmt(sweep.default_stats[metric], metric)} and rank {sweep.default_rank:,} of {n:,}"
+    )
+    test = study.snooping.benchmark if study.snooping is not None else None
+    if test is not None and math.isfinite(test.p_value):
+        verdict = (
+            f"the best beats {test.reference} even once the search is counted"
+            if test.p_value < SIGNIFICANCE
+            else f"no combination is shown to beat {test.reference} once the search is counted"
+        )
+        return f"{text}. {verdict[0].upper()}{verdict[1:]} (SPA p = {test.p_value:.3f})."
+    luck = study.dsr_excess.dsr if study.dsr_excess is not None else study.dsr
+    against = study.dsr_excess.benchmark if study.dsr_excess is not None else "zero"
+    if not math.isfinite(luck.probability):
+        return text + "."
+    clears = "clears" if luck.probability >= 0.95 else "does not clear"
+    return (
+        f"{text}. Against {against}, its deflated Sharpe ratio {luck.probability:.2f} {clears} "
+        "the usual 0.95 bar for an edge beyond luck."
+    )
 
 
 SAME_SHARPE = 0.05  # out-of-sample Sharpe ratios closer than this read as "about the same"
