@@ -7,7 +7,7 @@ import unicodedata
 
 from engine.errors import BadInputError
 
-__all__ = ["control_characters", "refuse_control_characters"]
+__all__ = ["control_characters", "printable", "refuse_control_characters"]
 
 
 def control_characters(text: str) -> list[str]:
@@ -24,5 +24,17 @@ def refuse_control_characters(text: str, what: str) -> str:
         raise BadInputError(
             f"{what} {shorten(repr(text))} holds a control character ({found[0]!r}); use "
             "printable characters only (no newline, tab or escape)"
+        )
+    return text
+
+
+def printable(text: str, what: str) -> str:
+    """`text` unchanged, or a ValueError naming what holds a control character: for the
+    pydantic validators of names and titles in configs and claim files."""
+    found = control_characters(text)
+    if found:
+        raise ValueError(
+            f"{what} holds a control character ({found[0]!r}); use printable characters only "
+            "(no newline, tab or escape)"
         )
     return text

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from engine.config.settings import Strict
 from engine.errors import ConfigError
-from engine.names import control_characters
+from engine.names import printable
 
 LIBRARY_PACKAGE = "claims"  # the shipped claim files, found like the strategies package
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -71,12 +71,7 @@ class ClaimBase(Strict):
         """Refused at load, not escaped later: a control character in a title or quote cannot
         be shown faithfully by any report format (engine.names)."""
         for text in [value] if isinstance(value, str) else value:
-            found = control_characters(text)
-            if found:
-                raise ValueError(
-                    f"{text[:40]!r} holds a control character ({found[0]!r}); use printable "
-                    "characters only (no newline, tab or escape)"
-                )
+            printable(text, repr(text[:40]))
         return value
 
     @model_validator(mode="after")

@@ -315,13 +315,9 @@ class Benchmark(Strict):
     @field_validator("name")
     @classmethod
     def _printable(cls, v: str) -> str:
-        from engine.names import control_characters
+        from engine.names import printable
 
-        found = control_characters(v)
-        if found:
-            raise ValueError(
-                f"the name holds a control character ({found[0]!r}); use printable characters"
-            )
+        printable(v, "the name")
         if not v.strip():
             raise ValueError("the name is blank")
         return v
