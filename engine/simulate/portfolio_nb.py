@@ -57,9 +57,10 @@ N_STATS = len(STAT_NAMES)
 ERR_NO_FILL = 1  # a ticker to be held has no usable fill price on its trade session
 ERR_NO_CLOSE = 2  # a held ticker has no usable close on a session
 _WEIGHT_TOLERANCE = 1e-9  # as engine.simulate.portfolio: a weight above this counts as held
-# The execution inputs a path reads, (close, bad_close, fill, fees, slippage): prices by session
-# and asset, the first session from each one on without a usable close, costs by asset.
-Market = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# The execution inputs a path reads, (close, bad_close, fill, last_fill, fees, slippage): prices
+# by session and asset, the first session from each one on without a usable close, the last
+# session up to each one with a fill price (`last_fill_nb`), costs by asset.
+Market = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @numba.njit(cache=True)
@@ -81,20 +82,27 @@ def next_unusable_nb(prices: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _valuation_price(
-    fill: np.ndarray, t: int, a: int, scanned: np.ndarray, latest: np.ndarray
-) -> float:
-    """vectorbt's forward-filled valuation price: the latest fill price since the window began.
+def last_fill_nb(fill: np.ndarray) -> np.ndarray:
+    """For each session t and asset a, the last session <= t with a fill price (not NaN), or -1:
+    vectorbt's forward-filled valuation price is then read in one step (`_valuation_price`),
+    once for every path of a sweep rather than searched on each rebalance of each path."""
+    n, m = fill.shape
+    out = np.empty((n, m), dtype=np.int64)
+    for a in range(m):
+        last = -1
+        for t in range(n):
+            if not np.isnan(fill[t, a]):
+                last = t
+            out[t, a] = last
+    return out
 
-    `scanned[a]` is the last session already read for asset a and `latest[a]` the latest fill
-    price found up to it, so each session is read once per path, not once per execution
-    session (a fund listed years into the window would otherwise be searched back to the
-    window's start on every rebalance)."""
-    for s in range(scanned[a] + 1, t + 1):
-        if not np.isnan(fill[s, a]):
-            latest[a] = fill[s, a]
-    scanned[a] = t
-    return latest[a]
+
+@numba.njit(cache=True)
+def _valuation_price(fill: np.ndarray, last_fill: np.ndarray, t: int, a: int, start: int) -> float:
+    """vectorbt's forward-filled valuation price: the latest fill price since the window began
+    (NaN when there is none)."""
+    s = last_fill[t, a]
+    return fill[s, a] if s >= start else np.nan
 
 
 @numba.njit(cache=True)
@@ -115,6 +123,8 @@ def _rebalance_nb(
     last_val: np.ndarray,
     cash: float,
     free_cash: float,
+    active: np.ndarray,
+    n_active: int,
     order_value: np.ndarray,
     seq: np.ndarray,
     counted: int,
@@ -125,29 +135,32 @@ def _rebalance_nb(
     """Execute the target row at session t as `simulate_from_orders_nb` does (target percent,
     long only, group value computed once, sells first by approximate order value).
 
+    Only the `active` assets (ascending, n_active of them: a target or a position) are ordered:
+    vectorbt ignores the others, and its insertion sort (stable, NaN last) puts the active ones
+    in the same relative order with or without them.
+
     Returns (cash, free_cash, fills, traded value, fees, records written). Fills of assets from
     `counted` on (the synthetic cash asset) are not trades: they count in neither fills, traded
     value nor fees. With `record`, each fill is written to `records` as (session, asset, size,
     price, fees, side: 0 buy, 1 sell), in execution order as vectorbt's order records."""
-    n_assets = pos.shape[0]
     value = cash
-    for a in range(n_assets):
+    for i in range(n_active):
+        a = active[i]
         if pos[a] != 0:
             value += pos[a] * last_val[a]
-    for a in range(n_assets):
-        order_value[a] = approx_order_value_nb(
+    for i in range(n_active):
+        a = active[i]
+        order_value[i] = approx_order_value_nb(
             target[a], SizeType.TargetPercent, Direction.LongOnly,
             cash, pos[a], free_cash, last_val[a], value,
         )  # fmt: skip
-        seq[a] = a
-    insert_argsort_nb(order_value, seq)
+        seq[i] = a
+    insert_argsort_nb(order_value[:n_active], seq[:n_active])
     fills = 0
     traded = 0.0
     fees_paid = 0.0
-    for i in range(n_assets):
+    for i in range(n_active):
         a = seq[i]
-        if target[a] == 0.0 and pos[a] == 0.0:
-            continue  # nothing to do: vectorbt ignores it (and would refuse a zero price)
         order = order_nb(
             size=target[a],
             price=fill[t, a],
@@ -210,13 +223,12 @@ def _run_path(
     set to (code, asset, session). With `record`, the cash and each asset's value at each close
     go to `cash_out` and `asset_value_out` and the fills to `records`; returns the fills
     recorded."""
-    close, bad_close, fill, fees, slippage = market
+    close, bad_close, fill, last_fill, fees, slippage = market
     n_assets = close.shape[1]
     pos = np.zeros(n_assets)
     last_val = np.full(n_assets, np.nan)
-    scanned = np.full(n_assets, start - 1, dtype=np.int64)  # see _valuation_price
-    latest = np.full(n_assets, np.nan)
     target = np.zeros(n_assets)
+    active = np.empty(n_assets, dtype=np.int64)  # assets with a target or a position
     held = np.empty(n_assets, dtype=np.int64)  # assets with a position, for the daily value
     n_held = 0
     order_value = np.empty(n_assets)
@@ -248,6 +260,7 @@ def _run_path(
             next_event += 1
             next_exec = positions[next_event] + shift + lag if next_event < hi else -1
             until = next_exec if 0 <= next_exec <= end else end + 1
+            n_active = 0
             for a in range(n_assets):
                 was_held = target[a] > _WEIGHT_TOLERANCE  # the previous row's target
                 target[a] = palette[row, a]
@@ -261,10 +274,13 @@ def _run_path(
                 elif was_held and not _usable(fill[t, a]):  # a sale needs a price too
                     _fail(error, ERR_NO_FILL, a, t)
                     return n_records
-                last_val[a] = _valuation_price(fill, t, a, scanned, latest)
+                if target[a] != 0.0 or pos[a] != 0.0:
+                    last_val[a] = _valuation_price(fill, last_fill, t, a, start)
+                    active[n_active] = a
+                    n_active += 1
             cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(
-                t, target, fill, fees, slippage, pos, last_val, cash, free_cash, order_value,
-                seq, counted, records, n_records, record,
+                t, target, fill, fees, slippage, pos, last_val, cash, free_cash, active,
+                n_active, order_value, seq, counted, records, n_records, record,
             )  # fmt: skip
             if n_fills:
                 rebalances += 1
@@ -318,7 +334,8 @@ def simulate_recorded_nb(
     totals = np.zeros(4)
     error = np.zeros(3, dtype=np.int64)
     count = _run_path(
-        (close, next_unusable_nb(close), fill, fees, slippage), palette, positions, rows, 0,
+        (close, next_unusable_nb(close), fill, last_fill_nb(fill), fees, slippage), palette,
+        positions, rows, 0,
         positions.shape[0], 0, counted, init_cash, lag, 0, n - 1, equity, totals, error, True,
         records, cash, asset_value,
     )  # fmt: skip
@@ -411,11 +428,12 @@ def _batch_kernel(parallel: bool):
         blocks_out, returns_out, want_returns, error_out,
     ):  # fmt: skip
         """Every combination of the batch: `_simulate_one` for j = 0 .. combinations - 1."""
+        last_fill = last_fill_nb(fill)
         for j in loop(offsets.shape[0] - 1):
             _simulate_one(
-                j, (close, bad_close, fill, fees, slippage), palette, offsets, positions, rows,
-                shift, counted, init_cash, lag, rf_daily, bench, has_bench, start, end, edges,
-                stats_out, blocks_out, returns_out, want_returns, error_out,
+                j, (close, bad_close, fill, last_fill, fees, slippage), palette, offsets,
+                positions, rows, shift, counted, init_cash, lag, rf_daily, bench, has_bench,
+                start, end, edges, stats_out, blocks_out, returns_out, want_returns, error_out,
             )  # fmt: skip
 
     return numba.njit(cache=True, parallel=parallel, nogil=not parallel)(simulate_batch_nb)
