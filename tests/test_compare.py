@@ -287,7 +287,8 @@ def test_a_series_that_never_moves_has_no_correlation(synthetic):
 def test_terminal_summary_one_row_per_series(synthetic):
     _, _, inp = synthetic
     text = render_compare_summary(inp)
-    lines = text.splitlines()
+    answer, table = text.split("\n\n")
+    lines = table.splitlines()
     assert lines[0] == "compare: 2019-03-01 to 2021-10-29"
     assert (lines[1].split()) == [
         "CAGR",
@@ -304,6 +305,18 @@ def test_terminal_summary_one_row_per_series(synthetic):
     cagr = format_value(inp.stats.at["cagr", "switch"], "pct")
     calmar = format_value(inp.stats.at["calmar", "switch"], "ratio")
     assert body["switch"].split()[1] == cagr and body["switch"].split()[-1] == calmar
+    # the answer first: the most and the least by CAGR, then the main benchmark's Sharpe bar
+    stats = inp.stats
+    top, bottom = sorted(["hold", "switch"], key=lambda n: -stats.at["cagr", n])
+    assert " ".join(answer.split()).startswith(
+        f"From 2019-03-01 to 2021-10-29, {top} made the most "
+        f"({format_value(stats.at['cagr', top], 'pct')} a year, Sharpe "
+        f"{format_value(stats.at['sharpe', top], 'ratio')}) and {bottom} the least"
+    )
+    main = next(iter(inp.benchmarks))
+    beat = [n for n in ("hold", "switch") if stats.at["sharpe", n] > stats.at["sharpe", main]]
+    expected = f"{len(beat)} of 2 have" if beat else "None of the 2 has"
+    assert f"{expected} a higher Sharpe ratio than {main}" in " ".join(answer.split())
 
 
 # --------------------------------------------------------------------------- overrides and labels

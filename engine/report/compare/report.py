@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from tabulate import tabulate
 
 from engine.data.model import MarketData
 from engine.report.compare import plots as compare_plots
+from engine.report.compare.answer import compare_answer
 from engine.report.run import html, markdown
 from engine.report.run.header import RunHeader, header_fields
 from engine.report.run.narrative import beat_lines
@@ -141,6 +143,7 @@ class CompareView(RunHeader):
     labels: list[str]
     benchmarks: list[str]
     beats: list[str] = field(default_factory=list)
+    answer: str = ""
 
 
 def _execution(config: dict) -> str:
@@ -205,6 +208,7 @@ def build_compare_view(
         labels=inp.labels,
         benchmarks=list(inp.benchmarks),
         beats=_beats(inp),
+        answer=compare_answer(inp.stats, inp.labels, list(inp.benchmarks), inp.period),
     )
 
 
@@ -238,6 +242,7 @@ def render_compare_markdown(view: CompareView) -> str:
     table, safe = markdown.table_markdown, markdown_cell
     out: list[str] = [f"# {safe(view.title)}", f"Run `{view.run_id}`, generated {view.created_at}"]
     out += markdown.run_header_markdown(view)
+    out += [f"**{safe(view.answer)}**" if view.answer else ""]
     out += [f"## {view.strategies.title}", table(view.strategies)]
     out += ["## Statistics", table(view.stats)]
     out += ["## Equity", "![Equity curves (log scale)](equity.png)"]
@@ -272,7 +277,9 @@ def render_compare_summary(inp: CompareInput) -> str:
         disable_numparse=True,
         colalign=("left", *(["right"] * len(table.columns))),
     )
-    return f"compare: {iso(inp.period[0])} to {iso(inp.period[1])}\n{body}"
+    answer = compare_answer(inp.stats, inp.labels, list(inp.benchmarks), inp.period)
+    head = textwrap.fill(answer, 100) + "\n\n" if answer else ""
+    return f"{head}compare: {iso(inp.period[0])} to {iso(inp.period[1])}\n{body}"
 
 
 # --------------------------------------------------------------------------- the folder
