@@ -81,19 +81,24 @@ def test_a_benchmark_name_with_a_control_character_is_refused() -> None:
         rl.run("first10days", overrides=['benchmarks=[{name="a\\u001b[31m", weights={SPY=1.0}}]'])
 
 
-def _split_mirror(tmp: Path) -> Path:
-    """The mirror (linked) with a copy of IWM holding an unadjusted 10x split in 2021."""
+def _mirror_with_iwm(tmp: Path, iwm: pd.DataFrame) -> Path:
+    """The mirror (linked) with `iwm` in place of IWM's file."""
     folder = tmp / "mirror"
     folder.mkdir()
     for path in MIRROR.glob("*.csv"):
         if path.stem != "IWM":
             (folder / path.name).symlink_to(path)
+    iwm.to_csv(folder / "IWM.csv", index=False)
+    return folder
+
+
+def _split_mirror(tmp: Path) -> Path:
+    """The mirror with a copy of IWM holding an unadjusted 10x split in 2021."""
     frame = pd.read_csv(MIRROR / "IWM.csv")
     later = frame["date"] >= "2021-06-01"
     for column in ("open", "high", "low", "close", "adj_close"):
         frame.loc[later, column] = frame.loc[later, column] / 10
-    frame.to_csv(folder / "IWM.csv", index=False)
-    return folder
+    return _mirror_with_iwm(tmp, frame)
 
 
 def test_strict_makes_a_data_warning_fatal(tmp_path, capsys) -> None:
@@ -134,13 +139,8 @@ def test_strict_makes_a_data_warning_fatal(tmp_path, capsys) -> None:
 def test_one_ticker_ending_early_is_named_in_the_period_note(tmp_path) -> None:
     if not MIRROR.is_dir():
         pytest.skip(f"no market-data mirror at {MIRROR}")
-    folder = tmp_path / "mirror"
-    folder.mkdir()
-    for path in MIRROR.glob("*.csv"):
-        if path.stem != "IWM":
-            (folder / path.name).symlink_to(path)
     frame = pd.read_csv(MIRROR / "IWM.csv")
-    frame[frame["date"] <= "2021-06-30"].to_csv(folder / "IWM.csv", index=False)
+    folder = _mirror_with_iwm(tmp_path, frame[frame["date"] <= "2021-06-30"])
     data = {"mirror_dir": str(folder), "providers": ["mirror"]}
     r = rl.run("first10days", data=data, backtest={"start": "2021-01-04", "end": "2021-12-31"})
     assert str(r.period[1])[:10] == "2021-06-30"
