@@ -618,3 +618,12 @@ def test_fuzz_grids_and_walk_forward_spans_are_never_quietly_changed(
 
     start = index[windows[0].test_start]  # the first test window ends within the data
     assert start + pd.DateOffset(years=test) <= index[-1] + pd.Timedelta(days=8)
+
+
+@pytest.mark.parametrize("key", ["data.mirror_dir", "data.cache_dir", "report.output_dir"])
+def test_a_folder_no_file_system_can_hold_is_refused_as_bad_input(key: str) -> None:
+    """A 256-byte folder name once escaped as an OS error ('File name too long') from the first
+    look at the folder; it is refused with the config, naming the key and the limit."""
+    code, _, err = run(["first10days", "--no-report", "--set", f'{key}="{"A" * 256}"'])
+    check_outcome(code, err)
+    assert code == 2 and key in err and "255 bytes a name" in err, err

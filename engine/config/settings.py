@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import types
 import typing
 from typing import Annotated, Any, Literal, Union
@@ -155,6 +156,21 @@ class Strict(BaseModel):
         return value
 
 
+NAME_MAX, PATH_MAX = 255, 4096  # bytes: Linux's limits (limits.h) on one name and a whole path
+
+
+def fits_the_file_system(path: str) -> str:
+    """A folder setting no file system could hold is bad input, said when the config is read
+    rather than found as an OS error when the folder is first touched."""
+    longest = max((len(os.fsencode(part)) for part in path.split("/")), default=0)
+    if longest > NAME_MAX or len(os.fsencode(path)) > PATH_MAX:
+        raise ValueError(
+            f"this path holds a name of {longest} bytes ({len(os.fsencode(path))} in all); file "
+            f"systems allow {NAME_MAX} bytes a name and {PATH_MAX} in all"
+        )
+    return path
+
+
 class DataSettings(Strict):
     """Where prices come from and how the local cache behaves."""
 
@@ -224,6 +240,10 @@ class DataSettings(Strict):
         if len(set(v)) != len(v):
             raise ValueError(f"each provider may appear once, got {v}")
         return v
+
+    _folders = field_validator("mirror_dir", "cache_dir", "factors_dir")(
+        lambda cls, v: fits_the_file_system(v)
+    )
 
 
 class BacktestSettings(Strict):
@@ -337,6 +357,8 @@ class ReportSettings(Strict):
         max_length=20,
         description="Ticker whose buy-and-hold returns beta/correlation use.",
     )
+
+    _folder = field_validator("output_dir")(lambda cls, v: fits_the_file_system(v))
 
 
 def check_weight_map(weights: dict[str, float], max_gross: float = 1.0) -> None:
