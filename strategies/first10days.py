@@ -34,6 +34,7 @@ from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions import leadership as L
 from engine.decisions.batch import Decisions
+from engine.decisions.yearly import Years, calendar_years
 from strategies import rules
 from strategies.spells import spell_decisions, weight_palette
 
@@ -96,15 +97,19 @@ def _year_leadership(
 
 
 def _leadership_cached(
-    data: MarketData, lkey: tuple, prices: dict[tuple, tuple[np.ndarray, np.ndarray]]
+    data: MarketData,
+    lkey: tuple,
+    prices: dict[tuple, tuple[np.ndarray, np.ndarray]],
+    years: Years,
 ) -> tuple[L.YearStart, L.Leadership]:
-    """`_year_leadership` for a batch key, reading each price array once per batch."""
+    """`_year_leadership` for a batch key, reading each price array and the calendar once per
+    batch."""
     lead_days, anchor, universe, price_field, small_cap = lkey
     pkey = (universe, price_field, anchor == "first_open")
     if pkey not in prices:
         prices[pkey] = L.anchor_prices(data, list(universe), price_field, anchor)
     start, end = prices[pkey]
-    ys = L.year_start_positions(data.index, lead_days, anchor)
+    ys = L.year_start_of(years, lead_days, anchor)
     returns = L.year_start_returns(start, end, ys)
     return ys, L.leadership(returns, universe.index(small_cap), min_members=2)
 
@@ -236,13 +241,14 @@ def decide(data: MarketData, params: Params, table: pd.DataFrame) -> Decisions:
     group_ids: dict[tuple, int] = {}
     group_spells: list[tuple[np.ndarray, np.ndarray]] = []
     group_of = np.empty(n_combos, np.int64)
+    years = calendar_years(index)
     keys = zip(*(col[n] for n in _SWEPT[:6]), strict=True)
     for j, (lead_days, anchor, universe, price_field, small_cap, horizon) in enumerate(keys):
         lkey = (int(lead_days), str(anchor), tuple(universe), str(price_field), str(small_cap))
         gkey = (lkey, horizon)
         if gkey not in group_ids:
             if lkey not in spells:
-                ys, lead = _leadership_cached(data, lkey, prices)
+                ys, lead = _leadership_cached(data, lkey, prices, years)
                 leads = lead.small_leads
                 spells[lkey] = (ys.decision[leads], ys.held_until[leads])
             starts, ends = spells[lkey]

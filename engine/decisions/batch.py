@@ -111,9 +111,9 @@ class Decisions:
         counts = self.offsets[combos + 1] - self.offsets[combos]
         offsets = np.zeros(len(combos) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
-        take = np.concatenate(
-            [np.arange(self.offsets[c], self.offsets[c + 1]) for c in combos] or [np.empty(0)]
-        ).astype(np.int64)
+        # event e of the result is event (e - offsets[its combination]) of its source combination
+        take = np.arange(offsets[-1], dtype=np.int64)
+        take += np.repeat(self.offsets[combos] - offsets[:-1], counts)
         return Decisions(
             self.index, self.columns, self.palette, offsets, self.positions[take], self.rows[take]
         )

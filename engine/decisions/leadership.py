@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from engine.data.model import MarketData
-from engine.decisions.yearly import ANCHORS, anchor_positions, calendar_years, window_returns
+from engine.decisions.yearly import (
+    ANCHORS,
+    Years,
+    anchor_positions,
+    calendar_years,
+    window_returns,
+)
 
 __all__ = [
     "ANCHORS",
@@ -32,6 +38,7 @@ __all__ = [
     "YearStart",
     "anchor_prices",
     "leadership",
+    "year_start_of",
     "year_start_positions",
     "year_start_returns",
 ]
@@ -54,7 +61,12 @@ class YearStart:
 def year_start_positions(index: pd.DatetimeIndex, lead_days: int, anchor: str) -> YearStart:
     """Anchor and decision-day positions of every calendar year of `index`
     (engine.decisions.yearly)."""
-    ys = calendar_years(index)
+    return year_start_of(calendar_years(index), lead_days, anchor)
+
+
+def year_start_of(ys: Years, lead_days: int, anchor: str) -> YearStart:
+    """`year_start_positions` from the index's years computed once: a sweep of many lead days
+    and anchors reads the calendar once, not once per combination of the two."""
     start = anchor_positions(ys, anchor)
     return YearStart(ys.years, ys.first, ys.last, start, ys.window_end(lead_days), ys.held_until)
 

@@ -6,8 +6,10 @@ statistics and the per-block sums CSCV needs).
 Why not `vectorbt.Portfolio.from_orders`: for a sweep, one column group per combination keeps
 every order record and a dense (sessions x assets x combinations) size array, gigabytes for a
 large grid; for a single run, its wrappers cost ten times the simulation. `from_orders` stays as
-the cross-check (`engine.simulate.oracle`). Each order is executed with
-`vectorbt.portfolio.nb.execute_order_nb` exactly as `simulate_from_orders_nb` does:
+the cross-check (`engine.simulate.oracle`). Each order is executed as
+`vectorbt.portfolio.nb.execute_order_nb` executes it in `simulate_from_orders_nb`
+(`engine.simulate.order_nb`: the same checks and arithmetic, then vectorbt's `buy_nb` /
+`sell_nb`):
 - a row decided after session p's close executes at p + lag at the fill price (close, or open);
   the last row decided at or before the window's first session is carried in to it;
 - on an execution session the group value is computed once, with every position valued at its
@@ -34,10 +36,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numba import prange
-from vectorbt.portfolio.enums import Direction, OrderStatus, ProcessOrderState, SizeType
-from vectorbt.portfolio.nb import approx_order_value_nb, execute_order_nb, order_nb
+from vectorbt.portfolio.enums import Direction, OrderStatus, SizeType
+from vectorbt.portfolio.nb import approx_order_value_nb
 from vectorbt.utils.array_ import insert_argsort_nb
 
+from engine.simulate.order_nb import target_percent_order_nb
 from engine.stats import returns_nb as stats_nb
 from engine.stats.sweep_columns import STAT_COLUMNS
 
@@ -161,19 +164,10 @@ def _rebalance_nb(
     fees_paid = 0.0
     for i in range(n_active):
         a = seq[i]
-        order = order_nb(
-            size=target[a],
-            price=fill[t, a],
-            size_type=SizeType.TargetPercent,
-            direction=Direction.LongOnly,
-            fees=fees[a],
-            slippage=slippage[a],
-        )
-        state = ProcessOrderState(
-            cash=cash, position=pos[a], debt=0.0, free_cash=free_cash,
-            val_price=last_val[a], value=value, oidx=0, lidx=0,
+        exec_state, result = target_percent_order_nb(
+            target[a], fill[t, a], fees[a], slippage[a], cash, pos[a], free_cash, last_val[a],
+            value,
         )  # fmt: skip
-        exec_state, result = execute_order_nb(state, order)
         cash = exec_state.cash
         pos[a] = exec_state.position
         free_cash = exec_state.free_cash
