@@ -123,5 +123,3 @@ def load_definitions(
             doc[kind_model.DATE_FIELD] = date
         out[name] = build_definition(name, doc, str(path))
     return out
-
-

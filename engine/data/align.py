@@ -98,9 +98,7 @@ class Aligned:
     issues: list[DataIssue]
 
 
-def align_one(
-    ticker: str, rows: pd.DataFrame, index: pd.DatetimeIndex, max_ffill: int
-) -> Aligned:
+def align_one(ticker: str, rows: pd.DataFrame, index: pd.DatetimeIndex, max_ffill: int) -> Aligned:
     """Reindex one ticker's session rows onto `index`, report gaps, bounded forward fill."""
     aligned = rows.reindex(index)
     issues: list[DataIssue] = []

@@ -28,9 +28,7 @@ from engine.data.providers import (
 __all__ = ["obtain"]
 
 
-def _read_cache(
-    ticker: str, dirs: Dirs, attempt: Attempt, lock_timeout: float
-) -> History | None:
+def _read_cache(ticker: str, dirs: Dirs, attempt: Attempt, lock_timeout: float) -> History | None:
     """The cache entry, or None (absent, or corrupt: then reported and moved aside)."""
     path = cache.entry_path(dirs.cache, ticker)
     try:

@@ -23,6 +23,7 @@ from tests.helpers import market_data, random_walk
 def target_weights(data, params):
     return STRATEGY.weights(data, params)
 
+
 NAN = np.nan
 
 

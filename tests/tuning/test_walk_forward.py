@@ -104,9 +104,9 @@ def test_stitched_curve_chains_the_test_windows(walked, walk_data):
     ):
         combo = {k: row[f"chosen_{k}"] for k in ("upper", "lower", "n")}
         params = setup.cfg.params.model_copy(update=combo)
-        run = oracle_combination(setup.strategy, setup.cfg, walk_data, params, Window.of(
-            part.train_end, part.test_end
-        ))
+        run = oracle_combination(
+            setup.strategy, setup.cfg, walk_data, params, Window.of(part.train_end, part.test_end)
+        )
         days = walk_data.index[part.test_start : part.test_end + 1]
         np.testing.assert_allclose(
             result.oos_returns.loc[days, "chosen"], run.returns.iloc[1:], rtol=1e-9, atol=1e-14
