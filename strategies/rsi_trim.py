@@ -104,53 +104,13 @@ def rsi(data: MarketData, params: Params) -> pd.Series:
 
 
 @numba.njit(cache=True)
-def trim_switches(
-    rsi_rows: np.ndarray,
-    row_of: np.ndarray,
-    upper: np.ndarray,
-    lower: np.ndarray,
-    cooldown: np.ndarray,
-    offsets: np.ndarray,
-    positions: np.ndarray,
-    states: np.ndarray,
-    fill: bool,
-) -> None:
-    """The state machine of every combination j, as events: the state after the first close,
-    then each session after whose close the state switched (1 = trimmed). Starts untrimmed; a
-    NaN RSI holds the state; after a switch at t0, none before t0 + cooldown + 1.
-
-    Run twice: with `fill` False it counts each combination's events into offsets[j + 1]; with
-    `fill` True it writes them at offsets[j] on (after the caller's cumulative sum)."""
-    n_sessions = rsi_rows.shape[1]
-    for j in range(row_of.shape[0]):
-        values = rsi_rows[row_of[j]]
-        up, lo, cd = upper[j], lower[j], cooldown[j]
-        trimmed = False
-        last_switch = -(1 << 30)
-        k = offsets[j]
-        count = 0
-        for t in range(n_sessions):
-            value = values[t]
-            switched = False
-            if t - last_switch > cd:
-                if not trimmed and value > up:
-                    trimmed = True
-                    last_switch = t
-                    switched = True
-                elif trimmed and value < lo:
-                    trimmed = False
-                    last_switch = t
-                    switched = True
-            if t == 0 or switched:
-                if fill:
-                    positions[k] = t
-                    states[k] = trimmed
-                    k += 1
-                count += 1
-        if not fill:
-            offsets[j + 1] = count
+def _grown(array: np.ndarray, used: int) -> np.ndarray:
+    out = np.empty(2 * len(array), dtype=array.dtype)
+    out[:used] = array[:used]
+    return out
 
 
+@numba.njit(cache=True)
 def trim_events(
     rsi_rows: np.ndarray,
     row_of: np.ndarray,
@@ -158,16 +118,64 @@ def trim_events(
     lower: np.ndarray,
     cooldown: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(offsets, session positions, states) of every combination's trim events."""
-    n = row_of.shape[0]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    empty_i, empty_b = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int8)
-    trim_switches(rsi_rows, row_of, upper, lower, cooldown, offsets, empty_i, empty_b, False)
-    np.cumsum(offsets, out=offsets)
-    positions = np.empty(offsets[-1], dtype=np.int64)
-    states = np.empty(offsets[-1], dtype=np.int8)
-    trim_switches(rsi_rows, row_of, upper, lower, cooldown, offsets, positions, states, True)
-    return offsets, positions, states
+    """(offsets, session positions, states) of every combination's trim events: the state
+    after the first close, then each session after whose close the state switched (1 =
+    trimmed). Starts untrimmed; a NaN RSI holds the state; after a switch at t0, none before
+    t0 + cooldown + 1.
+
+    One pass over the sessions per combination into a buffer of one combination's events, then
+    copied to arrays that double when full (a count pass first would walk every session
+    twice)."""
+    n_combos, n_sessions = row_of.shape[0], rsi_rows.shape[1]
+    offsets = np.zeros(n_combos + 1, dtype=np.int64)
+    positions = np.empty(max(16, 4 * n_combos), dtype=np.int64)
+    states = np.empty(len(positions), dtype=np.int8)
+    one_positions = np.empty(n_sessions, dtype=np.int64)
+    one_states = np.empty(n_sessions, dtype=np.int8)
+    for j in range(n_combos):
+        count = _switches(rsi_rows[row_of[j]], upper[j], lower[j], cooldown[j], one_positions,
+                          one_states)  # fmt: skip
+        k = offsets[j]
+        while k + count > len(positions):
+            positions = _grown(positions, k)
+            states = _grown(states, k)
+        positions[k : k + count] = one_positions[:count]
+        states[k : k + count] = one_states[:count]
+        offsets[j + 1] = k + count
+    return offsets, positions[: offsets[-1]].copy(), states[: offsets[-1]].copy()
+
+
+@numba.njit(cache=True)
+def _switches(
+    values: np.ndarray,
+    up: float,
+    lo: float,
+    cd: int,
+    positions: np.ndarray,
+    states: np.ndarray,
+) -> int:
+    """One combination's trim events (`trim_events`) into `positions` and `states`; their
+    count."""
+    trimmed = False
+    last_switch = -(1 << 30)
+    k = 0
+    for t in range(len(values)):
+        value = values[t]
+        switched = False
+        if t - last_switch > cd:
+            if not trimmed and value > up:
+                trimmed = True
+                last_switch = t
+                switched = True
+            elif trimmed and value < lo:
+                trimmed = False
+                last_switch = t
+                switched = True
+        if t == 0 or switched:
+            positions[k] = t
+            states[k] = trimmed
+            k += 1
+    return k
 
 
 def trim_states(values: np.ndarray, upper: float, lower: float, cooldown: int) -> np.ndarray:
