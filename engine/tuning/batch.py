@@ -20,7 +20,6 @@ from engine.config.run_config import RunConfig
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, combo_params
 from engine.decisions.strategy import Strategy
-from engine.simulate.pipeline import data_window
 from engine.simulate.portfolio import (
     CASH_COLUMN,
     cash_returns_from_series,
@@ -39,7 +38,7 @@ from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.dedup import distinct_combinations
 from engine.tuning.windows import ChunkResult, Window
 
-__all__ = ["BatchCore", "BatchPlan", "Chunk", "build_plan", "requirements"]
+__all__ = ["BatchCore", "Chunk", "requirements"]
 
 DECISION_CACHE_BYTES = 400 * 2**20  # decisions kept for reuse (walk-forward windows, curves)
 PROFILE_SAMPLE = 200  # rows whose tickers and lookback are re-derived in full, as a guard
@@ -229,23 +228,6 @@ def _check_palette(decisions: Decisions) -> None:
         raise DataQualityError(f"target weights sum to {sums.max():.6g}; at most 1")
 
 
-@dataclass
-class BatchPlan:
-    """The parameter table of a sweep and the data start of each row, sliced into chunks."""
-
-    core: BatchCore
-    table: pd.DataFrame
-    first: np.ndarray
-
-    def payload(self, start: int, stop: int) -> Chunk:
-        table = self.table.iloc[start:stop].reset_index(drop=True)
-        return Chunk(table, self.first[start:stop], key=(start, stop))
-
-    def select(self, positions: np.ndarray) -> Chunk:
-        positions = np.asarray(positions, dtype=np.int64)
-        return Chunk(self.table.iloc[positions].reset_index(drop=True), self.first[positions])
-
-
 def _profile_codes(table: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
     """Group rows by their non-float parameters (those that may change tickers or lookback)."""
     keys = [c for c in table.columns if not pd.api.types.is_float_dtype(table[c])]
@@ -284,25 +266,3 @@ def requirements(
             )
     longest = models[int(np.argmax(lookbacks))]
     return list(dict.fromkeys(tickers)), longest, lookbacks[codes]
-
-
-def build_plan(
-    strategy: Strategy,
-    cfg: RunConfig,
-    data: MarketData,
-    table: pd.DataFrame,
-    lookbacks: np.ndarray | None = None,
-    per_row: bool = False,
-) -> BatchPlan:
-    """The plan of `table`'s rows on `data`: each row starts from the session a single run
-    with its lookback would load from."""
-    if lookbacks is None:
-        lookbacks = requirements(strategy, cfg.params, table)[2]
-    firsts = np.empty(len(table), dtype=np.int64)
-    for value in np.unique(lookbacks):
-        first, _ = data_window(strategy, cfg, lookback=int(value))
-        firsts[lookbacks == value] = int(data.index.searchsorted(first))
-    if strategy.history_independent and len(firsts):
-        firsts[:] = firsts.min()  # one view, one batch: the decisions do not depend on it
-    core = BatchCore(strategy, cfg, data, per_row=per_row)
-    return BatchPlan(core, table.reset_index(drop=True), firsts)

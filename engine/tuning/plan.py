@@ -27,7 +27,7 @@ from engine.tuning.batch import PROFILE_SAMPLE, BatchCore, Chunk, requirements
 from engine.tuning.combinations import BLOCK, Combinations, combos_of
 from engine.tuning.grid import axis_kind
 
-__all__ = ["GridPlan", "Profiles", "profiles_of"]
+__all__ = ["GridPlan", "Profiles", "data_starts", "profiles_of"]
 
 PROFILE_LIMIT = 2_000_000  # distinct sets of non-float values a grid may hold
 
@@ -91,6 +91,24 @@ def profiles_of(
     return Profiles(axes, mask, per_profile, extra_lookback, tickers, longest)
 
 
+def data_starts(
+    strategy: Strategy, cfg: RunConfig, data: MarketData, lookbacks: np.ndarray
+) -> np.ndarray:
+    """The session (position in `data`) a single run with each lookback loads its data from, so
+    indicators that remember their seed (Wilder's RSI) start where the single run's do; all
+    from the earliest when the strategy's decisions do not depend on it (one view, one
+    batch)."""
+    values, where = np.unique(lookbacks, return_inverse=True)
+    starts = np.array(
+        [data.index.searchsorted(data_window(strategy, cfg, lookback=int(v))[0]) for v in values],
+        dtype=np.int64,
+    )
+    out = starts[where.reshape(-1)]
+    if strategy.history_independent and len(out):
+        out[:] = out.min()
+    return out
+
+
 @dataclass
 class GridPlan:
     """The rows of a sweep (combinations, then the default when off the grid), sliced into
@@ -115,21 +133,15 @@ class GridPlan:
         per_row: bool = False,
     ) -> GridPlan:
         """Each profile starts from the session a single run with its lookback loads from
-        (all from the earliest when the strategy's decisions do not depend on it)."""
-        present = profiles.present
+        (`data_starts`)."""
+        present = np.flatnonzero(profiles.present)
         off_grid = [profiles.extra_lookback] if extra is not None else []
-        wanted = np.unique(np.append(profiles.lookbacks[present], off_grid))
-        start_of = {}
-        for value in wanted:
-            first, _ = data_window(strategy, cfg, lookback=int(value))
-            start_of[int(value)] = int(data.index.searchsorted(first))
+        starts = data_starts(
+            strategy, cfg, data, np.append(profiles.lookbacks[present], off_grid).astype(np.int64)
+        )
         firsts = np.zeros(len(profiles.lookbacks), dtype=np.int64)
-        firsts[present] = [start_of[int(v)] for v in profiles.lookbacks[present]]
-        extra_first = start_of[profiles.extra_lookback] if extra is not None else 0
-        if strategy.history_independent and start_of:
-            earliest = min(start_of.values())
-            firsts[present] = earliest
-            extra_first = earliest
+        firsts[present] = starts[: len(present)]
+        extra_first = int(starts[-1]) if extra is not None else 0
         core = BatchCore(strategy, cfg, data, per_row=per_row)
         return cls(core, combos, extra, profiles, firsts, extra_first)
 

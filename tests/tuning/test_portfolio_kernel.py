@@ -12,11 +12,10 @@ from engine.errors import DataQualityError
 from engine.simulate.oracle import oracle_combination
 from engine.simulate.result import BacktestResult
 from engine.stats import metrics
-from engine.tuning.batch import build_plan
 from engine.tuning.benchmark import main_benchmark_returns
 from engine.tuning.windows import STAT_COLUMNS, Window, block_sums
 from tests.helpers import market_data
-from tests.tuning.conftest import RSI_TRIM, rsi_config
+from tests.tuning.conftest import RSI_TRIM, rsi_config, table_plan
 
 
 def stats_row(result: BacktestResult, risk_free_pct: float, spy: pd.Series) -> np.ndarray:
@@ -64,8 +63,8 @@ def test_hand_computed_trim_and_restore_with_fees():
     iwm = q / 2 + spy * 100 * (1 - fee) / (10 * (1 + fee))
     expected = iwm * 10.5
     cfg = rsi_config(initial_cash=1000, fees_bps=10, slippage_bps=0)
-    plan = build_plan(RSI_TRIM, cfg, data, pd.DataFrame({"n": [3]}))
-    result = plan.core.run(plan.payload(0, 1), Window.of(0, 7))
+    core, chunk = table_plan(RSI_TRIM, cfg, data, pd.DataFrame({"n": [3]}))
+    result = core.run(chunk, Window.of(0, 7))
     stats = dict(zip(STAT_COLUMNS, result.stats[0], strict=True))
     assert stats["final_equity"] == pytest.approx(expected, rel=1e-12)
     assert stats["trades"] == 5 and stats["rebalances"] == 3
@@ -117,9 +116,8 @@ def test_every_statistic_matches_vectorbt_combination_by_combination(walk_data, 
     cfg = rsi_config(**backtest)
     start, end = 300, len(walk_data.index) - 1
     window = Window.of(start, end, blocks=8)
-    plan = build_plan(RSI_TRIM, cfg, walk_data, COMBOS)
-    chunk = plan.payload(0, len(COMBOS))
-    kernel = plan.core.run(chunk, window)
+    core, chunk = table_plan(RSI_TRIM, cfg, walk_data, COMBOS)
+    kernel = core.run(chunk, window)
     runs = _engine_runs(cfg, walk_data, COMBOS, window)
     spy = pd.Series(
         main_benchmark_returns(cfg, walk_data, start, end),
@@ -131,16 +129,15 @@ def test_every_statistic_matches_vectorbt_combination_by_combination(walk_data, 
     assert (engine_stats[:, STAT_COLUMNS.index("trades")] > 5).all()  # the rule trades
     np.testing.assert_allclose(kernel.stats, engine_stats, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(kernel.blocks, engine_blocks, rtol=1e-9, atol=1e-13)
-    returns = plan.core.returns(chunk, window)
+    returns = core.returns(chunk, window)
     np.testing.assert_allclose(returns, engine_returns, rtol=1e-9, atol=1e-14)
 
 
 def test_parallel_and_single_threaded_kernels_agree_bit_for_bit(walk_data):
-    plan = build_plan(RSI_TRIM, rsi_config(), walk_data, COMBOS)
-    chunk = plan.payload(0, len(COMBOS))
+    core, chunk = table_plan(RSI_TRIM, rsi_config(), walk_data, COMBOS)
     window = Window.of(100, len(walk_data.index) - 1, blocks=4)
-    a = plan.core.run(chunk, window, parallel=True)
-    b = plan.core.run(chunk, window, parallel=False)
+    a = core.run(chunk, window, parallel=True)
+    b = core.run(chunk, window, parallel=False)
     np.testing.assert_array_equal(a.stats, b.stats)
     np.testing.assert_array_equal(a.blocks, b.blocks)
 
@@ -150,7 +147,7 @@ def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
     trimmed buys the trimmed allocation on its first trade."""
     cfg = rsi_config(fees_bps=0, slippage_bps=0)
     table = pd.DataFrame({"n": [5], "upper": [60.0], "lower": [30.0]})
-    plan = build_plan(RSI_TRIM, cfg, walk_data, table)
+    core, chunk = table_plan(RSI_TRIM, cfg, walk_data, table)
     params = RSI_TRIM.params_model(n=5, upper=60, lower=30)
     rows = RSI_TRIM.weights(walk_data, params)
     held = rows["IWM"].ffill()
@@ -160,7 +157,7 @@ def test_a_window_inside_the_data_uses_the_history_before_it(walk_data):
     window = Window.of(start, start + 3)
     engine = oracle_combination(RSI_TRIM, cfg, walk_data, params, window)
     assert engine.weights["IWM"].iloc[1] == pytest.approx(0.5)
-    kernel = plan.core.run(plan.payload(0, 1), window).stats[0, 0]
+    kernel = core.run(chunk, window).stats[0, 0]
     assert kernel == pytest.approx(float(engine.equity.iloc[-1]), rel=1e-12)
 
 
@@ -172,6 +169,6 @@ def test_a_held_ticker_without_a_usable_price_is_refused_like_a_single_run(walk_
     day = prices.index[400]
     prices.loc[day, "IWM"] = bad
     data = market_data(prices)
-    plan = build_plan(RSI_TRIM, rsi_config(), data, pd.DataFrame({"n": [14]}))
+    core, chunk = table_plan(RSI_TRIM, rsi_config(), data, pd.DataFrame({"n": [14]}))
     with pytest.raises(DataQualityError, match=rf"hold IWM on {day.date()} with parameters"):
-        plan.core.run(plan.payload(0, 1), Window.of(300, len(data.index) - 1))
+        core.run(chunk, Window.of(300, len(data.index) - 1))
