@@ -25,11 +25,8 @@ The equity path of each combination goes through the one implementation of each 
 `engine.stats.returns_nb`.
 """
 
-# Over 400 lines on purpose: the one path (`_run_path`), its order step and both entry points
-# (single run, sweep) stay in one module so that nothing can make them drift apart.
-
-# long: the one simulator's kernel: the order loop, the book it records and the statistics
-# paths of a sweep share their state and are compiled together.
+# The one path (`_run_path`), its rebalance step and both entry points (single run, sweep) stay
+# in one module so that nothing can make them drift apart.
 
 from __future__ import annotations
 
@@ -41,6 +38,7 @@ from vectorbt.portfolio.nb import approx_order_value_nb
 from vectorbt.utils.array_ import insert_argsort_nb
 
 from engine.simulate.order_nb import target_percent_order_nb
+from engine.simulate.prices_nb import last_fill_nb, next_unusable_nb, usable, valuation_price
 from engine.stats import returns_nb as stats_nb
 from engine.stats.sweep_columns import STAT_COLUMNS
 
@@ -49,7 +47,6 @@ __all__ = [
     "ERR_NO_FILL",
     "N_STATS",
     "STAT_NAMES",
-    "next_unusable_nb",
     "simulate_parallel_nb",
     "simulate_recorded_nb",
     "simulate_serial_nb",
@@ -64,48 +61,6 @@ _WEIGHT_TOLERANCE = 1e-9  # as engine.simulate.portfolio: a weight above this co
 # by session and asset, the first session from each one on without a usable close, the last
 # session up to each one with a fill price (`last_fill_nb`), costs by asset.
 Market = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-@numba.njit(cache=True)
-def _usable(price: float) -> bool:
-    return np.isfinite(price) and price > 0
-
-
-@numba.njit(cache=True)
-def next_unusable_nb(prices: np.ndarray) -> np.ndarray:
-    """For each session t and asset a, the first session >= t whose price is unusable (missing,
-    non-finite or not positive), or len(prices): holding from t0 to t1 is safe when it is >= t1."""
-    n, m = prices.shape
-    out = np.empty((n + 1, m), dtype=np.int64)
-    for a in range(m):
-        out[n, a] = n
-        for t in range(n - 1, -1, -1):
-            out[t, a] = t if not _usable(prices[t, a]) else out[t + 1, a]
-    return out
-
-
-@numba.njit(cache=True)
-def last_fill_nb(fill: np.ndarray) -> np.ndarray:
-    """For each session t and asset a, the last session <= t with a fill price (not NaN), or -1:
-    vectorbt's forward-filled valuation price is then read in one step (`_valuation_price`),
-    once for every path of a sweep rather than searched on each rebalance of each path."""
-    n, m = fill.shape
-    out = np.empty((n, m), dtype=np.int64)
-    for a in range(m):
-        last = -1
-        for t in range(n):
-            if not np.isnan(fill[t, a]):
-                last = t
-            out[t, a] = last
-    return out
-
-
-@numba.njit(cache=True)
-def _valuation_price(fill: np.ndarray, last_fill: np.ndarray, t: int, a: int, start: int) -> float:
-    """vectorbt's forward-filled valuation price: the latest fill price since the window began
-    (NaN when there is none)."""
-    s = last_fill[t, a]
-    return fill[s, a] if s >= start else np.nan
 
 
 @numba.njit(cache=True)
@@ -259,17 +214,17 @@ def _run_path(
                 was_held = target[a] > _WEIGHT_TOLERANCE  # the previous row's target
                 target[a] = palette[row, a]
                 if target[a] > _WEIGHT_TOLERANCE:
-                    if not _usable(fill[t, a]):
+                    if not usable(fill[t, a]):
                         _fail(error, ERR_NO_FILL, a, t)
                         return n_records
                     if bad_close[t, a] < until:  # held until the next trade without a price
                         _fail(error, ERR_NO_CLOSE, a, bad_close[t, a])
                         return n_records
-                elif was_held and not _usable(fill[t, a]):  # a sale needs a price too
+                elif was_held and not usable(fill[t, a]):  # a sale needs a price too
                     _fail(error, ERR_NO_FILL, a, t)
                     return n_records
                 if target[a] != 0.0 or pos[a] != 0.0:
-                    last_val[a] = _valuation_price(fill, last_fill, t, a, start)
+                    last_val[a] = valuation_price(fill, last_fill, t, a, start)
                     active[n_active] = a
                     n_active += 1
             cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(

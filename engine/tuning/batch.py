@@ -29,10 +29,10 @@ from engine.simulate.portfolio import (
 from engine.simulate.portfolio_nb import (
     ERR_NO_FILL,
     N_STATS,
-    next_unusable_nb,
     simulate_parallel_nb,
     simulate_serial_nb,
 )
+from engine.simulate.prices_nb import next_unusable_nb
 from engine.stats.metrics import daily_risk_free
 from engine.tuning.benchmark import main_benchmark, main_benchmark_returns
 from engine.tuning.dedup import distinct_combinations
