@@ -101,8 +101,9 @@ def test_csv_text_neutralises_cells_columns_and_index_and_keeps_numbers() -> Non
     st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), min_size=8, max_size=8),
 )
 def test_fuzz_a_table_of_numbers_is_written_as_pandas_writes_it(floats, ints) -> None:
-    """Tables of plain numbers take a faster path than `DataFrame.to_csv`; its text must be
-    pandas' own to the byte: every float's shortest repr, "" for NaN, -0.0, inf, bools."""
+    """Tables of plain numbers (without their index, or indexed by dates) take a faster path
+    than `DataFrame.to_csv`; its text must be pandas' own to the byte: every float's shortest
+    repr, "" for NaN, -0.0, inf, bools, ISO dates."""
     n = len(floats)
     frame = pd.DataFrame(
         {
@@ -114,6 +115,9 @@ def test_fuzz_a_table_of_numbers_is_written_as_pandas_writes_it(floats, ints) ->
     )
     expected = csv_frame(frame).to_csv(index=False, lineterminator="\n")
     assert csv_text(frame, index=False) == expected
+    dated = frame.set_axis(pd.date_range("1999-12-30", periods=n, freq="B", name="date"))
+    expected = csv_frame(dated).to_csv(date_format="%Y-%m-%d", lineterminator="\n")
+    assert csv_text(dated) == expected and "\n1999-12-30," in expected
 
 
 @settings(max_examples=300, deadline=None)
