@@ -145,3 +145,16 @@ def test_a_sweep_without_the_cross_check_writes_its_report(walk_data, tmp_path):
     html = (write_sweep_report(_report(study), tmp_path) / "report.html").read_text()
     assert study.check is None and 'id="check"' not in html
     assert html.count('<table class="heatmap">') == 1
+
+
+def test_a_sweep_of_one_parameter_has_no_heatmap_section(walk_data, tmp_path):
+    cfg = rsi_config()
+    grid = build_grid(RSI_TRIM.params_model, cfg.params, ["upper=60,70"])
+    setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=walk_data)
+    with LocalExecutor() as ex:
+        study = run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
+    folder = write_sweep_report(_report(study), tmp_path)
+    html = (folder / "report.html").read_text()
+    assert 'id="heatmaps"' not in html and 'id="luck"' in html
+    assert "## Heatmaps" not in (folder / "report.md").read_text()
+    assert not list(folder.glob("heatmap_*"))

@@ -348,7 +348,8 @@ def _write_files(report: SweepReport, out: SweepFolder, trials_before: int) -> N
             table_markdown(display_table(wf.windows)),
             "![walk-forward](walk_forward.png)",
         ]
-    md += ["## Equity", "![equity](top_equity.png)", "## Heatmaps", *heatmaps_md]
+    md += ["## Equity", "![equity](top_equity.png)"]
+    md += ["## Heatmaps", *heatmaps_md] if heatmaps_md else []
     if "check" in words:
         md += ["## Cross-check against the engine", words["check"]]
     out.write("report.md", "\n\n".join(md) + "\n")
