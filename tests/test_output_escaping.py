@@ -95,6 +95,31 @@ def test_csv_text_neutralises_cells_columns_and_index_and_keeps_numbers() -> Non
     assert csv_frame(untouched) is untouched
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=8),
+    st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), min_size=8, max_size=8),
+)
+def test_fuzz_a_table_of_numbers_is_written_as_pandas_writes_it(floats, ints) -> None:
+    """Tables of plain numbers (without their index, or indexed by dates) take a faster path
+    than `DataFrame.to_csv`; its text must be pandas' own to the byte: every float's shortest
+    repr, "" for NaN, -0.0, inf, bools, ISO dates."""
+    n = len(floats)
+    frame = pd.DataFrame(
+        {
+            "x": floats,
+            'n, "quoted"': ints[:n],
+            "=flag": [i % 2 == 0 for i in ints[:n]],
+            "y": [f * 1e-300 for f in floats],
+        }
+    )
+    expected = csv_frame(frame).to_csv(index=False, lineterminator="\n")
+    assert csv_text(frame, index=False) == expected
+    dated = frame.set_axis(pd.date_range("1999-12-30", periods=n, freq="B", name="date"))
+    expected = csv_frame(dated).to_csv(date_format="%Y-%m-%d", lineterminator="\n")
+    assert csv_text(dated) == expected and "\n1999-12-30," in expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=30))
 def test_fuzz_no_csv_text_cell_starts_like_a_formula(text: str) -> None:

@@ -45,6 +45,9 @@ def test_sharpe_from_running_sums_equals_the_direct_one() -> None:
         nb.per_period_sharpe_nb(RETURNS, 0.0) * math.sqrt(252), rel=1e-15
     )
     assert math.isnan(nb.per_period_sharpe_from_sums_nb(0.3, 0.09, 1.0, 0.0))  # one return
+    # no variance (returns all 0), a negative one (rounding): NaN, never a division error
+    assert math.isnan(nb.per_period_sharpe_from_sums_nb(0.0, 0.0, 3.0, 0.0))
+    assert math.isnan(nb.per_period_sharpe_from_sums_nb(0.3, 0.02, 3.0, 0.0))
 
 
 def test_two_dimensional_form_is_column_by_column() -> None:

@@ -108,58 +108,82 @@ def _count_of(counts, picked):  # fmt: skip
 
 
 @numba.njit(cache=True)
-def _sharpe_on(blocks, c, picked, count, rf):  # fmt: skip
+def _sharpe_on(sums, squares, c, picked, count, rf):  # fmt: skip
     """Combination c's per-period SR over the blocks `picked` (holding `count` returns), from
-    its per-block sums: the one summation every CSCV kernel uses."""
+    its per-block sums: the one summation every CSCV kernel uses (blocks in `picked` order,
+    from 0.0), here for one combination, in `_tile_sharpes` for a tile of them at once."""
     s1 = 0.0
     s2 = 0.0
     for i in range(picked.shape[0]):
-        s1 += blocks[c, picked[i], 0]
-        s2 += blocks[c, picked[i], 1]
+        s1 += sums[picked[i], c]
+        s2 += squares[picked[i], c]
     return per_period_sharpe_from_sums_nb(s1, s2, count, rf)
 
 
+@numba.njit(cache=True)
+def _tile_sharpes(sums, squares, picked, count, rf, lo, s1, s2, out):  # fmt: skip
+    """`_sharpe_on` for combinations lo .. lo + len(out) - 1 into `out`: the same additions in
+    the same order for each combination, block by block across the tile, so the compiler runs
+    them on several combinations per instruction and each result is bit for bit the same."""
+    m = out.shape[0]
+    for c in range(m):
+        s1[c] = 0.0
+        s2[c] = 0.0
+    for i in range(picked.shape[0]):
+        block = picked[i]
+        for c in range(m):
+            s1[c] += sums[block, lo + c]
+            s2[c] += squares[block, lo + c]
+    for c in range(m):
+        out[c] = per_period_sharpe_from_sums_nb(s1[c], s2[c], count, rf)
+
+
 @numba.njit(cache=True, parallel=True)
-def _best_in_sample(blocks, chosen, counts, rf):  # fmt: skip
-    """Per split: the combination with the highest Sharpe ratio on the chosen blocks."""
-    n, n_splits = blocks.shape[0], chosen.shape[0]
+def _best_in_sample(sums, squares, chosen, counts, rf):  # fmt: skip
+    """Per split: the combination with the highest Sharpe ratio on the chosen blocks (the
+    first of equal ones)."""
+    n, n_splits = sums.shape[1], chosen.shape[0]
     best_value = np.full(n_splits, -np.inf)
     best_index = np.full(n_splits, -1, dtype=np.int64)
     for lo in range(0, n, TILE):
-        hi = min(n, lo + TILE)
+        m = min(n, lo + TILE) - lo
         for k in prange(n_splits):
+            s1 = np.empty(m)
+            s2 = np.empty(m)
+            sr = np.empty(m)
             picked = chosen[k]
-            count = _count_of(counts, picked)
+            _tile_sharpes(sums, squares, picked, _count_of(counts, picked), rf, lo, s1, s2, sr)
             value = best_value[k]
             index = best_index[k]
-            for c in range(lo, hi):
-                sr = _sharpe_on(blocks, c, picked, count, rf)
-                if sr > value:
-                    value = sr
-                    index = c
+            for c in range(m):
+                if sr[c] > value:
+                    value = sr[c]
+                    index = lo + c
             best_value[k] = value
             best_index[k] = index
     return best_index, best_value
 
 
 @numba.njit(cache=True, parallel=True)
-def _rank_out_of_sample(blocks, other, counts, rf, threshold):  # fmt: skip
+def _rank_out_of_sample(sums, squares, other, counts, rf, threshold):  # fmt: skip
     """Per split: how many combinations have an out-of-sample SR below / equal to threshold."""
-    n, n_splits = blocks.shape[0], other.shape[0]
+    n, n_splits = sums.shape[1], other.shape[0]
     below = np.zeros(n_splits, dtype=np.int64)
     equal = np.zeros(n_splits, dtype=np.int64)
     for lo in range(0, n, TILE):
-        hi = min(n, lo + TILE)
+        m = min(n, lo + TILE) - lo
         for k in prange(n_splits):
+            s1 = np.empty(m)
+            s2 = np.empty(m)
+            sr = np.empty(m)
             picked = other[k]
-            count = _count_of(counts, picked)
+            _tile_sharpes(sums, squares, picked, _count_of(counts, picked), rf, lo, s1, s2, sr)
             b = 0
             e = 0
-            for c in range(lo, hi):
-                sr = _sharpe_on(blocks, c, picked, count, rf)
-                if sr < threshold[k]:
+            for c in range(m):
+                if sr[c] < threshold[k]:
                     b += 1
-                elif sr == threshold[k]:
+                elif sr[c] == threshold[k]:
                     e += 1
             below[k] += b
             equal[k] += e
@@ -167,7 +191,7 @@ def _rank_out_of_sample(blocks, other, counts, rf, threshold):  # fmt: skip
 
 
 @numba.njit(cache=True)
-def _oos_sharpe_of(blocks, other, counts, rf, index):  # fmt: skip
+def _oos_sharpe_of(sums, squares, other, counts, rf, index):  # fmt: skip
     """The out-of-sample SR of each split's pick, summed exactly as the ranking kernel sums."""
     out = np.empty(index.shape[0])
     for k in range(index.shape[0]):
@@ -175,7 +199,7 @@ def _oos_sharpe_of(blocks, other, counts, rf, index):  # fmt: skip
         if c < 0:  # every in-sample SR was undefined
             out[k] = np.nan
             continue
-        out[k] = _sharpe_on(blocks, c, other[k], _count_of(counts, other[k]), rf)
+        out[k] = _sharpe_on(sums, squares, c, other[k], _count_of(counts, other[k]), rf)
     return out
 
 
@@ -226,11 +250,14 @@ def pbo_cscv(
         every = [every[i] for i in pick]
     chosen = np.array(every, dtype=np.int64)
     other = np.array([sorted(set(range(s)) - set(c)) for c in every], dtype=np.int64)
-    blocks = np.ascontiguousarray(blocks, dtype=np.float64)
+    # block by combination, so a tile's combinations lie side by side for each block
+    sums = np.ascontiguousarray(blocks[:, :, 0].T, dtype=np.float64)
+    squares = np.ascontiguousarray(blocks[:, :, 1].T, dtype=np.float64)
     counts = np.ascontiguousarray(counts, dtype=np.float64)
-    best_index, best_is = _best_in_sample(blocks, chosen, counts, float(rf_daily))
-    threshold = _oos_sharpe_of(blocks, other, counts, float(rf_daily), best_index)
-    below, equal = _rank_out_of_sample(blocks, other, counts, float(rf_daily), threshold)
+    rf = float(rf_daily)
+    best_index, best_is = _best_in_sample(sums, squares, chosen, counts, rf)
+    threshold = _oos_sharpe_of(sums, squares, other, counts, rf, best_index)
+    below, equal = _rank_out_of_sample(sums, squares, other, counts, rf, threshold)
     # rank in 1..n of the best's OOS SR (ties share the middle rank), relative rank in (0, 1)
     rank = below + 1.0 + (equal - 1).clip(min=0) / 2.0
     omega = rank / (n + 1.0)

@@ -137,16 +137,18 @@ def running_sums_nb(returns: np.ndarray, lo: int, hi: int) -> tuple[float, float
     return s1, s2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def per_period_sharpe_from_sums_nb(s1: float, s2: float, count: float, rf: float) -> float:
     """Per-period Sharpe ratio (ddof=1) of `count` returns from their sum and sum of squares:
-    exact for any union of blocks whose running sums are known (CSCV)."""
+    exact for any union of blocks whose running sums are known (CSCV). NaN without a positive
+    variance. Written without an early return and with numpy's error model (no zero-division
+    check: the ratio is computed, then dropped, when the variance is not positive), so a loop
+    calling it over many combinations runs several per instruction: CSCV calls it ~10^7 times."""
     if count < 2:
         return np.nan
     var = (s2 - s1 * s1 / count) / (count - 1.0)
-    if not var > 0:
-        return np.nan
-    return (s1 / count - rf) / math.sqrt(var)
+    sharpe = (s1 / count - rf) / math.sqrt(var)
+    return sharpe if var > 0 else np.nan
 
 
 @numba.njit(cache=True)

@@ -85,33 +85,35 @@ def test_equity_chart_labels_the_start_value():
     assert _size(plots.equity_chart([curve], 100.0, "t")) == (1200, 600)
 
 
-def test_sweep_heatmap_is_centred_on_the_benchmark_and_marks_default_and_best(monkeypatch):
-    from matplotlib.patches import Rectangle
+def test_sweep_heatmap_is_centred_on_the_benchmark_and_marks_default_and_best():
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
 
-    from engine.paths import PROJECT_ROOT
     from engine.report.sweep import charts as sweep_report
-    from engine.tuning.executors import LocalExecutor
-    from engine.tuning.grid import build_grid
-    from engine.tuning.study import StudyOptions, run_study
-    from engine.tuning.sweep import load_sweep
-    from tests.helpers import random_walk
-    from tests.tuning.conftest import RSI_TRIM, rsi_config
 
-    prices = random_walk(["IWM", "SPY"], "2012-01-01", "2016-12-31", seed=5, drift=0.0004)
-    cfg = rsi_config()
-    grid = build_grid(RSI_TRIM.params_model, cfg.params, ["upper=60,70,80", "lower=40,50"])
-    setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=market_data(prices))
-    with LocalExecutor() as ex:
-        study = run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
-    figures = []
-    monkeypatch.setattr(sweep_report, "png", lambda fig: figures.append(fig) or b"png")
-    sweep_report.heatmap_png(study, "upper", "lower", "mean", center=0.123)
-    [ax] = [a for a in figures[0].axes if a.images]
-    norm = ax.images[0].norm
-    assert isinstance(norm, TwoSlopeNorm) and norm.vcenter == 0.123
-    assert norm.vmax - 0.123 == pytest.approx(0.123 - norm.vmin)
-    labels = [p.get_label() for p in ax.patches if isinstance(p, Rectangle)]
-    assert labels == ["default parameters", "best combination"]
+    study = _small_study(["upper=60,70,80", "lower=40,50"])
+    table, frame, _ = sweep_report.heatmap_table(study, "upper", "lower", "mean", center=0.123)
+    low, centre, high = table.scale_values
+    assert centre == 0.123 and high - 0.123 == pytest.approx(0.123 - low)
+    values = frame.to_numpy(dtype=float)
+    assert max(abs(values.max() - 0.123), abs(values.min() - 0.123)) == pytest.approx(high - 0.123)
+    # each cell's colour is RdYlGn of the same centred scale, largest lower value on top
+    norm = TwoSlopeNorm(vmin=low, vcenter=0.123, vmax=high)
+    [label, cells] = table.rows[0]
+    assert label == "50" and table.columns == ["60", "70", "80"]
+    expected = to_hex(colormaps["RdYlGn"](float(norm(frame.loc[50.0, 60.0]))))
+    assert cells[0].style.startswith(f"background:{expected};")
+    assert cells[0].title.startswith("upper 60, lower 50: ")
+    assert [m.label for m in table.marks] == ["default parameters", "best combination"]
+    default, best = table.marks
+    defaults, best_values = study.sweep.setup.default_values(), study.sweep.best_values()
+    rows = [float(r) for r, _ in table.rows]
+    assert default.cells == {(rows.index(defaults["lower"]), [60, 70, 80].index(defaults["upper"]))}
+    assert best.cells == {
+        (rows.index(best_values["lower"]), [60, 70, 80].index(best_values["upper"]))
+    }
+    [(i, j)] = best.cells
+    assert "mark-best" in table.rows[i][1][j].cls
 
 
 def _small_study(axes: list[str]):
@@ -131,33 +133,23 @@ def _small_study(axes: list[str]):
         return run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
 
 
-def test_sweep_heatmap_fits_its_labels_and_writes_values_only_where_they_fit(monkeypatch):
-    """Placed without a layout engine: every label inside the picture, the colour bar beside
-    the cells; each cell's value written on it when it fits, none when the cells are narrow."""
+def test_sweep_heatmap_writes_each_value_only_where_the_columns_leave_room_for_it():
+    """A heatmap table writes every cell's value and keys its marks; a heatmap of 60 columns
+    keeps its colours and hover texts but writes no values (they are in its CSV file)."""
     from engine.report.sweep import charts as sweep_report
 
-    figures = []
-    monkeypatch.setattr(sweep_report, "png", lambda fig: figures.append(fig) or b"png")
     study = _small_study(["upper=60,70,80", "lower=40,50"])
-    sweep_report.heatmap_png(study, "upper", "lower", "mean", center=0.1)
-    fig = figures[-1]
-    renderer = fig.canvas.get_renderer()
-    picture = fig.bbox
-    tight = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)
-    assert tight.x0 >= 0 and tight.y0 >= 0
-    assert tight.x1 <= picture.width + 0.5 and tight.y1 <= picture.height + 0.5
-    [cells] = [a for a in fig.axes if a.images]
-    [bar] = [a for a in fig.axes if a is not cells]
-    assert cells.get_window_extent(renderer).x1 < bar.get_window_extent(renderer).x0
-    frame, _ = sweep_report.heatmap_frame(study, "upper", "lower", "mean")
+    table, frame, _ = sweep_report.heatmap_table(study, "upper", "lower", "mean", center=0.1)
     expected = sorted(sweep_report.cell_text(v, "sharpe") for v in frame.to_numpy().ravel())
-    assert sorted(t.get_text() for t in cells.texts) == expected
-    assert fig.legends and [t.get_text() for t in fig.legends[0].get_texts()] == [
-        "default parameters",
-        "best combination",
-    ]
+    assert sorted(table.texts) == expected and table.written
+    markdown = sweep_report.heatmap_markdown(table, "heatmap_upper_lower.csv")
+    assert markdown.count("\n| ") == 2 and "heatmap_upper_lower.csv" in markdown
+    assert "Default parameters in bold; best combination in italics." in markdown
 
-    narrow = _small_study(["upper=50.5:80:0.5", "lower=40,50"])  # 60 columns of 16 px
-    sweep_report.heatmap_png(narrow, "upper", "lower", "mean")
-    [cells] = [a for a in figures[-1].axes if a.images]
-    assert cells.images[0].get_array().shape == (2, 60) and len(cells.texts) == 0
+    narrow = _small_study(["upper=50.5:80:0.5", "lower=40,50"])  # 60 columns
+    table, frame, _ = sweep_report.heatmap_table(narrow, "upper", "lower", "mean")
+    assert frame.shape == (2, 60) and len(table.rows) == 2 and len(table.rows[0][1]) == 60
+    assert table.texts == [] and not table.written
+    assert all(cell.title and cell.style.startswith("background:") for cell in table.rows[0][1])
+    markdown = sweep_report.heatmap_markdown(table, "heatmap_upper_lower.csv")
+    assert markdown.startswith("The 2 x 60 cells are too many")

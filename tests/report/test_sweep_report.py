@@ -61,9 +61,9 @@ def test_report_folder_has_every_file_and_the_ledger_counts_trials(study, tmp_pa
         "combinations.parquet",
         "top.csv",
         "top_equity.png",
-        "heatmap_upper_lower.png",
-        "heatmap_upper_n.png",
-        "heatmap_lower_n.png",
+        "heatmap_upper_lower.csv",
+        "heatmap_upper_n.csv",
+        "heatmap_lower_n.csv",
         "engine_check.csv",
         "pbo_splits.csv",
         "walk_forward.csv",
@@ -85,6 +85,14 @@ def test_report_folder_has_every_file_and_the_ledger_counts_trials(study, tmp_pa
     html = (folder / "report.html").read_text()
     assert "Deflated Sharpe ratio" in html and "Probability of backtest overfitting" in html
     assert "data:image/png;base64," in html and "Walk-forward" in html
+    assert html.count('<table class="heatmap">') == 3 and "heatmap_upper_lower.png" not in html
+    cells, _ = heatmap_frame(study, "upper", "lower", "mean")
+    written = pd.read_csv(folder / "heatmap_upper_lower.csv", index_col=0)
+    assert written.index.name == "lower \\ upper"
+    np.testing.assert_array_equal(written.to_numpy(), cells.to_numpy())
+    assert list(written.columns) == ["60.0", "70.0", "80.0"]
+    md = (folder / "report.md").read_text()
+    assert "| lower \\\\ upper | 60 | 70 | 80 |" in md and "heatmap_upper_lower.csv" in md
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp-")]
     assert recorded_trials(folder.parent) == 12
     write_sweep_report(_report(study, run_id="r2"), tmp_path)
@@ -98,7 +106,7 @@ def test_a_failure_leaves_no_folder_and_no_ledger_entry(study, tmp_path, monkeyp
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report_module, "heatmap_png", broken)
+    monkeypatch.setattr(report_module, "heatmap_table", broken)
     with pytest.raises(SweepReportError, match="No space left"):
         write_sweep_report(_report(study), tmp_path)
     assert list((tmp_path / "rsi_trim").iterdir()) == []
@@ -126,3 +134,27 @@ def test_words_state_the_numbers(study):
     s = study.walk_forward.summary
     assert f"{s.loc['chosen', 'oos_sharpe']:.2f}" in words["walk_forward"]
     assert np.isfinite(study.dsr.probability)
+
+
+def test_a_sweep_without_the_cross_check_writes_its_report(walk_data, tmp_path):
+    cfg = rsi_config()
+    grid = build_grid(RSI_TRIM.params_model, cfg.params, ["upper=60,70", "lower=40,50"])
+    setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=walk_data)
+    with LocalExecutor() as ex:
+        study = run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
+    html = (write_sweep_report(_report(study), tmp_path) / "report.html").read_text()
+    assert study.check is None and 'id="check"' not in html
+    assert html.count('<table class="heatmap">') == 1
+
+
+def test_a_sweep_of_one_parameter_has_no_heatmap_section(walk_data, tmp_path):
+    cfg = rsi_config()
+    grid = build_grid(RSI_TRIM.params_model, cfg.params, ["upper=60,70"])
+    setup = load_sweep(RSI_TRIM, cfg, grid, PROJECT_ROOT, data=walk_data)
+    with LocalExecutor() as ex:
+        study = run_study(setup, ex, StudyOptions(check=0, top=3, blocks=4))
+    folder = write_sweep_report(_report(study), tmp_path)
+    html = (folder / "report.html").read_text()
+    assert 'id="heatmaps"' not in html and 'id="luck"' in html
+    assert "## Heatmaps" not in (folder / "report.md").read_text()
+    assert not list(folder.glob("heatmap_*"))

@@ -133,3 +133,39 @@ def test_pbo_samples_splits_when_asked_and_reports_the_sampling_error():
     assert abs(part.pbo - full.pbo) < 4 * part.standard_error + 1e-9
     with pytest.raises(ValueError, match="even number"):
         pbo_cscv(sums[:, :5], counts[:5])
+
+
+def _sharpe_in_python(sums: np.ndarray, c: int, picked, counts: np.ndarray, rf: float) -> float:
+    """Combination c's per-period SR on the blocks `picked`, added one block at a time in
+    Python floats (IEEE doubles, the order the kernels promise)."""
+    s1 = s2 = count = 0.0
+    for b in picked:
+        s1 += float(sums[c, b, 0])
+        s2 += float(sums[c, b, 1])
+        count += float(counts[b])
+    var = (s2 - s1 * s1 / count) / (count - 1.0)
+    return (s1 / count - rf) / math.sqrt(var) if var > 0 else math.nan
+
+
+def test_pbo_kernels_give_exactly_the_sharpe_ratios_of_one_combination_at_a_time():
+    """Across more combinations than one tile (1,024), with tied combinations: each split's
+    pick, its in- and out-of-sample SRs and its rank are exactly those of adding each
+    combination's blocks one at a time, not merely close to them."""
+    rng = np.random.default_rng(21)
+    matrix = rng.normal(0.0002, 0.01, size=(240, 1030))
+    matrix[:, 1000:] = matrix[:, 10:40]  # 30 combinations tied with earlier ones
+    sums, counts, _ = _blocks_of(matrix, 6)
+    rf = 0.00005
+    result = pbo_cscv(sums, counts, rf)
+    n = sums.shape[0]
+    for k, chosen in enumerate(itertools.combinations(range(6), 3)):
+        other = [b for b in range(6) if b not in chosen]
+        inside = [_sharpe_in_python(sums, c, chosen, counts, rf) for c in range(n)]
+        best = int(np.argmax(inside))  # the first of equal ones
+        assert result.is_sharpe[k] == inside[best]
+        outside = np.array([_sharpe_in_python(sums, c, other, counts, rf) for c in range(n)])
+        assert result.oos_sharpe[k] == outside[best]
+        below = int((outside < outside[best]).sum())
+        equal = int((outside == outside[best]).sum())
+        omega = (below + 1.0 + max(equal - 1, 0) / 2.0) / (n + 1.0)
+        assert result.logits[k] == math.log(omega / (1.0 - omega))

@@ -1,31 +1,22 @@
-"""The sweep report's charts: heatmaps of the metric over two parameters, centred on the main
-benchmark's value, and equity curves of the best combinations beside the benchmarks."""
+"""The sweep report's charts: heatmaps of the metric over two parameters (tables of coloured
+cells, centred on the main benchmark's value), and equity curves of the best combinations
+beside the benchmarks."""
 
 from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from matplotlib import ticker as mticker
-from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
-from matplotlib.figure import Figure
-from matplotlib.legend import Legend
 
 from engine.errors import RotationLabError
 from engine.report.toolkit import palette
-from engine.report.toolkit.charts import (
-    annotated_heatmap,
-    date_axis,
-    equity_ticks,
-    label_cells,
-    money,
-    new_figure,
-    png,
-)
+from engine.report.toolkit.charts import date_axis, equity_ticks, money, new_figure, png
+from engine.report.toolkit.heat_table import HeatTable, Mark, heat_markdown, heat_table
 from engine.stats.metrics import METRICS
 from engine.stats.sweep_columns import LOWER_IS_BETTER, STAT_COLUMNS
 from engine.tuning.study import Study
@@ -35,9 +26,11 @@ __all__ = [
     "SweepReportError",
     "cell_text",
     "equity_png",
+    "heatmap_csv_frame",
     "heatmap_frame",
+    "heatmap_markdown",
     "heatmap_pairs",
-    "heatmap_png",
+    "heatmap_table",
 ]
 
 
@@ -68,14 +61,16 @@ def heatmap_frame(study: Study, x: str, y: str, others: Others) -> tuple[pd.Data
     return study.sweep.heatmap(x, y, others)
 
 
-def heatmap_png(
+def heatmap_table(
     study: Study, x: str, y: str, others: Others, center: float | None = None
-) -> tuple[bytes, str]:
-    """The metric over two parameters on a diverging scale centred on `center` (the main
-    benchmark's value: green beats it, red does not; the default's value when there is none),
-    the default parameters outlined in black and the best combination dashed in blue."""
-    grid, note = heatmap_frame(study, x, y, others)
-    grid = grid.iloc[::-1]  # the largest y value on top
+) -> tuple[HeatTable, pd.DataFrame, str]:
+    """The metric over two parameters as a table of coloured cells (`toolkit.heat_table`), on a
+    diverging scale centred on `center` (the main benchmark's value: green beats it, red does
+    not; the default's value when there is none), the default parameters outlined in black
+    and the best combination dashed in blue; with the cells' frame (y rows, x columns) and
+    what the cells hold."""
+    frame, note = heatmap_frame(study, x, y, others)
+    grid = frame.iloc[::-1]  # the largest y value on top
     metric = study.sweep.metric
     values = grid.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
@@ -87,100 +82,44 @@ def heatmap_png(
     span = span if span > 0 else 1.0
     norm = TwoSlopeNorm(vmin=center - span, vcenter=center, vmax=center + span)
     cmap = "RdYlGn_r" if metric in LOWER_IS_BETTER else "RdYlGn"
-    width = min(12.0, 2.6 + 0.8 * max(4, grid.shape[1]))
-    # No layout engine: a constrained layout lays every text out in an extra pass, which
-    # doubled the time of a report's heatmaps; `_place` sets the margins from the labels.
-    fig, ax = new_figure((width, 1.2 + 0.5 * max(4, grid.shape[0])), layout=None)
-    blank = [["" for _ in row] for row in values]
-    annotated_heatmap(ax, values, norm, cmap, blank, colorbar=False)  # values written below
-    bar_ax = fig.add_axes((0.9, 0.1, 0.02, 0.8))
-    fig.colorbar(ax.images[0], cax=bar_ax, label=metric)
-    ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], rotation=45)
-    ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"{note}; colour centred on {cell_text(center, metric)}", fontsize=9)
     cols, rows = list(grid.columns), list(grid.index)
     marks = []
     default = study.sweep.setup.default_values()
     if default[x] in cols and default[y] in rows:
-        j, i = cols.index(default[x]), rows.index(default[y])
-        ax.add_patch(_rect((j - 0.5, i - 0.5), edgecolor="black", label="default parameters"))
-        marks.append("default")
+        cell = frozenset({(rows.index(default[y]), cols.index(default[x]))})
+        marks.append(Mark("default parameters", "mark-default", cell))
     best = study.sweep.best_values()
     if best[x] in cols and best[y] in rows:
-        j, i = cols.index(best[x]), rows.index(best[y])
-        ax.add_patch(_rect((j - 0.42, i - 0.42), edgecolor=palette.STRATEGY, linestyle="--",
-                           label="best combination", size=0.84))  # fmt: skip
-        marks.append("best")
-    legend = None
-    if marks:  # below the cells, in the figure's corner (`_place` leaves room for it)
-        legend = fig.legend(handles=ax.patches[:], loc="lower left", fontsize=8, frameon=False,
-                            ncols=2)  # fmt: skip
-    _place(fig, ax, bar_ax, legend)
-    _write_values(ax, values, metric)
-    return png(fig), note
+        cell = frozenset({(rows.index(best[y]), cols.index(best[x]))})
+        marks.append(Mark("best combination", "mark-best", cell, emphasis="_"))
+    ticks_x, ticks_y = [_tick(v) for v in cols], [_tick(v) for v in rows]
 
+    def title(i: int, j: int) -> str:
+        return f"{x} {ticks_x[j]}, {y} {ticks_y[i]}"
 
-MAX_WRITTEN = 225  # cells whose values are written on them, at most (each is a text to draw)
-
-
-def _write_values(ax: Axes, values: np.ndarray, metric: str) -> None:
-    """Each cell's value on it, when there are at most MAX_WRITTEN cells and the widest value
-    fits its cell (the colours and the colour bar tell the rest)."""
-    if values.size > MAX_WRITTEN:
-        return
-    from matplotlib.font_manager import FontProperties
-
-    texts = [[cell_text(v, metric) if np.isfinite(v) else "" for v in row] for row in values]
-    size = 11.0 if values.size <= 64 else 9.5 if values.size <= 144 else 8.0
-    widest = max((t for row in texts for t in row), key=len, default="")
-    renderer = ax.figure.canvas.get_renderer()
-    text_w, text_h, _ = renderer.get_text_width_height_descent(
-        widest, FontProperties(size=size), ismath=False
+    table = heat_table(
+        values,
+        ticks_y,
+        ticks_x,
+        norm,
+        cmap,
+        lambda v: cell_text(v, metric),
+        corner=f"{y} \\ {x}",
+        title=title if values.size <= MAX_HOVER else None,
+        marks=marks,
+        scale_name=f"{metric}, centred on {cell_text(center, metric)}",
+        write_values=len(cols) <= MAX_WRITTEN_COLUMNS,
     )
-    box = ax.get_window_extent(renderer)
-    if text_w + 4 <= box.width / values.shape[1] and text_h + 2 <= box.height / values.shape[0]:
-        label_cells(ax.images[0], texts, size)
+    return table, frame, note
 
 
-PAD_PX = 8.0  # between the figure's edge and the outermost label
-BAR_PX = (14.0, 20.0)  # the colour bar's gap from the cells and its width
+MAX_WRITTEN_COLUMNS = 24  # wider heatmaps keep their colours; the values are in the CSV file
+MAX_HOVER = 2_500  # cells that name themselves on hover, at most (page size)
 
 
-def _place(fig: Figure, ax: Axes, bar_ax: Axes, legend: Legend | None) -> None:
-    """Axes, colour bar and legend placed so every label fits: the labels' extents beyond
-    each axes are measured once (they do not depend on where the axes sit), and the cells
-    take the rest; the colour bar spans 85% of their height, the legend sits below."""
-    renderer = fig.canvas.get_renderer()
-    for text in ax.texts:  # the cells' own values never reach outside the axes
-        text.set_in_layout(False)
-    width, height = fig.bbox.width, fig.bbox.height
-
-    def overhang(axes: Axes) -> tuple[float, float, float, float]:
-        box, tight = axes.get_window_extent(renderer), axes.get_tightbbox(renderer)
-        return box.x0 - tight.x0, box.y0 - tight.y0, tight.x1 - box.x1, tight.y1 - box.y1
-
-    left, bottom, _, top = overhang(ax)
-    _, _, bar_right, _ = overhang(bar_ax)
-    below = PAD_PX
-    if legend is not None:
-        legend.set_bbox_to_anchor((PAD_PX / width, PAD_PX / height))
-        below += legend.get_window_extent(renderer).height + PAD_PX
-    x0, y0 = PAD_PX + left, below + bottom
-    x1 = width - PAD_PX - bar_right - BAR_PX[1] - BAR_PX[0]
-    y1 = height - PAD_PX - top
-    ax.set_position((x0 / width, y0 / height, (x1 - x0) / width, (y1 - y0) / height))
-    bar_height = 0.85 * (y1 - y0)
-    bar_y0 = y0 + (y1 - y0 - bar_height) / 2
-    bar_ax.set_position(((x1 + BAR_PX[0]) / width, bar_y0 / height, BAR_PX[1] / width,
-                         bar_height / height))  # fmt: skip
-
-
-def _rect(xy: tuple[float, float], size: float = 1.0, **kwargs: Any):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle(xy, size, size, fill=False, linewidth=2, **kwargs)
+def heatmap_csv_frame(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """The cells as heatmap_<x>_<y>.csv holds them: one row per y value, one column per x."""
+    return frame.rename_axis(index=f"{y} \\ {x}", columns=None)
 
 
 def _tick(value: object) -> str:
@@ -249,3 +188,12 @@ def equity_png(
 
 def _is_default(name: object) -> bool:
     return str(name).startswith("default")
+
+
+def heatmap_markdown(table: HeatTable, csv_name: str) -> str:
+    """A heatmap in report.md: its values as a Markdown table (the default and best marked),
+    or, when its columns are too many for one, where its values are."""
+    shape = f"{len(table.rows)} x {len(table.columns)}"
+    if not table.written:
+        return f"The {shape} cells are too many to write here: their values are in {csv_name}."
+    return f"{heat_markdown(table)} The cells' values are in {csv_name}."

@@ -3,7 +3,8 @@
 Files: combinations.parquet (and combinations.csv up to CSV_MAX_ROWS rows) for sweeps the
 table of which is read back (READ_BACK_LIMIT rows); above that combinations/, the sweep's own
 Parquet dataset (one part per chunk, hard-linked, with the CSCV block sums); top.csv,
-heatmap_<x>_<y>.png, top_equity.png/.csv, engine_check.csv, pbo_splits.csv, walk_forward*.csv
+heatmap_<x>_<y>.csv (each heatmap's cells; the page draws them as tables of coloured cells),
+top_equity.png/.csv, engine_check.csv, pbo_splits.csv, walk_forward*.csv
 and walk_forward.png (with --walk-forward), config.toml, summary.json, report.html (self-contained)
 and report.md. Everything is written into a temporary folder beside the final one and renamed
 into place only when complete. reports/<strategy>/trials-ledger.csv (engine.tuning.ledger)
@@ -28,8 +29,10 @@ from engine.report.sweep.charts import (
     SweepReportError,
     cell_text,
     equity_png,
+    heatmap_csv_frame,
+    heatmap_markdown,
     heatmap_pairs,
-    heatmap_png,
+    heatmap_table,
 )
 from engine.report.sweep.files import (
     CSV_MAX_ROWS,
@@ -216,12 +219,15 @@ def _write_files(report: SweepReport, out: SweepFolder, trials_before: int) -> N
     )
     out.write("top_equity.png", equity_bytes)
     heatmaps = []
+    heatmaps_md: list[str] = []
     center = _benchmark_value(report, sweep.metric)
     for x, y in heatmap_pairs(study, report.heatmaps):
-        png, note = heatmap_png(study, x, y, report.heatmap_others, center)
-        name = f"heatmap_{x}_{y}.png"
-        out.write(name, png)
-        heatmaps.append((f"{y} (rows) by {x} (columns): {note}", png_data_uri(png)))
+        table, frame, note = heatmap_table(study, x, y, report.heatmap_others, center)
+        name = f"heatmap_{x}_{y}.csv"
+        out.csv(name, heatmap_csv_frame(frame, x, y), index=True)
+        heading = f"{y} (rows) by {x} (columns): {note}"
+        heatmaps.append((heading, table, name))
+        heatmaps_md += [f"### {markdown_cell(heading)}", heatmap_markdown(table, name)]
     if study.check is not None:
         out.csv("engine_check.csv", study.check)
     if study.pbo is not None:
@@ -342,8 +348,8 @@ def _write_files(report: SweepReport, out: SweepFolder, trials_before: int) -> N
             table_markdown(display_table(wf.windows)),
             "![walk-forward](walk_forward.png)",
         ]
-    md += ["## Equity", "![equity](top_equity.png)", "## Heatmaps"]
-    md += [f"![{name}]({name})" for name in out.names if name.startswith("heatmap_")]
+    md += ["## Equity", "![equity](top_equity.png)"]
+    md += ["## Heatmaps", *heatmaps_md] if heatmaps_md else []
     if "check" in words:
         md += ["## Cross-check against the engine", words["check"]]
     out.write("report.md", "\n\n".join(md) + "\n")

