@@ -104,23 +104,12 @@ def _time_report() -> dict[str, float]:
     return spent
 
 
-def measure_scale(
-    name: str, axes: Any, stream: bool = False, start: str | None = None, fused: bool = False
-) -> dict[str, Any]:
-    """The sweep's compute for one grid, after loading and the first call; with `stream`,
-    the whole `run_sweep`: every row to a Parquet dataset (in a temporary folder, counted and
-    removed) and the bounded summaries in memory; with `fused` (rsi_trim), the fused reference
-    kernel on the same grid too (benchmarks/fused_rsi_trim)."""
+def _loaded(name: str, axes: Any, start: str | None = None) -> tuple[Any, float, Any, float]:
+    """(sweep setup, seconds to load it, its window, seconds of the first (compiling) call)."""
     sys.path.insert(0, str(ROOT))
-    import numba
-    import numpy as np
-    import pyarrow.parquet as pq
-
     from engine.config.run_config import apply_overrides, build_config, read_toml
-    from engine.stats.sweep_columns import STAT_COLUMNS
-    from engine.tuning.executors import LocalExecutor
     from engine.tuning.grid import build_grid
-    from engine.tuning.sweep import default_chunk_size, load_sweep, run_plan, run_sweep
+    from engine.tuning.sweep import load_sweep
     from strategies import discover
 
     strategy = discover()[name]
@@ -138,8 +127,62 @@ def measure_scale(
     window = setup.window(16)
     started = time.perf_counter()
     setup.plan.core.run(setup.plan.payload(0, 2), window)  # compile or load numba's cache
-    first_s = time.perf_counter() - started
-    started = time.perf_counter()
+    return setup, load_s, window, time.perf_counter() - started
+
+
+def measure_compute(name: str, axes: Any, reference_axes: Any, repeats: int) -> dict[str, Any]:
+    """A strategy's sweep compute on its grid and the fused rsi_trim kernel on
+    `reference_axes`, timed in turn `repeats` times in this one process, the fastest of each:
+    the machine's speed drifts over minutes, so a ratio of two figures taken side by side is
+    steadier than one of figures from different processes."""
+    from benchmarks.fused_rsi_trim import measure_fused
+    from engine.tuning.executors import LocalExecutor
+    from engine.tuning.sweep import default_chunk_size, run_plan
+
+    setup, _, window, _ = _loaded(name, axes)
+    reference = setup if name == "rsi_trim" else _loaded("rsi_trim", reference_axes)[0]
+    measure_fused(reference, repeats=1)  # compile
+    seconds, fused = float("inf"), float("inf")
+    with LocalExecutor() as executor:
+        size = default_chunk_size(setup, executor.workers)
+        for _ in range(repeats):
+            fused = min(fused, measure_fused(reference, repeats=1)["seconds"])
+            setup.plan.core.forget_decisions()  # decided again each time
+            started = time.perf_counter()
+            run_plan(setup.plan, setup.plan_size, window, executor, size, lambda *a: None, False)
+            seconds = min(seconds, time.perf_counter() - started)
+    return {
+        "combinations": setup.n_combos,
+        "seconds": seconds,
+        "per_combo_us": seconds / setup.plan_size * 1e6,
+        "fused_combinations": len(reference.table),
+        "fused_seconds": fused,
+        "fused_us": fused / len(reference.table) * 1e6,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure_scale(
+    name: str,
+    axes: Any,
+    stream: bool = False,
+    start: str | None = None,
+    fused: bool = False,
+) -> dict[str, Any]:
+    """The sweep's compute for one grid, after loading and the first call; with `stream`,
+    the whole `run_sweep`: every row to a Parquet dataset (in a temporary folder, counted and
+    removed) and the bounded summaries in memory; with `fused` (rsi_trim), the fused reference
+    kernel on the same grid too (benchmarks/fused_rsi_trim)."""
+    sys.path.insert(0, str(ROOT))
+    import numba
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from engine.stats.sweep_columns import STAT_COLUMNS
+    from engine.tuning.executors import LocalExecutor
+    from engine.tuning.sweep import default_chunk_size, run_plan, run_sweep
+
+    setup, load_s, window, first_s = _loaded(name, axes, start)
     rows, disk = 0, 0
     final = np.full(setup.n_combos, np.nan) if fused else None
     column = list(STAT_COLUMNS).index("final_equity")
@@ -151,14 +194,16 @@ def measure_scale(
 
     with LocalExecutor() as executor, tempfile.TemporaryDirectory() as parts:
         size = default_chunk_size(setup, executor.workers)
+        started = time.perf_counter()
         if stream:
             result = run_sweep(setup, executor, chunk_size=size, progress=False, parts=Path(parts))
+            seconds = time.perf_counter() - started
             files = list(result.dataset.glob("part-*.parquet"))
             rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
             disk = sum(f.stat().st_size for f in files)
         else:
             run_plan(setup.plan, setup.plan_size, window, executor, size, keep_final, False)
-        seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - started
     extra = {}
     if fused:
         from benchmarks.fused_rsi_trim import measure_fused

@@ -104,6 +104,11 @@ class BatchCore:
                 self._cached_bytes += size
         return out
 
+    def forget_decisions(self) -> None:
+        """Drop the decisions kept for reuse (memory back; the next run decides again)."""
+        self._cache.clear()
+        self._cached_bytes = 0
+
     def _decide(self, chunk: Chunk) -> list[tuple[np.ndarray, Decisions, int]]:
         out = []
         for first in np.unique(chunk.first):
