@@ -141,12 +141,14 @@ def test_a_sweep_stopped_by_sigterm_resumes_to_the_same_table(tmp_path):
             proc.wait(timeout=30)
     assert proc.returncode == 1, err
     kept = list((tmp_path / "reports" / "rsi_trim").glob("sweep-parts-*/part-*.parquet"))
-    assert 3 <= len(kept) < 100
+    assert 3 <= len(kept) < 100, (len(kept), err)
     resumed = subprocess.run(
         [*command, "--resume"], env=env, capture_output=True, text=True, timeout=600, check=False
     )
     assert resumed.returncode == 0, resumed.stderr
-    [folder] = (tmp_path / "reports" / "rsi_trim").glob("sweep-*")  # the parts are gone
+    folders = list((tmp_path / "reports" / "rsi_trim").glob("sweep-*"))
+    assert len(folders) == 1, (folders, resumed.stdout[-2000:])  # the parts are gone
+    [folder] = folders
     table = pd.read_csv(folder / "combinations.csv")
     again = rl.sweep("rsi_trim", grid, overrides=sets, check=1)
     expected = again.table.reset_index(drop=True)
