@@ -39,6 +39,7 @@ from engine.config.settings import Strict, weight_map_fields
 from engine.data.model import MarketData
 from engine.decisions.batch import Decisions, param_values
 from strategies import rules
+from strategies.kernels import grown
 
 __all__ = ["STRATEGY", "Params", "decide", "explain", "rebalances", "tables"]
 
@@ -173,9 +174,9 @@ def _mix_events(
                 if k + size > capacity:
                     while k + size > capacity:
                         capacity *= 2
-                    ev_combo = _grown(ev_combo, k, capacity)
-                    ev_session = _grown(ev_session, k, capacity)
-                    ev_reason = _grown(ev_reason, k, capacity)
+                    ev_combo = grown(ev_combo, k, capacity)
+                    ev_session = grown(ev_session, k, capacity)
+                    ev_reason = grown(ev_reason, k, capacity)
                 for m in range(first[f], first[f + 1]):
                     ev_combo[k] = members[m]
                     ev_session[k] = t
@@ -198,9 +199,9 @@ def _mix_events(
                     if k + (cut - start) > capacity:
                         while k + (cut - start) > capacity:
                             capacity *= 2
-                        ev_combo = _grown(ev_combo, k, capacity)
-                        ev_session = _grown(ev_session, k, capacity)
-                        ev_reason = _grown(ev_reason, k, capacity)
+                        ev_combo = grown(ev_combo, k, capacity)
+                        ev_session = grown(ev_session, k, capacity)
+                        ev_reason = grown(ev_reason, k, capacity)
                     for m in range(start, cut):
                         ev_combo[k] = members[m]
                         ev_session[k] = t
@@ -233,13 +234,6 @@ def _mix_events(
         reasons[cursor[j]] = ev_reason[e]
         cursor[j] += 1
     return offsets, positions, reasons
-
-
-@numba.njit(cache=True)
-def _grown(array: np.ndarray, used: int, capacity: int) -> np.ndarray:
-    out = np.empty(capacity, dtype=array.dtype)
-    out[:used] = array[:used]
-    return out
 
 
 # --------------------------------------------------------------------------- shared pieces

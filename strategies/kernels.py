@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["threshold_labels"]
+__all__ = ["grown", "threshold_labels"]
 
 
 @numba.njit(cache=True)
@@ -46,4 +46,13 @@ def threshold_labels(
                 out[j, t] = -1
         if fill_first and sessions > 0 and out[j, 0] < 0:
             out[j, 0] = lo
+    return out
+
+
+@numba.njit(cache=True)
+def grown(array: np.ndarray, used: int, capacity: int) -> np.ndarray:
+    """`array` with room for `capacity` entries, its first `used` kept: event buffers whose
+    final size is known only at the end grow by doubling."""
+    out = np.empty(capacity, dtype=array.dtype)
+    out[:used] = array[:used]
     return out

@@ -32,6 +32,7 @@ from engine.decisions.batch import Decisions, param_values
 from engine.decisions.indicators import wilder_rsi
 from engine.decisions.strategy import single_combination
 from strategies import rules
+from strategies.kernels import grown
 
 CASH = "cash"
 
@@ -104,13 +105,6 @@ def rsi(data: MarketData, params: Params) -> pd.Series:
 
 
 @numba.njit(cache=True)
-def _grown(array: np.ndarray, used: int) -> np.ndarray:
-    out = np.empty(2 * len(array), dtype=array.dtype)
-    out[:used] = array[:used]
-    return out
-
-
-@numba.njit(cache=True)
 def trim_events(
     rsi_rows: np.ndarray,
     row_of: np.ndarray,
@@ -137,8 +131,8 @@ def trim_events(
                           one_states)  # fmt: skip
         k = offsets[j]
         while k + count > len(positions):
-            positions = _grown(positions, k)
-            states = _grown(states, k)
+            positions = grown(positions, k, 2 * len(positions))
+            states = grown(states, k, 2 * len(states))
         positions[k : k + count] = one_positions[:count]
         states[k : k + count] = one_states[:count]
         offsets[j + 1] = k + count
