@@ -142,11 +142,12 @@ def measure_compute(name: str, axes: Any, reference_axes: Any, repeats: int) -> 
     setup, _, window, _ = _loaded(name, axes)
     reference = setup if name == "rsi_trim" else _loaded("rsi_trim", reference_axes)[0]
     measure_fused(reference, repeats=1)  # compile
-    seconds, fused = float("inf"), float("inf")
+    seconds, fused, floor = float("inf"), float("inf"), float("inf")
     with LocalExecutor() as executor:
         size = default_chunk_size(setup, executor.workers)
         for _ in range(repeats):
-            fused = min(fused, measure_fused(reference, repeats=1)["seconds"])
+            timed = measure_fused(reference, repeats=1)
+            fused, floor = min(fused, timed["seconds"]), min(floor, timed["floor_seconds"])
             setup.plan.core.forget_decisions()  # decided again each time
             started = time.perf_counter()
             run_plan(setup.plan, setup.plan_size, window, executor, size, lambda *a: None, False)
@@ -158,6 +159,7 @@ def measure_compute(name: str, axes: Any, reference_axes: Any, repeats: int) -> 
         "fused_combinations": len(reference.table),
         "fused_seconds": fused,
         "fused_us": fused / len(reference.table) * 1e6,
+        "floor_us": floor / len(reference.table) * 1e6,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -184,13 +186,12 @@ def measure_scale(
 
     setup, load_s, window, first_s = _loaded(name, axes, start)
     rows, disk = 0, 0
-    final = np.full(setup.n_combos, np.nan) if fused else None
-    column = list(STAT_COLUMNS).index("final_equity")
+    kept = np.full((setup.n_combos, len(STAT_COLUMNS)), np.nan) if fused else None
 
-    def keep_final(start_row: int, stop_row: int, result: Any) -> None:
-        if final is not None:
+    def keep_stats(start_row: int, stop_row: int, result: Any) -> None:
+        if kept is not None:
             stop_row = min(stop_row, setup.n_combos)
-            final[start_row:stop_row] = result.stats[: stop_row - start_row, column]
+            kept[start_row:stop_row] = result.stats[: stop_row - start_row]
 
     with LocalExecutor() as executor, tempfile.TemporaryDirectory() as parts:
         size = default_chunk_size(setup, executor.workers)
@@ -202,13 +203,13 @@ def measure_scale(
             rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
             disk = sum(f.stat().st_size for f in files)
         else:
-            run_plan(setup.plan, setup.plan_size, window, executor, size, keep_final, False)
+            run_plan(setup.plan, setup.plan_size, window, executor, size, keep_stats, False)
             seconds = time.perf_counter() - started
     extra = {}
     if fused:
         from benchmarks.fused_rsi_trim import measure_fused
 
-        extra = {f"fused_{k}": v for k, v in measure_fused(setup, final).items()}
+        extra = {f"fused_{k}": v for k, v in measure_fused(setup, kept).items()}
     return {
         **extra,
         "load_s": load_s,

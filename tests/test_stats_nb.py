@@ -83,3 +83,33 @@ def test_drawdown_series_matches_pandas_and_the_maximum() -> None:
     np.testing.assert_array_equal(nb.drawdown_nb(equity), reference)
     clean = equity[~np.isnan(equity)]
     assert nb.drawdown_nb(clean).min() == nb.max_drawdown_nb(clean)
+
+
+def test_returns_with_block_sums_equal_returns_then_running_sums_bit_for_bit() -> None:
+    rng = np.random.default_rng(11)
+    for bounds in ([1, 700], [1, 50, 51, 300, 700], [3, 90, 400], [1, 2]):
+        equity = np.cumprod(1.0 + rng.normal(3e-4, 0.012, 700)) * 1e4
+        edges = np.array(bounds, dtype=np.int64)
+        out, sums = np.full(700, -9.0), np.zeros((len(edges) - 1, 2))
+        nb.returns_block_sums_nb(equity, out, edges, sums)
+        expected = np.empty(700)
+        nb.returns_nb(equity, expected)
+        np.testing.assert_array_equal(out, expected)
+        for b in range(len(edges) - 1):
+            assert tuple(sums[b]) == nb.running_sums_nb(expected, edges[b], edges[b + 1])
+
+
+def test_max_drawdown_equals_the_deepest_point_of_the_drawdown_series() -> None:
+    """Dividing only where a new low is possible gives the quotient dividing everywhere does:
+    random walks, flat stretches, a wipe-out to zero, gaps, a negative path."""
+    rng = np.random.default_rng(5)
+    paths = [np.cumprod(1.0 + rng.normal(m, s, 2000)) * 100.0
+             for m, s in [(5e-4, 0.01), (-2e-4, 0.02), (0.0, 1e-9), (1e-3, 0.05)]]  # fmt: skip
+    flat = np.repeat(paths[0][::50], 50)
+    wiped = paths[1].copy()
+    wiped[1500:] = 0.0
+    gaps = paths[0].copy()
+    gaps[[10, 900]] = np.nan
+    for path in [*paths, flat, wiped, gaps, -paths[0], np.array([5.0]), np.array([])]:
+        expected = np.nanmin(nb.drawdown_nb(path), initial=0.0) if len(path) else 0.0
+        assert nb.max_drawdown_nb(path) == min(expected, 0.0)

@@ -21,8 +21,8 @@ the cross-check (`engine.simulate.oracle`). Each order is executed as
   asset
   and session, and the Python side raises the refusal naming them. (vectorbt would silently
   keep a position it cannot sell at a missing price, and stop at a zero one.)
-The equity path of each combination goes through the one implementation of each statistic,
-`engine.stats.returns_nb`.
+The equity path of each combination becomes its sweep row in `engine.stats.sweep_row_nb`,
+through the one implementation of each statistic, `engine.stats.returns_nb`.
 """
 
 # The one path (`_run_path`), its rebalance step and both entry points (single run, sweep) stay
@@ -39,14 +39,15 @@ from vectorbt.utils.array_ import insert_argsort_nb
 
 from engine.simulate.order_nb import target_percent_order_nb
 from engine.simulate.prices_nb import last_fill_nb, next_unusable_nb, usable, valuation_price
-from engine.stats import returns_nb as stats_nb
 from engine.stats.sweep_columns import STAT_COLUMNS
+from engine.stats.sweep_row_nb import sweep_row_nb
 
 __all__ = [
     "ERR_NO_CLOSE",
     "ERR_NO_FILL",
     "N_STATS",
     "STAT_NAMES",
+    "rebalance_nb",
     "simulate_parallel_nb",
     "simulate_recorded_nb",
     "simulate_serial_nb",
@@ -71,7 +72,7 @@ def _fail(error: np.ndarray, code: int, asset: int, t: int) -> None:
 
 
 @numba.njit(cache=True)
-def _rebalance_nb(
+def rebalance_nb(
     t: int,
     target: np.ndarray,
     fill: np.ndarray,
@@ -227,7 +228,7 @@ def _run_path(
                     last_val[a] = valuation_price(fill, last_fill, t, a, start)
                     active[n_active] = a
                     n_active += 1
-            cash, free_cash, n_fills, value, paid, n_records = _rebalance_nb(
+            cash, free_cash, n_fills, value, paid, n_records = rebalance_nb(
                 t, target, fill, fees, slippage, pos, last_val, cash, free_cash, active,
                 n_active, order_value, seq, counted, records, n_records, record,
             )  # fmt: skip
@@ -333,36 +334,11 @@ def _simulate_one(
         stats_out[j, :] = np.nan
         return
 
-    returns = np.empty(sessions)
-    stats_nb.returns_nb(equity, returns)
-    if want_returns:
-        returns_out[j, :] = returns
-    for b in range(edges.shape[0] - 1):
-        s1, s2 = stats_nb.running_sums_nb(returns, edges[b] - start, edges[b + 1] - start)
-        blocks_out[j, b, 0] = s1
-        blocks_out[j, b, 1] = s2
-    daily = returns[1:]
-    cagr = stats_nb.cagr_nb(equity)
-    mdd = stats_nb.max_drawdown_nb(equity)
-    out = stats_out[j]
-    out[0] = equity[-1]
-    out[1] = stats_nb.total_return_nb(equity)
-    out[2] = cagr
-    out[3] = stats_nb.ann_volatility_nb(daily)
-    out[4] = stats_nb.sharpe_nb(daily, rf_daily)
-    out[5] = stats_nb.sortino_nb(daily, rf_daily)
-    out[6] = mdd
-    out[7] = stats_nb.calmar_nb(cagr, mdd)
-    out[8] = totals[0]
-    out[9] = totals[1]
-    out[10] = stats_nb.turnover_nb(totals[2], equity)
-    out[11] = totals[3]
-    out[12] = np.nan
-    if has_bench:
-        excess = np.empty(sessions - 1)
-        for i in range(sessions - 1):
-            excess[i] = daily[i] - bench[start + 1 + i]
-        out[12] = stats_nb.sharpe_nb(excess, 0.0)
+    returns = returns_out[j] if want_returns else np.empty(sessions)
+    sweep_row_nb(
+        equity, totals, rf_daily, bench, has_bench, start, edges, stats_out[j], blocks_out[j],
+        returns,
+    )  # fmt: skip
 
 
 def _batch_kernel(parallel: bool):

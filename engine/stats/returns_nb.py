@@ -35,6 +35,7 @@ __all__ = [
     "per_period_sharpe_2d_nb",
     "per_period_sharpe_from_sums_nb",
     "per_period_sharpe_nb",
+    "returns_block_sums_nb",
     "returns_nb",
     "rolling_beta_nb",
     "rolling_sharpe_nb",
@@ -135,6 +136,30 @@ def running_sums_nb(returns: np.ndarray, lo: int, hi: int) -> tuple[float, float
         s1 += r
         s2 += r * r
     return s1, s2
+
+
+@numba.njit(cache=True)
+def returns_block_sums_nb(
+    equity: np.ndarray, out: np.ndarray, bounds: np.ndarray, sums: np.ndarray
+) -> None:
+    """`returns_nb` of `equity` into `out` and, in the same pass, `running_sums_nb` of
+    out[bounds[b]:bounds[b+1]] into sums[b] for each block b (bounds ascending, from 1): the
+    same numbers, one walk (the sweep keeps both for every combination)."""
+    out[0] = 0.0
+    for t in range(1, min(bounds[0], equity.shape[0])):
+        out[t] = equity[t] / equity[t - 1] - 1.0
+    for b in range(bounds.shape[0] - 1):
+        s1 = 0.0
+        s2 = 0.0
+        for t in range(bounds[b], bounds[b + 1]):
+            r = equity[t] / equity[t - 1] - 1.0
+            out[t] = r
+            s1 += r
+            s2 += r * r
+        sums[b, 0] = s1
+        sums[b, 1] = s2
+    for t in range(max(1, bounds[-1]), equity.shape[0]):
+        out[t] = equity[t] / equity[t - 1] - 1.0
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -240,15 +265,25 @@ def drawdown_nb(equity: np.ndarray) -> np.ndarray:
 
 @numba.njit(cache=True)
 def max_drawdown_nb(equity: np.ndarray) -> float:
-    """Deepest fall below the running peak, as a (negative) fraction of that peak."""
+    """Deepest fall below the running peak, as a (negative) fraction of that peak.
+
+    Divides only where a new deepest fall is possible: below `bound`, a hair above
+    peak * (1 + worst), so a value at or over it gives value / peak - 1 > worst. The result is
+    the one dividing at every point gives (the same quotient at the deepest point); with a
+    peak that is not positive every point is divided."""
     peak = -np.inf
     worst = 0.0
-    for value in equity:
+    bound = np.inf
+    for i in range(equity.shape[0]):
+        value = equity[i]
         if value > peak:
             peak = value
-        dd = value / peak - 1.0
-        if dd < worst:
-            worst = dd
+            bound = peak * (1.0 + worst) * (1.0 + 1e-12)
+        elif value < bound or not peak > 0:
+            dd = value / peak - 1.0
+            if dd < worst:
+                worst = dd
+                bound = peak * (1.0 + worst) * (1.0 + 1e-12)
     return worst
 
 
