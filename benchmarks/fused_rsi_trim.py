@@ -3,10 +3,12 @@
 `fused_sweep_rows` is the kind of kernel issue 20 measured (rsi_trim's old fused sweep path, 31
 us a combination on the two-core machine): one numba loop per combination runs the RSI state
 machine, executes each decision at the next session with the simulator's own rebalance step
-(vectorbt's order primitives, sells first), values the portfolio at each close, and ends with
-the sweep's whole row (the 13 statistics and the CSCV block sums, `engine.stats.sweep_row_nb`).
-It skips what the rule does not need (decision tables, palettes, interning, the price checks),
-and its row equals the sweep's to rounding: `measure_fused` prints the largest gap.
+(vectorbt's order primitives, sells first), values the portfolio at each close, and keeps
+running sums from which it ends with the sweep's whole row (the 13 statistics and the CSCV
+block sums that `engine.stats.sweep_row_nb` computes from a stored path). It skips what the
+rule does not need (decision tables, palettes, the price checks) and simulates every
+combination, alike or not; its row equals the sweep's to rounding (`measure_fused` gives the
+largest gap: 4e-15 on the issue's 10,000 combinations).
 
 `final_equity_floor` does less: the state machine and a two-asset equity with a simplified
 cost (slippage charged on the trade's value), final equity only. It is a floor for the
