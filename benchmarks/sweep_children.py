@@ -46,8 +46,11 @@ def run_command(name: str, grid: dict[str, Any], report: bool) -> dict[str, Any]
     with the report the sweep's own phase timings (summary.json) plus the report's writing."""
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
+    from engine.__main__ import command_line_collector
     from engine.cli.main import main
     from strategies import discover
+
+    command_line_collector()  # as the command line's process runs
 
     folder = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
     config = _config_with_grid(name, grid, folder)

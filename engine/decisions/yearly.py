@@ -19,6 +19,7 @@ Everything is a position (row number) in the index, per calendar year, -1 where 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -82,10 +83,14 @@ def calendar_years(index: pd.DatetimeIndex) -> Years:
     return Years(index, years.astype(int), first, last, prior, closes, year_of, january)
 
 
+@lru_cache(maxsize=32)
 def _calendar_marks(
     first_year: int, last_year: int
 ) -> tuple[dict[int, pd.Timestamp], dict[int, pd.Timestamp]]:
-    """The NYSE calendar's last session of each year and of each January (one calendar read)."""
+    """The NYSE calendar's last session of each year and of each January (one calendar read).
+
+    Kept per span of years (the calendar does not change while the process runs): a notebook
+    re-running a rule reads it once. Callers only look values up."""
     sessions = nyse_sessions(f"{first_year}-01-01", f"{last_year}-12-31")
     dates = pd.Series(sessions, index=sessions)
     ends = dates.groupby(sessions.year).max()
