@@ -394,10 +394,11 @@ def staleness(
         if (str(stat.st_size), str(stat.st_mtime_ns)) != (size, mtime):
             return f"the mirror file {mirror_file} changed since it was imported"
         # Same size and time stamp is not the same file (an edit in place, a restored copy,
-        # a coarse clock): the bytes decide. Hashing a mirror file takes about a millisecond.
-        from engine.data.mirror_file import file_sha256
+        # a coarse clock): the bytes decide (hashed again only when the file may have changed
+        # since this process last hashed it, `current_sha256`).
+        from engine.data.mirror_file import current_sha256
 
-        if file_sha256(mirror_file, history.ticker) != history.extra.get("mirror_sha256"):
+        if current_sha256(mirror_file, history.ticker) != history.extra.get("mirror_sha256"):
             return f"the mirror file {mirror_file} changed (its SHA-256) since it was imported"
         return None
     fetched = parse_iso_utc(history.fetched_at)

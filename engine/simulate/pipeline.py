@@ -66,13 +66,17 @@ def common_period(
     `end_tickers` (a strategy's optional tickers: they may start late, but the simulation
     stops when any of them stops, so nothing is ever held without a price), within the request.
     """
-    firsts = data.first_valid()[tickers]
+    # Plain lookups (a notebook re-runs this on every call; pandas' list indexing costs ms).
+    first_of, last_of = data.first_valid().to_dict(), data.last_valid().to_dict()
     wanted_start = pd.Timestamp(cfg.backtest.start)
     extra = [t for t in dict.fromkeys(t.upper() for t in end_tickers) if t not in tickers]
-    extra_lasts = data.last_valid()[extra].dropna()
-    extra_lasts = extra_lasts[extra_lasts >= wanted_start]  # ended before: never eligible
-    lasts = pd.concat([data.last_valid()[tickers], extra_lasts])
-    missing = firsts[firsts.isna()].index.tolist()
+    lasts_of = {t: last_of[t] for t in tickers}
+    for t in extra:  # an optional ticker that ended before the start is never eligible
+        if not pd.isna(last_of[t]) and last_of[t] >= wanted_start:
+            lasts_of[t] = last_of[t]
+    firsts = pd.Series({t: first_of[t] for t in tickers}, dtype=data.index.dtype)
+    lasts = pd.Series(lasts_of, dtype=data.index.dtype)
+    missing = [t for t in tickers if pd.isna(first_of[t])]
     if missing:  # the user's period holds no price of a ticker the run cannot do without
         spans = ", ".join(
             f"{t} {data.sources[t].first} to {data.sources[t].last}"
@@ -92,7 +96,7 @@ def common_period(
             f"period from it on, the data of {lasts.idxmin()} ends on {lasts.min().date()}; "
             "choose an earlier start"
         )
-    start = max(data.index[data.index >= wanted_start][0], latest_first)
+    start = max(data.index[data.index.searchsorted(wanted_start, side="left")], latest_first)
     end = lasts.min()
     if cfg.backtest.end is not None:
         end = min(end, data.index[data.index <= pd.Timestamp(cfg.backtest.end)][-1])

@@ -152,3 +152,54 @@ def test_summary_reads_only_the_ends(mirror_dir: Path) -> None:
     assert mirror.summary(path) == ("2024-01-02", "2025-02-24", 300)
     write_csv(mirror_dir, "E", [])
     assert mirror.summary(mirror_dir / "E.csv") == (None, None, 0)
+
+
+def _counting_hashes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    from engine.data import mirror_file
+
+    calls: list[Path] = []
+    real = mirror_file.file_sha256
+    monkeypatch.setattr(mirror_file, "_HASHED", {})
+    monkeypatch.setattr(
+        mirror_file, "file_sha256", lambda path, ticker: calls.append(path) or real(path, ticker)
+    )
+    return calls
+
+
+def test_a_settled_mirror_file_is_hashed_again_after_an_edit_that_restores_its_time_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import os
+    import time
+
+    from engine.data import mirror_file
+
+    calls = _counting_hashes(monkeypatch)
+    monkeypatch.setattr(mirror_file, "_SETTLED_NS", -(10**12))  # every file counts as settled
+    path = tmp_path / "AAA.csv"
+    path.write_text(HEADER + "\n2024-01-02,1,1,1,1,1,1\n")
+    first = mirror_file.current_sha256(path, "AAA")
+    assert mirror_file.current_sha256(path, "AAA") == first
+    assert len(calls) == 1  # unchanged: one stat, no second read
+    before = path.stat()
+    time.sleep(0.05)  # past the clock's coarse tick, so the edit moves the change time
+    path.write_text(HEADER + "\n2024-01-02,2,2,2,2,2,2\n")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # time stamp put back
+    assert path.stat().st_size == before.st_size
+    changed = mirror_file.current_sha256(path, "AAA")
+    assert changed == hashlib.sha256(path.read_bytes()).hexdigest() != first
+    assert len(calls) == 2
+
+
+def test_a_mirror_file_changed_moments_ago_is_hashed_on_every_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.data import mirror_file
+
+    calls = _counting_hashes(monkeypatch)
+    path = tmp_path / "AAA.csv"
+    path.write_text(HEADER + "\n2024-01-02,1,1,1,1,1,1\n")
+    for _ in range(3):
+        mirror_file.current_sha256(path, "AAA")
+    assert len(calls) == 3  # within the settling time nothing is remembered
